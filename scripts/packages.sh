@@ -1,0 +1,16 @@
+# Debian package lists. Source it; do not run it.
+# shellcheck shell=bash
+
+# Building and running the app (Tauri 2 + the media core).
+BUILD_PACKAGES=(
+  build-essential pkg-config curl wget file
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
+  libasound2-dev libvpx-dev libopus-dev libclang-dev clang
+)
+
+# Running the test suite: virtual display, WebDriver, audio without a sound card, Chromium.
+TEST_PACKAGES=(
+  xvfb xauth dbus-x11 webkit2gtk-driver
+  pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
+  chromium chromium-driver
+)

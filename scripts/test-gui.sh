@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# GUI tests: the real app under Xvfb, driven through tauri-driver + WebKitWebDriver.
+# Builds the app first (debug profile; ui/dist must be built).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+[ -f ui/dist/index.html ] || npm --prefix ui run build --silent
+cargo build -p peercall
+export PEERCALL_APP="$REPO_ROOT/target/debug/peercall"
+export PEERCALL_ARTIFACTS="$REPO_ROOT/artifacts"
+export PATH="$HOME/.cargo/bin:$PATH"
+mkdir -p "$PEERCALL_ARTIFACTS"
+if [ -n "${DISPLAY:-}" ] && [ "${CI:-}" != "true" ]; then
+  exec node --test --test-concurrency=1 tests/gui/
+fi
+exec xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 tests/gui/

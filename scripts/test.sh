@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The whole suite: installs what the tests need, then formatting, lints, UI type-check and unit
+# tests, every Rust test, the GUI tests under Xvfb, and the .deb install test.
+# Every step runs even when an earlier one failed; the exit code is non-zero if any failed.
+#   --skip-deb   leave out the .deb build-and-install step (it needs a release build)
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+skip_deb=0
+for arg in "$@"; do
+  case "$arg" in
+    --skip-deb) skip_deb=1 ;;
+    *) die "unknown option: $arg (usage: test.sh [--skip-deb])" ;;
+  esac
+done
+
+"$REPO_ROOT/scripts/setup.sh" --test || die "setup failed"
+cd "$REPO_ROOT"
+mkdir -p artifacts
+
+passed=0
+failed=0
+failures=()
+step() {
+  local name="$1"; shift
+  local start=$SECONDS
+  log "[$name] $*"
+  if "$@"; then
+    passed=$((passed + 1))
+    log "[$name] ok in $((SECONDS - start)) s"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    log "[$name] FAILED after $((SECONDS - start)) s"
+  fi
+}
+
+step fmt cargo fmt --all --check
+# The UI build includes the TypeScript type-check; the app embeds ui/dist, so it comes first.
+step ui-build npm --prefix ui run build --silent
+step ui-test npm --prefix ui test --silent
+step clippy cargo clippy --workspace --all-targets -- -D warnings
+if [ -f scripts/start-pulseaudio.sh ]; then
+  # Sets PULSE_SERVER / XDG_RUNTIME_DIR for cpal's real-device tests.
+  # shellcheck source=/dev/null
+  step pulseaudio source scripts/start-pulseaudio.sh
+fi
+step rust-tests cargo test --workspace
+step gui-tests scripts/test-gui.sh
+if [ "$skip_deb" -eq 0 ]; then
+  step deb tests/deb/test-deb.sh
+fi
+
+log "total time: ${SECONDS} s"
+if [ "$failed" -ne 0 ]; then
+  log "failed steps: ${failures[*]}"
+fi
+echo "steps: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,18 @@
+// Keep a console on Linux (logs go to stderr); hide it on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use clap::Parser;
+
+/// Peercall: peer-to-peer video calls.
+#[derive(Debug, Parser)]
+#[command(name = "peercall", version, about)]
+struct Cli {}
+
+fn main() {
+    // `--version` and `--help` are answered here, before any window opens.
+    let _cli = Cli::parse();
+    if let Err(err) = peercall_app::run() {
+        eprintln!("peercall: {err}");
+        std::process::exit(1);
+    }
+}

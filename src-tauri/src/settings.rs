@@ -1,0 +1,101 @@
+//! User settings, persisted with tauri-plugin-store in `settings.json` in the app's config dir.
+
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_store::StoreExt;
+
+use crate::AppError;
+
+const STORE_FILE: &str = "settings.json";
+const KEY: &str = "settings";
+const MAX_NAME_CHARS: usize = 64;
+
+/// Everything the user chooses; missing fields take their defaults so older files still load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// Shown to other peers; empty until the first-run prompt is answered.
+    pub display_name: String,
+    /// Signaling server URL; empty means the embedded local-network default.
+    pub server_url: String,
+}
+
+impl Settings {
+    /// Normalises and checks user input (the protocol's name rule: 1–64 chars, no control chars).
+    pub fn validated(mut self) -> Result<Self, AppError> {
+        self.display_name = self.display_name.trim().to_owned();
+        self.server_url = self.server_url.trim().to_owned();
+        let chars = self.display_name.chars().count();
+        if chars == 0 || chars > MAX_NAME_CHARS {
+            return Err(AppError::InvalidSetting(format!(
+                "display name must be 1–{MAX_NAME_CHARS} characters"
+            )));
+        }
+        if self.display_name.chars().any(char::is_control) {
+            return Err(AppError::InvalidSetting(
+                "display name must not contain control characters".into(),
+            ));
+        }
+        if !self.server_url.is_empty()
+            && !(self.server_url.starts_with("ws://") || self.server_url.starts_with("wss://"))
+        {
+            return Err(AppError::InvalidSetting(
+                "server URL must start with ws:// or wss://".into(),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+pub fn load<R: Runtime>(app: &AppHandle<R>) -> Result<Settings, AppError> {
+    let store = app.store(STORE_FILE)?;
+    Ok(store
+        .get(KEY)
+        .and_then(|value| serde_json::from_value(value).ok())
+        .unwrap_or_default())
+}
+
+pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), AppError> {
+    let store = app.store(STORE_FILE)?;
+    let value = serde_json::to_value(settings)
+        .map_err(|err| AppError::InvalidSetting(err.to_string()))?;
+    store.set(KEY, value);
+    store.save()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(name: &str) -> Settings {
+        Settings { display_name: name.into(), ..Settings::default() }
+    }
+
+    #[test]
+    fn trims_and_accepts_a_normal_name() {
+        assert_eq!(named("  Alice ").validated().unwrap().display_name, "Alice");
+    }
+
+    #[test]
+    fn rejects_empty_overlong_and_control_names() {
+        assert!(named("   ").validated().is_err());
+        assert!(named(&"x".repeat(65)).validated().is_err());
+        assert!(named("a\u{7}b").validated().is_err());
+        assert!(named(&"é".repeat(64)).validated().is_ok());
+    }
+
+    #[test]
+    fn rejects_non_websocket_server_urls() {
+        let s = Settings { server_url: "http://x".into(), ..named("A") };
+        assert!(s.validated().is_err());
+        let s = Settings { server_url: "wss://example.org/ws".into(), ..named("A") };
+        assert!(s.validated().is_ok());
+    }
+
+    #[test]
+    fn old_files_with_missing_fields_still_load() {
+        let s: Settings = serde_json::from_str(r#"{"displayName":"Bob"}"#).unwrap();
+        assert_eq!(s, named("Bob"));
+    }
+}

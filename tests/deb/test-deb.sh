@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the .deb, installs it with apt, checks the desktop entry, icon and binary, starts the
+# installed app under Xvfb and drives it over WebDriver, then removes the package.
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib.sh"
+cd "$REPO_ROOT"
+
+deb=$(scripts/package.sh | tail -1)
+[ -f "$deb" ] || die "package build produced no .deb"
+pkg=$(dpkg-deb -f "$deb" Package)
+log "installing $deb (package $pkg)"
+cleanup() { as_root apt-get remove -y -q "$pkg" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb"
+
+desktop=$(dpkg -L "$pkg" | grep '/usr/share/applications/.*\.desktop$' | head -1)
+[ -n "$desktop" ] || die "no desktop entry installed"
+grep -q '^Exec=peercall' "$desktop" || die "desktop entry does not start peercall: $(cat "$desktop")"
+grep -q '^Name=Peercall' "$desktop" || die "desktop entry is not named Peercall"
+icon=$(dpkg -L "$pkg" | grep '/usr/share/icons/hicolor/.*/apps/.*\.png$' | head -1)
+[ -n "$icon" ] || die "no icon installed"
+log "desktop entry $desktop, icon $icon"
+version=$(/usr/bin/peercall --version)
+[[ "$version" == "peercall "* ]] || die "unexpected --version output: $version"
+log "installed binary says: $version"
+
+PEERCALL_APP=/usr/bin/peercall PEERCALL_ARTIFACTS="$REPO_ROOT/artifacts" \
+  xvfb-run -a -s "-screen 0 1280x1024x24" node --test tests/deb/installed.test.mjs
+
+as_root apt-get remove -y -q "$pkg"
+trap - EXIT
+[ ! -e /usr/bin/peercall ] || die "/usr/bin/peercall still present after removal"
+[ ! -e "$desktop" ] || die "$desktop still present after removal"
+log "package installed, started and removed cleanly"

@@ -1,0 +1,96 @@
+// Test harness: starts tauri-driver, opens the real Peercall app under WebDriver, and gives
+// each app instance its own config/data directories so instances never share settings.
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Builder, By, until } from "selenium-webdriver";
+
+export { By, until };
+
+const APP = process.env.PEERCALL_APP;
+const ARTIFACTS = process.env.PEERCALL_ARTIFACTS ?? path.resolve("artifacts");
+let nextPort = 4444 + (process.pid % 500) * 2;
+
+/** A fresh home for one simulated user: config, data and runtime dirs. */
+export function freshProfile(label) {
+  const root = mkdtempSync(path.join(tmpdir(), `peercall-${label}-`));
+  const dirs = { root, config: path.join(root, "config"), data: path.join(root, "data") };
+  mkdirSync(dirs.config, { recursive: true });
+  mkdirSync(dirs.data, { recursive: true });
+  return dirs;
+}
+
+async function waitForStatus(port, driverProcess, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (driverProcess.exitCode !== null) {
+      throw new Error(`tauri-driver exited early with code ${driverProcess.exitCode}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/status`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tauri-driver did not answer on port ${port} within ${timeoutMs} ms`);
+}
+
+/**
+ * Launches the app with the given profile; returns {driver, stop()}.
+ * `stop()` ends the WebDriver session (closing the app) and the tauri-driver process.
+ */
+export async function launchApp(profile, extraEnv = {}) {
+  if (!APP) throw new Error("PEERCALL_APP must point at the built peercall binary");
+  const port = nextPort++;
+  const nativePort = nextPort++;
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: profile.config,
+    XDG_DATA_HOME: profile.data,
+    RUST_LOG: process.env.RUST_LOG ?? "info",
+    ...extraEnv,
+  };
+  const driverProcess = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  try {
+    await waitForStatus(port, driverProcess);
+    const driver = await new Builder()
+      .usingServer(`http://127.0.0.1:${port}/`)
+      .withCapabilities({ browserName: "wry", "tauri:options": { application: APP } })
+      .build();
+    return {
+      driver,
+      async stop() {
+        try {
+          await driver.quit();
+        } finally {
+          driverProcess.kill();
+        }
+      },
+    };
+  } catch (err) {
+    driverProcess.kill();
+    throw err;
+  }
+}
+
+/** Waits for an element by CSS selector to be present and visible. */
+export async function visible(driver, css, timeoutMs = 10000) {
+  const el = await driver.wait(until.elementLocated(By.css(css)), timeoutMs, `no element ${css}`);
+  await driver.wait(until.elementIsVisible(el), timeoutMs, `element ${css} not visible`);
+  return el;
+}
+
+/** Saves a PNG of the whole window to the artifacts directory (waits a moment for paint). */
+export async function screenshot(driver, name) {
+  await new Promise((r) => setTimeout(r, 700)); // screenshots can lag the DOM
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  writeFileSync(file, Buffer.from(await driver.takeScreenshot(), "base64"));
+  return file;
+}

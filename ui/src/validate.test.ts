@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { checkDisplayName, checkServerUrl } from "./validate";
+
+describe("checkDisplayName", () => {
+  it("accepts ordinary names and trims them", () => {
+    expect(checkDisplayName("  Alice ")).toBeNull();
+    expect(checkDisplayName("é".repeat(64))).toBeNull();
+  });
+  it("rejects empty, overlong and control-character names", () => {
+    expect(checkDisplayName("   ")).toMatch(/enter a name/);
+    expect(checkDisplayName("x".repeat(65))).toMatch(/at most 64/);
+    expect(checkDisplayName("a\u0007b")).toMatch(/control/);
+  });
+});
+
+describe("checkServerUrl", () => {
+  it("accepts empty and websocket URLs", () => {
+    expect(checkServerUrl("")).toBeNull();
+    expect(checkServerUrl("ws://127.0.0.1:7788/ws")).toBeNull();
+    expect(checkServerUrl("wss://calls.example.org/ws")).toBeNull();
+  });
+  it("rejects other schemes", () => {
+    expect(checkServerUrl("http://example.org")).toMatch(/ws:\/\//);
+    expect(checkServerUrl("example.org")).toMatch(/ws:\/\//);
+  });
+});
