@@ -1,0 +1,267 @@
+//! The task that owns the socket: reads frames into events, writes commands, pings, and
+//! reconnects with resume when the connection drops.
+
+use super::backoff::backoff_delay;
+use super::handshake::{Connector, Socket};
+use super::{ClientConfig, ClientEvent, CloseReason, Command};
+use futures_util::{SinkExt, StreamExt};
+use peercall_protocol::{PeerId, ServerMessage, SignalData, Welcome};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+
+/// How one connection ended.
+enum Ended {
+    /// `close()` was called (with its acknowledgement) or every handle was dropped.
+    ByClient(Option<oneshot::Sender<()>>),
+    /// The socket dropped or went silent: reconnect and resume.
+    Dropped,
+    /// Stop for good.
+    Fatal(CloseReason),
+}
+
+pub(crate) struct Driver {
+    config: ClientConfig,
+    connector: Arc<Connector>,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<ClientEvent>,
+    id: Arc<Mutex<PeerId>>,
+    session: String,
+    outbox: VecDeque<String>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        config: ClientConfig,
+        connector: Connector,
+        commands: mpsc::Receiver<Command>,
+        events: mpsc::Sender<ClientEvent>,
+        id: Arc<Mutex<PeerId>>,
+    ) -> Self {
+        Driver {
+            config,
+            connector: Arc::new(connector),
+            commands,
+            events,
+            id,
+            session: String::new(),
+            outbox: VecDeque::new(),
+        }
+    }
+
+    pub(crate) async fn run(mut self, first: Socket, welcome: Welcome) {
+        self.adopt(welcome).await;
+        let mut socket = first;
+        let ended = loop {
+            match self.serve(&mut socket).await {
+                Ended::Dropped => {
+                    // No close frame: to the server this is a drop, so it keeps our id.
+                    // The old socket is shut down before the first new attempt.
+                    let _ = tokio::time::timeout(
+                        std::time::Duration::from_millis(100),
+                        tokio::io::AsyncWriteExt::shutdown(socket.get_mut()),
+                    )
+                    .await;
+                    match self.reconnect().await {
+                        Ok(next) => socket = next,
+                        Err(ended) => break ended,
+                    }
+                }
+                ended @ Ended::ByClient(_) => {
+                    let close = socket.close(None);
+                    let _ = tokio::time::timeout(self.config.connect_timeout, close).await;
+                    break ended;
+                }
+                ended => break ended,
+            }
+        };
+        match ended {
+            Ended::ByClient(ack) => {
+                self.emit(ClientEvent::Closed {
+                    reason: CloseReason::ByClient,
+                })
+                .await;
+                if let Some(ack) = ack {
+                    let _ = ack.send(());
+                }
+            }
+            Ended::Fatal(reason) => self.emit(ClientEvent::Closed { reason }).await,
+            Ended::Dropped => {}
+        }
+    }
+
+    /// Takes over the identity of a `welcome` and reports it.
+    async fn adopt(&mut self, welcome: Welcome) {
+        self.session = welcome.session;
+        match self.id.lock() {
+            Ok(mut g) => *g = welcome.id.clone(),
+            Err(poisoned) => *poisoned.into_inner() = welcome.id.clone(),
+        }
+        if welcome.resumed {
+            self.emit(ClientEvent::Reconnected).await;
+        } else {
+            // A fresh identity: anything queued for the old one's peers is meaningless.
+            self.outbox.clear();
+            self.emit(ClientEvent::Welcome {
+                id: welcome.id,
+                peers: welcome.peers,
+                ice_servers: welcome.ice_servers,
+            })
+            .await;
+        }
+    }
+
+    async fn serve(&mut self, socket: &mut Socket) -> Ended {
+        while let Some(text) = self.outbox.pop_front() {
+            if socket.send(Message::text(text.clone())).await.is_err() {
+                self.outbox.push_front(text);
+                return Ended::Dropped;
+            }
+        }
+        let interval = self.config.ping_interval;
+        let mut ticker = tokio::time::interval_at(Instant::now() + interval, interval);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut last_heard = Instant::now();
+        loop {
+            tokio::select! {
+                frame = socket.next() => {
+                    let Some(Ok(frame)) = frame else { return Ended::Dropped };
+                    last_heard = Instant::now();
+                    match frame {
+                        Message::Text(text) => self.on_text(&text).await,
+                        Message::Close(frame) => return on_close(frame),
+                        _ => {}
+                    }
+                }
+                cmd = self.commands.recv() => match cmd {
+                    None => return Ended::ByClient(None),
+                    Some(Command::Close(ack)) => return Ended::ByClient(Some(ack)),
+                    Some(Command::Send(text)) => {
+                        if socket.send(Message::text(text.clone())).await.is_err() {
+                            self.queue(text);
+                            return Ended::Dropped;
+                        }
+                    }
+                },
+                _ = ticker.tick() => {
+                    if last_heard.elapsed() > interval * 2 {
+                        tracing::info!("signaling server silent for {:?}; reconnecting", last_heard.elapsed());
+                        return Ended::Dropped;
+                    }
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                        return Ended::Dropped;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn reconnect(&mut self) -> Result<Socket, Ended> {
+        let policy = self.config.reconnect.clone();
+        let mut attempt: u32 = 0;
+        loop {
+            if !policy.enabled || policy.max_attempts.is_some_and(|max| attempt >= max) {
+                return Err(Ended::Fatal(CloseReason::ServerGone { attempts: attempt }));
+            }
+            attempt += 1;
+            let delay = backoff_delay(&policy, attempt, rand::random::<f64>());
+            self.emit(ClientEvent::Reconnecting { attempt, delay })
+                .await;
+            let sleep = tokio::time::sleep(delay);
+            tokio::pin!(sleep);
+            loop {
+                tokio::select! {
+                    _ = &mut sleep => break,
+                    cmd = self.commands.recv() => self.command_while_away(cmd)?,
+                }
+            }
+            let session = self.session.clone();
+            let config = self.config.clone();
+            let connector = self.connector.clone();
+            let open = connector.open(&config, Some(&session));
+            tokio::pin!(open);
+            let result = loop {
+                tokio::select! {
+                    r = &mut open => break r,
+                    cmd = self.commands.recv() => self.command_while_away(cmd)?,
+                }
+            };
+            match result {
+                Ok((socket, welcome)) => {
+                    self.adopt(welcome).await;
+                    return Ok(socket);
+                }
+                Err(e) if e.is_fatal() => {
+                    return Err(Ended::Fatal(CloseReason::Refused(e.to_string())));
+                }
+                Err(e) => tracing::debug!("reconnect attempt {attempt} failed: {e}"),
+            }
+        }
+    }
+
+    fn command_while_away(&mut self, cmd: Option<Command>) -> Result<(), Ended> {
+        match cmd {
+            None => Err(Ended::ByClient(None)),
+            Some(Command::Close(ack)) => Err(Ended::ByClient(Some(ack))),
+            Some(Command::Send(text)) => {
+                self.queue(text);
+                Ok(())
+            }
+        }
+    }
+
+    fn queue(&mut self, text: String) {
+        if self.outbox.len() >= self.config.queue_capacity {
+            tracing::warn!("signaling outbox full while reconnecting; dropping the oldest message");
+            self.outbox.pop_front();
+        }
+        self.outbox.push_back(text);
+    }
+
+    async fn on_text(&mut self, text: &str) {
+        let msg = match ServerMessage::from_json(text) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!("ignoring malformed server message: {e}");
+                return;
+            }
+        };
+        let event = match msg {
+            ServerMessage::PeerJoined { peer } => ClientEvent::PeerJoined { peer },
+            ServerMessage::PeerUpdated { peer } => ClientEvent::PeerUpdated { peer },
+            ServerMessage::PeerLeft { id } => ClientEvent::PeerLeft { id },
+            ServerMessage::Signal { from, data } => {
+                match serde_json::from_value::<SignalData>(data.clone()) {
+                    Ok(data) => ClientEvent::Signal { from, data },
+                    Err(_) => ClientEvent::RawSignal { from, data },
+                }
+            }
+            ServerMessage::Error(e) => ClientEvent::Error {
+                code: e.code,
+                message: e.message,
+                to: e.to,
+            },
+            ServerMessage::Welcome(_) | ServerMessage::Unknown => return,
+        };
+        self.emit(event).await;
+    }
+
+    async fn emit(&self, event: ClientEvent) {
+        // A dropped receiver only means nobody listens; the connection stays useful.
+        let _ = self.events.send(event).await;
+    }
+}
+
+fn on_close(frame: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>) -> Ended {
+    match frame {
+        Some(f) if f.code == CloseCode::Policy => Ended::Fatal(CloseReason::ByServer {
+            code: u16::from(f.code),
+            reason: f.reason.to_string(),
+        }),
+        // Going away (server restart), errors and unexplained closes: try again.
+        _ => Ended::Dropped,
+    }
+}

@@ -1,0 +1,60 @@
+//! The client's error type.
+
+use peercall_protocol::ErrorCode;
+
+/// What can go wrong connecting to or talking with a signaling server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The URL is not a `ws://` or `wss://` URL.
+    #[error("invalid signaling URL {0:?}: expected ws:// or wss://")]
+    InvalidUrl(String),
+    /// The WebSocket could not be opened or failed.
+    #[error("websocket: {0}")]
+    WebSocket(#[from] Box<tokio_tungstenite::tungstenite::Error>),
+    /// TLS configuration failed (e.g. an unusable root certificate).
+    #[error("tls: {0}")]
+    Tls(#[from] rustls::Error),
+    /// No `welcome` within the connect timeout.
+    #[error("timed out waiting for the server")]
+    Timeout,
+    /// The server refused the token.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// The server speaks another protocol version.
+    #[error("unsupported protocol: {0}")]
+    UnsupportedProtocol(String),
+    /// The server refused the hello for another reason (e.g. `room-full`, `bad-name`).
+    #[error("refused by server ({code}): {message}")]
+    Refused {
+        /// The error code.
+        code: ErrorCode,
+        /// The server's explanation.
+        message: String,
+    },
+    /// The server sent something that is not protocol v1.
+    #[error("protocol violation: {0}")]
+    Protocol(String),
+    /// The connection is closed (the server went away, or `close()` was called).
+    #[error("the signaling connection is closed")]
+    ServerGone,
+}
+
+impl From<tokio_tungstenite::tungstenite::Error> for ClientError {
+    fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
+        ClientError::WebSocket(Box::new(e))
+    }
+}
+
+impl ClientError {
+    /// True for errors that retrying cannot fix.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            ClientError::InvalidUrl(_)
+                | ClientError::Tls(_)
+                | ClientError::Unauthorized(_)
+                | ClientError::UnsupportedProtocol(_)
+        ) || matches!(self, ClientError::Refused { code, .. } if *code != ErrorCode::RoomFull)
+    }
+}

@@ -1,0 +1,106 @@
+//! Opening one connection: TCP (+TLS), WebSocket upgrade, `hello`, wait for `welcome`.
+
+use super::{tls, ClientConfig, ClientError};
+use futures_util::{SinkExt, StreamExt};
+use peercall_protocol::{
+    ClientMessage, ErrorCode, Hello, ServerMessage, Welcome, PROTOCOL_VERSION,
+};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The socket type of a client connection.
+pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens connections to one server URL.
+pub(crate) struct Connector {
+    tls: Option<tokio_tungstenite::Connector>,
+}
+
+impl Connector {
+    pub(crate) fn new(config: &ClientConfig) -> Result<Self, ClientError> {
+        let url = config.url.as_str();
+        let tls = if url.starts_with("wss://") {
+            Some(tokio_tungstenite::Connector::Rustls(tls::client_config(
+                &config.extra_root_certs,
+            )?))
+        } else if url.starts_with("ws://") {
+            None
+        } else {
+            return Err(ClientError::InvalidUrl(config.url.clone()));
+        };
+        Ok(Connector { tls })
+    }
+
+    /// Connects and completes hello/welcome within the connect timeout.
+    pub(crate) async fn open(
+        &self,
+        config: &ClientConfig,
+        resume: Option<&str>,
+    ) -> Result<(Socket, Welcome), ClientError> {
+        tokio::time::timeout(config.connect_timeout, self.open_inner(config, resume))
+            .await
+            .map_err(|_| ClientError::Timeout)?
+    }
+
+    async fn open_inner(
+        &self,
+        config: &ClientConfig,
+        resume: Option<&str>,
+    ) -> Result<(Socket, Welcome), ClientError> {
+        let ws_config = WebSocketConfig::default()
+            .read_buffer_size(16 * 1024)
+            .write_buffer_size(0)
+            .max_message_size(Some(config.max_message_size))
+            .max_frame_size(Some(config.max_message_size));
+        let connector = self
+            .tls
+            .clone()
+            .unwrap_or(tokio_tungstenite::Connector::Plain);
+        let (mut socket, _response) = tokio_tungstenite::connect_async_tls_with_config(
+            config.url.as_str(),
+            Some(ws_config),
+            true,
+            Some(connector),
+        )
+        .await?;
+        let hello = ClientMessage::Hello(Hello {
+            protocol: PROTOCOL_VERSION,
+            name: config.name.clone(),
+            room: config.room.clone(),
+            token: config.token.clone(),
+            resume: resume.map(str::to_owned),
+        });
+        socket.send(Message::text(hello.to_json())).await?;
+        loop {
+            let Some(frame) = socket.next().await else {
+                return Err(ClientError::ServerGone);
+            };
+            match frame? {
+                Message::Text(text) => {
+                    let msg = ServerMessage::from_json(&text)
+                        .map_err(|e| ClientError::Protocol(e.to_string()))?;
+                    return match msg {
+                        ServerMessage::Welcome(w) => Ok((socket, w)),
+                        ServerMessage::Error(e) => Err(match e.code {
+                            ErrorCode::Unauthorized => ClientError::Unauthorized(e.message),
+                            ErrorCode::UnsupportedProtocol => {
+                                ClientError::UnsupportedProtocol(e.message)
+                            }
+                            code => ClientError::Refused {
+                                code,
+                                message: e.message,
+                            },
+                        }),
+                        other => Err(ClientError::Protocol(format!(
+                            "expected welcome, got {other:?}"
+                        ))),
+                    };
+                }
+                Message::Close(_) => return Err(ClientError::ServerGone),
+                _ => {}
+            }
+        }
+    }
+}
