@@ -1,0 +1,123 @@
+//! Microphone and speaker enumeration through `cpal`, plus the synthetic tone microphone.
+
+use crate::error::DeviceError;
+use cpal::traits::{DeviceTrait, HostTrait};
+
+/// Id of the synthetic tone microphone (always listed).
+pub const TONE_MIC_ID: &str = "synthetic:tone";
+
+/// Which device to use: the system default, or one by its stable id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DeviceChoice {
+    /// Whatever the OS considers the default (follows changes of the default).
+    SystemDefault,
+    /// A device by its stable id as listed.
+    Id(String),
+}
+
+/// A microphone or speaker as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioDeviceInfo {
+    /// Stable id (cpal's `host:device` id, or [`TONE_MIC_ID`]).
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Whether it is the current system default.
+    pub is_default: bool,
+    /// Whether it is a synthetic source rather than hardware.
+    pub synthetic: bool,
+}
+
+/// Microphones: the tone microphone first, then every cpal input device.
+pub fn list_microphones() -> Vec<AudioDeviceInfo> {
+    let mut list = vec![AudioDeviceInfo {
+        id: TONE_MIC_ID.into(),
+        name: "Test tone (synthetic)".into(),
+        is_default: false,
+        synthetic: true,
+    }];
+    list.extend(list_cpal(true));
+    list
+}
+
+/// Speakers: every cpal output device.
+pub fn list_speakers() -> Vec<AudioDeviceInfo> {
+    list_cpal(false)
+}
+
+fn list_cpal(input: bool) -> Vec<AudioDeviceInfo> {
+    let host = cpal::default_host();
+    let default_id = if input {
+        host.default_input_device()
+    } else {
+        host.default_output_device()
+    }
+    .and_then(|d| d.id().ok())
+    .map(|id| id.to_string());
+    let devices = match if input {
+        host.input_devices().map(|d| d.collect::<Vec<_>>())
+    } else {
+        host.output_devices().map(|d| d.collect::<Vec<_>>())
+    } {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("cannot enumerate audio devices: {e}");
+            return Vec::new();
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    devices
+        .into_iter()
+        .filter_map(|d| {
+            let id = d.id().ok()?.to_string();
+            let name = d
+                .description()
+                .map(|desc| desc.name().to_string())
+                .unwrap_or_else(|_| id.clone());
+            seen.insert(id.clone()).then(|| AudioDeviceInfo {
+                is_default: default_id.as_deref() == Some(id.as_str()),
+                id,
+                name,
+                synthetic: false,
+            })
+        })
+        .collect()
+}
+
+/// Finds a cpal device for a choice (never the synthetic microphone).
+pub(crate) fn find_cpal(choice: &DeviceChoice, input: bool) -> Result<cpal::Device, DeviceError> {
+    let host = cpal::default_host();
+    let kind = if input { "microphone" } else { "speaker" };
+    match choice {
+        DeviceChoice::SystemDefault => if input {
+            host.default_input_device()
+        } else {
+            host.default_output_device()
+        }
+        .ok_or_else(|| {
+            DeviceError::NoAudioDevice(format!(
+                "no default {kind}; is a sound server running? (for tests: scripts/start-pulseaudio.sh)"
+            ))
+        }),
+        DeviceChoice::Id(id) => {
+            let parsed: cpal::DeviceId = id
+                .parse()
+                .map_err(|_| DeviceError::NotFound(id.clone()))?;
+            host.device_by_id(&parsed)
+                .ok_or_else(|| DeviceError::NotFound(id.clone()))
+        }
+    }
+}
+
+/// Maps a cpal error to ours.
+pub(crate) fn map_cpal(device: &str, e: &cpal::Error) -> DeviceError {
+    match e.kind() {
+        cpal::ErrorKind::DeviceBusy => DeviceError::Busy(device.to_string()),
+        cpal::ErrorKind::DeviceNotAvailable => DeviceError::NotFound(device.to_string()),
+        cpal::ErrorKind::HostUnavailable => DeviceError::NoAudioDevice(e.to_string()),
+        _ => DeviceError::Open {
+            device: device.to_string(),
+            reason: e.to_string(),
+        },
+    }
+}

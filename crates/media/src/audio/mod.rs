@@ -1,0 +1,10 @@
+//! Microphones and speakers (cpal), resampling, and the synthetic tone microphone.
+
+mod capture;
+mod devices;
+mod playback;
+pub mod resample;
+
+pub use capture::{MicCapture, MicOptions};
+pub use devices::{list_microphones, list_speakers, AudioDeviceInfo, DeviceChoice, TONE_MIC_ID};
+pub use playback::{PlaybackStats, SpeakerOptions, SpeakerPlayback};

@@ -1,0 +1,260 @@
+//! Speaker playback: 48 kHz mono in, device format out.
+//!
+//! [`SpeakerPlayback::play`] resamples to the device rate on the caller's thread and pushes
+//! into a lock-free ring. The cpal callback is the jitter buffer: it stays silent until
+//! `prebuffer_ms` is queued, plays, goes back to prebuffering after an underrun, and skips
+//! the oldest audio when more than `max_buffer_ms` piles up (bounded latency).
+
+use super::devices::{find_cpal, map_cpal, DeviceChoice};
+use super::resample::Resampler;
+use crate::error::DeviceError;
+use crate::frame::AUDIO_RATE;
+use cpal::traits::{DeviceTrait, StreamTrait};
+use cpal::{FromSample, SizedSample};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How to run a speaker.
+#[derive(Debug, Clone, Copy)]
+pub struct SpeakerOptions {
+    /// Audio queued before playback starts (and restarts after an underrun).
+    pub prebuffer_ms: u32,
+    /// Above this much queued audio the oldest is skipped.
+    pub max_buffer_ms: u32,
+    /// Device buffer size in frames; 1024 works with PulseAudio.
+    pub buffer_frames: u32,
+}
+
+impl Default for SpeakerOptions {
+    fn default() -> Self {
+        Self {
+            prebuffer_ms: 40,
+            max_buffer_ms: 200,
+            buffer_frames: 1024,
+        }
+    }
+}
+
+/// Counters of a speaker (all in device-rate samples).
+#[derive(Debug, Default)]
+pub struct PlaybackStats {
+    /// Samples played from the queue.
+    pub played: AtomicU64,
+    /// Times the queue ran dry while playing.
+    pub underruns: AtomicU64,
+    /// Samples skipped to bound latency or because the ring was full.
+    pub skipped: AtomicU64,
+}
+
+/// A running speaker. Dropping it stops playback.
+pub struct SpeakerPlayback {
+    producer: rtrb::Producer<f32>,
+    resampler: Resampler,
+    scratch: Vec<f32>,
+    rate: u32,
+    name: String,
+    stats: Arc<PlaybackStats>,
+    last_error: Arc<Mutex<Option<String>>>,
+    _stream: cpal::Stream,
+}
+
+impl SpeakerPlayback {
+    /// Opens a speaker.
+    pub fn open(choice: &DeviceChoice, options: SpeakerOptions) -> Result<Self, DeviceError> {
+        let device = find_cpal(choice, false)?;
+        let name = device
+            .description()
+            .map(|d| d.name().to_string())
+            .unwrap_or_else(|_| "speaker".into());
+        let supported = device
+            .default_output_config()
+            .map_err(|e| map_cpal(&name, &e))?;
+        let channels = supported.channels().max(1);
+        let offers_48k = device.supported_output_configs().is_ok_and(|mut it| {
+            it.any(|c| {
+                c.channels() == channels
+                    && c.min_sample_rate() <= AUDIO_RATE
+                    && c.max_sample_rate() >= AUDIO_RATE
+            })
+        });
+        let rate = if offers_48k {
+            AUDIO_RATE
+        } else {
+            supported.sample_rate()
+        };
+        let config = cpal::StreamConfig {
+            channels,
+            sample_rate: rate,
+            buffer_size: cpal::BufferSize::Fixed(options.buffer_frames),
+        };
+        let ms = |v: u32| (u64::from(rate) * u64::from(v) / 1000) as usize;
+        let capacity = ms(options.max_buffer_ms).max(ms(options.prebuffer_ms)) * 2 + ms(100);
+        let (producer, consumer) = rtrb::RingBuffer::<f32>::new(capacity);
+        let stats = Arc::new(PlaybackStats::default());
+        let last_error = Arc::new(Mutex::new(None));
+        let jb = JitterBuffer {
+            consumer,
+            primed: false,
+            prebuffer: ms(options.prebuffer_ms).max(1),
+            max: ms(options.max_buffer_ms).max(ms(options.prebuffer_ms) + 1),
+            stats: stats.clone(),
+        };
+        use cpal::SampleFormat as F;
+        let errs = last_error.clone();
+        let stream = match supported.sample_format() {
+            F::I16 => build_typed::<i16>(&device, &config, jb, errs),
+            F::U16 => build_typed::<u16>(&device, &config, jb, errs),
+            F::I32 => build_typed::<i32>(&device, &config, jb, errs),
+            F::U8 => build_typed::<u8>(&device, &config, jb, errs),
+            _ => build_typed::<f32>(&device, &config, jb, errs),
+        }
+        .map_err(|e| map_cpal(&name, &e))?;
+        stream.play().map_err(|e| map_cpal(&name, &e))?;
+        tracing::info!(device = %name, rate, channels, "speaker opened");
+        let resampler =
+            Resampler::new(AUDIO_RATE, rate).ok_or_else(|| DeviceError::NoUsableFormat {
+                device: name.clone(),
+                reason: format!("cannot resample to {rate} Hz"),
+            })?;
+        Ok(Self {
+            producer,
+            resampler,
+            scratch: Vec::with_capacity(4096),
+            rate,
+            name,
+            stats,
+            last_error,
+            _stream: stream,
+        })
+    }
+
+    /// Queues 48 kHz mono samples. Returns how many device-rate samples were queued
+    /// (fewer than produced only if the ring was full).
+    pub fn play(&mut self, samples: &[f32]) -> usize {
+        self.scratch.clear();
+        self.resampler.process(samples, &mut self.scratch);
+        let n = self.scratch.len().min(self.producer.slots());
+        if let Ok(mut chunk) = self.producer.write_chunk_uninit(n) {
+            let (a, b) = chunk.as_mut_slices();
+            let split = a.len();
+            for (dst, &src) in a.iter_mut().zip(&self.scratch[..split]) {
+                dst.write(src);
+            }
+            for (dst, &src) in b.iter_mut().zip(&self.scratch[split..n]) {
+                dst.write(src);
+            }
+            // SAFETY: all `n` slots were written just above.
+            unsafe { chunk.commit_all() };
+        }
+        let dropped = self.scratch.len() - n;
+        if dropped > 0 {
+            self.stats
+                .skipped
+                .fetch_add(dropped as u64, Ordering::Relaxed);
+        }
+        n
+    }
+
+    /// Audio queued and not yet played, in milliseconds.
+    pub fn buffered_ms(&self) -> u32 {
+        let queued = self.producer.buffer().capacity() - self.producer.slots();
+        (queued as u64 * 1000 / u64::from(self.rate)) as u32
+    }
+
+    /// Device sample rate.
+    pub fn device_rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Human-readable device name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &PlaybackStats {
+        &self.stats
+    }
+
+    /// The last error the device reported, if any.
+    pub fn take_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|mut e| e.take())
+    }
+}
+
+/// The callback side of the speaker.
+struct JitterBuffer {
+    consumer: rtrb::Consumer<f32>,
+    primed: bool,
+    prebuffer: usize,
+    max: usize,
+    stats: Arc<PlaybackStats>,
+}
+
+impl JitterBuffer {
+    /// Next mono sample, or silence. Runs in the real-time callback.
+    fn next_sample(&mut self) -> f32 {
+        if !self.primed {
+            if self.consumer.slots() < self.prebuffer {
+                return 0.0;
+            }
+            self.primed = true;
+        }
+        match self.consumer.pop() {
+            Ok(s) => {
+                self.stats.played.fetch_add(1, Ordering::Relaxed);
+                s
+            }
+            Err(_) => {
+                self.primed = false;
+                self.stats.underruns.fetch_add(1, Ordering::Relaxed);
+                0.0
+            }
+        }
+    }
+
+    /// Drops the oldest audio above the latency bound.
+    fn trim(&mut self) {
+        let queued = self.consumer.slots();
+        if queued > self.max {
+            let excess = queued - (self.max + self.prebuffer) / 2;
+            if let Ok(chunk) = self.consumer.read_chunk(excess) {
+                chunk.commit_all();
+                self.stats
+                    .skipped
+                    .fetch_add(excess as u64, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+fn build_typed<T>(
+    device: &cpal::Device,
+    config: &cpal::StreamConfig,
+    mut jb: JitterBuffer,
+    err_slot: Arc<Mutex<Option<String>>>,
+) -> Result<cpal::Stream, cpal::Error>
+where
+    T: SizedSample + FromSample<f32>,
+{
+    let channels = usize::from(config.channels.max(1));
+    device.build_output_stream::<T, _, _>(
+        *config,
+        move |out: &mut [T], _| {
+            // Real-time context: no locks, no allocation.
+            jb.trim();
+            for frame in out.chunks_exact_mut(channels) {
+                let s = T::from_sample(jb.next_sample());
+                frame.fill(s);
+            }
+        },
+        move |e| {
+            tracing::warn!("speaker stream error: {e}");
+            if let Ok(mut slot) = err_slot.try_lock() {
+                *slot = Some(e.to_string());
+            }
+        },
+        Some(Duration::from_secs(5)),
+    )
+}

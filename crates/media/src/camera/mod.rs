@@ -1,0 +1,11 @@
+//! Cameras: enumeration and format negotiation (nokhwa), capture threads, and the
+//! synthetic test-pattern camera.
+
+mod capture;
+mod devices;
+
+pub use capture::{CameraCapture, CameraEvent, CameraOptions, CaptureRequest};
+pub use devices::{
+    choose_format, list_cameras, list_native_cameras, test_pattern_info, CameraFormatInfo,
+    CameraInfo, INDEX_ID_PREFIX, TEST_PATTERN_ID,
+};

@@ -1,0 +1,11 @@
+//! Video and audio codecs: VP8 on libvpx, Opus on libopus.
+
+mod opus_codec;
+mod vp8_decoder;
+mod vp8_encoder;
+mod vpx;
+
+pub use opus_codec::{OpusConfig, OpusDecoder, OpusEncoder};
+pub use vp8_decoder::Vp8Decoder;
+pub use vp8_encoder::{EncodedFrame, Vp8Config, Vp8Encoder};
+pub use vpx::is_vp8_keyframe;

@@ -1,0 +1,125 @@
+//! Opus at 48 kHz mono in 20 ms frames, with in-band FEC, DTX and packet-loss concealment.
+
+use crate::error::CodecError;
+use crate::frame::AUDIO_FRAME_SAMPLES;
+use opus::{Application, Bitrate, Channels};
+
+/// Largest Opus packet we produce (RFC 6716 allows 1275 bytes per frame).
+const MAX_PACKET: usize = 1275;
+
+/// Encoder settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpusConfig {
+    /// Target bitrate, bit/s.
+    pub bitrate_bps: i32,
+    /// In-band forward error correction (each packet carries a low-rate copy of the last).
+    pub fec: bool,
+    /// Discontinuous transmission: tiny packets during silence.
+    pub dtx: bool,
+    /// Expected packet loss, percent (drives how much FEC the encoder spends).
+    pub expected_loss_pct: i32,
+    /// Encoder complexity 0..=10.
+    pub complexity: i32,
+}
+
+impl Default for OpusConfig {
+    fn default() -> Self {
+        Self {
+            bitrate_bps: 32_000,
+            fec: true,
+            dtx: false,
+            expected_loss_pct: 10,
+            complexity: 9,
+        }
+    }
+}
+
+/// Opus encoder for 20 ms mono frames.
+pub struct OpusEncoder {
+    inner: opus::Encoder,
+    buf: Vec<u8>,
+}
+
+impl OpusEncoder {
+    /// Creates an encoder (VoIP application mode).
+    pub fn new(config: OpusConfig) -> Result<Self, CodecError> {
+        let mut inner = opus::Encoder::new(48_000, Channels::Mono, Application::Voip)?;
+        inner.set_bitrate(Bitrate::Bits(config.bitrate_bps))?;
+        inner.set_inband_fec(config.fec)?;
+        inner.set_dtx(config.dtx)?;
+        inner.set_packet_loss_perc(config.expected_loss_pct.clamp(0, 100))?;
+        inner.set_complexity(config.complexity.clamp(0, 10))?;
+        Ok(Self {
+            inner,
+            buf: vec![0; MAX_PACKET],
+        })
+    }
+
+    /// Changes the target bitrate.
+    pub fn set_bitrate(&mut self, bps: i32) -> Result<(), CodecError> {
+        Ok(self
+            .inner
+            .set_bitrate(Bitrate::Bits(bps.clamp(6_000, 510_000)))?)
+    }
+
+    /// Tells the encoder how much loss to protect against with FEC.
+    pub fn set_expected_loss(&mut self, percent: i32) -> Result<(), CodecError> {
+        Ok(self.inner.set_packet_loss_perc(percent.clamp(0, 100))?)
+    }
+
+    /// Encodes exactly [`AUDIO_FRAME_SAMPLES`] samples into one packet.
+    pub fn encode(&mut self, pcm: &[f32]) -> Result<Vec<u8>, CodecError> {
+        if pcm.len() != AUDIO_FRAME_SAMPLES {
+            return Err(CodecError::InvalidInput(format!(
+                "Opus frame must be {AUDIO_FRAME_SAMPLES} samples, got {}",
+                pcm.len()
+            )));
+        }
+        let n = self.inner.encode_float(pcm, &mut self.buf)?;
+        Ok(self.buf[..n].to_vec())
+    }
+}
+
+/// Opus decoder producing 20 ms mono frames, concealing lost packets.
+pub struct OpusDecoder {
+    inner: opus::Decoder,
+}
+
+impl OpusDecoder {
+    /// Creates a decoder.
+    pub fn new() -> Result<Self, CodecError> {
+        Ok(Self {
+            inner: opus::Decoder::new(48_000, Channels::Mono)?,
+        })
+    }
+
+    /// Decodes a received packet.
+    pub fn decode(&mut self, packet: &[u8]) -> Result<Vec<f32>, CodecError> {
+        if packet.is_empty() {
+            return self.conceal();
+        }
+        self.run(packet, false)
+    }
+
+    /// Synthesises 20 ms for a lost packet when nothing better is available (PLC).
+    pub fn conceal(&mut self) -> Result<Vec<f32>, CodecError> {
+        self.run(&[], false)
+    }
+
+    /// Rebuilds a lost packet from the FEC data in the packet that followed it. Call this
+    /// for the gap, then [`decode`](Self::decode) with the same `next_packet`. Falls back to
+    /// concealment if that packet has no FEC data.
+    pub fn recover(&mut self, next_packet: &[u8]) -> Result<Vec<f32>, CodecError> {
+        if next_packet.is_empty() {
+            return self.conceal();
+        }
+        self.run(next_packet, true)
+    }
+
+    fn run(&mut self, packet: &[u8], fec: bool) -> Result<Vec<f32>, CodecError> {
+        let mut out = vec![0.0f32; AUDIO_FRAME_SAMPLES];
+        let n = self.inner.decode_float(packet, &mut out, fec)?;
+        out.truncate(n);
+        Ok(out)
+    }
+}

@@ -1,0 +1,307 @@
+//! VP8 encoder on libvpx, tuned for calls: realtime deadline, `cpu-used -6`,
+//! error-resilient, no lag, CBR with the bitrate changeable on the fly.
+
+use super::vpx::{check, check_init};
+use crate::error::CodecError;
+use crate::frame::VideoFrame;
+use std::mem::MaybeUninit;
+use std::os::raw::{c_int, c_long, c_uint, c_ulong};
+use vpx_sys as vpx;
+
+/// Encoder settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vp8Config {
+    /// Frame width (frames of another size make the encoder re-initialise).
+    pub width: u32,
+    /// Frame height.
+    pub height: u32,
+    /// Target bitrate, kbit/s.
+    pub bitrate_kbps: u32,
+    /// Nominal frame rate (the timebase is µs, this only guides rate control).
+    pub fps: u32,
+    /// Encoder threads (1 = single core).
+    pub threads: u32,
+    /// libvpx `cpu-used` speed setting, -16..=16; -6 is fast and realtime-friendly.
+    pub cpu_used: i32,
+    /// Longest distance between keyframes, in frames (0 = only on request).
+    pub max_keyframe_interval: u32,
+}
+
+impl Vp8Config {
+    /// Call defaults for a size: 30 fps, a bitrate scaled from the pixel count, 1 thread.
+    pub fn new(width: u32, height: u32) -> Self {
+        let pixels = u64::from(width) * u64::from(height);
+        Self {
+            width,
+            height,
+            bitrate_kbps: (pixels * 1_500 / (1280 * 720)).clamp(150, 4_000) as u32,
+            fps: 30,
+            threads: 1,
+            cpu_used: -6,
+            max_keyframe_interval: 3_000,
+        }
+    }
+}
+
+/// One compressed VP8 frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedFrame {
+    /// The VP8 bitstream of one frame.
+    pub data: Vec<u8>,
+    /// Whether it is a keyframe (decodable on its own).
+    pub keyframe: bool,
+    /// The source frame's number.
+    pub frame_number: u64,
+    /// The source frame's capture time, µs since the UNIX epoch.
+    pub capture_time_us: u64,
+}
+
+/// A VP8 encoder. `Send`, not `Sync`: use it from one thread at a time.
+pub struct Vp8Encoder {
+    ctx: Box<vpx::vpx_codec_ctx_t>,
+    cfg: Box<vpx::vpx_codec_enc_cfg_t>,
+    config: Vp8Config,
+    keyframe_pending: bool,
+    first_pts: Option<u64>,
+    last_pts: i64,
+}
+
+// SAFETY: the libvpx context is only touched through `&mut self`; libvpx contexts may be
+// used from any thread as long as calls are not concurrent.
+unsafe impl Send for Vp8Encoder {}
+
+impl Vp8Encoder {
+    /// Creates an encoder.
+    pub fn new(config: Vp8Config) -> Result<Self, CodecError> {
+        if config.width < 2 || config.height < 2 || config.width > 16_383 || config.height > 16_383
+        {
+            return Err(CodecError::InvalidInput(format!(
+                "VP8 frame size {}x{} out of range",
+                config.width, config.height
+            )));
+        }
+        // SAFETY: vpx_codec_vp8_cx returns a static interface; config_default fills `cfg`.
+        let mut cfg = unsafe {
+            let mut cfg = Box::new(MaybeUninit::<vpx::vpx_codec_enc_cfg_t>::zeroed());
+            let status =
+                vpx::vpx_codec_enc_config_default(vpx::vpx_codec_vp8_cx(), cfg.as_mut_ptr(), 0);
+            check_init(status, "vpx_codec_enc_config_default")?;
+            Box::from_raw(Box::into_raw(cfg).cast::<vpx::vpx_codec_enc_cfg_t>())
+        };
+        apply_config(&mut cfg, &config);
+        // SAFETY: a zeroed context is the documented pre-init state; `cfg` outlives the call.
+        let mut ctx = unsafe {
+            let mut ctx = Box::new(MaybeUninit::<vpx::vpx_codec_ctx_t>::zeroed());
+            let status = vpx::vpx_codec_enc_init_ver(
+                ctx.as_mut_ptr(),
+                vpx::vpx_codec_vp8_cx(),
+                &*cfg,
+                0,
+                vpx::VPX_ENCODER_ABI_VERSION as c_int,
+            );
+            check_init(status, "vpx_codec_enc_init")?;
+            Box::from_raw(Box::into_raw(ctx).cast::<vpx::vpx_codec_ctx_t>())
+        };
+        // SAFETY: `ctx` is initialised; the control takes an int argument.
+        let status = unsafe {
+            vpx::vpx_codec_control_(
+                &mut *ctx,
+                vpx::vp8e_enc_control_id::VP8E_SET_CPUUSED as c_int,
+                config.cpu_used as c_int,
+            )
+        };
+        let mut enc = Self {
+            ctx,
+            cfg,
+            config,
+            keyframe_pending: true,
+            first_pts: None,
+            last_pts: -1,
+        };
+        check(&mut enc.ctx, status, "vpx_codec_control(VP8E_SET_CPUUSED)")?;
+        // Cap keyframe size so one keyframe does not flood the link (percent of per-frame budget).
+        // SAFETY: as above.
+        let status = unsafe {
+            vpx::vpx_codec_control_(
+                &mut *enc.ctx,
+                vpx::vp8e_enc_control_id::VP8E_SET_MAX_INTRA_BITRATE_PCT as c_int,
+                900 as c_uint,
+            )
+        };
+        check(
+            &mut enc.ctx,
+            status,
+            "vpx_codec_control(VP8E_SET_MAX_INTRA_BITRATE_PCT)",
+        )?;
+        Ok(enc)
+    }
+
+    /// The current settings.
+    pub fn config(&self) -> &Vp8Config {
+        &self.config
+    }
+
+    /// Changes the target bitrate for the following frames.
+    pub fn set_bitrate(&mut self, kbps: u32) -> Result<(), CodecError> {
+        let kbps = kbps.max(10);
+        self.cfg.rc_target_bitrate = kbps;
+        // SAFETY: live context and config.
+        let status = unsafe { vpx::vpx_codec_enc_config_set(&mut *self.ctx, &*self.cfg) };
+        check(&mut self.ctx, status, "vpx_codec_enc_config_set")?;
+        self.config.bitrate_kbps = kbps;
+        Ok(())
+    }
+
+    /// Makes the next encoded frame a keyframe (e.g. on PLI/FIR).
+    pub fn request_keyframe(&mut self) {
+        self.keyframe_pending = true;
+    }
+
+    /// Encodes one frame. Usually returns one encoded frame; may return none if rate
+    /// control drops the frame. A frame of a new size re-creates the encoder (keyframe).
+    pub fn encode(
+        &mut self,
+        frame: &VideoFrame,
+        force_keyframe: bool,
+    ) -> Result<Vec<EncodedFrame>, CodecError> {
+        if frame.data.len() < VideoFrame::byte_len(frame.width, frame.height) {
+            return Err(CodecError::InvalidInput(
+                "I420 buffer shorter than its size".into(),
+            ));
+        }
+        if frame.width != self.config.width || frame.height != self.config.height {
+            let config = Vp8Config {
+                width: frame.width,
+                height: frame.height,
+                ..self.config
+            };
+            *self = Self::new(config)?;
+        }
+        let img = self.wrap(frame);
+        // pts in µs since the first frame, strictly increasing.
+        let first = *self.first_pts.get_or_insert(frame.capture_time_us);
+        let pts = (frame.capture_time_us.saturating_sub(first) as i64).max(self.last_pts + 1);
+        self.last_pts = pts;
+        let duration = (1_000_000 / self.config.fps.max(1)) as c_ulong;
+        let flags = if force_keyframe || self.keyframe_pending {
+            vpx::VPX_EFLAG_FORCE_KF as c_long
+        } else {
+            0
+        };
+        // SAFETY: `img` points into `frame.data`, which outlives the call; libvpx copies
+        // what it needs before returning (lag 0).
+        let status = unsafe {
+            vpx::vpx_codec_encode(
+                &mut *self.ctx,
+                &img,
+                pts,
+                duration,
+                flags,
+                vpx::VPX_DL_REALTIME as c_ulong,
+            )
+        };
+        check(&mut self.ctx, status, "vpx_codec_encode")?;
+        self.keyframe_pending = false;
+        let mut out = Vec::with_capacity(1);
+        let mut iter: vpx::vpx_codec_iter_t = std::ptr::null();
+        loop {
+            // SAFETY: iterating packets of a live context; each stays valid until the next
+            // call on the context, and we copy it at once.
+            let pkt = unsafe { vpx::vpx_codec_get_cx_data(&mut *self.ctx, &mut iter) };
+            if pkt.is_null() {
+                break;
+            }
+            // SAFETY: non-null packet from libvpx; `frame` is the active union member for
+            // CX_FRAME_PKT.
+            unsafe {
+                if (*pkt).kind != vpx::vpx_codec_cx_pkt_kind::VPX_CODEC_CX_FRAME_PKT {
+                    continue;
+                }
+                let f = &(*pkt).data.frame;
+                let data = std::slice::from_raw_parts(f.buf.cast::<u8>(), f.sz as usize).to_vec();
+                out.push(EncodedFrame {
+                    data,
+                    keyframe: f.flags & vpx::VPX_FRAME_IS_KEY != 0,
+                    frame_number: frame.frame_number,
+                    capture_time_us: frame.capture_time_us,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A `vpx_image_t` describing `frame`'s planes without copying them.
+    fn wrap(&self, frame: &VideoFrame) -> vpx::vpx_image_t {
+        // SAFETY: vpx_img_wrap only writes the descriptor; all-zero is a valid start.
+        let mut img: vpx::vpx_image_t = unsafe { std::mem::zeroed() };
+        let y_len = frame.width as usize * frame.height as usize;
+        let c_len = frame.chroma_width() as usize * frame.chroma_height() as usize;
+        let base = frame.data.as_ptr().cast_mut();
+        img.fmt = vpx::vpx_img_fmt::VPX_IMG_FMT_I420;
+        img.cs = vpx::vpx_color_space::VPX_CS_BT_601;
+        img.range = vpx::vpx_color_range::VPX_CR_STUDIO_RANGE;
+        img.w = frame.width;
+        img.h = frame.height;
+        img.d_w = frame.width;
+        img.d_h = frame.height;
+        img.bit_depth = 8;
+        img.x_chroma_shift = 1;
+        img.y_chroma_shift = 1;
+        img.bps = 12;
+        // SAFETY: offsets are within `frame.data` (length checked by the caller).
+        unsafe {
+            img.planes = [
+                base,
+                base.add(y_len),
+                base.add(y_len + c_len),
+                std::ptr::null_mut(),
+            ];
+        }
+        img.stride = [
+            frame.width as c_int,
+            frame.chroma_width() as c_int,
+            frame.chroma_width() as c_int,
+            0,
+        ];
+        img
+    }
+}
+
+fn apply_config(cfg: &mut vpx::vpx_codec_enc_cfg_t, config: &Vp8Config) {
+    cfg.g_w = config.width;
+    cfg.g_h = config.height;
+    cfg.g_threads = config.threads.max(1);
+    cfg.g_timebase = vpx::vpx_rational {
+        num: 1,
+        den: 1_000_000,
+    };
+    cfg.g_error_resilient = vpx::VPX_ERROR_RESILIENT_DEFAULT;
+    cfg.g_pass = vpx::vpx_enc_pass::VPX_RC_ONE_PASS;
+    cfg.g_lag_in_frames = 0;
+    cfg.rc_end_usage = vpx::vpx_rc_mode::VPX_CBR;
+    cfg.rc_target_bitrate = config.bitrate_kbps.max(10);
+    cfg.rc_min_quantizer = 2;
+    cfg.rc_max_quantizer = 56;
+    cfg.rc_undershoot_pct = 100;
+    cfg.rc_overshoot_pct = 15;
+    cfg.rc_buf_initial_sz = 500;
+    cfg.rc_buf_optimal_sz = 600;
+    cfg.rc_buf_sz = 1000;
+    cfg.rc_dropframe_thresh = 0;
+    cfg.rc_resize_allowed = 0;
+    if config.max_keyframe_interval == 0 {
+        cfg.kf_mode = vpx::vpx_kf_mode::VPX_KF_DISABLED;
+    } else {
+        cfg.kf_mode = vpx::vpx_kf_mode::VPX_KF_AUTO;
+        cfg.kf_max_dist = config.max_keyframe_interval;
+    }
+}
+
+impl Drop for Vp8Encoder {
+    fn drop(&mut self) {
+        // SAFETY: the context was initialised in `new` and is destroyed once.
+        unsafe {
+            vpx::vpx_codec_destroy(&mut *self.ctx);
+        }
+    }
+}

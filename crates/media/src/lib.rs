@@ -1,0 +1,39 @@
+//! Peercall's media engine: devices, synthetic sources, capture, playback, pixel
+//! conversion, and the VP8 and Opus codecs. No network, no UI.
+//!
+//! See `docs/media-pipeline.md` for how the pieces connect.
+
+pub mod audio;
+pub mod camera;
+pub mod clock;
+pub mod codec;
+pub mod convert;
+pub mod devices;
+pub mod error;
+pub mod frame;
+pub mod processing;
+pub mod queue;
+pub mod source;
+
+pub use audio::DeviceChoice;
+pub use codec::{
+    EncodedFrame, OpusConfig, OpusDecoder, OpusEncoder, Vp8Config, Vp8Decoder, Vp8Encoder,
+};
+pub use error::{CodecError, DeviceError, MediaError};
+pub use frame::{AudioFrame, VideoFrame, AUDIO_FRAME_SAMPLES, AUDIO_RATE};
+pub use processing::{AudioProcessor, Passthrough, ProcessorChain};
+pub use queue::{drop_oldest_queue, QueueReceiver, QueueSender, RecvError};
+pub use source::{Stamp, TestPattern, ToneConfig, ToneSource};
+
+/// Compile-time check that the types handed across threads are `Send`.
+#[allow(dead_code)]
+fn assert_send() {
+    fn is_send<T: Send>() {}
+    is_send::<VideoFrame>();
+    is_send::<Vp8Encoder>();
+    is_send::<Vp8Decoder>();
+    is_send::<OpusEncoder>();
+    is_send::<OpusDecoder>();
+    is_send::<QueueReceiver<VideoFrame>>();
+    is_send::<QueueSender<AudioFrame>>();
+}

@@ -1,0 +1,9 @@
+//! Synthetic sources: the test-pattern picture with its stamp, and the tone with beeps.
+
+pub mod pattern;
+pub mod stamp;
+pub mod tone;
+
+pub use pattern::TestPattern;
+pub use stamp::Stamp;
+pub use tone::{BeepConfig, BeepDetector, ToneConfig, ToneEstimate, ToneSource};

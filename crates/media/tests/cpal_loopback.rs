@@ -1,0 +1,109 @@
+//! Real audio devices: a tone played to the default speaker (PulseAudio's null sink) is
+//! recorded back from the default microphone (the null sink's monitor) and detected.
+//!
+//! Needs PulseAudio; if none is reachable the test starts it with
+//! `scripts/start-pulseaudio.sh` (the suite's own setup) and fails with instructions if
+//! that is impossible.
+
+use peercall_media::audio::{
+    list_microphones, list_speakers, MicCapture, MicOptions, SpeakerOptions, SpeakerPlayback,
+};
+use peercall_media::source::tone::dominant_frequency;
+use peercall_media::{DeviceChoice, ToneConfig, ToneSource, AUDIO_RATE};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scripts/start-pulseaudio.sh"
+);
+
+/// Runs the start script and adopts the environment it prints.
+fn ensure_pulseaudio() {
+    let out = Command::new("bash")
+        .arg(SCRIPT)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {SCRIPT}: {e}"));
+    assert!(
+        out.status.success(),
+        "PulseAudio is needed for this test and could not be started.\n\
+         Start it yourself with: eval \"$(scripts/start-pulseaudio.sh)\"\n\
+         (packages: pulseaudio pulseaudio-utils libasound2-plugins)\nscript said:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some((k, v)) = line
+            .strip_prefix("export ")
+            .and_then(|kv| kv.split_once('='))
+        {
+            // This test binary has a single test, so no other thread reads the environment.
+            std::env::set_var(k, v);
+        }
+    }
+}
+
+#[test]
+fn a_tone_played_to_the_speaker_is_recorded_by_the_microphone() {
+    ensure_pulseaudio();
+    assert!(
+        !list_speakers().is_empty(),
+        "cpal lists speakers once PulseAudio runs"
+    );
+    assert!(
+        list_microphones().len() > 1,
+        "cpal lists a microphone besides the tone"
+    );
+
+    let freq = 880.0;
+    let mut speaker =
+        SpeakerPlayback::open(&DeviceChoice::SystemDefault, SpeakerOptions::default())
+            .expect("open the default speaker");
+    let mic = MicCapture::open(&DeviceChoice::SystemDefault, MicOptions::default())
+        .expect("open the default microphone");
+    let mut tone = ToneSource::new(ToneConfig {
+        frequency_hz: freq,
+        amplitude: 0.5,
+        beep: None,
+    });
+
+    // Keep ~100 ms queued on the speaker while watching the microphone. Recording starts
+    // 1–2 s late under PulseAudio: poll with a generous deadline.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut recorded: Vec<f32> = Vec::new();
+    let mut chunk = vec![0.0f32; 960];
+    let mut t = 0u64;
+    let found = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no tone heard within 30 s ({} samples recorded, mic error: {:?}, speaker error: {:?})",
+            recorded.len(),
+            mic.take_error(),
+            speaker.take_error()
+        );
+        while speaker.buffered_ms() < 100 {
+            tone.fill(&mut chunk, t);
+            t += 20_000;
+            speaker.play(&chunk);
+        }
+        if let Ok(frame) = mic.frames().recv_timeout(Duration::from_millis(20)) {
+            recorded.extend_from_slice(&frame.samples);
+        }
+        if recorded.len() >= 4_800 {
+            let window = &recorded[recorded.len() - 4_800..];
+            if let Some(est) = dominant_frequency(window, AUDIO_RATE) {
+                if (est.frequency_hz - freq).abs() <= 5.0 && est.purity > 0.8 {
+                    break est;
+                }
+            }
+            let keep = recorded.len() - 4_800;
+            recorded.drain(..keep);
+        }
+    };
+    eprintln!(
+        "heard {found:?}; speaker underruns {}",
+        speaker
+            .stats()
+            .underruns
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+}

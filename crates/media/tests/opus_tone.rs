@@ -1,0 +1,101 @@
+//! Tone → Opus → decode, clean and with 10% of packets lost (FEC + PLC).
+
+mod common;
+
+use peercall_media::source::tone::dominant_frequency;
+use peercall_media::{
+    OpusConfig, OpusDecoder, OpusEncoder, ToneConfig, ToneSource, AUDIO_FRAME_SAMPLES, AUDIO_RATE,
+};
+
+const FRAMES: usize = 150; // 3 s
+
+fn encode_tone(freq: f32) -> Vec<Vec<u8>> {
+    let mut src = ToneSource::new(ToneConfig {
+        frequency_hz: freq,
+        amplitude: 0.3,
+        beep: None,
+    });
+    let mut enc = OpusEncoder::new(OpusConfig::default()).expect("opus encoder");
+    let mut pcm = [0.0f32; AUDIO_FRAME_SAMPLES];
+    (0..FRAMES)
+        .map(|k| {
+            src.fill(&mut pcm, k as u64 * 20_000);
+            enc.encode(&pcm).expect("opus encode")
+        })
+        .collect()
+}
+
+/// Longest run of (near) zero samples.
+fn longest_silence(samples: &[f32]) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for &s in samples {
+        run = if s.abs() < 1e-4 { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
+}
+
+#[test]
+fn the_tone_survives_opus() {
+    for freq in [440.0, 1000.0] {
+        let packets = encode_tone(freq);
+        let mut dec = OpusDecoder::new().unwrap();
+        let mut out = Vec::new();
+        for p in &packets {
+            let pcm = dec.decode(p).unwrap();
+            assert_eq!(pcm.len(), AUDIO_FRAME_SAMPLES);
+            out.extend(pcm);
+        }
+        let est = dominant_frequency(&out[9600..], AUDIO_RATE).unwrap();
+        assert!(
+            (est.frequency_hz - freq).abs() <= 3.0,
+            "{est:?} for {freq} Hz"
+        );
+        assert!(est.purity > 0.9, "{est:?}");
+        let bytes: usize = packets.iter().map(Vec::len).sum();
+        assert!(
+            bytes * 8 / 3 < 40_000,
+            "about 32 kbit/s: {} bit/s",
+            bytes * 8 / 3
+        );
+    }
+}
+
+#[test]
+fn ten_percent_loss_is_concealed_without_gaps() {
+    let packets = encode_tone(440.0);
+    let mut rng = common::Rng::new(3);
+    let lost: Vec<bool> = (0..FRAMES).map(|k| k > 2 && rng.chance(0.10)).collect();
+    let n_lost = lost.iter().filter(|&&l| l).count();
+    assert!((8..=25).contains(&n_lost), "about 10% lost: {n_lost}");
+    let mut dec = OpusDecoder::new().unwrap();
+    let mut out = Vec::new();
+    let (mut by_fec, mut by_plc) = (0, 0);
+    for k in 0..FRAMES {
+        let pcm = if !lost[k] {
+            dec.decode(&packets[k]).unwrap()
+        } else if k + 1 < FRAMES && !lost[k + 1] {
+            by_fec += 1;
+            dec.recover(&packets[k + 1]).unwrap()
+        } else {
+            by_plc += 1;
+            dec.conceal().unwrap()
+        };
+        assert_eq!(pcm.len(), AUDIO_FRAME_SAMPLES, "every frame yields 20 ms");
+        out.extend(pcm);
+    }
+    eprintln!("lost {n_lost}: {by_fec} rebuilt by FEC, {by_plc} concealed");
+    assert!(by_fec > 0);
+    let gap = longest_silence(&out[4800..]);
+    assert!(gap <= AUDIO_FRAME_SAMPLES, "silent gap of {gap} samples");
+    let est = dominant_frequency(&out[9600..], AUDIO_RATE).unwrap();
+    assert!((est.frequency_hz - 440.0).abs() <= 3.0, "{est:?}");
+}
+
+#[test]
+fn wrong_frame_length_is_an_error() {
+    let mut enc = OpusEncoder::new(OpusConfig::default()).unwrap();
+    assert!(enc.encode(&[0.0; 480]).is_err());
+    let mut dec = OpusDecoder::new().unwrap();
+    assert!(dec.decode(&[0xFF, 0xFF, 0xFF]).is_err() || dec.conceal().is_ok());
+}
