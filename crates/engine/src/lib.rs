@@ -1,0 +1,2 @@
+//! Peercall call engine.
+pub mod call;
