@@ -1,0 +1,225 @@
+//! One WebSocket connection after `welcome`: reads client messages through the limits
+//! (rate, size), applies them to the registry, writes what the registry queues for it,
+//! pings, and decides how it ended — a clean close is a leave, a drop (no close frame,
+//! missed pongs) keeps the peer for the resume window.
+
+use super::hello::handshake;
+use super::ratelimit::TokenBucket;
+use super::state::Shared;
+use super::wire::{self, close};
+use axum::extract::ws::{Message, WebSocket};
+use peercall_protocol::{decode_client_message, ClientMessage, ErrorCode, ErrorMessage, PeerId};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+
+/// How the connection ended, which decides what happens to the peer.
+enum End {
+    /// Clean close (or closed by us for a violation): the peer leaves.
+    Leave,
+    /// Dropped without a close frame or silent: keep the peer for the resume window.
+    Drop,
+    /// The registry detached or replaced this connection; nothing to do.
+    Superseded,
+    /// Server shutdown.
+    Shutdown,
+}
+
+/// What to do after one inbound message.
+enum Flow {
+    Continue,
+    Close(u16, &'static str),
+}
+
+/// Serves one upgraded socket from `hello` to the end.
+pub async fn serve(mut ws: WebSocket, shared: Arc<Shared>) {
+    shared.metrics.connection_opened();
+    let conn = shared.next_conn();
+    let (outbox, mut inbox) = mpsc::channel(shared.config.limits.outbound_buffer.max(1));
+    if let Some(joined) = handshake(&mut ws, &shared, conn, outbox).await {
+        let id = joined.id;
+        tracing::debug!(peer = %id, conn, resumed = joined.resumed, "peer attached");
+        let end = Session::new(&shared, id.clone())
+            .run(&mut ws, &mut inbox)
+            .await;
+        let now = Instant::now();
+        match end {
+            End::Leave => shared.registry().leave(&id, conn, now),
+            End::Drop => shared.registry().detach(&id, conn, now),
+            End::Superseded | End::Shutdown => {}
+        }
+    }
+    shared.metrics.connection_closed();
+}
+
+struct Session<'a> {
+    shared: &'a Shared,
+    id: PeerId,
+    bucket: TokenBucket,
+    strikes: u32,
+}
+
+impl<'a> Session<'a> {
+    fn new(shared: &'a Shared, id: PeerId) -> Self {
+        let limits = &shared.config.limits;
+        let bucket = TokenBucket::new(limits.rate_per_sec, limits.rate_burst, Instant::now());
+        Session {
+            shared,
+            id,
+            bucket,
+            strikes: 0,
+        }
+    }
+
+    async fn run(&mut self, ws: &mut WebSocket, inbox: &mut mpsc::Receiver<String>) -> End {
+        let timing = &self.shared.config.timing;
+        let start = tokio::time::Instant::now() + timing.ping_interval;
+        let mut ticker = tokio::time::interval_at(start, timing.ping_interval);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut unanswered = 0u32;
+        loop {
+            tokio::select! {
+                _ = self.shared.shutdown.cancelled() => {
+                    wire::close(ws, close::GOING_AWAY, "server shutting down").await;
+                    return End::Shutdown;
+                }
+                out = inbox.recv() => match out {
+                    Some(text) => {
+                        if ws.send(Message::Text(text.into())).await.is_err() {
+                            return End::Drop;
+                        }
+                    }
+                    None => {
+                        wire::close(ws, close::TRY_AGAIN, "connection superseded").await;
+                        return End::Superseded;
+                    }
+                },
+                _ = ticker.tick() => {
+                    if unanswered >= timing.missed_pongs {
+                        tracing::debug!(peer = %self.id, "missed {unanswered} pongs; dropping");
+                        return End::Drop;
+                    }
+                    unanswered += 1;
+                    if ws.send(Message::Ping(Default::default())).await.is_err() {
+                        return End::Drop;
+                    }
+                }
+                frame = ws.recv() => {
+                    let msg = match frame {
+                        None => return End::Drop,
+                        Some(Ok(m)) => m,
+                        Some(Err(e)) => {
+                            if wire::is_capacity_error(e) {
+                                let err = ErrorMessage::new(ErrorCode::TooLarge, "frame exceeds the WebSocket size limit");
+                                wire::send_error(ws, self.shared, err).await;
+                                wire::close(ws, close::TOO_BIG, "message too big").await;
+                                return End::Leave;
+                            }
+                            return End::Drop;
+                        }
+                    };
+                    unanswered = 0;
+                    let flow = match msg {
+                        Message::Text(text) => self.on_text(ws, text.as_str()).await,
+                        Message::Binary(bytes) => self.on_binary(ws, bytes.len()).await,
+                        Message::Ping(_) | Message::Pong(_) => Flow::Continue,
+                        Message::Close(_) => return End::Leave,
+                    };
+                    if let Flow::Close(code, reason) = flow {
+                        wire::close(ws, code, reason).await;
+                        return End::Leave;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The limits every inbound frame passes: rate, then size. `Err` carries the flow
+    /// after a refusal (an error was sent; maybe close).
+    async fn admit(&mut self, ws: &mut WebSocket, len: usize) -> Result<(), Flow> {
+        let limits = &self.shared.config.limits;
+        let refusal = if !self.bucket.try_take(Instant::now()) {
+            ErrorMessage::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "more than {} messages/s (burst {}); message dropped",
+                    limits.rate_per_sec, limits.rate_burst
+                ),
+            )
+        } else if len > limits.max_message_bytes {
+            ErrorMessage::new(
+                ErrorCode::TooLarge,
+                format!(
+                    "message of {len} bytes exceeds the limit of {}",
+                    limits.max_message_bytes
+                ),
+            )
+        } else {
+            self.strikes = 0;
+            return Ok(());
+        };
+        self.strikes += 1;
+        let code = refusal.code;
+        if !wire::send_error(ws, self.shared, refusal).await {
+            return Err(Flow::Close(close::POLICY, "write failed"));
+        }
+        if self.strikes >= limits.max_strikes {
+            tracing::info!(peer = %self.id, %code, "closing a connection that kept going past a limit");
+            return Err(Flow::Close(close::POLICY, "limit exceeded repeatedly"));
+        }
+        Err(Flow::Continue)
+    }
+
+    async fn on_binary(&mut self, ws: &mut WebSocket, len: usize) -> Flow {
+        if let Err(flow) = self.admit(ws, len).await {
+            return flow;
+        }
+        let err = ErrorMessage::new(
+            ErrorCode::BadJson,
+            "binary frames are not accepted; send JSON text",
+        );
+        wire::send_error(ws, self.shared, err).await;
+        Flow::Continue
+    }
+
+    async fn on_text(&mut self, ws: &mut WebSocket, text: &str) -> Flow {
+        if let Err(flow) = self.admit(ws, text.len()).await {
+            return flow;
+        }
+        let now = Instant::now();
+        let reply = match decode_client_message(text) {
+            Err(e) => Some(ErrorMessage::from(&e)),
+            Ok(ClientMessage::Hello(_)) => Some(ErrorMessage::new(
+                ErrorCode::DuplicateHello,
+                "already welcomed; hello is only valid as the first message",
+            )),
+            Ok(ClientMessage::Update(u)) => {
+                self.shared.registry().update(&self.id, u.name, u.busy, now);
+                None
+            }
+            Ok(ClientMessage::Signal(relay)) => {
+                let result = self
+                    .shared
+                    .registry()
+                    .relay(&self.id, &relay.to, relay.data, now);
+                match result {
+                    Ok(()) => {
+                        self.shared.metrics.relayed();
+                        None
+                    }
+                    Err(_) => Some(ErrorMessage {
+                        to: Some(relay.to.clone()),
+                        ..ErrorMessage::new(ErrorCode::UnknownPeer, "no such peer in this room")
+                    }),
+                }
+            }
+        };
+        if let Some(err) = reply {
+            if !wire::send_error(ws, self.shared, err).await {
+                return Flow::Close(close::POLICY, "write failed");
+            }
+        }
+        Flow::Continue
+    }
+}

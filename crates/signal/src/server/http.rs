@@ -1,0 +1,115 @@
+//! HTTP: the axum router (`/ws`, `/healthz`, `/metrics`, static files) and the accept
+//! loop that serves it over plain TCP or rustls, with graceful shutdown.
+
+use super::connection;
+use super::state::Shared;
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+/// The routes of one server.
+pub fn router(shared: Arc<Shared>) -> Router {
+    let mut router = Router::new()
+        .route("/ws", get(ws_upgrade))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics));
+    if let Some(dir) = &shared.config.static_dir {
+        router = router.fallback_service(tower_http::services::ServeDir::new(dir));
+    }
+    router.with_state(shared)
+}
+
+async fn ws_upgrade(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
+    let limits = &shared.config.limits;
+    // Set explicitly: the library's default maximum is 64 MiB per message. Small
+    // buffers keep tens of thousands of idle connections cheap.
+    let hard = limits.ws_max_message_bytes.max(limits.max_message_bytes);
+    let upgrade = upgrade
+        .max_message_size(hard)
+        .max_frame_size(hard)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(hard.saturating_mul(4));
+    let tracker = shared.tracker.clone();
+    upgrade.on_upgrade(move |socket| tracker.track_future(connection::serve(socket, shared)))
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    let text = {
+        let registry = shared.registry();
+        shared.metrics.render(&registry)
+    };
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        text,
+    )
+}
+
+/// Accepts connections until shutdown; each is served on its own task.
+pub async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shared>) {
+    let router = router(shared.clone());
+    loop {
+        let accepted = tokio::select! {
+            _ = shared.shutdown.cancelled() => break,
+            a = listener.accept() => a,
+        };
+        let (stream, _peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Typically out of file descriptors: back off instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let tls = tls.clone();
+        let shared = shared.clone();
+        shared.tracker.clone().spawn(async move {
+            match tls {
+                None => serve_http(stream, router, &shared).await,
+                Some(acceptor) => {
+                    let timeout = shared.config.timing.hello_timeout;
+                    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls_stream)) => serve_http(tls_stream, router, &shared).await,
+                        Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                }
+            }
+        });
+    }
+}
+
+async fn serve_http<S>(stream: S, router: Router, shared: &Shared)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = TowerToHyperService::new(router);
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(shared.config.timing.hello_timeout)
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        r = conn.as_mut() => {
+            if let Err(e) = r {
+                tracing::debug!("http connection ended: {e}");
+            }
+        }
+        _ = shared.shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(shared.config.timing.shutdown_grace, conn).await;
+        }
+    }
+}

@@ -1,0 +1,544 @@
+//! Rooms, peers and sessions: who is where, which connection is attached, what is queued
+//! for a dropped peer. Plain data behind one mutex in the server; every method is
+//! synchronous, never blocks, and takes the time as an input.
+//!
+//! A peer is either *attached* (a live connection with an outgoing channel) or *detached*
+//! (its socket dropped without a close frame; messages for it queue until it resumes or
+//! the resume window passes). Every connection carries a number, so a stale connection
+//! can never detach or remove a peer that a newer connection has taken over.
+
+use peercall_protocol::{PeerId, PeerInfo, ServerMessage};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
+
+/// A connection's outgoing queue of JSON texts.
+pub type Outbox = mpsc::Sender<String>;
+
+/// The result of a successful join or resume.
+#[derive(Debug)]
+pub struct Joined {
+    /// The peer's id.
+    pub id: PeerId,
+    /// Its resume secret.
+    pub session: String,
+    /// Everyone else in the room.
+    pub peers: Vec<PeerInfo>,
+    /// Messages queued while it was away (resume only), oldest first.
+    pub queued: Vec<String>,
+    /// True for a resume.
+    pub resumed: bool,
+}
+
+/// The room is at its size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomFull;
+
+/// `signal.to` is not in the sender's room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownPeer;
+
+#[derive(Debug)]
+enum Link {
+    Attached {
+        conn: u64,
+        outbox: Outbox,
+    },
+    Detached {
+        since: Instant,
+        queue: VecDeque<String>,
+        overflowed: bool,
+    },
+}
+
+#[derive(Debug)]
+struct Peer {
+    info: PeerInfo,
+    room: String,
+    session: String,
+    link: Link,
+}
+
+/// All rooms of one server.
+#[derive(Debug)]
+pub struct Registry {
+    peers: HashMap<PeerId, Peer>,
+    rooms: HashMap<String, HashSet<PeerId>>,
+    sessions: HashMap<String, PeerId>,
+    room_size: usize,
+    resume_queue: usize,
+}
+
+impl Registry {
+    /// An empty registry with a room size limit and a resume queue bound.
+    pub fn new(room_size: usize, resume_queue: usize) -> Self {
+        Registry {
+            peers: HashMap::new(),
+            rooms: HashMap::new(),
+            sessions: HashMap::new(),
+            room_size,
+            resume_queue,
+        }
+    }
+
+    /// Adds a new peer to `room` and tells the room (`peer-joined`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn join(
+        &mut self,
+        id: PeerId,
+        session: String,
+        name: String,
+        room: &str,
+        conn: u64,
+        outbox: Outbox,
+        now: Instant,
+    ) -> Result<Joined, RoomFull> {
+        if self.rooms.get(room).map_or(0, HashSet::len) >= self.room_size {
+            return Err(RoomFull);
+        }
+        let info = PeerInfo {
+            id: id.clone(),
+            name,
+            busy: false,
+        };
+        let peers = self.others(room, &id);
+        self.rooms
+            .entry(room.to_owned())
+            .or_default()
+            .insert(id.clone());
+        self.sessions.insert(session.clone(), id.clone());
+        self.peers.insert(
+            id.clone(),
+            Peer {
+                info: info.clone(),
+                room: room.to_owned(),
+                session: session.clone(),
+                link: Link::Attached { conn, outbox },
+            },
+        );
+        self.broadcast(
+            room,
+            &id,
+            ServerMessage::PeerJoined { peer: info }.to_json(),
+            now,
+        );
+        Ok(Joined {
+            id,
+            session,
+            peers,
+            queued: Vec::new(),
+            resumed: false,
+        })
+    }
+
+    /// Reattaches the peer owning `session` if it is in `room`: it keeps its id, the
+    /// room sees nothing (or `peer-updated` if the name changed), and what was queued is
+    /// returned. A peer still attached elsewhere is taken over (the old connection's
+    /// outbox closes). `None`: unknown or expired session — join afresh.
+    pub fn resume(
+        &mut self,
+        session: &str,
+        room: &str,
+        name: &str,
+        conn: u64,
+        outbox: Outbox,
+        now: Instant,
+    ) -> Option<Joined> {
+        let id = self.sessions.get(session)?.clone();
+        let peer = self.peers.get_mut(&id)?;
+        if peer.room != room {
+            return None;
+        }
+        if matches!(
+            peer.link,
+            Link::Detached {
+                overflowed: true,
+                ..
+            }
+        ) {
+            self.remove(&id, now);
+            return None;
+        }
+        let old = std::mem::replace(&mut peer.link, Link::Attached { conn, outbox });
+        let queued = match old {
+            Link::Detached { queue, .. } => queue.into_iter().collect(),
+            Link::Attached { .. } => Vec::new(),
+        };
+        let renamed = peer.info.name != name;
+        if renamed {
+            peer.info.name = name.to_owned();
+        }
+        let info = peer.info.clone();
+        let session = peer.session.clone();
+        let room = peer.room.clone();
+        if renamed {
+            self.broadcast(
+                &room,
+                &id,
+                ServerMessage::PeerUpdated { peer: info }.to_json(),
+                now,
+            );
+        }
+        let peers = self.others(&room, &id);
+        Some(Joined {
+            id,
+            session,
+            peers,
+            queued,
+            resumed: true,
+        })
+    }
+
+    /// Changes a peer's name and/or busy flag; tells the room if anything changed.
+    pub fn update(&mut self, id: &PeerId, name: Option<String>, busy: Option<bool>, now: Instant) {
+        let Some(peer) = self.peers.get_mut(id) else {
+            return;
+        };
+        let mut changed = false;
+        if let Some(name) = name {
+            changed |= peer.info.name != name;
+            peer.info.name = name;
+        }
+        if let Some(busy) = busy {
+            changed |= peer.info.busy != busy;
+            peer.info.busy = busy;
+        }
+        if changed {
+            let room = peer.room.clone();
+            let text = ServerMessage::PeerUpdated {
+                peer: peer.info.clone(),
+            }
+            .to_json();
+            self.broadcast(&room, id, text, now);
+        }
+    }
+
+    /// Relays `data` from `from` to `to`, stamping `from`. Only within a room.
+    pub fn relay(
+        &mut self,
+        from: &PeerId,
+        to: &PeerId,
+        data: Value,
+        now: Instant,
+    ) -> Result<(), UnknownPeer> {
+        let same_room = match (self.peers.get(from), self.peers.get(to)) {
+            (Some(a), Some(b)) => a.room == b.room,
+            _ => false,
+        };
+        if !same_room {
+            return Err(UnknownPeer);
+        }
+        let text = ServerMessage::Signal {
+            from: from.clone(),
+            data,
+        }
+        .to_json();
+        self.deliver(to, text, now);
+        Ok(())
+    }
+
+    /// The connection `conn` of `id` dropped without a close frame: keep the peer for
+    /// the resume window.
+    pub fn detach(&mut self, id: &PeerId, conn: u64, now: Instant) {
+        if let Some(peer) = self.peers.get_mut(id) {
+            if matches!(peer.link, Link::Attached { conn: c, .. } if c == conn) {
+                peer.link = Link::Detached {
+                    since: now,
+                    queue: VecDeque::new(),
+                    overflowed: false,
+                };
+            }
+        }
+    }
+
+    /// The connection `conn` of `id` closed cleanly: the peer leaves (`peer-left`).
+    pub fn leave(&mut self, id: &PeerId, conn: u64, now: Instant) {
+        let current = self
+            .peers
+            .get(id)
+            .is_some_and(|p| matches!(p.link, Link::Attached { conn: c, .. } if c == conn));
+        if current {
+            self.remove(id, now);
+        }
+    }
+
+    /// Removes peers detached for longer than `window` (or whose queue overflowed);
+    /// returns how many.
+    pub fn expire(&mut self, now: Instant, window: Duration) -> usize {
+        let gone: Vec<PeerId> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| match &p.link {
+                Link::Detached {
+                    since, overflowed, ..
+                } => *overflowed || now.saturating_duration_since(*since) >= window,
+                Link::Attached { .. } => false,
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &gone {
+            self.remove(id, now);
+        }
+        gone.len()
+    }
+
+    /// `(room, peers)` for every room.
+    pub fn room_sizes(&self) -> Vec<(String, usize)> {
+        self.rooms
+            .iter()
+            .map(|(r, m)| (r.clone(), m.len()))
+            .collect()
+    }
+
+    /// Peers known (attached or detached).
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Peers waiting to resume.
+    pub fn detached_count(&self) -> usize {
+        self.peers
+            .values()
+            .filter(|p| matches!(p.link, Link::Detached { .. }))
+            .count()
+    }
+
+    fn others(&self, room: &str, me: &PeerId) -> Vec<PeerInfo> {
+        let Some(members) = self.rooms.get(room) else {
+            return Vec::new();
+        };
+        members
+            .iter()
+            .filter(|id| *id != me)
+            .filter_map(|id| self.peers.get(id).map(|p| p.info.clone()))
+            .collect()
+    }
+
+    fn remove(&mut self, id: &PeerId, now: Instant) {
+        let Some(peer) = self.peers.remove(id) else {
+            return;
+        };
+        self.sessions.remove(&peer.session);
+        if let Some(members) = self.rooms.get_mut(&peer.room) {
+            members.remove(id);
+            if members.is_empty() {
+                self.rooms.remove(&peer.room);
+            }
+        }
+        self.broadcast(
+            &peer.room,
+            id,
+            ServerMessage::PeerLeft { id: id.clone() }.to_json(),
+            now,
+        );
+    }
+
+    fn broadcast(&mut self, room: &str, except: &PeerId, text: String, now: Instant) {
+        let Some(members) = self.rooms.get(room) else {
+            return;
+        };
+        let targets: Vec<PeerId> = members.iter().filter(|id| *id != except).cloned().collect();
+        for id in targets {
+            self.deliver(&id, text.clone(), now);
+        }
+    }
+
+    /// Hands `text` to a peer: into its connection's outbox, or into its resume queue.
+    /// A connection whose outbox is full (too slow) or closed is detached, keeping the
+    /// message; it can resume and get it.
+    fn deliver(&mut self, id: &PeerId, text: String, now: Instant) {
+        let Some(peer) = self.peers.get_mut(id) else {
+            return;
+        };
+        let limit = self.resume_queue;
+        match &mut peer.link {
+            Link::Attached { outbox, .. } => match outbox.try_send(text) {
+                Ok(()) => {}
+                Err(TrySendError::Full(text) | TrySendError::Closed(text)) => {
+                    tracing::info!(peer = %id, "outbox full or closed; detaching the connection");
+                    peer.link = Link::Detached {
+                        since: now,
+                        queue: VecDeque::from([text]),
+                        overflowed: false,
+                    };
+                }
+            },
+            Link::Detached {
+                queue, overflowed, ..
+            } => {
+                if queue.len() >= limit {
+                    // Losing presence or signals would leave the peer with a wrong
+                    // picture of the room, so an overflowing peer is expired instead.
+                    *overflowed = true;
+                } else {
+                    queue.push_back(text);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct Conn {
+        tx: Outbox,
+        rx: mpsc::Receiver<String>,
+    }
+
+    fn conn() -> Conn {
+        let (tx, rx) = mpsc::channel(16);
+        Conn { tx, rx }
+    }
+
+    fn drain(c: &mut Conn) -> Vec<Value> {
+        let mut out = Vec::new();
+        while let Ok(t) = c.rx.try_recv() {
+            out.push(serde_json::from_str(&t).unwrap());
+        }
+        out
+    }
+
+    fn join(r: &mut Registry, id: &str, room: &str, c: &Conn, n: u64) -> Joined {
+        r.join(
+            id.into(),
+            format!("s-{id}"),
+            id.to_uppercase(),
+            room,
+            n,
+            c.tx.clone(),
+            Instant::now(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn presence_join_update_leave() {
+        let mut r = Registry::new(8, 8);
+        let (mut a, b) = (conn(), conn());
+        assert!(join(&mut r, "a", "x", &a, 1).peers.is_empty());
+        let jb = join(&mut r, "b", "x", &b, 2);
+        assert_eq!(jb.peers.len(), 1);
+        r.update(&"b".into(), None, Some(true), Instant::now());
+        r.update(&"b".into(), None, Some(true), Instant::now()); // no change, no message
+        r.leave(&"b".into(), 2, Instant::now());
+        let got = drain(&mut a);
+        assert_eq!(got[0]["type"], "peer-joined");
+        assert_eq!(
+            got[1],
+            json!({"type":"peer-updated","peer":{"id":"b","name":"B","busy":true}})
+        );
+        assert_eq!(got[2], json!({"type":"peer-left","id":"b"}));
+        assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn relay_stays_in_the_room() {
+        let mut r = Registry::new(8, 8);
+        let (a, mut b, c) = (conn(), conn(), conn());
+        join(&mut r, "a", "x", &a, 1);
+        join(&mut r, "b", "x", &b, 2);
+        join(&mut r, "c", "y", &c, 3);
+        let now = Instant::now();
+        assert_eq!(
+            r.relay(&"a".into(), &"c".into(), json!({}), now),
+            Err(UnknownPeer)
+        );
+        assert_eq!(
+            r.relay(&"a".into(), &"zz".into(), json!({}), now),
+            Err(UnknownPeer)
+        );
+        r.relay(&"a".into(), &"b".into(), json!({"k":1}), now)
+            .unwrap();
+        assert_eq!(
+            drain(&mut b),
+            [json!({"type":"signal","from":"a","data":{"k":1}})]
+        );
+    }
+
+    #[test]
+    fn room_size_is_enforced() {
+        let mut r = Registry::new(1, 8);
+        let (a, b) = (conn(), conn());
+        join(&mut r, "a", "x", &a, 1);
+        let full = r.join(
+            "b".into(),
+            "s".into(),
+            "B".into(),
+            "x",
+            2,
+            b.tx.clone(),
+            Instant::now(),
+        );
+        assert_eq!(full.unwrap_err(), RoomFull);
+    }
+
+    #[test]
+    fn detach_queue_resume_and_expiry() {
+        let mut r = Registry::new(8, 8);
+        let (mut a, b) = (conn(), conn());
+        join(&mut r, "a", "x", &a, 1);
+        join(&mut r, "b", "x", &b, 2);
+        drain(&mut a);
+        let t0 = Instant::now();
+        r.detach(&"b".into(), 2, t0);
+        r.detach(&"b".into(), 99, t0); // a stale connection changes nothing
+        r.relay(&"a".into(), &"b".into(), json!({"n":1}), t0)
+            .unwrap();
+        assert_eq!(
+            r.expire(t0 + Duration::from_secs(1), Duration::from_secs(30)),
+            0
+        );
+        let b2 = conn();
+        let j = r.resume("s-b", "x", "B", 3, b2.tx.clone(), t0).unwrap();
+        assert!(j.resumed);
+        assert_eq!(j.id, PeerId::from("b"));
+        assert_eq!(j.queued.len(), 1);
+        assert!(drain(&mut a).is_empty(), "the room saw nothing");
+        // Dropped again and not back in time: gone, and the room hears it.
+        r.detach(&"b".into(), 3, t0);
+        assert_eq!(
+            r.expire(t0 + Duration::from_secs(31), Duration::from_secs(30)),
+            1
+        );
+        assert_eq!(drain(&mut a), [json!({"type":"peer-left","id":"b"})]);
+        assert!(r.resume("s-b", "x", "B", 4, b2.tx.clone(), t0).is_none());
+    }
+
+    #[test]
+    fn overflowing_queue_expires_the_peer() {
+        let mut r = Registry::new(8, 2);
+        let (a, b) = (conn(), conn());
+        join(&mut r, "a", "x", &a, 1);
+        join(&mut r, "b", "x", &b, 2);
+        let t0 = Instant::now();
+        r.detach(&"b".into(), 2, t0);
+        for _ in 0..3 {
+            r.relay(&"a".into(), &"b".into(), json!({}), t0).unwrap();
+        }
+        assert_eq!(r.expire(t0, Duration::from_secs(30)), 1);
+    }
+
+    #[test]
+    fn resume_takes_over_a_live_connection() {
+        let mut r = Registry::new(8, 8);
+        let a = conn();
+        join(&mut r, "a", "x", &a, 1);
+        let a2 = conn();
+        let j = r
+            .resume("s-a", "x", "A", 2, a2.tx.clone(), Instant::now())
+            .unwrap();
+        assert_eq!(j.id, PeerId::from("a"));
+        // The old connection's clean close no longer removes the peer.
+        r.leave(&"a".into(), 1, Instant::now());
+        assert_eq!(r.peer_count(), 1);
+        // A resume into another room is refused.
+        assert!(r
+            .resume("s-a", "other", "A", 3, a2.tx.clone(), Instant::now())
+            .is_none());
+    }
+}

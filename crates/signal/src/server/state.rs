@@ -1,0 +1,74 @@
+//! State shared by every connection of one server.
+
+use super::config::Config;
+use super::metrics::Metrics;
+use super::registry::Registry;
+use base64::Engine;
+use sha1::{Digest, Sha1};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use subtle::ConstantTimeEq;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// One server's shared state.
+pub struct Shared {
+    pub config: Config,
+    pub metrics: Metrics,
+    pub shutdown: CancellationToken,
+    pub tracker: TaskTracker,
+    registry: Mutex<super::registry::Registry>,
+    next_conn: AtomicU64,
+    token_digest: Option<[u8; 20]>,
+}
+
+impl Shared {
+    pub fn new(config: Config) -> Self {
+        let token_digest = config.token.as_deref().map(digest);
+        Shared {
+            registry: Mutex::new(Registry::new(
+                config.limits.room_size,
+                config.limits.resume_queue,
+            )),
+            config,
+            metrics: Metrics::default(),
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            next_conn: AtomicU64::new(1),
+            token_digest,
+        }
+    }
+
+    /// The registry. Every critical section is short and never awaits.
+    pub fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A fresh connection number.
+    pub fn next_conn(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Whether `given` satisfies the token requirement. Both sides are hashed first and
+    /// compared in constant time, so neither content nor length leaks through timing.
+    pub fn token_ok(&self, given: Option<&str>) -> bool {
+        match (&self.token_digest, given) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(want), Some(given)) => bool::from(want.ct_eq(&digest(given))),
+        }
+    }
+}
+
+fn digest(s: &str) -> [u8; 20] {
+    Sha1::digest(s.as_bytes()).into()
+}
+
+/// An unguessable random id: `bytes` random bytes, base64url without padding.
+pub fn random_id(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::fill(&mut buf[..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
