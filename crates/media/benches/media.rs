@@ -10,16 +10,17 @@ use peercall_media::{
 };
 use std::time::{Duration, Instant};
 
-/// Mean and 95th percentile of durations, in ms.
-fn stats(mut d: Vec<Duration>) -> (f64, f64) {
+/// Median, mean and 95th percentile of durations, in ms.
+fn stats(mut d: Vec<Duration>) -> (f64, f64, f64) {
     d.sort();
-    let mean = d.iter().sum::<Duration>().as_secs_f64() * 1e3 / d.len() as f64;
-    let p95 = d[(d.len() * 95 / 100).min(d.len() - 1)].as_secs_f64() * 1e3;
-    (mean, p95)
+    let ms = |x: Duration| x.as_secs_f64() * 1e3;
+    let mean = ms(d.iter().sum::<Duration>()) / d.len() as f64;
+    let at = |q: usize| ms(d[(d.len() * q / 100).min(d.len() - 1)]);
+    (at(50), mean, at(95))
 }
 
-fn row(name: &str, (mean, p95): (f64, f64)) {
-    println!("| {name:<48} | {mean:>8.3} | {p95:>8.3} |");
+fn row(name: &str, (p50, mean, p95): (f64, f64, f64)) {
+    println!("| {name:<52} | {p50:>7.3} | {mean:>7.3} | {p95:>7.3} |");
 }
 
 fn vp8(width: u32, height: u32, kbps: u32, threads: u32) {
@@ -70,7 +71,7 @@ fn opus() {
     row("Opus decode 20 ms mono", stats(td));
 }
 
-fn time<F: FnMut()>(n: usize, mut f: F) -> (f64, f64) {
+fn time<F: FnMut()>(n: usize, mut f: F) -> (f64, f64, f64) {
     stats(
         (0..n)
             .map(|_| {
@@ -172,7 +173,7 @@ fn capture_to_encoded() {
 
 fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    println!("| what | mean ms | p95 ms |\n|---|---:|---:|");
+    println!("| what | p50 ms | mean ms | p95 ms |\n|---|---:|---:|---:|");
     for (w, h, kbps) in [(640, 480, 800), (1280, 720, 1500)] {
         vp8(w, h, kbps, 1);
         vp8(w, h, kbps, threads);

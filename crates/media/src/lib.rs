@@ -25,15 +25,25 @@ pub use processing::{AudioProcessor, Passthrough, ProcessorChain};
 pub use queue::{drop_oldest_queue, QueueReceiver, QueueSender, RecvError};
 pub use source::{Stamp, TestPattern, ToneConfig, ToneSource};
 
-/// Compile-time check that the types handed across threads are `Send`.
-#[allow(dead_code)]
-fn assert_send() {
-    fn is_send<T: Send>() {}
-    is_send::<VideoFrame>();
-    is_send::<Vp8Encoder>();
-    is_send::<Vp8Decoder>();
-    is_send::<OpusEncoder>();
-    is_send::<OpusDecoder>();
-    is_send::<QueueReceiver<VideoFrame>>();
-    is_send::<QueueSender<AudioFrame>>();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The handles the engine moves between threads are `Send`.
+    #[test]
+    fn handles_are_send() {
+        fn is_send<T: Send>() {}
+        is_send::<VideoFrame>();
+        is_send::<AudioFrame>();
+        is_send::<Vp8Encoder>();
+        is_send::<Vp8Decoder>();
+        is_send::<OpusEncoder>();
+        is_send::<OpusDecoder>();
+        is_send::<QueueReceiver<VideoFrame>>();
+        is_send::<QueueSender<AudioFrame>>();
+        is_send::<camera::CameraCapture>();
+        is_send::<audio::MicCapture>();
+        is_send::<audio::SpeakerPlayback>();
+        is_send::<MediaError>();
+    }
 }

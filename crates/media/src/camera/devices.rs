@@ -26,8 +26,9 @@ pub struct CameraFormatInfo {
 /// A camera as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CameraInfo {
-    /// Stable id: `v4l2:bus:<bus info>` where the driver reports one (survives a re-plug
-    /// into the same port), else `v4l2:index:<n>`; [`TEST_PATTERN_ID`] for the pattern.
+    /// Stable id: `v4l2:bus:<port>` from sysfs (e.g. `v4l2:bus:1-1.2:1.0`; survives a
+    /// re-plug into the same port), else `v4l2:index:<n>`; [`TEST_PATTERN_ID`] for the
+    /// pattern.
     pub id: String,
     /// Human-readable name.
     pub name: String,
@@ -85,13 +86,21 @@ pub(crate) fn native_cameras() -> Vec<(CameraInfo, CameraIndex)> {
     };
     found
         .into_iter()
+        .filter(|c| match c.index() {
+            CameraIndex::Index(n) => sysfs_is_primary_node(*n),
+            CameraIndex::String(_) => true,
+        })
         .map(|c| {
             let index = c.index().clone();
+            let port = match &index {
+                CameraIndex::Index(n) => sysfs_port(*n),
+                CameraIndex::String(_) => None,
+            };
             let misc = c.misc();
-            let id = if misc.trim().is_empty() {
-                format!("{INDEX_ID_PREFIX}{index}")
-            } else {
-                format!("v4l2:bus:{}", misc.trim())
+            let id = match port {
+                Some(port) => format!("v4l2:bus:{port}"),
+                None if !misc.trim().is_empty() => format!("v4l2:bus:{}", misc.trim()),
+                None => format!("{INDEX_ID_PREFIX}{index}"),
             };
             let info = CameraInfo {
                 id,
@@ -102,6 +111,20 @@ pub(crate) fn native_cameras() -> Vec<(CameraInfo, CameraIndex)> {
             (info, index)
         })
         .collect()
+}
+
+/// The device's bus position from sysfs, e.g. `1-1.2:1.0` for a USB camera: the same after
+/// a re-plug into the same port, different for two identical cameras.
+fn sysfs_port(n: u32) -> Option<String> {
+    let link = std::fs::read_link(format!("/sys/class/video4linux/video{n}/device")).ok()?;
+    link.file_name().map(|s| s.to_string_lossy().into_owned())
+}
+
+/// UVC cameras expose a second node for metadata; only node index 0 captures video.
+fn sysfs_is_primary_node(n: u32) -> bool {
+    std::fs::read_to_string(format!("/sys/class/video4linux/video{n}/index"))
+        .map(|s| s.trim() == "0")
+        .unwrap_or(true)
 }
 
 fn query_formats(index: &CameraIndex) -> Vec<CameraFormatInfo> {
