@@ -1,5 +1,9 @@
 //! Media benchmarks: prints a table of figures (no timed asserts).
 //! Run: `cargo bench -p peercall-media --bench media` (release profile).
+//!
+//! Each operation is timed twice: wall-clock, and CPU time of the calling thread
+//! (`CLOCK_THREAD_CPUTIME_ID`), which stays meaningful when other processes load the
+//! machine. For multi-threaded VP8 the thread CPU column misses the worker threads.
 
 use peercall_media::camera::{CameraCapture, CameraOptions, CaptureRequest, TEST_PATTERN_ID};
 use peercall_media::clock::now_us;
@@ -10,17 +14,50 @@ use peercall_media::{
 };
 use std::time::{Duration, Instant};
 
-/// Median, mean and 95th percentile of durations, in ms.
-fn stats(mut d: Vec<Duration>) -> (f64, f64, f64) {
-    d.sort();
-    let ms = |x: Duration| x.as_secs_f64() * 1e3;
-    let mean = ms(d.iter().sum::<Duration>()) / d.len() as f64;
-    let at = |q: usize| ms(d[(d.len() * q / 100).min(d.len() - 1)]);
-    (at(50), mean, at(95))
+/// CPU time consumed by this thread.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through the valid pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
-fn row(name: &str, (p50, mean, p95): (f64, f64, f64)) {
-    println!("| {name:<52} | {p50:>7.3} | {mean:>7.3} | {p95:>7.3} |");
+/// Wall and thread-CPU samples of one operation.
+#[derive(Default)]
+struct Samples {
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+}
+
+impl Samples {
+    fn measure<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let (w, c) = (Instant::now(), thread_cpu());
+        let out = f();
+        self.cpu.push(thread_cpu().saturating_sub(c));
+        self.wall.push(w.elapsed());
+        out
+    }
+
+    fn row(self, name: &str) {
+        let (w50, w95) = percentiles(self.wall);
+        let (c50, _) = percentiles(self.cpu.clone());
+        let cmean =
+            self.cpu.iter().sum::<Duration>().as_secs_f64() * 1e3 / self.cpu.len().max(1) as f64;
+        println!("| {name:<50} | {w50:>7.3} | {w95:>7.3} | {c50:>7.3} | {cmean:>7.3} |");
+    }
+}
+
+/// Median and 95th percentile in ms.
+fn percentiles(mut d: Vec<Duration>) -> (f64, f64) {
+    if d.is_empty() {
+        return (0.0, 0.0);
+    }
+    d.sort();
+    let at = |q: usize| d[(d.len() * q / 100).min(d.len() - 1)].as_secs_f64() * 1e3;
+    (at(50), at(95))
 }
 
 fn vp8(width: u32, height: u32, kbps: u32, threads: u32) {
@@ -31,25 +68,19 @@ fn vp8(width: u32, height: u32, kbps: u32, threads: u32) {
     cfg.threads = threads;
     let mut enc = Vp8Encoder::new(cfg).expect("encoder");
     let mut dec = Vp8Decoder::new(threads).expect("decoder");
-    let (mut te, mut td) = (Vec::new(), Vec::new());
+    let (mut te, mut td) = (Samples::default(), Samples::default());
     for f in &frames {
-        let t = Instant::now();
-        let packets = enc.encode(f, false).expect("encode");
-        te.push(t.elapsed());
+        let packets = te.measure(|| enc.encode(f, false).expect("encode"));
         for p in packets {
-            let t = Instant::now();
-            dec.decode(&p.data).expect("decode");
-            td.push(t.elapsed());
+            td.measure(|| dec.decode(&p.data).expect("decode"));
         }
     }
-    row(
-        &format!("VP8 encode {width}x{height} {kbps} kbps, {threads} thread(s)"),
-        stats(te),
-    );
-    row(
-        &format!("VP8 decode {width}x{height} {kbps} kbps, {threads} thread(s)"),
-        stats(td),
-    );
+    te.row(&format!(
+        "VP8 encode {width}x{height} {kbps} kbps, {threads} thread(s)"
+    ));
+    td.row(&format!(
+        "VP8 decode {width}x{height} {kbps} kbps, {threads} thread(s)"
+    ));
 }
 
 fn opus() {
@@ -57,30 +88,22 @@ fn opus() {
     let mut enc = OpusEncoder::new(OpusConfig::default()).expect("opus encoder");
     let mut dec = OpusDecoder::new().expect("opus decoder");
     let mut pcm = vec![0.0f32; AUDIO_FRAME_SAMPLES];
-    let (mut te, mut td) = (Vec::new(), Vec::new());
+    let (mut te, mut td) = (Samples::default(), Samples::default());
     for k in 0..1500u64 {
         src.fill(&mut pcm, k * 20_000);
-        let t = Instant::now();
-        let p = enc.encode(&pcm).expect("encode");
-        te.push(t.elapsed());
-        let t = Instant::now();
-        dec.decode(&p).expect("decode");
-        td.push(t.elapsed());
+        let p = te.measure(|| enc.encode(&pcm).expect("encode"));
+        td.measure(|| dec.decode(&p).expect("decode"));
     }
-    row("Opus encode 20 ms mono 32 kbit/s, FEC on", stats(te));
-    row("Opus decode 20 ms mono", stats(td));
+    te.row("Opus encode 20 ms mono 32 kbit/s, FEC on");
+    td.row("Opus decode 20 ms mono");
 }
 
-fn time<F: FnMut()>(n: usize, mut f: F) -> (f64, f64, f64) {
-    stats(
-        (0..n)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed()
-            })
-            .collect(),
-    )
+fn repeat(n: usize, name: &str, mut f: impl FnMut()) {
+    let mut s = Samples::default();
+    for _ in 0..n {
+        s.measure(&mut f);
+    }
+    s.row(name);
 }
 
 fn conversions() {
@@ -110,75 +133,67 @@ fn conversions() {
         .expect("jpeg encode");
     let mut out = VideoFrame::black(w, h);
     let pattern = TestPattern::new(w, h);
-    row(
-        "test pattern render 1280x720",
-        time(300, || pattern.render_into(&mut out, 9, 9)),
-    );
-    row(
-        "YUYV→I420 1280x720, yuvutils-rs",
-        time(300, || {
-            convert::to_i420(PixelFormat::Yuyv, &yuyv, w, h, &mut out).expect("yuyv")
-        }),
-    );
-    row(
-        "YUYV→I420 1280x720, plain Rust",
-        time(300, || convert::yuyv_to_i420_scalar(&yuyv, &mut out)),
-    );
-    row(
-        "NV12→I420 1280x720",
-        time(300, || {
-            convert::to_i420(PixelFormat::Nv12, &nv12, w, h, &mut out).expect("nv12")
-        }),
-    );
-    row(
-        "RGB24→I420 1280x720, yuvutils-rs",
-        time(300, || {
-            convert::to_i420(PixelFormat::Rgb24, &rgb, w, h, &mut out).expect("rgb")
-        }),
-    );
-    row(
-        &format!("MJPEG→I420 1280x720 ({} KiB), zune-jpeg", jpeg.len() / 1024),
-        time(100, || {
-            convert::to_i420(PixelFormat::Mjpeg, &jpeg, w, h, &mut out).expect("mjpeg")
-        }),
-    );
+    repeat(300, "test pattern render 1280x720", || {
+        pattern.render_into(&mut out, 9, 9)
+    });
+    repeat(300, "YUYV→I420 1280x720, yuvutils-rs (not used)", || {
+        convert::yuyv_to_i420_yuvutils(&yuyv, &mut out).expect("yuyv")
+    });
+    repeat(300, "YUYV→I420 1280x720, plain Rust (used)", || {
+        convert::to_i420(PixelFormat::Yuyv, &yuyv, w, h, &mut out).expect("yuyv")
+    });
+    repeat(300, "NV12→I420 1280x720", || {
+        convert::to_i420(PixelFormat::Nv12, &nv12, w, h, &mut out).expect("nv12")
+    });
+    repeat(300, "RGB24→I420 1280x720, yuvutils-rs", || {
+        convert::to_i420(PixelFormat::Rgb24, &rgb, w, h, &mut out).expect("rgb")
+    });
+    let name = format!("MJPEG→I420 1280x720 ({} KiB), zune-jpeg", jpeg.len() / 1024);
+    repeat(100, &name, || {
+        convert::to_i420(PixelFormat::Mjpeg, &jpeg, w, h, &mut out).expect("mjpeg")
+    });
 }
 
+/// From the moment the test-pattern camera stamps a frame to the end of its encode.
 fn capture_to_encoded() {
     let req = CaptureRequest {
         width: 1280,
         height: 720,
         fps: 30,
     };
-    let cam = CameraCapture::open(
-        &DeviceChoice::Id(TEST_PATTERN_ID.into()),
-        req,
-        CameraOptions::default(),
-    )
-    .expect("test pattern camera");
+    let choice = DeviceChoice::Id(TEST_PATTERN_ID.into());
+    let cam =
+        CameraCapture::open(&choice, req, CameraOptions::default()).expect("test pattern camera");
     let mut enc = Vp8Encoder::new(Vp8Config::new(1280, 720)).expect("encoder");
-    let mut lat = Vec::new();
-    while lat.len() < 150 {
+    let mut lat = Samples::default();
+    while lat.wall.len() < 150 {
         let f = cam
             .frames()
             .recv_timeout(Duration::from_secs(5))
             .expect("frame");
         enc.encode(&f, false).expect("encode");
-        lat.push(Duration::from_micros(
+        lat.wall.push(Duration::from_micros(
             now_us().saturating_sub(f.capture_time_us),
         ));
     }
-    row("capture→encoded, test pattern 720p30, 1 thread", stats(lat));
+    lat.row("capture→encoded, test pattern 720p30, 1 thread (wall only)");
 }
 
 fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    println!("| what | p50 ms | mean ms | p95 ms |\n|---|---:|---:|---:|");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("load average before: {}", load.trim());
+    println!("| what | wall p50 ms | wall p95 ms | thread CPU p50 ms | thread CPU mean ms |");
+    println!("|---|---:|---:|---:|---:|");
     for (w, h, kbps) in [(640, 480, 800), (1280, 720, 1500)] {
         vp8(w, h, kbps, 1);
-        vp8(w, h, kbps, threads);
+        if threads > 1 {
+            vp8(w, h, kbps, threads);
+        }
     }
     opus();
     conversions();
     capture_to_encoded();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("load average after: {}", load.trim());
 }

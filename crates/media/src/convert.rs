@@ -154,26 +154,30 @@ pub fn yuyv_to_i420_scalar(data: &[u8], out: &mut VideoFrame) {
     let (w, h) = (out.width as usize, out.height as usize);
     let cw = out.chroma_width() as usize;
     let (y, u, v) = out.planes_mut();
-    for row in 0..h {
-        let src = &data[row * w * 2..(row + 1) * w * 2];
-        for (dst, px) in y[row * w..(row + 1) * w]
-            .iter_mut()
-            .zip(src.iter().step_by(2))
+    // Two source rows at a time: luma of both, chroma averaged between them.
+    for pair in 0..h.div_ceil(2) {
+        let r0 = pair * 2;
+        let r1 = (r0 + 1).min(h - 1);
+        let top = &data[r0 * w * 2..(r0 + 1) * w * 2];
+        let bottom = &data[r1 * w * 2..(r1 + 1) * w * 2];
+        let (y_top, y_rest) = y[r0 * w..].split_at_mut(w);
+        let urow = &mut u[pair * cw..pair * cw + w / 2];
+        let vrow = &mut v[pair * cw..pair * cw + w / 2];
+        for (((yt, t), b), (du, dv)) in y_top
+            .chunks_exact_mut(2)
+            .zip(top.chunks_exact(4))
+            .zip(bottom.chunks_exact(4))
+            .zip(urow.iter_mut().zip(vrow.iter_mut()))
         {
-            *dst = *px;
+            yt[0] = t[0];
+            yt[1] = t[2];
+            *du = ((u16::from(t[1]) + u16::from(b[1]) + 1) >> 1) as u8;
+            *dv = ((u16::from(t[3]) + u16::from(b[3]) + 1) >> 1) as u8;
         }
-        if row % 2 == 0 {
-            let below = if row + 1 < h {
-                &data[(row + 1) * w * 2..(row + 2) * w * 2]
-            } else {
-                src
-            };
-            for x in 0..w / 2 {
-                let i = x * 4;
-                u[row / 2 * cw + x] =
-                    (u16::from(src[i + 1]) + u16::from(below[i + 1])).div_ceil(2) as u8;
-                v[row / 2 * cw + x] =
-                    (u16::from(src[i + 3]) + u16::from(below[i + 3])).div_ceil(2) as u8;
+        if r1 != r0 {
+            for (yb, b) in y_rest[..w].chunks_exact_mut(2).zip(bottom.chunks_exact(4)) {
+                yb[0] = b[0];
+                yb[1] = b[2];
             }
         }
     }
@@ -303,10 +307,18 @@ mod tests {
         assert_eq!(max_diff(&out.data, &src.data), (0, 0));
         // The yuvutils variant differs in the last 16 luma pixels of each row (why it is
         // not used); if a later version fixes this, reconsider it.
-        let mut simd = VideoFrame::black(640, 480);
-        yuyv_to_i420_yuvutils(&to_yuyv(&src), &mut simd).unwrap();
-        let (_, wrong) = max_diff(simd.y(), src.y());
-        eprintln!("yuvutils YUYV: {wrong} wrong luma bytes");
+        for (w, h) in [(640, 480), (1280, 720), (320, 240)] {
+            let src = TestPattern::new(w, h).render(5, 5);
+            let mut simd = VideoFrame::black(w, h);
+            yuyv_to_i420_yuvutils(&to_yuyv(&src), &mut simd).unwrap();
+            let (_, wrong) = max_diff(simd.y(), src.y());
+            eprintln!("yuvutils YUYV {w}x{h}: {wrong} wrong luma bytes");
+        }
+        // Odd heights: the last row has no partner.
+        let odd = TestPattern::new(64, 31).render(1, 1);
+        let mut out3 = VideoFrame::black(2, 2);
+        to_i420(PixelFormat::Yuyv, &to_yuyv(&odd), 64, 31, &mut out3).unwrap();
+        assert_eq!(max_diff(out3.y(), odd.y()), (0, 0));
         let mut out2 = VideoFrame::black(640, 480);
         to_i420(PixelFormat::Nv12, &to_nv12(&src), 640, 480, &mut out2).unwrap();
         assert_eq!(max_diff(&out2.data, &src.data), (0, 0));

@@ -21,7 +21,7 @@ pub use codec::{
 };
 pub use error::{CodecError, DeviceError, MediaError};
 pub use frame::{AudioFrame, VideoFrame, AUDIO_FRAME_SAMPLES, AUDIO_RATE};
-pub use processing::{AudioProcessor, Passthrough, ProcessorChain};
+pub use processing::{AudioProcessor, Passthrough, ProcessorChain, SharedProcessor};
 pub use queue::{drop_oldest_queue, QueueReceiver, QueueSender, RecvError};
 pub use source::{Stamp, TestPattern, ToneConfig, ToneSource};
 

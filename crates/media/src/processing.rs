@@ -3,6 +3,7 @@
 //! and every 20 ms frame sent to the speaker (the far-end reference an echo canceller needs).
 
 use crate::frame::AUDIO_FRAME_SAMPLES;
+use std::sync::{Arc, Mutex};
 
 /// Processes 20 ms, 48 kHz mono frames in place. Called from the capture worker thread
 /// (never from an audio callback), so implementations may allocate, but should be quick.
@@ -55,6 +56,37 @@ impl AudioProcessor for ProcessorChain {
     }
 }
 
+/// One processor used from two places: give one clone to the microphone
+/// ([`MicOptions::processor`](crate::audio::MicOptions)) and one to the speaker
+/// ([`SpeakerPlayback::set_render_processor`](crate::audio::SpeakerPlayback::set_render_processor)),
+/// so an echo canceller sees both the near end and the far-end reference. Both sides run
+/// off the audio callbacks, so the lock never blocks a real-time thread.
+#[derive(Clone)]
+pub struct SharedProcessor(Arc<Mutex<Box<dyn AudioProcessor>>>);
+
+impl SharedProcessor {
+    /// Wraps a processor for sharing.
+    pub fn new(inner: Box<dyn AudioProcessor>) -> Self {
+        Self(Arc::new(Mutex::new(inner)))
+    }
+}
+
+impl AudioProcessor for SharedProcessor {
+    fn process_capture(&mut self, frame: &mut [f32]) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .process_capture(frame);
+    }
+
+    fn process_render(&mut self, frame: &[f32]) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .process_render(frame);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +96,30 @@ mod tests {
         fn process_capture(&mut self, frame: &mut [f32]) {
             frame.iter_mut().for_each(|s| *s *= self.0);
         }
+    }
+
+    /// Subtracts the last far-end frame: a toy echo canceller.
+    #[derive(Default)]
+    struct Subtract(Vec<f32>);
+    impl AudioProcessor for Subtract {
+        fn process_capture(&mut self, frame: &mut [f32]) {
+            for (s, r) in frame.iter_mut().zip(&self.0) {
+                *s -= r;
+            }
+        }
+        fn process_render(&mut self, frame: &[f32]) {
+            self.0 = frame.to_vec();
+        }
+    }
+
+    #[test]
+    fn a_shared_processor_sees_both_directions() {
+        let mut capture_side = SharedProcessor::new(Box::new(Subtract::default()));
+        let mut render_side = capture_side.clone();
+        render_side.process_render(&[0.5; AUDIO_FRAME_SAMPLES]);
+        let mut near = vec![0.75f32; AUDIO_FRAME_SAMPLES];
+        capture_side.process_capture(&mut near);
+        assert!(near.iter().all(|&s| (s - 0.25).abs() < 1e-6));
     }
 
     #[test]

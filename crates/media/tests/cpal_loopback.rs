@@ -9,8 +9,11 @@ use peercall_media::audio::{
     list_microphones, list_speakers, MicCapture, MicOptions, SpeakerOptions, SpeakerPlayback,
 };
 use peercall_media::source::tone::dominant_frequency;
+use peercall_media::AudioProcessor;
 use peercall_media::{DeviceChoice, ToneConfig, ToneSource, AUDIO_RATE};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SCRIPT: &str = concat!(
@@ -42,6 +45,17 @@ fn ensure_pulseaudio() {
     }
 }
 
+/// Counts far-end frames shown to the processing seam.
+struct CountRender(Arc<AtomicUsize>);
+
+impl AudioProcessor for CountRender {
+    fn process_capture(&mut self, _frame: &mut [f32]) {}
+    fn process_render(&mut self, frame: &[f32]) {
+        assert_eq!(frame.len(), 960);
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 #[test]
 fn a_tone_played_to_the_speaker_is_recorded_by_the_microphone() {
     ensure_pulseaudio();
@@ -58,6 +72,9 @@ fn a_tone_played_to_the_speaker_is_recorded_by_the_microphone() {
     let mut speaker =
         SpeakerPlayback::open(&DeviceChoice::SystemDefault, SpeakerOptions::default())
             .expect("open the default speaker");
+    // The echo-cancel seam sees what is played.
+    let rendered = Arc::new(AtomicUsize::new(0));
+    speaker.set_render_processor(Box::new(CountRender(rendered.clone())));
     let mic = MicCapture::open(&DeviceChoice::SystemDefault, MicOptions::default())
         .expect("open the default microphone");
     let mut tone = ToneSource::new(ToneConfig {
@@ -105,5 +122,9 @@ fn a_tone_played_to_the_speaker_is_recorded_by_the_microphone() {
             .stats()
             .underruns
             .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    assert!(
+        rendered.load(Ordering::Relaxed) > 0,
+        "played frames reached the render seam"
     );
 }

@@ -76,6 +76,7 @@ fn the_tone_microphone_delivers_its_tone_and_beeps() {
         &DeviceChoice::Id(TONE_MIC_ID.into()),
         MicOptions {
             tone,
+            queue_frames: 200,
             ..MicOptions::default()
         },
     )
@@ -83,7 +84,7 @@ fn the_tone_microphone_delivers_its_tone_and_beeps() {
     let mut det = BeepDetector::for_tone(&tone);
     let mut all = Vec::new();
     let mut onsets = Vec::new();
-    let mut expected_time = None;
+    let mut last_time: Option<u64> = None;
     // 1.4 s of audio holds at least one beep (period 1 s).
     while all.len() < 70 * AUDIO_FRAME_SAMPLES {
         let f = mic
@@ -91,14 +92,17 @@ fn the_tone_microphone_delivers_its_tone_and_beeps() {
             .recv_timeout(Duration::from_secs(5))
             .expect("audio frame");
         assert_eq!(f.samples.len(), AUDIO_FRAME_SAMPLES);
-        if let Some(t) = expected_time {
-            assert_eq!(f.capture_time_us, t, "contiguous 20 ms frames");
+        if let Some(prev) = last_time {
+            // 20 ms apart, or a whole number of frames later if a loaded machine stalled
+            // the source long enough for it to resynchronise.
+            let step = f.capture_time_us - prev;
+            assert!(step >= 20_000 && step % 20_000 == 0, "frame step {step} µs");
         }
-        expected_time = Some(f.capture_time_us + 20_000);
+        last_time = Some(f.capture_time_us);
         onsets.extend(det.feed(&f.samples, f.capture_time_us));
         all.extend(f.samples);
     }
-    let est = dominant_frequency(&all, AUDIO_RATE).unwrap();
+    let est = dominant_frequency(&all[..9_600], AUDIO_RATE).unwrap();
     assert!(
         (est.frequency_hz - tone.frequency_hz).abs() <= 2.0,
         "{est:?}"

@@ -8,7 +8,8 @@
 use super::devices::{find_cpal, map_cpal, DeviceChoice};
 use super::resample::Resampler;
 use crate::error::DeviceError;
-use crate::frame::AUDIO_RATE;
+use crate::frame::{AUDIO_FRAME_SAMPLES, AUDIO_RATE};
+use crate::processing::AudioProcessor;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, SizedSample};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,6 +57,8 @@ pub struct SpeakerPlayback {
     name: String,
     stats: Arc<PlaybackStats>,
     last_error: Arc<Mutex<Option<String>>>,
+    render: Option<Box<dyn AudioProcessor>>,
+    render_pending: Vec<f32>,
     _stream: cpal::Stream,
 }
 
@@ -125,6 +128,8 @@ impl SpeakerPlayback {
             name,
             stats,
             last_error,
+            render: None,
+            render_pending: Vec::with_capacity(2 * AUDIO_FRAME_SAMPLES),
             _stream: stream,
         })
     }
@@ -132,6 +137,15 @@ impl SpeakerPlayback {
     /// Queues 48 kHz mono samples. Returns how many device-rate samples were queued
     /// (fewer than produced only if the ring was full).
     pub fn play(&mut self, samples: &[f32]) -> usize {
+        if let Some(render) = self.render.as_mut() {
+            self.render_pending.extend_from_slice(samples);
+            let mut start = 0;
+            while self.render_pending.len() - start >= AUDIO_FRAME_SAMPLES {
+                render.process_render(&self.render_pending[start..start + AUDIO_FRAME_SAMPLES]);
+                start += AUDIO_FRAME_SAMPLES;
+            }
+            self.render_pending.drain(..start);
+        }
         self.scratch.clear();
         self.resampler.process(samples, &mut self.scratch);
         let n = self.scratch.len().min(self.producer.slots());
@@ -154,6 +168,13 @@ impl SpeakerPlayback {
                 .fetch_add(dropped as u64, Ordering::Relaxed);
         }
         n
+    }
+
+    /// Shows every played 20 ms frame to `processor` (the far-end reference for echo
+    /// cancellation; see [`SharedProcessor`](crate::processing::SharedProcessor)).
+    pub fn set_render_processor(&mut self, processor: Box<dyn AudioProcessor>) {
+        self.render = Some(processor);
+        self.render_pending.clear();
     }
 
     /// Audio queued and not yet played, in milliseconds.
