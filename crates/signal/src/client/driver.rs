@@ -128,7 +128,14 @@ impl Driver {
         loop {
             tokio::select! {
                 frame = socket.next() => {
-                    let Some(Ok(frame)) = frame else { return Ended::Dropped };
+                    let frame = match frame {
+                        Some(Ok(frame)) => frame,
+                        Some(Err(e)) => {
+                            tracing::debug!("signaling connection failed: {e}");
+                            return Ended::Dropped;
+                        }
+                        None => return Ended::Dropped,
+                    };
                     last_heard = Instant::now();
                     match frame {
                         Message::Text(text) => self.on_text(&text).await,
@@ -142,7 +149,7 @@ impl Driver {
                     Some(Command::Send(text)) => {
                         if socket.send(Message::text(text.clone())).await.is_err() {
                             self.queue(text);
-                            return Ended::Dropped;
+                            return after_write_error(socket).await;
                         }
                     }
                 },
@@ -253,6 +260,21 @@ impl Driver {
         // A dropped receiver only means nobody listens; the connection stays useful.
         let _ = self.events.send(event).await;
     }
+}
+
+/// A write failed: the server may have closed with a reason we have not read yet.
+async fn after_write_error(socket: &mut Socket) -> Ended {
+    let read_close = async {
+        while let Some(Ok(frame)) = socket.next().await {
+            if let Message::Close(frame) = frame {
+                return on_close(frame);
+            }
+        }
+        Ended::Dropped
+    };
+    tokio::time::timeout(std::time::Duration::from_millis(200), read_close)
+        .await
+        .unwrap_or(Ended::Dropped)
 }
 
 fn on_close(frame: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>) -> Ended {

@@ -40,13 +40,22 @@ pub async fn serve(mut ws: WebSocket, shared: Arc<Shared>) {
     if let Some(joined) = handshake(&mut ws, &shared, conn, outbox).await {
         let id = joined.id;
         tracing::debug!(peer = %id, conn, resumed = joined.resumed, "peer attached");
+        let mut unsent = Vec::new();
         let end = Session::new(&shared, id.clone())
-            .run(&mut ws, &mut inbox)
+            .run(&mut ws, &mut inbox, &mut unsent)
             .await;
         let now = Instant::now();
         match end {
             End::Leave => shared.registry().leave(&id, conn, now),
-            End::Drop => shared.registry().detach(&id, conn, now),
+            End::Drop => {
+                // Under the registry lock nothing new can enter the inbox, so whatever
+                // it still holds moves to the resume queue and nothing is lost.
+                let mut registry = shared.registry();
+                while let Ok(text) = inbox.try_recv() {
+                    unsent.push(text);
+                }
+                registry.detach(&id, conn, now, unsent);
+            }
             End::Superseded | End::Shutdown => {}
         }
     }
@@ -72,38 +81,27 @@ impl<'a> Session<'a> {
         }
     }
 
-    async fn run(&mut self, ws: &mut WebSocket, inbox: &mut mpsc::Receiver<String>) -> End {
+    /// Runs until the connection ends; a message that could not be written is left in
+    /// `unsent`.
+    async fn run(
+        &mut self,
+        ws: &mut WebSocket,
+        inbox: &mut mpsc::Receiver<String>,
+        unsent: &mut Vec<String>,
+    ) -> End {
         let timing = &self.shared.config.timing;
         let start = tokio::time::Instant::now() + timing.ping_interval;
         let mut ticker = tokio::time::interval_at(start, timing.ping_interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut unanswered = 0u32;
         loop {
+            // Biased: a socket that has already ended is noticed before more messages
+            // are written into it, so they go to the resume queue instead.
             tokio::select! {
+                biased;
                 _ = self.shared.shutdown.cancelled() => {
                     wire::close(ws, close::GOING_AWAY, "server shutting down").await;
                     return End::Shutdown;
-                }
-                out = inbox.recv() => match out {
-                    Some(text) => {
-                        if ws.send(Message::Text(text.into())).await.is_err() {
-                            return End::Drop;
-                        }
-                    }
-                    None => {
-                        wire::close(ws, close::TRY_AGAIN, "connection superseded").await;
-                        return End::Superseded;
-                    }
-                },
-                _ = ticker.tick() => {
-                    if unanswered >= timing.missed_pongs {
-                        tracing::debug!(peer = %self.id, "missed {unanswered} pongs; dropping");
-                        return End::Drop;
-                    }
-                    unanswered += 1;
-                    if ws.send(Message::Ping(Default::default())).await.is_err() {
-                        return End::Drop;
-                    }
                 }
                 frame = ws.recv() => {
                     let msg = match frame {
@@ -129,6 +127,28 @@ impl<'a> Session<'a> {
                     if let Flow::Close(code, reason) = flow {
                         wire::close(ws, code, reason).await;
                         return End::Leave;
+                    }
+                }
+                out = inbox.recv() => match out {
+                    Some(text) => {
+                        if ws.send(Message::Text(text.clone().into())).await.is_err() {
+                            unsent.push(text);
+                            return End::Drop;
+                        }
+                    }
+                    None => {
+                        wire::close(ws, close::TRY_AGAIN, "connection superseded").await;
+                        return End::Superseded;
+                    }
+                },
+                _ = ticker.tick() => {
+                    if unanswered >= timing.missed_pongs {
+                        tracing::debug!(peer = %self.id, "missed {unanswered} pongs; dropping");
+                        return End::Drop;
+                    }
+                    unanswered += 1;
+                    if ws.send(Message::Ping(Default::default())).await.is_err() {
+                        return End::Drop;
                     }
                 }
             }

@@ -240,14 +240,17 @@ impl Registry {
     }
 
     /// The connection `conn` of `id` dropped without a close frame: keep the peer for
-    /// the resume window.
-    pub fn detach(&mut self, id: &PeerId, conn: u64, now: Instant) {
+    /// the resume window. `unsent` (what the connection still held for the peer) starts
+    /// its resume queue.
+    pub fn detach(&mut self, id: &PeerId, conn: u64, now: Instant, unsent: Vec<String>) {
         if let Some(peer) = self.peers.get_mut(id) {
             if matches!(peer.link, Link::Attached { conn: c, .. } if c == conn) {
+                let overflowed = unsent.len() > self.resume_queue;
+                let queue = unsent.into_iter().take(self.resume_queue).collect();
                 peer.link = Link::Detached {
                     since: now,
-                    queue: VecDeque::new(),
-                    overflowed: false,
+                    queue,
+                    overflowed,
                 };
             }
         }
@@ -485,8 +488,8 @@ mod tests {
         join(&mut r, "b", "x", &b, 2);
         drain(&mut a);
         let t0 = Instant::now();
-        r.detach(&"b".into(), 2, t0);
-        r.detach(&"b".into(), 99, t0); // a stale connection changes nothing
+        r.detach(&"b".into(), 2, t0, Vec::new());
+        r.detach(&"b".into(), 99, t0, Vec::new()); // a stale connection changes nothing
         r.relay(&"a".into(), &"b".into(), json!({"n":1}), t0)
             .unwrap();
         assert_eq!(
@@ -500,7 +503,7 @@ mod tests {
         assert_eq!(j.queued.len(), 1);
         assert!(drain(&mut a).is_empty(), "the room saw nothing");
         // Dropped again and not back in time: gone, and the room hears it.
-        r.detach(&"b".into(), 3, t0);
+        r.detach(&"b".into(), 3, t0, Vec::new());
         assert_eq!(
             r.expire(t0 + Duration::from_secs(31), Duration::from_secs(30)),
             1
@@ -516,7 +519,7 @@ mod tests {
         join(&mut r, "a", "x", &a, 1);
         join(&mut r, "b", "x", &b, 2);
         let t0 = Instant::now();
-        r.detach(&"b".into(), 2, t0);
+        r.detach(&"b".into(), 2, t0, Vec::new());
         for _ in 0..3 {
             r.relay(&"a".into(), &"b".into(), json!({}), t0).unwrap();
         }

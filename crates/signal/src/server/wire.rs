@@ -3,6 +3,7 @@
 use super::state::Shared;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use peercall_protocol::{ErrorMessage, ServerMessage};
+use std::time::Duration;
 
 /// Close codes the server uses.
 pub mod close {
@@ -27,13 +28,30 @@ pub async fn send_error(ws: &mut WebSocket, shared: &Shared, err: ErrorMessage) 
     send(ws, &ServerMessage::Error(err)).await
 }
 
-/// Sends a close frame (best effort; the peer may already be gone).
+/// How long a closing connection waits for the client's close reply.
+const CLOSE_LINGER: Duration = Duration::from_secs(1);
+
+/// Sends a close frame and completes the closing handshake: reads (and discards) until
+/// the client's close reply, bounded by a short linger. Dropping the socket with unread
+/// input would make the kernel answer with a reset, and the client could lose the close
+/// frame — and with it the reason.
 pub async fn close(ws: &mut WebSocket, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
     };
-    let _ = ws.send(Message::Close(Some(frame))).await;
+    if ws.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        loop {
+            match ws.recv().await {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
 }
 
 /// True when a receive error means the frame exceeded the library's size maximum.

@@ -1,0 +1,135 @@
+//! Resume on the wire: a peer whose socket dropped comes back with `hello.resume`,
+//! keeps its id, the room sees no leave/join, and messages relayed meanwhile arrive.
+//! After the resume window the id is gone.
+
+mod common;
+use common::*;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn resume_keeps_id_and_delivers_queued_messages() {
+    let server = start_fast().await;
+    let url = server.url();
+    let (mut a, id_a) = Raw::join(&url, "A", "r").await;
+    let mut b = Raw::connect(&url).await;
+    let wb = b.hello("B", "r").await;
+    let (id_b, session) = (
+        wb["id"].as_str().unwrap().to_owned(),
+        wb["session"].as_str().unwrap().to_owned(),
+    );
+    a.recv_type("peer-joined").await;
+
+    drop(b); // socket gone, no close frame
+    wait_metric(server.local_addr(), "peercall_peers_detached", 1.0).await;
+    // Messages sent meanwhile are queued (not unknown-peer).
+    for n in 0..3 {
+        a.send_json(json!({"type":"signal","to":id_b,"data":{"kind":"candidate","n":n}}))
+            .await;
+    }
+    let (mut c, id_c) = Raw::join(&url, "C", "r").await;
+    a.recv_type("peer-joined").await;
+
+    let mut b = Raw::connect(&url).await;
+    b.send_json(json!({"type":"hello","protocol":1,"name":"B","room":"r","resume":session}))
+        .await;
+    let w = b.recv().await;
+    assert_eq!(w["type"], "welcome");
+    assert_eq!(w["id"], id_b.as_str());
+    assert_eq!(w["resumed"], true);
+    assert_eq!(w["session"], session.as_str());
+    assert_eq!(w["peers"].as_array().unwrap().len(), 2);
+    // First the presence it missed (C joined), in order with the signals.
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(b.recv().await);
+    }
+    let signals: Vec<_> = got
+        .iter()
+        .filter(|m| m["type"] == "signal")
+        .map(|m| m["data"]["n"].clone())
+        .collect();
+    assert_eq!(signals, [json!(0), json!(1), json!(2)]);
+    assert!(
+        got.iter()
+            .all(|m| m["type"] == "signal" && m["from"] == id_a.as_str()
+                || m["type"] == "peer-joined")
+    );
+    assert!(got
+        .iter()
+        .any(|m| m["type"] == "peer-joined" && m["peer"]["id"] == id_c.as_str()));
+
+    // The room saw no leave or join of B: A's next message is the reply to its probe.
+    a.assert_alive().await;
+    c.assert_alive().await;
+    // And B is reachable under its old id.
+    a.send_json(json!({"type":"signal","to":id_b,"data":{"after":true}}))
+        .await;
+    assert_eq!(b.recv().await["data"]["after"], true);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn after_the_window_the_id_is_gone() {
+    let mut config = fast_config();
+    config.timing.resume_window = Duration::from_millis(400);
+    let server = start(config).await;
+    let url = server.url();
+    let (mut a, _) = Raw::join(&url, "A", "r").await;
+    let mut b = Raw::connect(&url).await;
+    let wb = b.hello("B", "r").await;
+    let (id_b, session) = (
+        wb["id"].as_str().unwrap().to_owned(),
+        wb["session"].as_str().unwrap().to_owned(),
+    );
+    a.recv_type("peer-joined").await;
+    drop(b);
+    let left = a.recv_type("peer-left").await;
+    assert_eq!(left["id"], id_b.as_str());
+    a.send_json(json!({"type":"signal","to":id_b,"data":{}}))
+        .await;
+    a.expect_error("unknown-peer").await;
+
+    // Resuming now yields a fresh identity.
+    let mut b = Raw::connect(&url).await;
+    b.send_json(json!({"type":"hello","protocol":1,"name":"B","room":"r","resume":session}))
+        .await;
+    let w = b.recv().await;
+    assert_eq!(w["type"], "welcome");
+    assert_ne!(w["id"], id_b.as_str());
+    assert_eq!(w["resumed"], false);
+    assert_eq!(a.recv_type("peer-joined").await["peer"]["id"], w["id"]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_clean_close_is_a_leave_and_cannot_be_resumed() {
+    let server = start_fast().await;
+    let url = server.url();
+    let (mut a, _) = Raw::join(&url, "A", "r").await;
+    let mut b = Raw::connect(&url).await;
+    let wb = b.hello("B", "r").await;
+    a.recv_type("peer-joined").await;
+    b.close().await;
+    assert_eq!(a.recv_type("peer-left").await["id"], wb["id"]);
+    let mut b = Raw::connect(&url).await;
+    b.send_json(json!({"type":"hello","protocol":1,"name":"B","room":"r","resume":wb["session"]}))
+        .await;
+    let w = b.recv().await;
+    assert_ne!(w["id"], wb["id"]);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_guessed_session_does_not_resume() {
+    let server = start_fast().await;
+    let url = server.url();
+    let (_a, id_a) = Raw::join(&url, "A", "r").await;
+    let mut m = Raw::connect(&url).await;
+    m.send_json(json!({"type":"hello","protocol":1,"name":"M","room":"r","resume":id_a}))
+        .await;
+    let w = m.recv().await;
+    assert_ne!(w["id"], id_a.as_str());
+    assert_eq!(w["resumed"], false);
+    server.shutdown().await;
+}
