@@ -68,14 +68,27 @@ fn a_tone_played_to_the_speaker_is_recorded_by_the_microphone() {
         "cpal lists a microphone besides the tone"
     );
 
-    let freq = 880.0;
-    let mut speaker =
-        SpeakerPlayback::open(&DeviceChoice::SystemDefault, SpeakerOptions::default())
-            .expect("open the default speaker");
+    // At the device's 48 kHz, then with both devices at 44.1 kHz so the resamplers run.
+    loopback(None, 880.0);
+    loopback(Some(44_100), 660.0);
+}
+
+fn loopback(device_rate: Option<u32>, freq: f32) {
+    let speaker_options = SpeakerOptions {
+        device_rate,
+        ..SpeakerOptions::default()
+    };
+    let mut speaker = SpeakerPlayback::open(&DeviceChoice::SystemDefault, speaker_options)
+        .expect("open the default speaker");
+    assert_eq!(speaker.device_rate(), device_rate.unwrap_or(48_000));
     // The echo-cancel seam sees what is played.
     let rendered = Arc::new(AtomicUsize::new(0));
     speaker.set_render_processor(Box::new(CountRender(rendered.clone())));
-    let mic = MicCapture::open(&DeviceChoice::SystemDefault, MicOptions::default())
+    let mic_options = MicOptions {
+        device_rate,
+        ..MicOptions::default()
+    };
+    let mic = MicCapture::open(&DeviceChoice::SystemDefault, mic_options)
         .expect("open the default microphone");
     let mut tone = ToneSource::new(ToneConfig {
         frequency_hz: freq,
@@ -117,7 +130,7 @@ fn a_tone_played_to_the_speaker_is_recorded_by_the_microphone() {
         }
     };
     eprintln!(
-        "heard {found:?}; speaker underruns {}",
+        "device rate {device_rate:?}: heard {found:?}; speaker underruns {}",
         speaker
             .stats()
             .underruns

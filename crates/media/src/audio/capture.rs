@@ -30,6 +30,8 @@ pub struct MicOptions {
     pub tone: ToneConfig,
     /// Device buffer size in frames (cpal `BufferSize::Fixed`); 1024 works with PulseAudio.
     pub buffer_frames: u32,
+    /// Ask the device for this rate instead of 48 kHz (audio is resampled to 48 kHz).
+    pub device_rate: Option<u32>,
 }
 
 impl Default for MicOptions {
@@ -39,6 +41,7 @@ impl Default for MicOptions {
             processor: Box::new(Passthrough),
             tone: ToneConfig::default(),
             buffer_frames: 1024,
+            device_rate: None,
         }
     }
 }
@@ -86,7 +89,9 @@ impl MicCapture {
             .default_input_config()
             .map_err(|e| map_cpal(&name, &e))?;
         let channels = supported.channels().max(1);
-        let rate = supported_rate(&device, channels, supported.sample_rate());
+        let rate = options
+            .device_rate
+            .unwrap_or_else(|| supported_rate(&device, channels, supported.sample_rate()));
         let config = cpal::StreamConfig {
             channels,
             sample_rate: rate,

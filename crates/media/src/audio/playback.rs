@@ -25,6 +25,8 @@ pub struct SpeakerOptions {
     pub max_buffer_ms: u32,
     /// Device buffer size in frames; 1024 works with PulseAudio.
     pub buffer_frames: u32,
+    /// Ask the device for this rate instead of 48 kHz (audio is resampled to it).
+    pub device_rate: Option<u32>,
 }
 
 impl Default for SpeakerOptions {
@@ -33,6 +35,7 @@ impl Default for SpeakerOptions {
             prebuffer_ms: 40,
             max_buffer_ms: 200,
             buffer_frames: 1024,
+            device_rate: None,
         }
     }
 }
@@ -81,7 +84,9 @@ impl SpeakerPlayback {
                     && c.max_sample_rate() >= AUDIO_RATE
             })
         });
-        let rate = if offers_48k {
+        let rate = if let Some(rate) = options.device_rate {
+            rate
+        } else if offers_48k {
             AUDIO_RATE
         } else {
             supported.sample_rate()
