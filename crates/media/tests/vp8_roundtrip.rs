@@ -97,6 +97,33 @@ fn bitrate_change_and_keyframe_request_take_effect() {
 }
 
 #[test]
+fn frame_dropping_when_allowed_keeps_a_starved_stream_near_its_target() {
+    let (w, h, kbps) = (640, 480, 150);
+    let pattern = TestPattern::new(w, h);
+    let mut cfg = Vp8Config::new(w, h);
+    cfg.bitrate_kbps = kbps;
+    cfg.frame_drop_threshold = 30;
+    let mut enc = Vp8Encoder::new(cfg).unwrap();
+    let mut dec = Vp8Decoder::new(1).unwrap();
+    let (mut bytes, mut sent) = (0usize, 0u32);
+    for n in 0..150u64 {
+        for p in enc.encode(&pattern.render(n, n * 33_333), false).unwrap() {
+            if n >= 30 {
+                bytes += p.data.len();
+            }
+            sent += 1;
+            // A skipped frame is not a loss: what is sent still decodes in order.
+            let out = dec.decode(&p.data).unwrap().expect("picture");
+            assert_eq!(u64::from(stamp::read(&out).unwrap().frame_number), n);
+        }
+    }
+    let out_kbps = bytes * 8 / 4 / 1000;
+    eprintln!("{w}x{h} @ {kbps} kbps with frame dropping: {sent}/150 frames sent, {out_kbps} kbps");
+    assert!(sent < 150, "some frames were skipped");
+    assert!(out_kbps as u32 <= kbps * 13 / 10, "{out_kbps} kbps");
+}
+
+#[test]
 fn a_new_frame_size_restarts_with_a_keyframe() {
     let mut enc = Vp8Encoder::new(Vp8Config::new(320, 240)).unwrap();
     let mut dec = Vp8Decoder::new(1).unwrap();
@@ -118,4 +145,30 @@ fn garbage_is_an_error_not_a_panic() {
     let junk: Vec<u8> = (0..500u32).map(|i| (i * 7 + 2) as u8 & 0xFE).collect();
     assert!(dec.decode(&junk).is_err() || dec.needs_keyframe());
     assert!(Vp8Encoder::new(Vp8Config::new(0, 10)).is_err());
+}
+
+#[test]
+fn stamps_survive_starved_bitrates() {
+    // Far below what the picture needs: quality drops, the stamp must still read.
+    for (w, h, kbps) in [(320, 240, 80), (640, 480, 150), (1280, 720, 300)] {
+        let pattern = TestPattern::new(w, h);
+        let mut cfg = Vp8Config::new(w, h);
+        cfg.bitrate_kbps = kbps;
+        let mut enc = Vp8Encoder::new(cfg).unwrap();
+        let mut dec = Vp8Decoder::new(1).unwrap();
+        let mut bytes = 0;
+        for n in 0..90u64 {
+            let p = enc.encode(&pattern.render(n, n * 33_333), false).unwrap();
+            if n >= 30 {
+                bytes += p[0].data.len();
+            }
+            let out = dec.decode(&p[0].data).unwrap().unwrap();
+            let s = stamp::read(&out).unwrap_or_else(|| panic!("{w}x{h} @ {kbps}: frame {n}"));
+            assert_eq!(u64::from(s.frame_number), n);
+        }
+        eprintln!(
+            "{w}x{h} @ {kbps} kbps: {} kbps out, all 90 stamps read",
+            bytes * 8 / 3 / 1000
+        );
+    }
 }

@@ -25,6 +25,9 @@ pub struct Vp8Config {
     pub cpu_used: i32,
     /// Longest distance between keyframes, in frames (0 = only on request).
     pub max_keyframe_interval: u32,
+    /// Rate control may skip frames when the buffer runs this low, percent (0 = never
+    /// skip; WebRTC uses about 30 so congestion lowers the frame rate, not just quality).
+    pub frame_drop_threshold: u32,
 }
 
 impl Vp8Config {
@@ -39,6 +42,7 @@ impl Vp8Config {
             threads: 1,
             cpu_used: -6,
             max_keyframe_interval: 3_000,
+            frame_drop_threshold: 0,
         }
     }
 }
@@ -281,13 +285,13 @@ fn apply_config(cfg: &mut vpx::vpx_codec_enc_cfg_t, config: &Vp8Config) {
     cfg.rc_end_usage = vpx::vpx_rc_mode::VPX_CBR;
     cfg.rc_target_bitrate = config.bitrate_kbps.max(10);
     cfg.rc_min_quantizer = 2;
-    cfg.rc_max_quantizer = 56;
+    cfg.rc_max_quantizer = 63;
     cfg.rc_undershoot_pct = 100;
     cfg.rc_overshoot_pct = 15;
     cfg.rc_buf_initial_sz = 500;
     cfg.rc_buf_optimal_sz = 600;
     cfg.rc_buf_sz = 1000;
-    cfg.rc_dropframe_thresh = 0;
+    cfg.rc_dropframe_thresh = config.frame_drop_threshold.min(100);
     cfg.rc_resize_allowed = 0;
     if config.max_keyframe_interval == 0 {
         cfg.kf_mode = vpx::vpx_kf_mode::VPX_KF_DISABLED;
