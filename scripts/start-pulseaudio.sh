@@ -46,8 +46,12 @@ peercall_start_pulseaudio() {
             return 1
         fi
     fi
-    pactl list short sinks 2>/dev/null | grep -q nullsink ||
-        pactl load-module module-null-sink sink_name=nullsink >/dev/null
+    local sinks
+    sinks="$(pactl list short sinks 2>/dev/null || true)"
+    case "$sinks" in
+        *nullsink*) ;;
+        *) pactl load-module module-null-sink sink_name=nullsink >/dev/null ;;
+    esac
     pactl set-default-sink nullsink
     pactl set-default-source nullsink.monitor
     echo "export XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR"
