@@ -284,3 +284,54 @@ where
         Some(Duration::from_secs(5)),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jitter_buffer(prebuffer: usize, max: usize) -> (rtrb::Producer<f32>, JitterBuffer) {
+        let (producer, consumer) = rtrb::RingBuffer::new(4 * max);
+        let jb = JitterBuffer {
+            consumer,
+            primed: false,
+            prebuffer,
+            max,
+            stats: Arc::new(PlaybackStats::default()),
+        };
+        (producer, jb)
+    }
+
+    #[test]
+    fn waits_for_the_prebuffer_then_plays_then_rebuffers_after_an_underrun() {
+        let (mut tx, mut jb) = jitter_buffer(4, 100);
+        for s in [0.1, 0.2, 0.3] {
+            tx.push(s).unwrap();
+        }
+        assert_eq!(jb.next_sample(), 0.0, "3 < 4 queued: silence");
+        tx.push(0.4).unwrap();
+        let played: Vec<f32> = (0..4).map(|_| jb.next_sample()).collect();
+        assert_eq!(played, vec![0.1, 0.2, 0.3, 0.4]);
+        assert_eq!(jb.next_sample(), 0.0, "ran dry");
+        assert_eq!(jb.stats.underruns.load(Ordering::Relaxed), 1);
+        tx.push(0.5).unwrap();
+        assert_eq!(
+            jb.next_sample(),
+            0.0,
+            "prebuffering again after the underrun"
+        );
+        assert_eq!(jb.stats.played.load(Ordering::Relaxed), 4);
+    }
+
+    #[test]
+    fn trims_the_oldest_audio_above_the_latency_bound() {
+        let (mut tx, mut jb) = jitter_buffer(10, 100);
+        for i in 0..250 {
+            tx.push(i as f32).unwrap();
+        }
+        jb.trim();
+        // Back to halfway between prebuffer and max, keeping the newest samples.
+        assert_eq!(jb.consumer.slots(), 55);
+        assert_eq!(jb.next_sample(), 195.0);
+        assert_eq!(jb.stats.skipped.load(Ordering::Relaxed), 195);
+    }
+}
