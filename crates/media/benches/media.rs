@@ -148,7 +148,21 @@ fn conversions() {
     repeat(300, "RGB24→I420 1280x720, yuvutils-rs", || {
         convert::to_i420(PixelFormat::Rgb24, &rgb, w, h, &mut out).expect("rgb")
     });
-    let name = format!("MJPEG→I420 1280x720 ({} KiB), zune-jpeg", jpeg.len() / 1024);
+    let mut rgb_out = Vec::new();
+    repeat(
+        100,
+        "MJPEG→RGB→I420 1280x720, zune-jpeg + yuvutils (not used)",
+        || {
+            rgb_out = zune_jpeg::JpegDecoder::new(&jpeg[..])
+                .decode()
+                .expect("jpeg rgb");
+            convert::to_i420(PixelFormat::Rgb24, &rgb_out, w, h, &mut out).expect("rgb")
+        },
+    );
+    let name = format!(
+        "MJPEG→YCbCr→I420 1280x720 ({} KiB), zune-jpeg (used)",
+        jpeg.len() / 1024
+    );
     repeat(100, &name, || {
         convert::to_i420(PixelFormat::Mjpeg, &jpeg, w, h, &mut out).expect("mjpeg")
     });

@@ -103,3 +103,43 @@ fn wrong_frame_length_is_an_error() {
     let mut dec = OpusDecoder::new().unwrap();
     assert!(dec.decode(&[0xFF, 0xFF, 0xFF]).is_err() || dec.conceal().is_ok());
 }
+
+#[test]
+fn dtx_sends_almost_nothing_during_silence_and_bitrate_follows_the_setting() {
+    let silence = [0.0f32; AUDIO_FRAME_SAMPLES];
+    let mut dtx = OpusEncoder::new(OpusConfig {
+        dtx: true,
+        ..OpusConfig::default()
+    })
+    .unwrap();
+    let sizes: Vec<usize> = (0..50)
+        .map(|_| dtx.encode(&silence).unwrap().len())
+        .collect();
+    let quiet = sizes[10..].iter().filter(|&&n| n <= 3).count();
+    assert!(quiet >= 30, "DTX frames during silence: {sizes:?}");
+    let mut dec = OpusDecoder::new().unwrap();
+    assert_eq!(dec.decode(&[0xF8]).unwrap().len(), AUDIO_FRAME_SAMPLES);
+
+    let mut src = ToneSource::new(ToneConfig {
+        frequency_hz: 440.0,
+        amplitude: 0.3,
+        beep: None,
+    });
+    let mut pcm = [0.0f32; AUDIO_FRAME_SAMPLES];
+    let mut enc = OpusEncoder::new(OpusConfig::default()).unwrap();
+    let mut bytes_at = |enc: &mut OpusEncoder, from: u64| -> usize {
+        (from..from + 50)
+            .map(|k| {
+                src.fill(&mut pcm, k * 20_000);
+                enc.encode(&pcm).unwrap().len()
+            })
+            .sum()
+    };
+    let high = bytes_at(&mut enc, 0);
+    enc.set_bitrate(12_000).unwrap();
+    let low = bytes_at(&mut enc, 50);
+    assert!(
+        low * 2 < high,
+        "12 kbit/s uses less than half of 32 kbit/s: {low} vs {high}"
+    );
+}
