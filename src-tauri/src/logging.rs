@@ -13,9 +13,16 @@ pub fn init(app: &AppHandle) -> Option<PathBuf> {
     let file_layer = dir.as_ref().and_then(|dir| {
         std::fs::create_dir_all(dir).ok()?;
         let appender = tracing_appender::rolling::daily(dir, "peercall.log");
-        Some(fmt::layer().with_ansi(false).with_writer(appender).with_filter(filter()))
+        Some(
+            fmt::layer()
+                .with_ansi(false)
+                .with_writer(appender)
+                .with_filter(filter()),
+        )
     });
-    let stderr_layer = fmt::layer().with_writer(std::io::stderr).with_filter(filter());
+    let stderr_layer = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_filter(filter());
     let installed = tracing_subscriber::registry()
         .with(stderr_layer)
         .with(file_layer)
@@ -27,5 +34,3 @@ pub fn init(app: &AppHandle) -> Option<PathBuf> {
         None
     }
 }
-
-

@@ -36,9 +36,9 @@ impl Settings {
                 "display name must not contain control characters".into(),
             ));
         }
-        if !self.server_url.is_empty()
-            && !(self.server_url.starts_with("ws://") || self.server_url.starts_with("wss://"))
-        {
+        let websocket_url =
+            self.server_url.starts_with("ws://") || self.server_url.starts_with("wss://");
+        if !self.server_url.is_empty() && !websocket_url {
             return Err(AppError::InvalidSetting(
                 "server URL must start with ws:// or wss://".into(),
             ));
@@ -57,8 +57,8 @@ pub fn load<R: Runtime>(app: &AppHandle<R>) -> Result<Settings, AppError> {
 
 pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), AppError> {
     let store = app.store(STORE_FILE)?;
-    let value = serde_json::to_value(settings)
-        .map_err(|err| AppError::InvalidSetting(err.to_string()))?;
+    let value =
+        serde_json::to_value(settings).map_err(|err| AppError::InvalidSetting(err.to_string()))?;
     store.set(KEY, value);
     store.save()?;
     Ok(())
@@ -69,7 +69,10 @@ mod tests {
     use super::*;
 
     fn named(name: &str) -> Settings {
-        Settings { display_name: name.into(), ..Settings::default() }
+        Settings {
+            display_name: name.into(),
+            ..Settings::default()
+        }
     }
 
     #[test]
@@ -87,9 +90,15 @@ mod tests {
 
     #[test]
     fn rejects_non_websocket_server_urls() {
-        let s = Settings { server_url: "http://x".into(), ..named("A") };
+        let s = Settings {
+            server_url: "http://x".into(),
+            ..named("A")
+        };
         assert!(s.validated().is_err());
-        let s = Settings { server_url: "wss://example.org/ws".into(), ..named("A") };
+        let s = Settings {
+            server_url: "wss://example.org/ws".into(),
+            ..named("A")
+        };
         assert!(s.validated().is_ok());
     }
 

@@ -1,0 +1,299 @@
+//! The loopback WebSocket server behind the bridge.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::wire::{encode_frame, FrameHeader, StreamId};
+
+/// Errors of the bridge layer.
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    #[error("cannot listen on loopback: {0}")]
+    Bind(#[source] std::io::Error),
+    #[error("frame of {width}x{height} needs {expected} bytes of I420, got {actual}")]
+    FrameSize {
+        width: u32,
+        height: u32,
+        expected: usize,
+        actual: usize,
+    },
+}
+
+struct Stream {
+    newest: watch::Sender<Option<Bytes>>,
+    published: AtomicU64,
+}
+
+/// A running bridge. Dropping it stops accepting pages and closes the connected ones;
+/// publishers that outlive it publish into the void.
+pub struct FrameBridge {
+    addr: SocketAddr,
+    secret: String,
+    streams: Arc<[Stream; 2]>,
+    accept_task: JoinHandle<()>,
+    /// Never sent on: its drop tells every page task to close.
+    _alive: watch::Sender<()>,
+}
+
+/// Hands frames of one stream to the bridge; cheap to clone, usable from any thread.
+#[derive(Clone)]
+pub struct FramePublisher {
+    stream: StreamId,
+    streams: Arc<[Stream; 2]>,
+}
+
+impl FrameBridge {
+    /// Listens on `127.0.0.1:0` with a fresh random secret. Call inside a tokio runtime.
+    pub async fn start() -> Result<Self, BridgeError> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(BridgeError::Bind)?;
+        let addr = listener.local_addr().map_err(BridgeError::Bind)?;
+        let secret = random_secret();
+        let streams: Arc<[Stream; 2]> = Arc::new(StreamId::ALL.map(|_| Stream {
+            newest: watch::Sender::new(None),
+            published: AtomicU64::new(0),
+        }));
+        let (alive, alive_rx) = watch::channel(());
+        let accept_task = tokio::spawn(accept_loop(
+            listener,
+            secret.clone(),
+            streams.clone(),
+            alive_rx,
+        ));
+        tracing::info!(%addr, "frame bridge listening");
+        Ok(Self {
+            addr,
+            secret,
+            streams,
+            accept_task,
+            _alive: alive,
+        })
+    }
+
+    /// The bound loopback address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The per-launch secret a page must present (`?s=`).
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+
+    /// The URL a page opens to receive `stream`.
+    pub fn url(&self, stream: StreamId) -> String {
+        format!(
+            "ws://{}/frames/{}?s={}",
+            self.addr, stream as u8, self.secret
+        )
+    }
+
+    /// A publisher for `stream`.
+    pub fn publisher(&self, stream: StreamId) -> FramePublisher {
+        FramePublisher {
+            stream,
+            streams: self.streams.clone(),
+        }
+    }
+}
+
+impl Drop for FrameBridge {
+    fn drop(&mut self) {
+        self.accept_task.abort();
+    }
+}
+
+impl FramePublisher {
+    /// Makes `i420` (packed Y, U, V) the newest frame of this stream, replacing any frame no page
+    /// has taken yet. Never blocks.
+    pub fn publish(
+        &self,
+        width: u32,
+        height: u32,
+        frame_number: u64,
+        capture_time_us: u64,
+        i420: &[u8],
+    ) -> Result<(), BridgeError> {
+        let header = FrameHeader {
+            stream: self.stream,
+            mirrored: self.stream == StreamId::LocalPreview,
+            width,
+            height,
+            frame_number,
+            capture_time_us,
+            sent_time_us: now_us(),
+        };
+        let msg = encode_frame(&header, i420).ok_or(BridgeError::FrameSize {
+            width,
+            height,
+            expected: header.payload_len(),
+            actual: i420.len(),
+        })?;
+        let stream = &self.streams[self.stream as usize];
+        stream.newest.send_replace(Some(msg));
+        stream.published.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Clears the stream (the page shows its placeholder), e.g. when the camera is turned off.
+    pub fn clear(&self) {
+        self.streams[self.stream as usize].newest.send_replace(None);
+    }
+
+    /// Frames published on this stream so far.
+    pub fn published(&self) -> u64 {
+        self.streams[self.stream as usize]
+            .published
+            .load(Ordering::Relaxed)
+    }
+}
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+fn random_secret() -> String {
+    let bytes: [u8; 24] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares in constant time so the secret cannot be guessed byte by byte.
+fn secret_matches(given: &str, secret: &str) -> bool {
+    given.len() == secret.len()
+        && given
+            .bytes()
+            .zip(secret.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+/// Which stream a request asks for, if its path and secret are right.
+fn authorise(request: &Request, secret: &str) -> Option<StreamId> {
+    let uri = request.uri();
+    let id = uri.path().strip_prefix("/frames/")?.parse::<u8>().ok()?;
+    let given = uri
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("s="))?;
+    secret_matches(given, secret).then_some(())?;
+    StreamId::from_u8(id)
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    secret: String,
+    streams: Arc<[Stream; 2]>,
+    alive: watch::Receiver<()>,
+) {
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(err) => {
+                tracing::warn!(%err, "frame bridge accept failed");
+                continue;
+            }
+        };
+        let (secret, streams, alive) = (secret.clone(), streams.clone(), alive.clone());
+        tokio::spawn(async move {
+            if let Err(err) = serve_page(tcp, &secret, &streams, alive).await {
+                tracing::debug!(%peer, %err, "frame bridge page disconnected");
+            }
+        });
+    }
+}
+
+// tungstenite's handshake callback must return its (large) `ErrorResponse` by value.
+#[allow(clippy::result_large_err)]
+async fn serve_page(
+    tcp: TcpStream,
+    secret: &str,
+    streams: &[Stream; 2],
+    mut alive: watch::Receiver<()>,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    tcp.set_nodelay(true)?;
+    let mut chosen = None;
+    let check = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        chosen = authorise(request, secret);
+        if chosen.is_some() {
+            Ok(response)
+        } else {
+            let mut denied = ErrorResponse::new(Some("bad stream or secret".into()));
+            *denied.status_mut() = StatusCode::FORBIDDEN;
+            Err(denied)
+        }
+    };
+    let ws = tokio_tungstenite::accept_hdr_async(tcp, check).await?;
+    let Some(stream) = chosen else { return Ok(()) };
+    let (mut sink, mut incoming) = ws.split();
+    let mut newest = streams[stream as usize].newest.subscribe();
+    newest.mark_changed(); // send the current frame at once, if there is one
+    loop {
+        tokio::select! {
+            _ = alive.changed() => {
+                // The bridge was dropped: say goodbye properly.
+                let _ = sink.send(Message::Close(None)).await;
+                return Ok(());
+            }
+            changed = newest.changed() => {
+                if changed.is_err() {
+                    return Ok(()); // bridge gone
+                }
+                let frame = newest.borrow_and_update().clone();
+                if let Some(frame) = frame {
+                    // Awaiting here is the back-pressure: frames published meanwhile collapse
+                    // into the newest one.
+                    sink.send(Message::Binary(frame)).await?;
+                }
+            }
+            msg = incoming.next() => match msg {
+                None | Some(Ok(Message::Close(_))) => return Ok(()),
+                Some(Err(err)) => return Err(err),
+                Some(Ok(_)) => {} // pages send nothing we need
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_comparison() {
+        assert!(secret_matches("abc", "abc"));
+        assert!(!secret_matches("abd", "abc"));
+        assert!(!secret_matches("ab", "abc"));
+        assert!(!secret_matches("", "abc"));
+    }
+
+    #[test]
+    fn authorises_only_known_streams_with_the_secret() {
+        let req = |uri: &str| Request::builder().uri(uri).body(()).unwrap();
+        assert_eq!(
+            authorise(&req("/frames/1?s=k"), "k"),
+            Some(StreamId::Remote)
+        );
+        assert_eq!(
+            authorise(&req("/frames/0?x=1&s=k"), "k"),
+            Some(StreamId::LocalPreview)
+        );
+        assert_eq!(authorise(&req("/frames/1?s=j"), "k"), None);
+        assert_eq!(authorise(&req("/frames/1"), "k"), None);
+        assert_eq!(authorise(&req("/frames/7?s=k"), "k"), None);
+        assert_eq!(authorise(&req("/other/1?s=k"), "k"), None);
+    }
+}
