@@ -1,8 +1,9 @@
 //! Camera pixel formats → I420 (BT.601 studio range).
 //!
-//! Chosen by measurement (see `docs/bench-media.md`): YUYV through `yuvutils-rs` (SIMD),
-//! NV12 by a plane copy plus a de-interleave, MJPEG through `zune-jpeg` decoding straight
-//! to YCbCr (no RGB step) followed by a 2x2 chroma average and range scaling.
+//! Chosen by measurement (see `docs/bench-media.md`): YUYV in plain Rust (two rows per
+//! pass; `yuvutils-rs` is faster but wrong at row ends), NV12 by a plane copy plus a
+//! de-interleave, RGB24 through `yuvutils-rs`, MJPEG through `zune-jpeg` to RGB and then
+//! `yuvutils-rs`.
 
 use crate::frame::VideoFrame;
 use yuvutils_rs::{BufferStoreMut, YuvPackedImage, YuvPlanarImageMut};
@@ -208,8 +209,41 @@ fn rgb_to_i420(data: &[u8], out: &mut VideoFrame) -> Result<(), ConvertError> {
     .map_err(|e| ConvertError::Yuv(e.to_string()))
 }
 
-/// MJPEG → I420: decode to full-range YCbCr, average chroma 2x2, scale to studio range.
+/// MJPEG → I420: `zune-jpeg` decodes to RGB (its SIMD colour conversion), then
+/// `yuvutils-rs` converts to BT.601 studio-range I420. Measured faster than decoding to
+/// YCbCr and subsampling in plain Rust ([`mjpeg_to_i420_ycbcr`]).
 pub fn mjpeg_to_i420(data: &[u8], out: &mut VideoFrame) -> Result<(), ConvertError> {
+    let mut decoder = zune_jpeg::JpegDecoder::new(data);
+    let rgb = decoder
+        .decode()
+        .map_err(|e| ConvertError::Jpeg(format!("{e:?}")))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| ConvertError::Jpeg("no image info".into()))?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    let channels = decoder
+        .get_output_colorspace()
+        .map_or(3, |c| c.num_components());
+    if channels == 1 && rgb.len() >= w as usize * h as usize {
+        // Greyscale JPEG.
+        return to_i420(PixelFormat::Gray, &rgb, w, h, out);
+    }
+    if channels != 3 || rgb.len() < w as usize * h as usize * 3 {
+        return Err(ConvertError::Jpeg(format!(
+            "decoder returned {channels} channels, {} bytes",
+            rgb.len()
+        )));
+    }
+    if out.width != w || out.height != h {
+        *out = VideoFrame::black(w, h);
+    }
+    rgb_to_i420(&rgb, out)
+}
+
+/// MJPEG → I420 via full-range YCbCr, chroma averaged 2x2 and scaled to studio range in
+/// plain Rust. Measured slower than [`mjpeg_to_i420`]; kept for the benchmark.
+#[doc(hidden)]
+pub fn mjpeg_to_i420_ycbcr(data: &[u8], out: &mut VideoFrame) -> Result<(), ConvertError> {
     let options = DecoderOptions::default().jpeg_set_out_colorspace(ColorSpace::YCbCr);
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(data, options);
     let ycc = decoder
