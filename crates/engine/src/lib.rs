@@ -1,2 +1,7 @@
-//! Peercall call engine.
+//! Peercall call engine: the pure call state machine ([`call`]), WebRTC peer sessions
+//! ([`session`]), per-call stats ([`stats`]).
+
 pub mod call;
+pub mod devices;
+pub mod session;
+pub mod stats;

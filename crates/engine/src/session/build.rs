@@ -1,0 +1,178 @@
+//! Builds the `webrtc` peer connection: codecs, interceptors (NACK, RTCP reports,
+//! TWCC + GCC congestion control, the keyframe-request forwarder), ICE timers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport, Registry, Slot};
+use rtc::peer_connection::configuration::interceptor_registry::{
+    configure_congestion_control, register_default_interceptors, CongestionFeedback,
+};
+use rtc::peer_connection::configuration::media_engine::{
+    MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_VP8,
+};
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::transport::RTCIceServer;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
+};
+use webrtc::peer_connection::{PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler};
+
+use super::config::SessionConfig;
+use super::keyframe::{KeyframeRequestForwarder, KEYFRAME_SLOT};
+use super::SessionError;
+
+/// Payload type we offer for VP8.
+pub const VP8_PT: u8 = 96;
+/// Payload type we offer for Opus.
+pub const OPUS_PT: u8 = 111;
+
+/// The VP8 codec as sent and received.
+pub fn vp8_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_VP8.to_owned(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        rtcp_feedback: vec![],
+    }
+}
+
+/// The Opus codec as sent and received (in-band FEC on).
+pub fn opus_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+/// Wraps GCC and publishes its target bitrate (bit/s) where the encoder thread reads it.
+pub struct PublishingEstimator {
+    inner: Gcc,
+    target: Arc<AtomicU64>,
+}
+
+impl PublishingEstimator {
+    fn publish(&self) {
+        self.target
+            .store(self.inner.target_bitrate() as u64, Ordering::Relaxed);
+    }
+}
+
+impl BandwidthEstimator for PublishingEstimator {
+    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
+        self.inner.on_reports(now, reports);
+        self.publish();
+    }
+
+    fn target_bitrate(&self) -> f64 {
+        self.inner.target_bitrate()
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.inner.handle_timeout(now);
+        self.publish();
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.inner.poll_timeout()
+    }
+
+    fn stats(&self) -> EstimatorStats {
+        self.inner.stats()
+    }
+}
+
+/// Builds a peer connection for `config`; `target_bps` receives GCC's estimate.
+pub async fn build_peer_connection(
+    config: &SessionConfig,
+    handler: Arc<dyn PeerConnectionEventHandler>,
+    target_bps: Arc<AtomicU64>,
+) -> Result<Arc<dyn PeerConnection>, SessionError> {
+    let mut media = MediaEngine::default();
+    media.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: vp8_codec(),
+            payload_type: VP8_PT,
+        },
+        RtpCodecKind::Video,
+    )?;
+    media.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: opus_codec(),
+            payload_type: OPUS_PT,
+        },
+        RtpCodecKind::Audio,
+    )?;
+    media.register_feedback(
+        RTCPFeedback {
+            typ: "ccm".to_owned(),
+            parameter: "fir".to_owned(),
+        },
+        RtpCodecKind::Video,
+    );
+
+    let video = config.video;
+    let initial = f64::from(video.max_kbps.min(1_500).max(video.min_kbps)) * 1000.0;
+    target_bps.store(initial as u64, Ordering::Relaxed);
+    let estimator = PublishingEstimator {
+        inner: Gcc::new(
+            initial,
+            f64::from(video.min_kbps) * 1000.0,
+            f64::from(video.max_kbps) * 1000.0 + 64_000.0,
+        ),
+        target: target_bps,
+    };
+    let registry = configure_congestion_control(
+        Registry::new(),
+        estimator,
+        CongestionFeedback::Twcc,
+        &mut media,
+    )?;
+    let registry = register_default_interceptors(registry, &mut media)?;
+    let registry = registry.with(
+        Slot::from(KEYFRAME_SLOT),
+        KeyframeRequestForwarder::default(),
+    );
+
+    let ice_servers = config
+        .ice_servers
+        .iter()
+        .map(|s| RTCIceServer {
+            urls: s.urls.clone(),
+            username: s.username.clone().unwrap_or_default(),
+            credential: s.credential.clone().unwrap_or_default(),
+        })
+        .collect();
+    let rtc_config = RTCConfigurationBuilder::new()
+        .with_ice_servers(ice_servers)
+        .build();
+    let settings = SettingEngineBuilder::new()
+        .with_ice_timeouts(
+            Some(config.ice_disconnected_timeout),
+            Some(config.ice_failed_timeout),
+            Some(config.ice_keepalive_interval),
+        )
+        .with_ice_connection_attempts(Some(config.ice_check_interval), Some(25))
+        .with_host_acceptance_min_wait(None)
+        .with_srflx_acceptance_min_wait(None)
+        .with_prflx_acceptance_min_wait(None)
+        .with_include_loopback_candidate(config.bind_addrs.iter().any(|a| a.starts_with("127.")))
+        .build();
+
+    let pc = PeerConnectionBuilder::new()
+        .with_configuration(rtc_config)
+        .with_media_engine(media)
+        .with_setting_engine(settings)
+        .with_interceptor_registry(registry)
+        .with_handler(handler)
+        .with_udp_addrs(config.bind_addrs.clone())
+        .build()
+        .await?;
+    Ok(Arc::new(pc))
+}

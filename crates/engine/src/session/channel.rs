@@ -1,0 +1,57 @@
+//! The ordered, reliable data channel for chat and call control.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+
+use super::events::{ControlMessage, SessionEvent};
+
+/// Label of the control channel.
+pub const LABEL: &str = "peercall";
+
+/// Holds the channel once it exists (created by the caller, announced to the callee).
+#[derive(Default)]
+pub struct ControlChannel {
+    channel: Mutex<Option<Arc<dyn DataChannel>>>,
+}
+
+impl ControlChannel {
+    /// Keeps `dc` and starts reading it.
+    pub fn attach(&self, dc: Arc<dyn DataChannel>, events: mpsc::UnboundedSender<SessionEvent>) {
+        if let Ok(mut slot) = self.channel.lock() {
+            *slot = Some(dc.clone());
+        }
+        tokio::spawn(async move {
+            while let Some(event) = dc.poll().await {
+                match event {
+                    DataChannelEvent::OnOpen => {
+                        let _ = events.send(SessionEvent::ChannelOpen);
+                    }
+                    DataChannelEvent::OnMessage(msg) => {
+                        match serde_json::from_slice::<ControlMessage>(&msg.data) {
+                            Ok(m) => {
+                                let _ = events.send(SessionEvent::Control(m));
+                            }
+                            Err(e) => tracing::debug!("ignoring a data-channel message: {e}"),
+                        }
+                    }
+                    DataChannelEvent::OnClose => break,
+                    _ => {}
+                }
+            }
+        });
+    }
+
+    /// Sends one message; an error if the channel is not there or not open.
+    pub async fn send(&self, msg: &ControlMessage) -> Result<(), String> {
+        let dc = self
+            .channel
+            .lock()
+            .map_err(|_| "channel lock poisoned".to_owned())?
+            .clone()
+            .ok_or_else(|| "data channel not open".to_owned())?;
+        let text = serde_json::to_string(msg).map_err(|e| e.to_string())?;
+        dc.send_text(&text).await.map_err(|e| e.to_string())
+    }
+}

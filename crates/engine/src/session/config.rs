@@ -1,0 +1,86 @@
+//! How a peer session is set up: ICE servers, sockets, media and the timers that decide
+//! how fast a connection comes up and how fast a dead one is noticed.
+
+use std::time::Duration;
+
+/// One ICE server from `welcome.iceServers`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IceServerConfig {
+    /// `stun:` / `turn:` URLs.
+    pub urls: Vec<String>,
+    /// TURN username.
+    pub username: Option<String>,
+    /// TURN credential.
+    pub credential: Option<String>,
+}
+
+/// Video sending parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VideoSettings {
+    /// Capture and encode width.
+    pub width: u32,
+    /// Capture and encode height.
+    pub height: u32,
+    /// Frames per second.
+    pub fps: u32,
+    /// Lowest bitrate the congestion controller may pick, kbit/s.
+    pub min_kbps: u32,
+    /// Highest bitrate, kbit/s.
+    pub max_kbps: u32,
+}
+
+impl VideoSettings {
+    /// Defaults for a size at 30 fps.
+    #[must_use]
+    pub fn new(width: u32, height: u32, fps: u32) -> Self {
+        let pixels = u64::from(width) * u64::from(height);
+        let max = (pixels * 2_500 / (1280 * 720)).clamp(300, 6_000) as u32;
+        Self {
+            width,
+            height,
+            fps,
+            min_kbps: 100,
+            max_kbps: max,
+        }
+    }
+}
+
+/// Everything a [`super::PeerSession`] needs besides its media.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// ICE servers (from `welcome`).
+    pub ice_servers: Vec<IceServerConfig>,
+    /// Local UDP addresses to bind. `0.0.0.0:0` gathers every interface except loopback;
+    /// tests on one machine use `127.0.0.1:0`.
+    pub bind_addrs: Vec<String>,
+    /// Video settings (the track is negotiated even when the camera is off).
+    pub video: VideoSettings,
+    /// Interval between ICE connectivity checks (library default 200 ms).
+    pub ice_check_interval: Duration,
+    /// No traffic for this long → ICE `disconnected`.
+    pub ice_disconnected_timeout: Duration,
+    /// Disconnected for this long → ICE `failed`.
+    pub ice_failed_timeout: Duration,
+    /// ICE keepalive interval.
+    pub ice_keepalive_interval: Duration,
+    /// How often stats are reported.
+    pub stats_interval: Duration,
+    /// Smallest gap between two keyframe requests we send.
+    pub pli_min_interval: Duration,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            ice_servers: Vec::new(),
+            bind_addrs: vec!["0.0.0.0:0".to_owned()],
+            video: VideoSettings::new(640, 480, 30),
+            ice_check_interval: Duration::from_millis(20),
+            ice_disconnected_timeout: Duration::from_secs(3),
+            ice_failed_timeout: Duration::from_secs(10),
+            ice_keepalive_interval: Duration::from_millis(500),
+            stats_interval: Duration::from_secs(1),
+            pli_min_interval: Duration::from_millis(300),
+        }
+    }
+}

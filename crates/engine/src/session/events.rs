@@ -1,0 +1,65 @@
+//! What a peer session reports to its owner.
+
+use peercall_media::VideoFrame;
+
+use crate::call::IceCandidate;
+use crate::stats::CallStats;
+
+/// A decoded remote video frame with what its test-pattern stamp said (if any).
+#[derive(Debug, Clone)]
+pub struct RemoteVideoFrame {
+    /// The I420 picture. `frame_number` and `capture_time_us` come from the stamp when
+    /// one was read, else they are 0.
+    pub frame: VideoFrame,
+    /// Whether a stamp was read from the picture.
+    pub stamped: bool,
+    /// When it was decoded, µs since the UNIX epoch.
+    pub decoded_at_us: u64,
+}
+
+/// Call-control messages carried on the data channel, next to chat.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ControlMessage {
+    /// A chat line.
+    Chat {
+        /// Text.
+        text: String,
+    },
+    /// The sender's media state changed.
+    Media {
+        /// Microphone muted.
+        #[serde(rename = "micMuted")]
+        mic_muted: bool,
+        /// Camera on.
+        #[serde(rename = "cameraOn")]
+        camera_on: bool,
+    },
+}
+
+/// Events of one peer session.
+#[derive(Debug, Clone)]
+pub enum SessionEvent {
+    /// The local description (offer for the caller, answer for the callee) is set.
+    LocalDescription(String),
+    /// A gathered local candidate.
+    LocalCandidate(IceCandidate),
+    /// Gathering finished.
+    EndOfCandidates,
+    /// ICE + DTLS are up.
+    Connected,
+    /// ICE lost the path (may come back).
+    Disconnected,
+    /// ICE or DTLS failed for good.
+    Failed,
+    /// The data channel is open.
+    ChannelOpen,
+    /// A control or chat message from the peer.
+    Control(ControlMessage),
+    /// The first remote video frame was decoded.
+    FirstRemoteFrame,
+    /// Stats of the last interval.
+    Stats(CallStats),
+    /// Something went wrong that the session cannot recover from.
+    Error(String),
+}

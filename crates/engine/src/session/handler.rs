@@ -1,0 +1,64 @@
+//! The `webrtc` event handler: turns callbacks into [`SessionEvent`]s and starts the
+//! readers of remote tracks and of the callee's data channel.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use webrtc::data_channel::DataChannel;
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::peer_connection::{
+    PeerConnectionEventHandler, RTCIceGatheringState, RTCPeerConnectionIceEvent,
+    RTCPeerConnectionState,
+};
+
+use super::channel::ControlChannel;
+use super::events::SessionEvent;
+use super::receive::Receivers;
+use crate::call::IceCandidate;
+
+pub(crate) struct Handler {
+    pub events: mpsc::UnboundedSender<SessionEvent>,
+    pub channel: Arc<ControlChannel>,
+    pub receivers: Arc<Receivers>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
+        match event.candidate.to_json() {
+            Ok(init) => {
+                let _ = self.events.send(SessionEvent::LocalCandidate(IceCandidate {
+                    candidate: init.candidate,
+                    sdp_mid: init.sdp_mid,
+                    sdp_mline_index: init.sdp_mline_index,
+                }));
+            }
+            Err(e) => tracing::warn!("cannot serialise a local candidate: {e}"),
+        }
+    }
+
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            let _ = self.events.send(SessionEvent::EndOfCandidates);
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        tracing::debug!("peer connection state {state}");
+        let event = match state {
+            RTCPeerConnectionState::Connected => SessionEvent::Connected,
+            RTCPeerConnectionState::Disconnected => SessionEvent::Disconnected,
+            RTCPeerConnectionState::Failed => SessionEvent::Failed,
+            _ => return,
+        };
+        let _ = self.events.send(event);
+    }
+
+    async fn on_data_channel(&self, data_channel: Arc<dyn DataChannel>) {
+        self.channel.attach(data_channel, self.events.clone());
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        self.receivers.start(track).await;
+    }
+}

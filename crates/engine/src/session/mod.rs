@@ -1,0 +1,319 @@
+//! A peer session: one `webrtc` peer connection carrying one VP8 and one Opus track each
+//! way and an ordered, reliable data channel, with trickle ICE both ways.
+//!
+//! The session never decides anything about the call: the engine opens it on the
+//! state machine's `OpenSession` (so after consent), feeds it the remote description and
+//! candidates, and reads its [`SessionEvent`]s.
+
+mod assembler;
+mod build;
+mod channel;
+mod config;
+mod events;
+mod handler;
+mod keyframe;
+mod receive;
+mod report;
+mod send;
+
+pub use config::{IceServerConfig, SessionConfig, VideoSettings};
+pub use events::{ControlMessage, RemoteVideoFrame, SessionEvent};
+pub use send::{AudioSlot, VideoSlot};
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use peercall_media::{AudioFrame, QueueSender, VideoFrame};
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::peer_connection::transport::RTCIceCandidateInit;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+};
+use tokio::sync::mpsc;
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::peer_connection::PeerConnection;
+use webrtc::rtp_transceiver::RtpSender;
+
+use crate::call::IceCandidate;
+use crate::stats::Counters;
+use channel::ControlChannel;
+use receive::Receivers;
+use send::SendState;
+
+/// What can go wrong in a peer session.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The WebRTC stack refused something.
+    #[error("webrtc: {0}")]
+    WebRtc(#[from] webrtc::error::Error),
+    /// A media thread could not start.
+    #[error("thread: {0}")]
+    Thread(#[from] std::io::Error),
+    /// The data channel is not usable.
+    #[error("data channel: {0}")]
+    Channel(String),
+}
+
+/// Which side of the offer/answer this session is.
+#[derive(Debug, Clone)]
+pub enum OpenRole {
+    /// Create the offer.
+    Caller,
+    /// Answer this offer; apply these candidates that arrived while ringing.
+    Callee {
+        /// The caller's SDP offer.
+        offer: String,
+        /// Buffered remote candidates.
+        candidates: Vec<IceCandidate>,
+        /// Whether the caller's gathering already finished.
+        end_of_candidates: bool,
+    },
+}
+
+/// The local media a session sends and where received media goes.
+pub struct MediaIo {
+    /// Camera slot (swap or empty it mid-call).
+    pub video: VideoSlot,
+    /// Microphone slot.
+    pub audio: AudioSlot,
+    /// Local preview frames, if wanted.
+    pub preview: Option<Arc<QueueSender<VideoFrame>>>,
+    /// Decoded remote video.
+    pub remote_video: Arc<QueueSender<RemoteVideoFrame>>,
+    /// Decoded remote audio (48 kHz mono, 20 ms).
+    pub remote_audio: Arc<QueueSender<AudioFrame>>,
+}
+
+struct LocalTrack {
+    track: Arc<TrackLocalStaticSample>,
+    sender: Arc<dyn RtpSender>,
+}
+
+/// One open peer session.
+pub struct PeerSession {
+    pc: Arc<dyn PeerConnection>,
+    channel: Arc<ControlChannel>,
+    state: SendState,
+    video: LocalTrack,
+    audio: LocalTrack,
+    media: MediaIo,
+    config: SessionConfig,
+    started: AtomicBool,
+    closed: Arc<AtomicBool>,
+}
+
+fn local_track(
+    kind: RtpCodecKind,
+    codec: RTCRtpCodec,
+) -> Result<Arc<TrackLocalStaticSample>, SessionError> {
+    let name = kind.to_string();
+    let track = MediaStreamTrack::new(
+        "peercall".to_owned(),
+        format!("peercall-{name}"),
+        format!("peercall-{name}"),
+        kind,
+        vec![RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(rand::random::<u32>()),
+                ..Default::default()
+            },
+            codec,
+            ..Default::default()
+        }],
+    );
+    Ok(Arc::new(TrackLocalStaticSample::new(
+        Instant::now(),
+        track,
+    )?))
+}
+
+impl PeerSession {
+    /// Builds the peer connection, adds the tracks (and, for the caller, the data
+    /// channel), and produces the local description as [`SessionEvent::LocalDescription`].
+    pub async fn open(
+        config: SessionConfig,
+        role: OpenRole,
+        media: MediaIo,
+        counters: Arc<Counters>,
+        events: mpsc::UnboundedSender<SessionEvent>,
+    ) -> Result<Self, SessionError> {
+        let closed = Arc::new(AtomicBool::new(false));
+        let target_bps = Arc::new(AtomicU64::new(0));
+        let channel = Arc::new(ControlChannel::default());
+        let receivers = Arc::new(Receivers {
+            counters: counters.clone(),
+            video_out: media.remote_video.clone(),
+            audio_out: media.remote_audio.clone(),
+            events: events.clone(),
+            pli_min_interval: config.pli_min_interval,
+            closed: closed.clone(),
+        });
+        let handler = Arc::new(handler::Handler {
+            events: events.clone(),
+            channel: channel.clone(),
+            receivers,
+        });
+        let pc = build::build_peer_connection(&config, handler, target_bps.clone()).await?;
+        let state = SendState {
+            closed: closed.clone(),
+            mic_muted: Arc::new(AtomicBool::new(false)),
+            keyframe_wanted: Arc::new(AtomicBool::new(true)),
+            target_bps,
+            counters: counters.clone(),
+        };
+
+        if let OpenRole::Callee { offer, .. } = &role {
+            pc.set_remote_description(RTCSessionDescription::offer(offer.clone())?)
+                .await?;
+        }
+        let add = |kind, codec| {
+            let pc = pc.clone();
+            async move {
+                let track = local_track(kind, codec)?;
+                let sender = pc.add_track(track.clone() as Arc<dyn TrackLocal>).await?;
+                Ok::<_, SessionError>(LocalTrack { track, sender })
+            }
+        };
+        let video = add(RtpCodecKind::Video, build::vp8_codec()).await?;
+        let audio = add(RtpCodecKind::Audio, build::opus_codec()).await?;
+        send::watch_keyframe_requests(video.track.clone(), state.clone());
+
+        let sdp = match role {
+            OpenRole::Caller => {
+                let dc = pc.create_data_channel(channel::LABEL, None).await?;
+                channel.attach(dc, events.clone());
+                let offer = pc.create_offer(None).await?;
+                pc.set_local_description(offer.clone()).await?;
+                offer.sdp
+            }
+            OpenRole::Callee {
+                candidates,
+                end_of_candidates: _,
+                ..
+            } => {
+                let answer = pc.create_answer(None).await?;
+                pc.set_local_description(answer.clone()).await?;
+                for c in candidates {
+                    add_candidate(&pc, c).await?;
+                }
+                answer.sdp
+            }
+        };
+        let _ = events.send(SessionEvent::LocalDescription(sdp));
+        report::spawn_reporter(
+            pc.clone(),
+            counters,
+            config.stats_interval,
+            closed.clone(),
+            events,
+        );
+        Ok(Self {
+            pc,
+            channel,
+            state,
+            video,
+            audio,
+            media,
+            config,
+            started: AtomicBool::new(false),
+            closed,
+        })
+    }
+
+    /// Applies the callee's answer (caller only).
+    pub async fn apply_answer(&self, sdp: String) -> Result<(), SessionError> {
+        self.pc
+            .set_remote_description(RTCSessionDescription::answer(sdp)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Hands a remote candidate to ICE.
+    pub async fn add_remote_candidate(&self, candidate: IceCandidate) -> Result<(), SessionError> {
+        add_candidate(&self.pc, candidate).await
+    }
+
+    /// Starts the media senders once the connection is up (the negotiated payload
+    /// types are known then). Idempotent.
+    pub async fn start_media(&self) -> Result<(), SessionError> {
+        if self.started.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let video_pt = payload_type(&self.video.sender).await?;
+        let audio_pt = payload_type(&self.audio.sender).await?;
+        send::spawn_video(
+            self.video.track.clone(),
+            video_pt,
+            self.media.video.clone(),
+            self.media.preview.clone(),
+            self.config.video,
+            self.state.clone(),
+        )?;
+        send::spawn_audio(
+            self.audio.track.clone(),
+            audio_pt,
+            self.media.audio.clone(),
+            self.state.clone(),
+        )?;
+        Ok(())
+    }
+
+    /// Mutes or unmutes the microphone (nothing is sent while muted).
+    pub fn set_mic_muted(&self, muted: bool) {
+        self.state.mic_muted.store(muted, Ordering::Relaxed);
+    }
+
+    /// Sends a chat or control message over the data channel.
+    pub async fn send_control(&self, msg: &ControlMessage) -> Result<(), SessionError> {
+        self.channel.send(msg).await.map_err(SessionError::Channel)
+    }
+
+    /// The camera slot (to switch or turn off the camera mid-call).
+    #[must_use]
+    pub fn video_slot(&self) -> &VideoSlot {
+        &self.media.video
+    }
+
+    /// The microphone slot.
+    #[must_use]
+    pub fn audio_slot(&self) -> &AudioSlot {
+        &self.media.audio
+    }
+
+    /// Stops the media threads, releases the devices and closes the connection.
+    pub async fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        if let Ok(mut v) = self.media.video.lock() {
+            v.take();
+        }
+        if let Ok(mut a) = self.media.audio.lock() {
+            a.take();
+        }
+        if let Err(e) = self.pc.close().await {
+            tracing::debug!("closing the peer connection: {e}");
+        }
+    }
+}
+
+async fn add_candidate(pc: &Arc<dyn PeerConnection>, c: IceCandidate) -> Result<(), SessionError> {
+    pc.add_ice_candidate(RTCIceCandidateInit {
+        candidate: c.candidate,
+        sdp_mid: c.sdp_mid,
+        sdp_mline_index: c.sdp_mline_index,
+        ..Default::default()
+    })
+    .await?;
+    Ok(())
+}
+
+async fn payload_type(sender: &Arc<dyn RtpSender>) -> Result<u8, SessionError> {
+    let params = sender.get_parameters().await?;
+    Ok(params
+        .rtp_parameters
+        .codecs
+        .first()
+        .map_or(build::VP8_PT, |c| c.payload_type))
+}

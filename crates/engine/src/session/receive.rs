@@ -1,0 +1,225 @@
+//! Remote tracks: VP8 reassembly + decode (with keyframe requests when decoding starts
+//! or fails) and Opus decode, into queues the engine reads.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use peercall_media::clock::now_us;
+use peercall_media::source::stamp;
+use peercall_media::{AudioFrame, OpusDecoder, QueueSender, Vp8Decoder};
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use tokio::sync::mpsc;
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+
+use super::assembler::{Vp8Assembler, Vp8Part};
+use super::events::{RemoteVideoFrame, SessionEvent};
+use crate::stats::{pack_size, Counters};
+
+/// Where received media goes.
+pub struct Receivers {
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) video_out: Arc<QueueSender<RemoteVideoFrame>>,
+    pub(crate) audio_out: Arc<QueueSender<AudioFrame>>,
+    pub(crate) events: mpsc::UnboundedSender<SessionEvent>,
+    pub(crate) pli_min_interval: Duration,
+    pub(crate) closed: Arc<AtomicBool>,
+}
+
+enum ToDecoder {
+    Frame(Bytes),
+    Lost,
+}
+
+impl Receivers {
+    /// Starts reading a remote track.
+    pub async fn start(self: &Arc<Self>, track: Arc<dyn TrackRemote>) {
+        let kind = track.kind().await;
+        let ssrc = track.ssrcs().await.first().copied().unwrap_or(0);
+        let me = self.clone();
+        match kind {
+            RtpCodecKind::Video => {
+                tokio::spawn(async move { me.read_video(track, ssrc).await });
+            }
+            RtpCodecKind::Audio => {
+                tokio::spawn(async move { me.read_audio(track).await });
+            }
+            _ => {}
+        }
+    }
+
+    async fn read_video(self: Arc<Self>, track: Arc<dyn TrackRemote>, ssrc: u32) {
+        let (to_decoder, from_rtp) = std::sync::mpsc::channel::<ToDecoder>();
+        let (want_key_tx, mut want_key_rx) = mpsc::unbounded_channel::<()>();
+        let me = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("vp8-decode".into())
+            .spawn(move || me.decode_loop(&from_rtp, &want_key_tx));
+        if let Err(e) = spawned {
+            let _ = self
+                .events
+                .send(SessionEvent::Error(format!("decoder thread: {e}")));
+            return;
+        }
+        // Keyframe requests go out from their own task, at most one per interval.
+        let pli_track = track.clone();
+        let counters = self.counters.clone();
+        let min_gap = self.pli_min_interval;
+        tokio::spawn(async move {
+            let mut last: Option<Instant> = None;
+            while want_key_rx.recv().await.is_some() {
+                if last.is_some_and(|t| t.elapsed() < min_gap) {
+                    continue;
+                }
+                last = Some(Instant::now());
+                let pli = PictureLossIndication {
+                    sender_ssrc: 0,
+                    media_ssrc: ssrc,
+                };
+                if pli_track.write_rtcp(vec![Box::new(pli)]).await.is_err() {
+                    break;
+                }
+                Counters::add(&counters.plis_sent, 1);
+            }
+        });
+        let mut assembler = Vp8Assembler::new();
+        while let Some(event) = track.poll().await {
+            let TrackRemoteEvent::OnRtpPacket(packet) = event else {
+                continue;
+            };
+            Counters::add(&self.counters.video_packets_received, 1);
+            Counters::add(
+                &self.counters.video_bytes_received,
+                packet.payload.len() as u64,
+            );
+            let Some(part) = Vp8Part::from_rtp(&packet) else {
+                continue;
+            };
+            let out = assembler.push(part);
+            if out.lost > 0 {
+                Counters::add(&self.counters.video_frames_lost, u64::from(out.lost));
+                let _ = to_decoder.send(ToDecoder::Lost);
+            }
+            for frame in out.frames {
+                Counters::add(&self.counters.video_frames_received, 1);
+                if to_decoder.send(ToDecoder::Frame(frame)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    fn decode_loop(
+        &self,
+        input: &std::sync::mpsc::Receiver<ToDecoder>,
+        want_key: &mpsc::UnboundedSender<()>,
+    ) {
+        let mut decoder = match Vp8Decoder::new(2) {
+            Ok(d) => d,
+            Err(e) => {
+                let _ = self
+                    .events
+                    .send(SessionEvent::Error(format!("vp8 decoder: {e}")));
+                return;
+            }
+        };
+        let mut first = true;
+        while let Ok(msg) = input.recv() {
+            if self.closed.load(Ordering::Relaxed) {
+                return;
+            }
+            let data = match msg {
+                ToDecoder::Lost => {
+                    decoder.report_loss();
+                    let _ = want_key.send(());
+                    continue;
+                }
+                ToDecoder::Frame(data) => data,
+            };
+            match decoder.decode(&data) {
+                Ok(Some(mut frame)) => {
+                    let decoded_at_us = now_us();
+                    let stamp = stamp::read(&frame);
+                    if let Some(s) = stamp {
+                        frame.frame_number = u64::from(s.frame_number);
+                        frame.capture_time_us = s.capture_time_near(decoded_at_us);
+                    }
+                    Counters::add(&self.counters.video_frames_decoded, 1);
+                    self.counters
+                        .video_received_size
+                        .store(pack_size(frame.width, frame.height), Ordering::Relaxed);
+                    if first {
+                        first = false;
+                        let _ = self.events.send(SessionEvent::FirstRemoteFrame);
+                    }
+                    self.video_out.push(RemoteVideoFrame {
+                        frame,
+                        stamped: stamp.is_some(),
+                        decoded_at_us,
+                    });
+                }
+                Ok(None) => {
+                    if decoder.needs_keyframe() {
+                        let _ = want_key.send(());
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!("vp8 decode error: {e}");
+                    let _ = want_key.send(());
+                }
+            }
+        }
+    }
+
+    async fn read_audio(self: Arc<Self>, track: Arc<dyn TrackRemote>) {
+        let mut decoder = match OpusDecoder::new() {
+            Ok(d) => d,
+            Err(e) => {
+                let _ = self
+                    .events
+                    .send(SessionEvent::Error(format!("opus decoder: {e}")));
+                return;
+            }
+        };
+        let mut last_seq: Option<u16> = None;
+        while let Some(event) = track.poll().await {
+            let TrackRemoteEvent::OnRtpPacket(packet) = event else {
+                continue;
+            };
+            let seq = packet.header.sequence_number;
+            Counters::add(&self.counters.audio_packets_received, 1);
+            Counters::add(
+                &self.counters.audio_bytes_received,
+                packet.payload.len() as u64,
+            );
+            if let Some(prev) = last_seq {
+                let gap = seq.wrapping_sub(prev);
+                if gap == 0 || gap > 0x8000 {
+                    continue; // duplicate or late
+                }
+                if gap > 1 {
+                    Counters::add(&self.counters.audio_packets_lost, u64::from(gap - 1));
+                    if gap == 2 {
+                        if let Ok(pcm) = decoder.recover(&packet.payload) {
+                            self.push_audio(pcm);
+                        }
+                    }
+                }
+            }
+            last_seq = Some(seq);
+            match decoder.decode(&packet.payload) {
+                Ok(pcm) => self.push_audio(pcm),
+                Err(e) => tracing::debug!("opus decode error: {e}"),
+            }
+        }
+    }
+
+    fn push_audio(&self, samples: Vec<f32>) {
+        self.audio_out.push(AudioFrame {
+            samples,
+            capture_time_us: now_us(),
+        });
+    }
+}

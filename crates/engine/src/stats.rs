@@ -1,0 +1,185 @@
+//! Per-call counters and the stats reported each second.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Monotonic counters a session's media threads update.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Video frames encoded and written.
+    pub video_frames_sent: AtomicU64,
+    /// Video payload bytes written.
+    pub video_bytes_sent: AtomicU64,
+    /// Last sent width << 16 | height.
+    pub video_sent_size: AtomicU64,
+    /// Keyframe requests (PLI/FIR) received and answered.
+    pub keyframe_requests_received: AtomicU64,
+    /// Audio packets written.
+    pub audio_packets_sent: AtomicU64,
+    /// Audio payload bytes written.
+    pub audio_bytes_sent: AtomicU64,
+    /// Video RTP packets received.
+    pub video_packets_received: AtomicU64,
+    /// Video payload bytes received.
+    pub video_bytes_received: AtomicU64,
+    /// Complete video frames reassembled.
+    pub video_frames_received: AtomicU64,
+    /// Video frames decoded to pictures.
+    pub video_frames_decoded: AtomicU64,
+    /// Video frames given up as lost.
+    pub video_frames_lost: AtomicU64,
+    /// Last received width << 16 | height.
+    pub video_received_size: AtomicU64,
+    /// Keyframe requests (PLI) we sent.
+    pub plis_sent: AtomicU64,
+    /// Audio packets received.
+    pub audio_packets_received: AtomicU64,
+    /// Audio payload bytes received.
+    pub audio_bytes_received: AtomicU64,
+    /// Audio packets missing (sequence gaps).
+    pub audio_packets_lost: AtomicU64,
+    /// The encoder's current target, kbit/s.
+    pub video_target_kbps: AtomicU64,
+}
+
+impl Counters {
+    /// Adds `n` to a counter.
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A plain copy of every counter.
+    #[must_use]
+    pub fn snapshot(&self) -> CounterSnapshot {
+        let l = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        CounterSnapshot {
+            video_frames_sent: l(&self.video_frames_sent),
+            video_bytes_sent: l(&self.video_bytes_sent),
+            audio_bytes_sent: l(&self.audio_bytes_sent),
+            audio_packets_sent: l(&self.audio_packets_sent),
+            video_bytes_received: l(&self.video_bytes_received),
+            video_frames_received: l(&self.video_frames_received),
+            video_frames_decoded: l(&self.video_frames_decoded),
+            video_frames_lost: l(&self.video_frames_lost),
+            audio_bytes_received: l(&self.audio_bytes_received),
+            audio_packets_received: l(&self.audio_packets_received),
+            audio_packets_lost: l(&self.audio_packets_lost),
+            keyframe_requests_received: l(&self.keyframe_requests_received),
+            plis_sent: l(&self.plis_sent),
+            video_sent_size: l(&self.video_sent_size),
+            video_received_size: l(&self.video_received_size),
+            video_target_kbps: l(&self.video_target_kbps),
+        }
+    }
+}
+
+/// A copy of [`Counters`] at one moment.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct CounterSnapshot {
+    pub video_frames_sent: u64,
+    pub video_bytes_sent: u64,
+    pub audio_bytes_sent: u64,
+    pub audio_packets_sent: u64,
+    pub video_bytes_received: u64,
+    pub video_frames_received: u64,
+    pub video_frames_decoded: u64,
+    pub video_frames_lost: u64,
+    pub audio_bytes_received: u64,
+    pub audio_packets_received: u64,
+    pub audio_packets_lost: u64,
+    pub keyframe_requests_received: u64,
+    pub plis_sent: u64,
+    pub video_sent_size: u64,
+    pub video_received_size: u64,
+    pub video_target_kbps: u64,
+}
+
+/// Stats of one interval (normally one second).
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallStats {
+    /// Round-trip time of the selected candidate pair, ms.
+    pub rtt_ms: Option<f64>,
+    /// Media bitrate sent, kbit/s.
+    pub bitrate_out_kbps: f64,
+    /// Media bitrate received, kbit/s.
+    pub bitrate_in_kbps: f64,
+    /// Fraction of packets lost inbound over the call so far (0..1).
+    pub packet_loss: f64,
+    /// Inbound jitter, ms (largest of the streams).
+    pub jitter_ms: Option<f64>,
+    /// Video frames per second sent.
+    pub fps_out: f64,
+    /// Video frames per second received (decoded).
+    pub fps_in: f64,
+    /// Sent resolution.
+    pub resolution_out: Option<(u32, u32)>,
+    /// Received resolution.
+    pub resolution_in: Option<(u32, u32)>,
+    /// Selected candidate pair type: `host`, `srflx`, `prflx` or `relay`.
+    pub candidate_type: Option<String>,
+    /// The congestion controller's video target, kbit/s.
+    pub video_target_kbps: u64,
+    /// Counters since the start of the call.
+    pub totals: CounterSnapshot,
+}
+
+/// Packs a size for the atomics.
+#[must_use]
+pub fn pack_size(width: u32, height: u32) -> u64 {
+    (u64::from(width) << 16) | u64::from(height)
+}
+
+/// Unpacks a size; `None` if never set.
+#[must_use]
+pub fn unpack_size(v: u64) -> Option<(u32, u32)> {
+    (v != 0).then_some(((v >> 16) as u32, (v & 0xffff) as u32))
+}
+
+/// Rates between two snapshots `secs` apart.
+#[must_use]
+pub fn rates(prev: &CounterSnapshot, now: &CounterSnapshot, secs: f64) -> CallStats {
+    let secs = secs.max(1e-3);
+    let bytes_out = (now.video_bytes_sent + now.audio_bytes_sent)
+        .saturating_sub(prev.video_bytes_sent + prev.audio_bytes_sent);
+    let bytes_in = (now.video_bytes_received + now.audio_bytes_received)
+        .saturating_sub(prev.video_bytes_received + prev.audio_bytes_received);
+    CallStats {
+        bitrate_out_kbps: bytes_out as f64 * 8.0 / 1000.0 / secs,
+        bitrate_in_kbps: bytes_in as f64 * 8.0 / 1000.0 / secs,
+        fps_out: now.video_frames_sent.saturating_sub(prev.video_frames_sent) as f64 / secs,
+        fps_in: now
+            .video_frames_decoded
+            .saturating_sub(prev.video_frames_decoded) as f64
+            / secs,
+        resolution_out: unpack_size(now.video_sent_size),
+        resolution_in: unpack_size(now.video_received_size),
+        video_target_kbps: now.video_target_kbps,
+        totals: *now,
+        ..CallStats::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_over_one_second() {
+        let prev = CounterSnapshot::default();
+        let now = CounterSnapshot {
+            video_bytes_sent: 125_000,
+            video_frames_sent: 30,
+            video_frames_decoded: 29,
+            video_sent_size: pack_size(1280, 720),
+            ..CounterSnapshot::default()
+        };
+        let s = rates(&prev, &now, 1.0);
+        assert!((s.bitrate_out_kbps - 1000.0).abs() < 1e-9);
+        assert!((s.fps_out - 30.0).abs() < 1e-9);
+        assert!((s.fps_in - 29.0).abs() < 1e-9);
+        assert_eq!(s.resolution_out, Some((1280, 720)));
+        assert_eq!(s.resolution_in, None);
+    }
+}
