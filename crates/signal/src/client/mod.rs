@@ -178,9 +178,9 @@ pub(crate) enum Command {
     Close(oneshot::Sender<()>),
 }
 
-/// A connected signaling client. Cheap to share behind an `Arc`; dropping the last
-/// handle closes the connection cleanly (a leave).
-#[derive(Debug)]
+/// A connected signaling client. Clones share one connection; dropping the last clone
+/// closes it cleanly (a leave), as does [`SignalClient::close`] on any clone.
+#[derive(Debug, Clone)]
 pub struct SignalClient {
     commands: mpsc::Sender<Command>,
     id: Arc<Mutex<PeerId>>,
@@ -261,5 +261,28 @@ impl SignalClient {
             .send(Command::Send(text))
             .await
             .map_err(|_| ClientError::ServerGone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_cross_threads() {
+        send_sync::<SignalClient>();
+        send_sync::<ClientEvent>();
+        send_sync::<ClientError>();
+    }
+
+    #[test]
+    fn bad_urls_are_refused_before_connecting() {
+        let config = ClientConfig::new("http://example.invalid/ws", "x");
+        assert!(matches!(
+            handshake::Connector::new(&config),
+            Err(ClientError::InvalidUrl(_))
+        ));
     }
 }
