@@ -4,7 +4,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 "$REPO_ROOT/scripts/setup.sh"
 cd "$REPO_ROOT"
-ui/node_modules/.bin/tauri build --bundles deb "$@"
+node_modules/.bin/tauri build --bundles deb "$@"
 profile=release
 for arg in "$@"; do [ "$arg" = "--debug" ] && profile=debug; done
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)

@@ -30,10 +30,10 @@ npm_ci_if_needed() {
     cp "$dir/package-lock.json" "$stamp"
   fi
 }
-npm_ci_if_needed ui
+# One npm workspace at the root holds ui/ (the webview), tests/ and the Tauri CLI.
+npm_ci_if_needed .
 
 if [ "$want_test" -eq 1 ]; then
-  npm_ci_if_needed tests
   if ! command -v tauri-driver >/dev/null 2>&1 || ! tauri-driver --version 2>/dev/null | grep -q "$TAURI_DRIVER_VERSION"; then
     log "installing tauri-driver $TAURI_DRIVER_VERSION"
     cargo install tauri-driver --locked --version "$TAURI_DRIVER_VERSION"
