@@ -188,20 +188,35 @@ fn capture_to_encoded() {
 }
 
 fn main() {
+    // `cargo bench -p peercall-media --bench media -- vp8 opus` runs only those sections
+    // (vp8, opus, convert, latency); cargo itself passes `--bench`.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let run = |section: &str| only.is_empty() || only.iter().any(|o| o == section);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("load average before: {}", load.trim());
     println!("| what | wall p50 ms | wall p95 ms | thread CPU p50 ms | thread CPU mean ms |");
     println!("|---|---:|---:|---:|---:|");
-    for (w, h, kbps) in [(640, 480, 800), (1280, 720, 1500)] {
-        vp8(w, h, kbps, 1);
-        if threads > 1 {
-            vp8(w, h, kbps, threads);
+    if run("vp8") {
+        for (w, h, kbps) in [(640, 480, 800), (1280, 720, 1500)] {
+            vp8(w, h, kbps, 1);
+            if threads > 1 {
+                vp8(w, h, kbps, threads);
+            }
         }
     }
-    opus();
-    conversions();
-    capture_to_encoded();
+    if run("opus") {
+        opus();
+    }
+    if run("convert") {
+        conversions();
+    }
+    if run("latency") {
+        capture_to_encoded();
+    }
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!("load average after: {}", load.trim());
 }

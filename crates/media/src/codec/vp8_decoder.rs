@@ -133,20 +133,26 @@ impl Vp8Decoder {
 /// # Safety
 /// `img` must be a valid 8-bit I420 image returned by libvpx.
 unsafe fn copy_image(img: &vpx::vpx_image_t) -> VideoFrame {
-    let mut frame = VideoFrame::black(img.d_w, img.d_h);
     let (w, h) = (img.d_w as usize, img.d_h as usize);
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-    let (y, u, v) = frame.planes_mut();
-    for (plane, dst, pw, ph) in [(0usize, y, w, h), (1, u, cw, ch), (2, v, cw, ch)] {
+    // Filled row by row: no zero-fill of a buffer about to be overwritten.
+    let mut data = Vec::with_capacity(VideoFrame::byte_len(img.d_w, img.d_h));
+    for (plane, pw, ph) in [(0usize, w, h), (1, cw, ch), (2, cw, ch)] {
         let stride = img.stride[plane] as usize;
         let src = img.planes[plane];
         for row in 0..ph {
             // SAFETY: libvpx guarantees `ph` rows of `stride >= pw` bytes per plane.
             let line = unsafe { std::slice::from_raw_parts(src.add(row * stride), pw) };
-            dst[row * pw..(row + 1) * pw].copy_from_slice(line);
+            data.extend_from_slice(line);
         }
     }
-    frame
+    VideoFrame {
+        width: img.d_w,
+        height: img.d_h,
+        data,
+        frame_number: 0,
+        capture_time_us: 0,
+    }
 }
 
 impl Drop for Vp8Decoder {
