@@ -172,3 +172,20 @@ fn stamps_survive_starved_bitrates() {
         );
     }
 }
+
+#[test]
+fn odd_frame_sizes_round_trip() {
+    let (w, h) = (321, 241);
+    let pattern = TestPattern::new(w, h);
+    let mut enc = Vp8Encoder::new(Vp8Config::new(w, h)).unwrap();
+    let mut dec = Vp8Decoder::new(1).unwrap();
+    for n in 0..10u64 {
+        let src = pattern.render(n, n);
+        let p = enc.encode(&src, false).unwrap();
+        let out = dec.decode(&p[0].data).unwrap().unwrap();
+        assert_eq!((out.width, out.height), (w, h));
+        assert_eq!(out.data.len(), src.data.len());
+        assert_eq!(u64::from(stamp::read(&out).unwrap().frame_number), n);
+        assert!(src.psnr_y(&out) > 30.0);
+    }
+}
