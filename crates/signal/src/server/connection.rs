@@ -6,8 +6,9 @@
 use super::hello::handshake;
 use super::ratelimit::TokenBucket;
 use super::state::Shared;
+use super::wire::WsIo;
 use super::wire::{self, close};
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::Message;
 use peercall_protocol::{decode_client_message, ClientMessage, ErrorCode, ErrorMessage, PeerId};
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,7 +34,7 @@ enum Flow {
 }
 
 /// Serves one upgraded socket from `hello` to the end.
-pub async fn serve(mut ws: WebSocket, shared: Arc<Shared>) {
+pub async fn serve<S: WsIo>(mut ws: S, shared: Arc<Shared>) {
     shared.metrics.connection_opened();
     let conn = shared.next_conn();
     let (outbox, mut inbox) = mpsc::channel(shared.config.limits.outbound_buffer.max(1));
@@ -83,9 +84,9 @@ impl<'a> Session<'a> {
 
     /// Runs until the connection ends; a message that could not be written is left in
     /// `unsent`.
-    async fn run(
+    async fn run<S: WsIo>(
         &mut self,
-        ws: &mut WebSocket,
+        ws: &mut S,
         inbox: &mut mpsc::Receiver<String>,
         unsent: &mut Vec<String>,
     ) -> End {
@@ -157,7 +158,7 @@ impl<'a> Session<'a> {
 
     /// The limits every inbound frame passes: rate, then size. `Err` carries the flow
     /// after a refusal (an error was sent; maybe close).
-    async fn admit(&mut self, ws: &mut WebSocket, len: usize) -> Result<(), Flow> {
+    async fn admit<S: WsIo>(&mut self, ws: &mut S, len: usize) -> Result<(), Flow> {
         let limits = &self.shared.config.limits;
         let refusal = if !self.bucket.try_take(Instant::now()) {
             ErrorMessage::new(
@@ -191,7 +192,7 @@ impl<'a> Session<'a> {
         Err(Flow::Continue)
     }
 
-    async fn on_binary(&mut self, ws: &mut WebSocket, len: usize) -> Flow {
+    async fn on_binary<S: WsIo>(&mut self, ws: &mut S, len: usize) -> Flow {
         if let Err(flow) = self.admit(ws, len).await {
             return flow;
         }
@@ -203,7 +204,7 @@ impl<'a> Session<'a> {
         Flow::Continue
     }
 
-    async fn on_text(&mut self, ws: &mut WebSocket, text: &str) -> Flow {
+    async fn on_text<S: WsIo>(&mut self, ws: &mut S, text: &str) -> Flow {
         if let Err(flow) = self.admit(ws, text.len()).await {
             return flow;
         }

@@ -4,8 +4,9 @@
 use super::registry::{Joined, Outbox};
 use super::state::{random_id, Shared};
 use super::turn::ice_servers;
+use super::wire::WsIo;
 use super::wire::{self, close};
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::Message;
 use peercall_protocol::{
     decode_client_message, ClientMessage, DecodeError, ErrorCode, ErrorMessage, Hello,
     ServerMessage, Welcome, DEFAULT_ROOM, PROTOCOL_VERSION,
@@ -17,8 +18,8 @@ pub const SERVER_NAME: &str = concat!("peercall-signal ", env!("CARGO_PKG_VERSIO
 
 /// Runs the hello phase. `Some(joined)`: welcome was sent and the peer is attached with
 /// connection number `conn`. `None`: the socket is done (closed or refused).
-pub async fn handshake(
-    ws: &mut WebSocket,
+pub async fn handshake<S: WsIo>(
+    ws: &mut S,
     shared: &Shared,
     conn: u64,
     outbox: Outbox,
@@ -118,7 +119,7 @@ fn join(shared: &Shared, hello: &Hello, conn: u64, outbox: Outbox) -> Option<Joi
 }
 
 /// Waits for the first text frame, within the hello timeout.
-async fn first_text(ws: &mut WebSocket, shared: &Shared) -> Option<String> {
+async fn first_text<S: WsIo>(ws: &mut S, shared: &Shared) -> Option<String> {
     let deadline = tokio::time::sleep(shared.config.timing.hello_timeout);
     tokio::pin!(deadline);
     loop {
@@ -135,7 +136,7 @@ async fn first_text(ws: &mut WebSocket, shared: &Shared) -> Option<String> {
                 Some(Ok(Message::Text(t))) => return Some(t.to_string()),
                 Some(Ok(Message::Binary(_))) => {
                     let err = ErrorMessage::new(ErrorCode::BadJson, "binary frames are not accepted; send JSON text");
-                    return refuse::<String>(ws, shared, err, close::POLICY).await;
+                    return refuse::<String, S>(ws, shared, err, close::POLICY).await;
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                 Some(Err(e)) => {
@@ -152,12 +153,17 @@ async fn first_text(ws: &mut WebSocket, shared: &Shared) -> Option<String> {
     }
 }
 
-async fn refuse_decode(ws: &mut WebSocket, shared: &Shared, e: &DecodeError) -> Option<Joined> {
+async fn refuse_decode<S: WsIo>(ws: &mut S, shared: &Shared, e: &DecodeError) -> Option<Joined> {
     refuse(ws, shared, ErrorMessage::from(e), close::POLICY).await
 }
 
 /// Sends `err`, closes with `code`, and ends the connection.
-async fn refuse<T>(ws: &mut WebSocket, shared: &Shared, err: ErrorMessage, code: u16) -> Option<T> {
+async fn refuse<T, S: WsIo>(
+    ws: &mut S,
+    shared: &Shared,
+    err: ErrorMessage,
+    code: u16,
+) -> Option<T> {
     tracing::debug!(code = %err.code, "refusing connection: {}", err.message);
     wire::send_error(ws, shared, err).await;
     wire::close(ws, code, "refused before welcome").await;

@@ -14,6 +14,8 @@ mod http;
 mod metrics;
 mod ratelimit;
 mod registry;
+#[doc(hidden)]
+pub mod scripted;
 mod state;
 mod tls;
 pub mod turn;

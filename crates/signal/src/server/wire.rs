@@ -3,6 +3,7 @@
 use super::state::Shared;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use peercall_protocol::{ErrorMessage, ServerMessage};
+use std::future::Future;
 use std::time::Duration;
 
 /// Close codes the server uses.
@@ -17,13 +18,32 @@ pub mod close {
     pub const TRY_AGAIN: u16 = 1013;
 }
 
+/// What the connection logic needs from a WebSocket. Implemented by axum's socket and,
+/// for fuzzing the whole handler without a network, by a scripted socket.
+pub trait WsIo: Send {
+    /// The next frame; `None` when the connection is gone.
+    fn recv(&mut self) -> impl Future<Output = Option<Result<Message, axum::Error>>> + Send;
+    /// Writes one frame.
+    fn send(&mut self, msg: Message) -> impl Future<Output = Result<(), axum::Error>> + Send;
+}
+
+impl WsIo for WebSocket {
+    fn recv(&mut self) -> impl Future<Output = Option<Result<Message, axum::Error>>> + Send {
+        WebSocket::recv(self)
+    }
+
+    fn send(&mut self, msg: Message) -> impl Future<Output = Result<(), axum::Error>> + Send {
+        WebSocket::send(self, msg)
+    }
+}
+
 /// Sends one server message; `false` if the socket failed.
-pub async fn send(ws: &mut WebSocket, msg: &ServerMessage) -> bool {
+pub async fn send<S: WsIo>(ws: &mut S, msg: &ServerMessage) -> bool {
     ws.send(Message::Text(msg.to_json().into())).await.is_ok()
 }
 
 /// Sends an `error` and counts it; `false` if the socket failed.
-pub async fn send_error(ws: &mut WebSocket, shared: &Shared, err: ErrorMessage) -> bool {
+pub async fn send_error<S: WsIo>(ws: &mut S, shared: &Shared, err: ErrorMessage) -> bool {
     shared.metrics.error(err.code);
     send(ws, &ServerMessage::Error(err)).await
 }
@@ -35,7 +55,7 @@ const CLOSE_LINGER: Duration = Duration::from_secs(1);
 /// the client's close reply, bounded by a short linger. Dropping the socket with unread
 /// input would make the kernel answer with a reset, and the client could lose the close
 /// frame — and with it the reason.
-pub async fn close(ws: &mut WebSocket, code: u16, reason: &'static str) {
+pub async fn close<S: WsIo>(ws: &mut S, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code,
         reason: reason.into(),
