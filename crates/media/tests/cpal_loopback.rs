@@ -8,7 +8,8 @@
 use peercall_media::audio::{
     list_microphones, list_speakers, MicCapture, MicOptions, SpeakerOptions, SpeakerPlayback,
 };
-use peercall_media::source::tone::dominant_frequency;
+use peercall_media::clock::now_us;
+use peercall_media::source::tone::{dominant_frequency, BeepConfig, BeepDetector};
 use peercall_media::AudioProcessor;
 use peercall_media::{DeviceChoice, ToneConfig, ToneSource, AUDIO_RATE};
 use std::process::Command;
@@ -71,6 +72,58 @@ fn a_tone_played_to_the_speaker_is_recorded_by_the_microphone() {
     // At the device's 48 kHz, then with both devices at 44.1 kHz so the resamplers run.
     loopback(None, 880.0);
     loopback(Some(44_100), 660.0);
+    beep_latency();
+}
+
+/// Beeps scheduled on the capture clock go out through the speaker and are timed when they
+/// come back through the microphone: the speaker-to-microphone latency of the audio path.
+fn beep_latency() {
+    let tone = ToneConfig {
+        beep: Some(BeepConfig {
+            period_us: 500_000,
+            length_us: 50_000,
+            amplitude: 0.6,
+        }),
+        ..ToneConfig::default()
+    };
+    let mut speaker =
+        SpeakerPlayback::open(&DeviceChoice::SystemDefault, SpeakerOptions::default())
+            .expect("open the default speaker");
+    let mic = MicCapture::open(&DeviceChoice::SystemDefault, MicOptions::default())
+        .expect("open the default microphone");
+    let mut source = ToneSource::new(tone);
+    let mut detector = BeepDetector::for_tone(&tone);
+    let mut chunk = vec![0.0f32; 960];
+    let mut play_time: Option<u64> = None;
+    let mut latencies = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while latencies.len() < 4 {
+        assert!(
+            Instant::now() < deadline,
+            "beeps not heard back within 30 s: {latencies:?}"
+        );
+        while speaker.buffered_ms() < 60 {
+            // Stamp each chunk with when it will be heard: now plus what is queued ahead.
+            let due = now_us() + u64::from(speaker.buffered_ms()) * 1000;
+            let t = play_time.map_or(due, |p| p.max(due));
+            source.fill(&mut chunk, t);
+            speaker.play(&chunk);
+            play_time = Some(t + 20_000);
+        }
+        if let Ok(frame) = mic.frames().recv_timeout(Duration::from_millis(20)) {
+            for onset in detector.feed(&frame.samples, frame.capture_time_us) {
+                if let Some(sent) = tone.beep_onset_before(onset) {
+                    latencies.push(onset - sent);
+                }
+            }
+        }
+    }
+    // The first beep may have been cut by the start of playback.
+    let steady = &latencies[1..];
+    eprintln!("speaker→microphone latency through PulseAudio (µs): {steady:?}");
+    for &l in steady {
+        assert!(l < 400_000, "beep came back {l} µs after it was due");
+    }
 }
 
 fn loopback(device_rate: Option<u32>, freq: f32) {
