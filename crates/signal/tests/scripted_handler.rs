@@ -10,7 +10,7 @@ fn text(s: &str) -> Frame {
 
 fn parse(out: &[String]) -> Vec<Value> {
     out.iter()
-        .map(|t| serde_json::from_str(t).unwrap())
+        .map(|t| serde_json::from_str(t).expect("server writes JSON"))
         .collect()
 }
 
