@@ -132,13 +132,23 @@ fn planar(out: &mut VideoFrame) -> YuvPlanarImageMut<'_, u8> {
     }
 }
 
-/// YUYV → I420 with `yuvutils-rs` 0.8 — measured, and not used: it is no faster than
-/// [`yuyv_to_i420_scalar`] here and its output is wrong in the last 16 pixels of each row
-/// at 640 wide (see the test). Kept for the benchmark.
+/// YUYV → I420 with `yuvutils-rs` 0.8.3 — measured, and not used: about 8× faster than
+/// the plain-Rust conversion, but its luma is wrong in the last 16 pixels of every row (see
+/// the test). Kept for the benchmark and to re-check newer versions.
 #[doc(hidden)]
 pub fn yuyv_to_i420_yuvutils(data: &[u8], out: &mut VideoFrame) -> Result<(), ConvertError> {
     if out.width % 2 != 0 {
         return Err(ConvertError::OddSize(PixelFormat::Yuyv));
+    }
+    let want = out.width as usize * out.height as usize * 2;
+    if data.len() < want {
+        return Err(ConvertError::ShortBuffer {
+            format: PixelFormat::Yuyv,
+            got: data.len(),
+            want,
+            width: out.width,
+            height: out.height,
+        });
     }
     let packed = YuvPackedImage {
         yuy: data,
@@ -151,7 +161,7 @@ pub fn yuyv_to_i420_yuvutils(data: &[u8], out: &mut VideoFrame) -> Result<(), Co
 }
 
 /// YUYV → I420 in plain Rust: luma copied, chroma averaged over the two rows.
-pub fn yuyv_to_i420_scalar(data: &[u8], out: &mut VideoFrame) {
+fn yuyv_to_i420_scalar(data: &[u8], out: &mut VideoFrame) {
     let (w, h) = (out.width as usize, out.height as usize);
     let cw = out.chroma_width() as usize;
     let (y, u, v) = out.planes_mut();
@@ -185,7 +195,7 @@ pub fn yuyv_to_i420_scalar(data: &[u8], out: &mut VideoFrame) {
 }
 
 /// NV12 → I420: copy Y, de-interleave UV.
-pub fn nv12_to_i420(data: &[u8], out: &mut VideoFrame) {
+fn nv12_to_i420(data: &[u8], out: &mut VideoFrame) {
     let y_len = out.width as usize * out.height as usize;
     let c_len = out.chroma_width() as usize * out.chroma_height() as usize;
     let (y, u, v) = out.planes_mut();
