@@ -3,5 +3,8 @@
 
 pub mod call;
 pub mod devices;
+pub mod engine;
 pub mod session;
 pub mod stats;
+
+pub use engine::{AnswerPolicy, Engine, EngineConfig, EngineError, EngineEvent, EngineMedia};

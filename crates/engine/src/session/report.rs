@@ -21,7 +21,13 @@ pub async fn fill_from_report(pc: &Arc<dyn PeerConnection>, stats: &mut CallStat
         let r = &s.received_rtp_stream_stats;
         received += r.packets_received;
         lost += r.packets_lost.max(0);
-        let jitter_ms = r.jitter * 1000.0;
+        // webrtc 0.21 fills this from the receiver-report generator, in RTP clock
+        // units (not seconds as documented): convert with the stream's clock rate.
+        let clock_khz = match r.rtp_stream_stats.kind {
+            rtc::rtp_transceiver::rtp_sender::RtpCodecKind::Audio => 48.0,
+            _ => 90.0,
+        };
+        let jitter_ms = r.jitter / clock_khz;
         stats.jitter_ms = Some(stats.jitter_ms.map_or(jitter_ms, |j: f64| j.max(jitter_ms)));
     }
     let total = received as f64 + lost as f64;
@@ -30,17 +36,24 @@ pub async fn fill_from_report(pc: &Arc<dyn PeerConnection>, stats: &mut CallStat
     } else {
         0.0
     };
+    // The selected pair: the nominated one, else the one carrying the traffic.
     let pair = report
         .candidate_pairs()
-        .filter(|p| p.nominated)
-        .max_by_key(|p| p.bytes_received + p.bytes_sent);
+        .max_by_key(|p| (p.nominated, p.bytes_received + p.bytes_sent));
     if let Some(pair) = pair {
         if pair.current_round_trip_time > 0.0 {
             stats.rtt_ms = Some(pair.current_round_trip_time * 1000.0);
         }
-        if let Some(RTCStatsReportEntry::LocalCandidate(local)) =
-            report.get(&pair.local_candidate_id)
-        {
+        let local = report.iter().find_map(|e| match e {
+            // Entry ids are `RTCLocalIceCandidate_<candidate id>`.
+            RTCStatsReportEntry::LocalCandidate(c)
+                if c.stats.id.ends_with(pair.local_candidate_id.as_str()) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        });
+        if let Some(local) = local {
             stats.candidate_type = Some(local.candidate_type.to_string());
         }
     }

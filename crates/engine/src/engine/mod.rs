@@ -1,0 +1,308 @@
+//! The Engine API: connects to a signaling server, tracks presence, and runs calls —
+//! the pure call state machine driven by signaling, peer-session events, user
+//! intents and timers. Events come out on a stream; video frames on drop-oldest
+//! queues (a slow reader skips frames instead of building latency).
+//!
+//! Event order: `Connected` first; per call `IncomingCall` (callee) then `CallState`
+//! changes ending with `Ended`; `Closed` last.
+
+mod audio_out;
+mod convert;
+mod driver;
+mod metrics;
+
+pub use metrics::{EngineMetrics, MetricsSnapshot};
+
+use std::sync::Arc;
+
+use peercall_media::{AudioFrame, QueueReceiver, VideoFrame};
+use peercall_protocol::PeerInfo;
+use peercall_signal::client::{ClientConfig, ClientError, SignalClient};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::call::{CallConfig, CallId, CallState, Direction, MediaKinds, PeerId};
+use crate::devices::{AudioSource, VideoSource};
+use crate::session::{RemoteVideoFrame, SessionConfig};
+use crate::stats::{CallStats, Counters};
+
+/// What the engine does with an incoming call before asking anybody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerPolicy {
+    /// Report `IncomingCall` and wait for [`Engine::accept`] / [`Engine::reject`].
+    Ask,
+    /// Accept at once (the agent's `--auto-answer`).
+    Accept,
+    /// Decline at once (`--reject`).
+    Decline,
+    /// Answer `busy` at once (`--busy`).
+    Busy,
+}
+
+/// Everything the engine needs.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Signaling client settings (URL, name, room, token, reconnect).
+    pub signaling: ClientConfig,
+    /// Call timers.
+    pub call: CallConfig,
+    /// Peer-session settings. Its ICE servers are replaced by the server's
+    /// `welcome.iceServers` unless `keep_ice_servers` is set.
+    pub session: SessionConfig,
+    /// Keep `session.ice_servers` instead of the server's.
+    pub keep_ice_servers: bool,
+    /// Camera.
+    pub video: VideoSource,
+    /// Microphone.
+    pub audio: AudioSource,
+    /// Speaker id for remote audio (`default`), or `None` to play nothing.
+    pub speaker: Option<String>,
+    /// Incoming-call policy.
+    pub answer: AnswerPolicy,
+    /// Deliver local preview frames.
+    pub preview: bool,
+}
+
+impl EngineConfig {
+    /// Defaults around a server URL and a display name.
+    pub fn new(url: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            signaling: ClientConfig::new(url, name),
+            call: CallConfig::default(),
+            session: SessionConfig::default(),
+            keep_ice_servers: false,
+            video: VideoSource::TestPattern,
+            audio: AudioSource::Tone,
+            speaker: None,
+            answer: AnswerPolicy::Ask,
+            preview: false,
+        }
+    }
+}
+
+/// What the engine reports.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum EngineEvent {
+    /// Joined the room (again after a reconnect that could not resume).
+    Connected {
+        /// Our id.
+        id: PeerId,
+        /// Everyone else.
+        peers: Vec<PeerInfo>,
+    },
+    /// Someone entered the room.
+    PeerJoined(PeerInfo),
+    /// Someone changed name or busy flag.
+    PeerUpdated(PeerInfo),
+    /// Someone left.
+    PeerLeft(PeerId),
+    /// A call is ringing here.
+    IncomingCall {
+        /// Call id.
+        call: CallId,
+        /// Caller.
+        peer: PeerId,
+        /// Offered media.
+        media: MediaKinds,
+    },
+    /// A call changed state (`Ended` carries the reason).
+    CallState {
+        /// Call id.
+        call: CallId,
+        /// Other side.
+        peer: PeerId,
+        /// Who called.
+        direction: Direction,
+        /// New state.
+        state: CallState,
+    },
+    /// A chat line from the peer.
+    Chat {
+        /// Text.
+        text: String,
+    },
+    /// The peer's microphone / camera state.
+    RemoteMedia {
+        /// Peer's mic muted.
+        mic_muted: bool,
+        /// Peer's camera on.
+        camera_on: bool,
+    },
+    /// Call stats (each second).
+    Stats(CallStats),
+    /// The first remote video frame of the call was decoded.
+    FirstRemoteFrame,
+    /// Something failed (a device, the session, an intent that made no sense).
+    Error {
+        /// Short machine-readable code.
+        code: String,
+        /// Human-readable message.
+        message: String,
+    },
+    /// The engine stopped (signaling gone for good, or shut down). Last event.
+    Closed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Errors of the Engine API.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The signaling server refused or could not be reached.
+    #[error("signaling: {0}")]
+    Signaling(#[from] ClientError),
+    /// The engine task is gone.
+    #[error("the engine has stopped")]
+    Stopped,
+    /// A media thread could not start.
+    #[error("thread: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+/// Video and audio coming out of the engine, outside the event stream.
+pub struct EngineMedia {
+    /// Decoded remote video (I420 + stamp metadata).
+    pub remote_video: QueueReceiver<RemoteVideoFrame>,
+    /// Decoded remote audio, after the speaker.
+    pub remote_audio: QueueReceiver<AudioFrame>,
+    /// Local preview frames (only when `preview` is set).
+    pub preview: QueueReceiver<VideoFrame>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Command {
+    Call(PeerId, MediaKinds, oneshot::Sender<CallId>),
+    Accept,
+    Reject,
+    Cancel,
+    Hangup,
+    MicMuted(bool),
+    Camera(bool),
+    SwitchCamera(VideoSource),
+    SwitchMic(AudioSource),
+    Chat(String),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// A handle on a running engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    commands: mpsc::UnboundedSender<Command>,
+    id: PeerId,
+    metrics: Arc<EngineMetrics>,
+    counters: Arc<std::sync::Mutex<Arc<Counters>>>,
+}
+
+impl Engine {
+    /// Connects to the server and starts the engine. Returns the handle, the event
+    /// stream (first event: `Connected`) and the media queues.
+    pub async fn connect(
+        config: EngineConfig,
+    ) -> Result<(Engine, mpsc::UnboundedReceiver<EngineEvent>, EngineMedia), EngineError> {
+        let (client, client_events) = SignalClient::connect(config.signaling.clone()).await?;
+        let id = convert::peer(&client.id());
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let metrics = Arc::new(EngineMetrics::default());
+        let counters = Arc::new(std::sync::Mutex::new(Arc::new(Counters::default())));
+        let (driver, media) =
+            driver::Driver::new(config, client, events_tx, metrics.clone(), counters.clone())?;
+        tokio::spawn(driver.run(client_events, command_rx));
+        let engine = Engine {
+            commands,
+            id,
+            metrics,
+            counters,
+        };
+        Ok((engine, events, media))
+    }
+
+    /// Our id on the server.
+    #[must_use]
+    pub fn id(&self) -> &PeerId {
+        &self.id
+    }
+
+    /// Calls a peer; returns the new call's id.
+    pub async fn call(&self, peer: PeerId) -> Result<CallId, EngineError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Command::Call(peer, MediaKinds::BOTH, tx))?;
+        rx.await.map_err(|_| EngineError::Stopped)
+    }
+
+    /// Accepts the ringing call.
+    pub fn accept(&self) -> Result<(), EngineError> {
+        self.send(Command::Accept)
+    }
+
+    /// Declines the ringing call.
+    pub fn reject(&self) -> Result<(), EngineError> {
+        self.send(Command::Reject)
+    }
+
+    /// Gives up our unanswered call.
+    pub fn cancel(&self) -> Result<(), EngineError> {
+        self.send(Command::Cancel)
+    }
+
+    /// Ends the call.
+    pub fn hangup(&self) -> Result<(), EngineError> {
+        self.send(Command::Hangup)
+    }
+
+    /// Mutes or unmutes the microphone.
+    pub fn set_mic_muted(&self, muted: bool) -> Result<(), EngineError> {
+        self.send(Command::MicMuted(muted))
+    }
+
+    /// Turns the camera on or off (off releases the device).
+    pub fn set_camera_on(&self, on: bool) -> Result<(), EngineError> {
+        self.send(Command::Camera(on))
+    }
+
+    /// Switches the camera, mid-call too, without renegotiation.
+    pub fn switch_camera(&self, source: VideoSource) -> Result<(), EngineError> {
+        self.send(Command::SwitchCamera(source))
+    }
+
+    /// Switches the microphone, mid-call too, without renegotiation.
+    pub fn switch_microphone(&self, source: AudioSource) -> Result<(), EngineError> {
+        self.send(Command::SwitchMic(source))
+    }
+
+    /// Sends a chat line over the call's data channel.
+    pub fn send_chat(&self, text: impl Into<String>) -> Result<(), EngineError> {
+        self.send(Command::Chat(text.into()))
+    }
+
+    /// Engine metrics (messages sent per kind, devices opened, setup timings).
+    #[must_use]
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.metrics.snapshot()
+    }
+
+    /// Media counters of the current (or last) call.
+    #[must_use]
+    pub fn call_counters(&self) -> crate::stats::CounterSnapshot {
+        match self.counters.lock() {
+            Ok(c) => c.snapshot(),
+            Err(p) => p.into_inner().snapshot(),
+        }
+    }
+
+    /// Hangs up any call, leaves the server (clean close) and stops the engine.
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.send(Command::Shutdown(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    fn send(&self, command: Command) -> Result<(), EngineError> {
+        self.commands
+            .send(command)
+            .map_err(|_| EngineError::Stopped)
+    }
+}

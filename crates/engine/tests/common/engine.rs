@@ -1,0 +1,133 @@
+//! A harness for engine integration tests: a real in-process signaling server on
+//! 127.0.0.1 and engines with short timers.
+
+use std::time::{Duration, Instant};
+
+use peercall_engine::call::{CallConfig, CallState, EndReason, PeerId};
+use peercall_engine::session::{SessionConfig, VideoSettings};
+use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia};
+use peercall_signal::server::{Config, Server, ServerHandle};
+use tokio::sync::mpsc;
+
+/// Generous: CI machines are loaded.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub async fn server() -> ServerHandle {
+    Server::bind(Config::loopback())
+        .await
+        .expect("bind signaling server")
+}
+
+pub fn config(url: &str, name: &str, answer: AnswerPolicy) -> EngineConfig {
+    let mut c = EngineConfig::new(url, name);
+    c.answer = answer;
+    c.call = CallConfig {
+        ring_timeout: Duration::from_secs(10),
+        caller_grace: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(15),
+        reconnect_grace: Duration::from_secs(3),
+    };
+    c.session = SessionConfig {
+        bind_addrs: vec!["127.0.0.1:0".to_owned()],
+        video: VideoSettings::new(320, 240, 30),
+        ..SessionConfig::default()
+    };
+    c
+}
+
+pub struct Agent {
+    pub engine: Engine,
+    pub events: mpsc::UnboundedReceiver<EngineEvent>,
+    pub media: EngineMedia,
+    pub log: Vec<EngineEvent>,
+}
+
+impl Agent {
+    pub async fn start(config: EngineConfig) -> Self {
+        let (engine, events, media) = Engine::connect(config).await.expect("engine connects");
+        Self {
+            engine,
+            events,
+            media,
+            log: Vec::new(),
+        }
+    }
+
+    /// Waits for an event matching `f` (events are kept in `log`).
+    pub async fn wait_for(&mut self, what: &str, f: impl Fn(&EngineEvent) -> bool) -> EngineEvent {
+        if let Some(e) = self.log.iter().find(|e| f(e)) {
+            return e.clone();
+        }
+        let end = Instant::now() + WAIT;
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.events.recv()).await {
+                Ok(Some(e)) => {
+                    self.log.push(e.clone());
+                    if f(&e) {
+                        return e;
+                    }
+                }
+                Ok(None) => panic!("engine stopped while waiting for {what}: {:#?}", self.log),
+                Err(_) => panic!("timed out waiting for {what}: {:#?}", self.log),
+            }
+        }
+    }
+
+    /// Drains events without waiting.
+    pub fn drain(&mut self) {
+        while let Ok(e) = self.events.try_recv() {
+            self.log.push(e);
+        }
+    }
+
+    pub async fn peer_named(&mut self, name: &str) -> PeerId {
+        let ev = self
+            .wait_for(&format!("peer {name}"), |e| match e {
+                EngineEvent::Connected { peers, .. } => peers.iter().any(|p| p.name == name),
+                EngineEvent::PeerJoined(p) => p.name == name,
+                _ => false,
+            })
+            .await;
+        let peers = match ev {
+            EngineEvent::Connected { peers, .. } => peers,
+            EngineEvent::PeerJoined(p) => vec![p],
+            _ => vec![],
+        };
+        let found = peers
+            .into_iter()
+            .find(|p| p.name == name)
+            .expect("peer present");
+        PeerId(found.id.0)
+    }
+
+    pub async fn wait_state(&mut self, want: CallState) {
+        let label = format!("{want:?}");
+        self.wait_for(
+            &label,
+            |e| matches!(e, EngineEvent::CallState { state, .. } if *state == want),
+        )
+        .await;
+    }
+
+    pub async fn wait_ended(&mut self) -> EndReason {
+        match self
+            .wait_for("call end", |e| {
+                matches!(
+                    e,
+                    EngineEvent::CallState {
+                        state: CallState::Ended(_),
+                        ..
+                    }
+                )
+            })
+            .await
+        {
+            EngineEvent::CallState {
+                state: CallState::Ended(r),
+                ..
+            } => r,
+            _ => unreachable!(),
+        }
+    }
+}
