@@ -1,7 +1,7 @@
 //! All devices at once, and what changed between two looks (hot-plug).
 
 use crate::audio::{list_microphones, list_speakers, AudioDeviceInfo};
-use crate::camera::{list_cameras, CameraInfo};
+use crate::camera::{list_cameras, list_cameras_quick, CameraInfo};
 
 /// Every camera, microphone and speaker at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,6 +49,16 @@ impl DeviceSnapshot {
     pub fn take() -> Self {
         Self {
             cameras: list_cameras(),
+            microphones: list_microphones(),
+            speakers: list_speakers(),
+        }
+    }
+
+    /// Like [`take`](Self::take) but opens no camera (hardware cameras come without their
+    /// formats): use this to poll for hot-plug, then `take` when something changed.
+    pub fn take_quick() -> Self {
+        Self {
+            cameras: list_cameras_quick(),
             microphones: list_microphones(),
             speakers: list_speakers(),
         }

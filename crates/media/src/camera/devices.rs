@@ -75,6 +75,14 @@ pub fn list_native_cameras() -> Vec<CameraInfo> {
         .collect()
 }
 
+/// Every camera without opening any to read its formats (`formats` empty for hardware
+/// cameras): cheap enough to poll for hot-plug.
+pub fn list_cameras_quick() -> Vec<CameraInfo> {
+    let mut list = vec![test_pattern_info()];
+    list.extend(native_cameras().into_iter().map(|(info, _)| info));
+    list
+}
+
 /// Hardware cameras with their nokhwa index, without opening them.
 pub(crate) fn native_cameras() -> Vec<(CameraInfo, CameraIndex)> {
     let found = match nokhwa::query(ApiBackend::Auto) {

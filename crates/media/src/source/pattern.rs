@@ -1,5 +1,5 @@
 //! The test-pattern picture: moving diagonal luma ramps, scrolling colour bars, a bouncing
-//! box, and the [`stamp`](super::stamp) band. Generated directly in I420 by copying
+//! box, and the [`stamp`] band. Generated directly in I420 by copying
 //! precomputed rows, so 1280x720 costs well under a millisecond.
 
 use super::stamp::{self, Stamp};
