@@ -1,0 +1,121 @@
+//! Command-line options.
+
+use std::time::Duration;
+
+use clap::Parser;
+
+/// A headless Peercall client: calls or answers, measures the call, reports.
+#[derive(Debug, Parser)]
+#[command(name = "peercall-agent", version)]
+pub struct Args {
+    /// Signaling server URL.
+    #[arg(long, default_value = "ws://127.0.0.1:7788/ws")]
+    pub server: String,
+    /// Display name.
+    #[arg(long, default_value = "agent")]
+    pub name: String,
+    /// Room to join (server default: lobby).
+    #[arg(long)]
+    pub room: Option<String>,
+    /// Token, when the server requires one.
+    #[arg(long, env = "PEERCALL_TOKEN")]
+    pub token: Option<String>,
+    /// Accept incoming calls at once.
+    #[arg(long, conflicts_with_all = ["reject", "busy", "call"])]
+    pub auto_answer: bool,
+    /// Decline incoming calls at once.
+    #[arg(long, conflicts_with_all = ["busy", "call"])]
+    pub reject: bool,
+    /// Answer incoming calls `busy` at once.
+    #[arg(long, conflicts_with = "call")]
+    pub busy: bool,
+    /// Call the peer with this name (waits for it to appear).
+    #[arg(long, value_name = "NAME")]
+    pub call: Option<String>,
+    /// Hang up after this many seconds of connected call.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Video source: test-pattern, none, or a camera id.
+    #[arg(long, default_value = "test-pattern")]
+    pub video: String,
+    /// Capture resolution, WxH.
+    #[arg(long, default_value = "640x480", value_parser = parse_resolution)]
+    pub resolution: (u32, u32),
+    /// Frames per second.
+    #[arg(long, default_value_t = 30)]
+    pub fps: u32,
+    /// Audio source: tone, none, or a microphone id.
+    #[arg(long, default_value = "tone")]
+    pub audio: String,
+    /// Play remote audio on this speaker (`default` for the system default).
+    #[arg(long)]
+    pub speaker: Option<String>,
+    /// Print a report at exit (only `json`).
+    #[arg(long, value_parser = ["json"])]
+    pub report: Option<String>,
+    /// List cameras, microphones and speakers, then exit.
+    #[arg(long)]
+    pub list_devices: bool,
+    /// Local UDP address for media (`127.0.0.1:0` keeps a test on loopback).
+    #[arg(long, default_value = "0.0.0.0:0")]
+    pub bind: String,
+    /// How long to wait for the callee to appear, seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub wait_peer: f64,
+    /// Ring timeout, seconds.
+    #[arg(long, default_value_t = 30.0)]
+    pub ring_timeout: f64,
+}
+
+impl Args {
+    /// `--duration` as a duration.
+    #[must_use]
+    pub fn duration(&self) -> Option<Duration> {
+        self.duration.map(Duration::from_secs_f64)
+    }
+}
+
+fn parse_resolution(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WxH, got {s:?}"))?;
+    let w: u32 = w.parse().map_err(|_| format!("bad width in {s:?}"))?;
+    let h: u32 = h.parse().map_err(|_| format!("bad height in {s:?}"))?;
+    if w < 64 || h < 64 || w > 4096 || h > 4096 || !w.is_multiple_of(2) || !h.is_multiple_of(2) {
+        return Err(format!("unsupported resolution {s}"));
+    }
+    Ok((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolutions_parse() {
+        assert_eq!(parse_resolution("1280x720"), Ok((1280, 720)));
+        assert!(parse_resolution("1280").is_err());
+        assert!(parse_resolution("0x0").is_err());
+    }
+
+    #[test]
+    fn the_documented_command_lines_parse() {
+        let a = Args::try_parse_from([
+            "peercall-agent",
+            "--server",
+            "ws://127.0.0.1:7788/ws",
+            "--name",
+            "alice",
+            "--call",
+            "bob",
+            "--duration",
+            "10",
+            "--report",
+            "json",
+        ])
+        .expect("caller line");
+        assert_eq!(a.call.as_deref(), Some("bob"));
+        assert!(Args::try_parse_from(["peercall-agent", "--name", "bob", "--auto-answer"]).is_ok());
+        assert!(Args::try_parse_from(["peercall-agent", "--auto-answer", "--call", "x"]).is_err());
+    }
+}

@@ -1,0 +1,147 @@
+//! What the agent measures on the receiving side: stamped frames (count, gaps,
+//! glass-to-glass latency) and the remote tone.
+
+use peercall_engine::session::RemoteVideoFrame;
+use peercall_media::source::tone::{dominant_frequency, tone_purity};
+use peercall_media::{AudioFrame, AUDIO_RATE};
+
+/// Tone frequency the synthetic microphone plays.
+pub const TONE_HZ: f32 = 440.0;
+
+/// Accumulates measurements of one call.
+#[derive(Debug, Default)]
+pub struct Measure {
+    frames: u64,
+    first_number: Option<u64>,
+    last_number: Option<u64>,
+    latencies_ms: Vec<f64>,
+    audio_frames: u64,
+    pcm: Vec<f32>,
+    tone_hits: u32,
+    tone_hz: Option<f32>,
+}
+
+impl Measure {
+    /// Takes one decoded remote frame.
+    pub fn frame(&mut self, f: &RemoteVideoFrame) {
+        self.frames += 1;
+        if !f.stamped {
+            return;
+        }
+        let n = f.frame.frame_number;
+        if self.last_number.is_some_and(|last| n <= last) {
+            return; // a repeat
+        }
+        self.first_number.get_or_insert(n);
+        self.last_number = Some(n);
+        let latency_us = f.decoded_at_us.saturating_sub(f.frame.capture_time_us);
+        self.latencies_ms.push(latency_us as f64 / 1000.0);
+    }
+
+    /// Takes one remote audio frame; checks the tone every quarter second (a single
+    /// Goertzel bin, cheap), and finds the dominant frequency once, on the first window
+    /// that carries the tone.
+    pub fn audio(&mut self, a: &AudioFrame) {
+        self.audio_frames += 1;
+        self.pcm.extend_from_slice(&a.samples);
+        let window = AUDIO_RATE as usize / 4;
+        if self.pcm.len() >= window {
+            let samples = &self.pcm[..window];
+            if tone_purity(samples, TONE_HZ, AUDIO_RATE) > 0.5 {
+                self.tone_hits += 1;
+                if self.tone_hz.is_none() {
+                    self.tone_hz = dominant_frequency(samples, AUDIO_RATE)
+                        .map(|e| e.frequency_hz)
+                        .filter(|f| (f - TONE_HZ).abs() < 15.0);
+                }
+            }
+            self.pcm.clear();
+        }
+    }
+
+    /// Stamped frames received (distinct, in order).
+    #[must_use]
+    pub fn stamped(&self) -> u64 {
+        self.latencies_ms.len() as u64
+    }
+
+    /// Frames decoded (stamped or not).
+    #[must_use]
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Frame numbers missing between the first and last stamped frame.
+    #[must_use]
+    pub fn lost(&self) -> u64 {
+        match (self.first_number, self.last_number) {
+            (Some(a), Some(b)) => (b - a + 1).saturating_sub(self.stamped()),
+            _ => 0,
+        }
+    }
+
+    /// Frame numbers from the first to the last stamped frame (received or lost).
+    #[must_use]
+    #[cfg(test)]
+    pub fn span(&self) -> u64 {
+        match (self.first_number, self.last_number) {
+            (Some(a), Some(b)) => b - a + 1,
+            _ => 0,
+        }
+    }
+
+    /// Latency percentile (0..=100), ms.
+    #[must_use]
+    pub fn latency_percentile(&self, p: f64) -> Option<f64> {
+        percentile(&self.latencies_ms, p)
+    }
+
+    /// Whether the tone was heard (in at least two quarter-second windows).
+    #[must_use]
+    pub fn tone(&self) -> (bool, Option<f32>) {
+        (self.tone_hits >= 2, self.tone_hz)
+    }
+}
+
+/// Nearest-rank percentile.
+#[must_use]
+pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+    v.get(rank.clamp(1, v.len()) - 1).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use peercall_media::VideoFrame;
+
+    #[test]
+    fn percentiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), Some(50.0));
+        assert_eq!(percentile(&v, 95.0), Some(95.0));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
+
+    #[test]
+    fn gaps_count_as_lost_and_latency_comes_from_stamps() {
+        let mut m = Measure::default();
+        for n in [10u64, 11, 13, 14] {
+            let mut frame = VideoFrame::black(64, 64);
+            frame.frame_number = n;
+            frame.capture_time_us = 1_000_000 + n * 33_000;
+            m.frame(&RemoteVideoFrame {
+                decoded_at_us: frame.capture_time_us + 20_000,
+                frame,
+                stamped: true,
+            });
+        }
+        assert_eq!((m.stamped(), m.lost(), m.span()), (4, 1, 5));
+        assert_eq!(m.latency_percentile(50.0), Some(20.0));
+    }
+}

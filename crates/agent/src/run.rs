@@ -1,0 +1,230 @@
+//! One agent run: connect, call or answer, measure, hang up, report.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use peercall_engine::call::{CallState, EndReason, PeerId, Side};
+use peercall_engine::devices::{AudioSource, VideoSource};
+use peercall_engine::session::VideoSettings;
+use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia};
+use tokio::sync::mpsc;
+
+use crate::cli::Args;
+use crate::measure::Measure;
+use crate::procstat::{rss_mb, CpuMeter};
+use crate::report::{AudioReport, Latency, Outcome, Report, Setup, VideoReport};
+
+fn engine_config(args: &Args) -> EngineConfig {
+    let mut cfg = EngineConfig::new(&args.server, &args.name);
+    cfg.signaling.room = args.room.clone();
+    cfg.signaling.token = args.token.clone();
+    cfg.answer = if args.auto_answer {
+        AnswerPolicy::Accept
+    } else if args.reject {
+        AnswerPolicy::Decline
+    } else if args.busy {
+        AnswerPolicy::Busy
+    } else {
+        AnswerPolicy::Ask
+    };
+    cfg.call.ring_timeout = Duration::from_secs_f64(args.ring_timeout.max(0.1));
+    cfg.session.bind_addrs = vec![args.bind.clone()];
+    cfg.session.video = VideoSettings::new(args.resolution.0, args.resolution.1, args.fps);
+    cfg.video = VideoSource::parse(&args.video);
+    cfg.audio = AudioSource::parse(&args.audio);
+    cfg.speaker = args.speaker.clone();
+    cfg
+}
+
+/// Drains the engine's media queues into a [`Measure`] on its own thread.
+fn spawn_measure(media: EngineMedia, stop: Arc<AtomicBool>) -> Arc<Mutex<Measure>> {
+    let measure = Arc::new(Mutex::new(Measure::default()));
+    let m = measure.clone();
+    let spawned = std::thread::Builder::new()
+        .name("measure".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let frame = media.remote_video.recv_timeout(Duration::from_millis(10));
+                if let Ok(mut g) = m.lock() {
+                    if let Ok(f) = frame {
+                        g.frame(&f);
+                    }
+                    while let Some(a) = media.remote_audio.try_recv() {
+                        g.audio(&a);
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("measure thread: {e}");
+    }
+    measure
+}
+
+async fn find_peer(
+    events: &mut mpsc::UnboundedReceiver<EngineEvent>,
+    name: &str,
+    wait: Duration,
+) -> Option<PeerId> {
+    let end = tokio::time::Instant::now() + wait;
+    loop {
+        let ev = tokio::time::timeout_at(end, events.recv()).await.ok()??;
+        let found = match ev {
+            EngineEvent::Connected { peers, .. } => peers.into_iter().find(|p| p.name == name),
+            EngineEvent::PeerJoined(p) if p.name == name => Some(p),
+            _ => None,
+        };
+        if let Some(p) = found {
+            return Some(PeerId(p.id.0));
+        }
+    }
+}
+
+fn outcome(reason: &EndReason, connected: bool, args: &Args) -> (Outcome, Option<String>) {
+    let text = Some(reason.code().to_owned());
+    match reason {
+        EndReason::HungUp(_) if connected => (Outcome::Ok, None),
+        EndReason::Declined(Side::Local) if args.busy => (Outcome::Busy, text),
+        EndReason::Declined(_) => (Outcome::Rejected, text),
+        EndReason::Busy => (Outcome::Busy, text),
+        EndReason::Timeout => (Outcome::Timeout, text),
+        EndReason::ConnectionFailed => (Outcome::Failed, Some("ICE failed".to_owned())),
+        _ => (Outcome::Failed, text),
+    }
+}
+
+fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// Runs the agent and returns its report.
+pub async fn run(args: &Args) -> Report {
+    let (engine, mut events, media) = match Engine::connect(engine_config(args)).await {
+        Ok(x) => x,
+        Err(e) => return Report::failed(Outcome::Failed, format!("server unreachable: {e}")),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let measure = spawn_measure(media, stop.clone());
+
+    if let Some(name) = &args.call {
+        let wait = Duration::from_secs_f64(args.wait_peer.max(0.0));
+        let Some(peer) = find_peer(&mut events, name, wait).await else {
+            engine.shutdown().await;
+            stop.store(true, Ordering::Relaxed);
+            return Report::failed(Outcome::Failed, format!("peer not found: {name}"));
+        };
+        if let Err(e) = engine.call(peer).await {
+            return Report::failed(Outcome::Failed, e.to_string());
+        }
+    }
+
+    let mut connected_at: Option<Instant> = None;
+    let mut cpu: Option<CpuMeter> = None;
+    let mut rss_peak: Option<f64> = None;
+    let mut hangup_at: Option<tokio::time::Instant> = None;
+    let mut rss_tick = tokio::time::interval(Duration::from_secs(1));
+    let (result, reason) = loop {
+        let hang = async {
+            match hangup_at {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            ev = events.recv() => match ev {
+                Some(EngineEvent::CallState { state: CallState::Connected, .. }) => {
+                    if connected_at.is_none() {
+                        connected_at = Some(Instant::now());
+                        cpu = Some(CpuMeter::start());
+                        hangup_at = args.duration().map(|d| tokio::time::Instant::now() + d);
+                        tracing::info!("connected");
+                    }
+                }
+                Some(EngineEvent::CallState { state: CallState::Ended(r), .. }) => {
+                    tracing::info!("call ended: {}", r.code());
+                    break outcome(&r, connected_at.is_some(), args);
+                }
+                Some(EngineEvent::IncomingCall { peer, .. }) => tracing::info!("incoming call from {peer}"),
+                Some(EngineEvent::Error { code, message }) => tracing::warn!("{code}: {message}"),
+                Some(EngineEvent::Closed { reason }) => break (Outcome::Failed, Some(reason)),
+                Some(_) => {}
+                None => break (Outcome::Failed, Some("engine stopped".to_owned())),
+            },
+            () = hang => {
+                hangup_at = None;
+                if let Err(e) = engine.hangup() {
+                    break (Outcome::Failed, Some(e.to_string()));
+                }
+            }
+            _ = rss_tick.tick() => {
+                if connected_at.is_some() {
+                    rss_peak = max_opt(rss_peak, rss_mb());
+                }
+            }
+            _ = tokio::signal::ctrl_c() => {
+                if connected_at.is_some() {
+                    let _ = engine.hangup();
+                } else {
+                    break (Outcome::Failed, Some("interrupted".to_owned()));
+                }
+            }
+        }
+    };
+    let call_seconds = connected_at.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    let cpu_percent = cpu.and_then(|c| c.percent());
+    let rss = max_opt(rss_peak, rss_mb());
+    // Let the last frames in flight land in the measurement.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.store(true, Ordering::Relaxed);
+    let metrics = engine.metrics();
+    let counters = engine.call_counters();
+    engine.shutdown().await;
+
+    let m = match measure.lock() {
+        Ok(mut g) => std::mem::take(&mut *g),
+        Err(p) => std::mem::take(&mut *p.into_inner()),
+    };
+    let (tone_detected, tone_hz) = m.tone();
+    let size = peercall_engine::stats::unpack_size(counters.video_received_size);
+    Report {
+        result,
+        reason,
+        setup_ms: Setup {
+            offer_to_connected: metrics.offer_to_connected_ms,
+            offer_to_first_frame: metrics.offer_to_first_frame_ms,
+        },
+        video: VideoReport {
+            frames_received: m.stamped().max(m.frames()),
+            frames_lost: counters.video_frames_lost,
+            stamp_gaps: m.lost(),
+            frames_sent: counters.video_frames_sent,
+            frames_assembled: counters.video_frames_received,
+            frames_decoded: counters.video_frames_decoded,
+            keyframe_requests_sent: counters.plis_sent,
+            keyframe_requests_received: counters.keyframe_requests_received,
+            fps: if call_seconds > 0.0 {
+                m.frames() as f64 / call_seconds
+            } else {
+                0.0
+            },
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+            latency_ms: Latency {
+                p50: m.latency_percentile(50.0),
+                p95: m.latency_percentile(95.0),
+            },
+        },
+        audio: AudioReport {
+            packets_received: counters.audio_packets_received,
+            tone_detected,
+            tone_hz,
+        },
+        call_seconds,
+        cpu_percent,
+        rss_mb: rss,
+    }
+}
