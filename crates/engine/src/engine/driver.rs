@@ -258,6 +258,7 @@ impl Driver {
                 self.feed(Input::PeerLeft(id)).await;
             }
             ClientEvent::Signal { from, data } => {
+                tracing::debug!("received {}", data.kind());
                 if let Some(signal) = convert::signal(data) {
                     let from = convert::peer(&from);
                     self.feed(Input::Signal { from, signal }).await;
@@ -284,6 +285,9 @@ impl Driver {
         let Some(active) = self.active.as_ref().filter(|a| a.call == call) else {
             return; // an event of a session already closed
         };
+        if !matches!(ev, SessionEvent::Stats(_)) {
+            tracing::debug!("session event {ev:?}");
+        }
         let input = match ev {
             SessionEvent::LocalDescription(sdp) => match active.direction {
                 Direction::Outgoing => Input::LocalOffer { call, sdp },
@@ -345,6 +349,7 @@ impl Driver {
         match action {
             Action::Send { to, signal } => {
                 let kind = signal.kind();
+                tracing::debug!("send {kind}");
                 if kind == "offer" {
                     self.metrics.offer(Instant::now());
                 }

@@ -78,10 +78,14 @@ impl Receivers {
                     sender_ssrc: 0,
                     media_ssrc: ssrc,
                 };
-                if pli_track.write_rtcp(vec![Box::new(pli)]).await.is_err() {
-                    break;
+                match pli_track.write_rtcp(vec![Box::new(pli)]).await {
+                    Ok(()) => Counters::add(&counters.plis_sent, 1),
+                    Err(e) => {
+                        // Not fatal: the next request retries (e.g. before the track is bound).
+                        tracing::debug!("keyframe request not sent: {e}");
+                        last = None;
+                    }
                 }
-                Counters::add(&counters.plis_sent, 1);
             }
         });
         let mut assembler = Vp8Assembler::new();
