@@ -63,6 +63,38 @@ pub async fn serve<S: WsIo>(mut ws: S, shared: Arc<Shared>) {
     shared.metrics.connection_closed();
 }
 
+/// Most messages written per flush.
+const BATCH: usize = 64;
+
+/// Writes `first` and whatever else is already waiting (up to [`BATCH`]) with a single
+/// flush: under load one system call carries many messages. On failure the messages not
+/// known to be written are left in `unsent`; returns whether all went out.
+async fn write_batch<S: WsIo>(
+    ws: &mut S,
+    inbox: &mut mpsc::Receiver<String>,
+    first: String,
+    unsent: &mut Vec<String>,
+) -> bool {
+    let mut batch = vec![first];
+    while batch.len() < BATCH {
+        match inbox.try_recv() {
+            Ok(text) => batch.push(text),
+            Err(_) => break,
+        }
+    }
+    for (i, text) in batch.iter().enumerate() {
+        if ws.feed(Message::Text(text.clone().into())).await.is_err() {
+            unsent.extend(batch.drain(i..));
+            return false;
+        }
+    }
+    if ws.flush().await.is_err() {
+        unsent.extend(batch);
+        return false;
+    }
+    true
+}
+
 struct Session<'a> {
     shared: &'a Shared,
     id: PeerId,
@@ -132,8 +164,7 @@ impl<'a> Session<'a> {
                 }
                 out = inbox.recv() => match out {
                     Some(text) => {
-                        if ws.send(Message::Text(text.clone().into())).await.is_err() {
-                            unsent.push(text);
+                        if !write_batch(ws, inbox, text, unsent).await {
                             return End::Drop;
                         }
                     }

@@ -36,7 +36,8 @@ async fn ws_upgrade(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade
         .max_message_size(hard)
         .max_frame_size(hard)
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        // Frames fed in a batch collect here and go out with one flush.
+        .write_buffer_size(16 * 1024)
         .max_write_buffer_size(hard.saturating_mul(4));
     let tracker = shared.tracker.clone();
     upgrade.on_upgrade(move |socket| tracker.track_future(connection::serve(socket, shared)))

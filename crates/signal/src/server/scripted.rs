@@ -76,6 +76,14 @@ impl WsIo for Scripted {
         }
         async { Ok(()) }
     }
+
+    fn feed(&mut self, msg: Message) -> impl Future<Output = Result<(), axum::Error>> + Send {
+        self.send(msg)
+    }
+
+    async fn flush(&mut self) -> Result<(), axum::Error> {
+        Ok(())
+    }
 }
 
 fn substitute(text: &str, ids: &Ids) -> String {

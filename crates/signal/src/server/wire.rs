@@ -23,8 +23,12 @@ pub mod close {
 pub trait WsIo: Send {
     /// The next frame; `None` when the connection is gone.
     fn recv(&mut self) -> impl Future<Output = Option<Result<Message, axum::Error>>> + Send;
-    /// Writes one frame.
+    /// Writes one frame and flushes.
     fn send(&mut self, msg: Message) -> impl Future<Output = Result<(), axum::Error>> + Send;
+    /// Queues one frame in the write buffer (written when it fills or on flush).
+    fn feed(&mut self, msg: Message) -> impl Future<Output = Result<(), axum::Error>> + Send;
+    /// Writes out everything queued.
+    fn flush(&mut self) -> impl Future<Output = Result<(), axum::Error>> + Send;
 }
 
 impl WsIo for WebSocket {
@@ -34,6 +38,14 @@ impl WsIo for WebSocket {
 
     fn send(&mut self, msg: Message) -> impl Future<Output = Result<(), axum::Error>> + Send {
         WebSocket::send(self, msg)
+    }
+
+    fn feed(&mut self, msg: Message) -> impl Future<Output = Result<(), axum::Error>> + Send {
+        futures_util::SinkExt::feed(self, msg)
+    }
+
+    fn flush(&mut self) -> impl Future<Output = Result<(), axum::Error>> + Send {
+        futures_util::SinkExt::flush(self)
     }
 }
 
