@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use rtc::interceptor::{BandwidthEstimator, EstimatorStats, Gcc, PacketReport, Registry, Slot};
+use rtc::interceptor::{
+    BandwidthEstimator, EstimatorStats, Gcc, PacerBuilder, PacketReport, Registry, Slot,
+};
 use rtc::peer_connection::configuration::interceptor_registry::{
     configure_congestion_control, register_default_interceptors, CongestionFeedback,
 };
@@ -51,7 +53,13 @@ pub fn opus_codec() -> RTCRtpCodec {
     }
 }
 
-/// Wraps GCC and publishes its target bitrate (bit/s) where the encoder thread reads it.
+/// The pacer sends at this multiple of the congestion controller's estimate (as
+/// libwebrtc does): pacing at exactly the encoder's rate queues every frame above the
+/// average — a keyframe for half a second — and glass-to-glass latency follows.
+pub const PACING_FACTOR: f64 = 2.5;
+
+/// Wraps GCC: publishes its estimate (bit/s) where the encoder thread reads it, and
+/// tells the pacer [`PACING_FACTOR`] times that.
 pub struct PublishingEstimator {
     inner: Gcc,
     target: Arc<AtomicU64>,
@@ -71,7 +79,8 @@ impl BandwidthEstimator for PublishingEstimator {
     }
 
     fn target_bitrate(&self) -> f64 {
-        self.inner.target_bitrate()
+        // Read by the congestion-control interceptor only to set the pacer's rate.
+        self.inner.target_bitrate() * PACING_FACTOR
     }
 
     fn handle_timeout(&mut self, now: Instant) {
@@ -134,6 +143,14 @@ pub async fn build_peer_connection(
         CongestionFeedback::Twcc,
         &mut media,
     )?;
+    // Replace the default pacer (which starts at a fixed rate) by one that starts at the
+    // same multiple of our initial estimate.
+    let registry = registry.with(
+        Slot::Pacer,
+        PacerBuilder::new()
+            .with_target_bitrate(initial * PACING_FACTOR)
+            .build(),
+    );
     let registry = register_default_interceptors(registry, &mut media)?;
     let registry = registry.with(
         Slot::from(KEYFRAME_SLOT),
