@@ -155,3 +155,32 @@ async fn client_reports_refusals_and_unreachable_servers() {
         "server gone: {err:?}"
     );
 }
+
+/// A server that only speaks another version (played here by a bare WebSocket server)
+/// is reported as `UnsupportedProtocol` by the real client.
+#[tokio::test]
+async fn client_reports_an_unsupported_protocol() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        let hello = ws.next().await.unwrap().unwrap();
+        let hello: serde_json::Value = serde_json::from_str(hello.to_text().unwrap()).unwrap();
+        assert_eq!(hello["protocol"], 1);
+        let reply =
+            json!({"type":"error","code":"unsupported-protocol","message":"this server speaks 2"});
+        ws.send(Message::text(reply.to_string())).await.unwrap();
+        let _ = ws.close(None).await;
+    });
+    let err = SignalClient::connect(client_config(&format!("ws://{addr}/ws"), "x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::UnsupportedProtocol(ref m) if m.contains("speaks 2")),
+        "{err:?}"
+    );
+    server.await.unwrap();
+}
