@@ -42,7 +42,8 @@ fuzz_target!(|data: &[u8]| {
                 assert!(expired <= registry.peer_count() + expired);
             }
             op_kind => {
-                let Some(c) = conns.get_mut(who % conns.len().max(1)) else { continue };
+                let index = who % conns.len().max(1);
+                let Some(c) = conns.get_mut(index) else { continue };
                 match op_kind {
                     3 => {
                         if let Some(id) = &c.id {
