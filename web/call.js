@@ -1,0 +1,375 @@
+// One call at a time over protocol v1, with the browser's RTCPeerConnection.
+// The rules are the engine's (docs/call-states.md): consent, busy, glare, cancel,
+// ring timeout, hangup. Emits: state, incoming, ended, remote-stream, local-stream,
+// chat, remote-media, local-media.
+
+/** Label of the ordered data channel (the engine's `session::channel::LABEL`). */
+export const DC_LABEL = 'peercall';
+
+const DEFAULTS = {
+  ringTimeoutMs: 30000, // callee: unanswered offer -> reject timeout
+  callerGraceMs: 5000, // caller: gives up (cancel) this long after the callee would have
+  connectTimeoutMs: 20000, // accepted but ICE+DTLS never came up
+  reconnectGraceMs: 5000, // ICE disconnected this long -> hang up
+  loopbackOnly: false, // send only 127.0.0.1 / ::1 candidates (tests)
+  video: true, // getUserMedia video constraints
+  degradationPreference: null, // e.g. 'maintain-resolution'
+  getMedia: null, // () => Promise<MediaStream>, overrides getUserMedia
+};
+
+function randomId() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function isLoopback(cand) {
+  const addr = cand.address || (cand.candidate || '').split(' ')[4] || '';
+  return addr === '127.0.0.1' || addr === '::1';
+}
+
+export class CallManager extends EventTarget {
+  constructor(signaling, options = {}) {
+    super();
+    this.sig = signaling;
+    this.opts = { ...DEFAULTS, ...options };
+    this.state = 'idle';
+    this.call = null;
+    this.ended = new Set(); // call ids that are over: late or duplicate messages are ignored
+    this.micMuted = false;
+    this.cameraOn = true;
+    signaling.addEventListener('signal', (e) => this.#onSignal(e.detail.from, e.detail.data));
+    signaling.addEventListener('peer-left', (e) => {
+      if (this.call && this.call.peer === e.detail.id) this.#end('peer-left');
+    });
+    signaling.addEventListener('closed', () => { if (this.call) this.#end('signaling-lost'); });
+  }
+
+  /** Calls `peer` (its server id). */
+  async start(peer) {
+    if (this.call) throw new Error('already in a call');
+    const call = this.#newCall(randomId(), peer, 'caller');
+    this.#setState('outgoing');
+    this.sig.setBusy(true);
+    call.busySet = true;
+    call.timer = setTimeout(() => {
+      if (this.call === call && this.state === 'outgoing') { this.#send({ kind: 'cancel' }); this.#end('timeout'); }
+    }, this.opts.ringTimeoutMs + this.opts.callerGraceMs);
+    const stream = await this.#localMedia();
+    if (this.call !== call) { stopStream(stream); return; } // cancelled meanwhile
+    const pc = this.#newPeerConnection(call, stream);
+    this.#attachChannel(call, pc.createDataChannel(DC_LABEL, { ordered: true }));
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    if (this.call !== call) return;
+    this.#send({ kind: 'offer', sdp: offer.sdp, media: { audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0 } });
+    this.#flushLocal(call);
+  }
+
+  /** The user accepts the ringing call. */
+  async accept() {
+    const call = this.call;
+    if (!call || this.state !== 'incoming') return;
+    clearTimeout(call.timer);
+    this.#setState('connecting');
+    this.sig.setBusy(true);
+    call.busySet = true;
+    const stream = await this.#localMedia();
+    if (this.call !== call) { stopStream(stream); return; }
+    const pc = this.#newPeerConnection(call, stream, call.offer);
+    await pc.setRemoteDescription({ type: 'offer', sdp: call.offer });
+    this.#addTracks(pc, stream);
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    if (this.call !== call) return;
+    this.#send({ kind: 'answer', sdp: answer.sdp });
+    this.#flushLocal(call);
+    await this.#flushRemote(call);
+    this.#armConnectTimer(call);
+  }
+
+  /** The user declines the ringing call. */
+  reject() {
+    if (!this.call || this.state !== 'incoming') return;
+    this.#send({ kind: 'reject', reason: 'declined' });
+    this.#end('declined-local');
+  }
+
+  /** Ends whatever call there is: cancel while calling, decline while ringing, hangup after. */
+  hangup() {
+    if (!this.call) return;
+    if (this.state === 'incoming') return this.reject();
+    if (this.state === 'outgoing') { this.#send({ kind: 'cancel' }); return this.#end('cancelled-local'); }
+    this.#send({ kind: 'hangup' });
+    this.#end('hangup-local');
+  }
+
+  setMicMuted(muted) {
+    this.micMuted = muted;
+    this.call?.stream?.getAudioTracks().forEach((t) => { t.enabled = !muted; });
+    this.#mediaChanged();
+  }
+
+  setCameraOn(on) {
+    this.cameraOn = on;
+    this.call?.stream?.getVideoTracks().forEach((t) => { t.enabled = on; });
+    this.#mediaChanged();
+  }
+
+  /** Sends a chat line; false when the data channel is not open. */
+  sendChat(text) {
+    return this.#sendControl({ type: 'chat', text });
+  }
+
+  get peerConnection() { return this.call?.pc || null; }
+
+  // ---- signaling in ----
+
+  #onSignal(from, data) {
+    if (typeof data.call !== 'string' || typeof data.kind !== 'string') return;
+    if (data.kind === 'offer') return this.#onOffer(from, data);
+    const call = this.call;
+    if (!call || call.id !== data.call || call.peer !== from) return; // stale or foreign
+    switch (data.kind) {
+      case 'answer':
+        if (call.role === 'caller' && this.state === 'outgoing' && typeof data.sdp === 'string') this.#onAnswer(call, data.sdp);
+        break;
+      case 'reject':
+        if (call.role === 'caller' && this.state === 'outgoing') {
+          this.#end(data.reason === 'busy' ? 'busy' : data.reason === 'timeout' ? 'timeout' : 'rejected');
+        }
+        break;
+      case 'cancel':
+        if (call.role === 'callee' && this.state === 'incoming') this.#end('cancelled-remote');
+        break;
+      case 'candidate':
+        if (data.candidate && typeof data.candidate.candidate === 'string') {
+          call.remote.push(data.candidate);
+          this.#flushRemote(call);
+        }
+        break;
+      case 'end-of-candidates':
+        call.remoteEnd = true;
+        this.#flushRemote(call);
+        break;
+      case 'hangup':
+        this.#end('hangup-remote');
+        break;
+      default:
+        break; // renegotiate and future kinds: not used by this client
+    }
+  }
+
+  #onOffer(from, data) {
+    if (typeof data.sdp !== 'string' || this.ended.has(data.call)) return;
+    const call = this.call;
+    if (call && call.id === data.call) return; // duplicate
+    if (call && this.state === 'outgoing' && call.peer === from) {
+      // Glare: the smaller call id wins on both sides.
+      if (call.id < data.call) return;
+      this.#send({ kind: 'cancel' });
+      this.#end('glare', { quiet: true });
+      this.#ring(from, data);
+      this.accept();
+      return;
+    }
+    if (call) {
+      this.sig.send(from, { kind: 'reject', call: data.call, reason: 'busy' });
+      return;
+    }
+    this.#ring(from, data);
+    this.dispatchEvent(new CustomEvent('incoming', { detail: { peer: from, call: data.call, media: data.media } }));
+  }
+
+  #ring(from, data) {
+    const call = this.#newCall(data.call, from, 'callee');
+    call.offer = data.sdp;
+    this.#setState('incoming');
+    call.timer = setTimeout(() => {
+      if (this.call === call && this.state === 'incoming') {
+        this.#send({ kind: 'reject', reason: 'timeout' });
+        this.#end('timeout-local');
+      }
+    }, this.opts.ringTimeoutMs);
+  }
+
+  async #onAnswer(call, sdp) {
+    clearTimeout(call.timer);
+    this.#setState('connecting');
+    try {
+      await call.pc.setRemoteDescription({ type: 'answer', sdp });
+    } catch (e) {
+      this.#send({ kind: 'hangup' });
+      this.#end('session-error', { error: String(e) });
+      return;
+    }
+    await this.#flushRemote(call);
+    this.#armConnectTimer(call);
+  }
+
+  // ---- peer connection ----
+
+  #newCall(id, peer, role) {
+    this.call = { id, peer, role, pc: null, dc: null, stream: null, remote: [], remoteEnd: false, local: [], localSent: false, timer: null, connectTimer: null, graceTimer: null };
+    return this.call;
+  }
+
+  async #localMedia() {
+    try {
+      const stream = this.opts.getMedia
+        ? await this.opts.getMedia()
+        : await navigator.mediaDevices.getUserMedia({ audio: true, video: this.opts.video });
+      stream.getAudioTracks().forEach((t) => { t.enabled = !this.micMuted; });
+      stream.getVideoTracks().forEach((t) => { t.enabled = this.cameraOn; });
+      return stream;
+    } catch (e) {
+      this.dispatchEvent(new CustomEvent('media-error', { detail: { error: String(e) } }));
+      return new MediaStream(); // receive only
+    }
+  }
+
+  #newPeerConnection(call, stream, offerSdp) {
+    const pc = new RTCPeerConnection({ iceServers: this.sig.iceServers, bundlePolicy: 'max-bundle' });
+    call.pc = pc;
+    call.stream = stream;
+    this.dispatchEvent(new CustomEvent('local-stream', { detail: { stream } }));
+    if (!offerSdp) {
+      this.#addTracks(pc, stream);
+      if (stream.getAudioTracks().length === 0) pc.addTransceiver('audio', { direction: 'recvonly' });
+      if (stream.getVideoTracks().length === 0) pc.addTransceiver('video', { direction: 'recvonly' });
+    }
+    const remote = new MediaStream();
+    pc.ontrack = (e) => {
+      remote.addTrack(e.track);
+      this.dispatchEvent(new CustomEvent('remote-stream', { detail: { stream: remote } }));
+    };
+    pc.ondatachannel = (e) => { if (e.channel.label === DC_LABEL) this.#attachChannel(call, e.channel); };
+    pc.onicecandidate = (e) => {
+      if (this.call !== call) return;
+      if (!e.candidate) call.local.push({ kind: 'end-of-candidates' });
+      else if (e.candidate.candidate && (!this.opts.loopbackOnly || isLoopback(e.candidate))) {
+        const c = e.candidate;
+        call.local.push({ kind: 'candidate', candidate: { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex, usernameFragment: c.usernameFragment } });
+      }
+      if (call.localSent) this.#flushLocal(call);
+    };
+    pc.onconnectionstatechange = () => this.#onConnectionState(call, pc.connectionState);
+    return pc;
+  }
+
+  #addTracks(pc, stream) {
+    for (const track of stream.getTracks()) {
+      const sender = pc.addTrack(track, stream);
+      if (track.kind === 'video' && this.opts.degradationPreference) {
+        const params = sender.getParameters();
+        params.degradationPreference = this.opts.degradationPreference;
+        sender.setParameters(params).catch(() => {});
+      }
+    }
+  }
+
+  #onConnectionState(call, st) {
+    if (this.call !== call) return;
+    if (st === 'connected') {
+      clearTimeout(call.connectTimer);
+      clearTimeout(call.graceTimer);
+      this.#setState('connected');
+    } else if (st === 'disconnected' && this.state === 'connected') {
+      this.#setState('reconnecting');
+      call.graceTimer = setTimeout(() => {
+        if (this.call === call && this.state === 'reconnecting') { this.#send({ kind: 'hangup' }); this.#end('connection-lost'); }
+      }, this.opts.reconnectGraceMs);
+    } else if (st === 'failed') {
+      const wasUp = this.state === 'connected' || this.state === 'reconnecting';
+      this.#send({ kind: 'hangup' });
+      this.#end(wasUp ? 'connection-lost' : 'connection-failed');
+    }
+  }
+
+  #armConnectTimer(call) {
+    call.connectTimer = setTimeout(() => {
+      if (this.call === call && this.state === 'connecting') { this.#send({ kind: 'hangup' }); this.#end('connection-failed'); }
+    }, this.opts.connectTimeoutMs);
+  }
+
+  /** Sends local candidates; only after the offer/answer went out (consent, ordering). */
+  #flushLocal(call) {
+    call.localSent = true;
+    while (call.local.length && this.call === call) {
+      this.sig.send(call.peer, { ...call.local.shift(), call: call.id });
+    }
+  }
+
+  /** Applies remote candidates once the remote description is there. */
+  async #flushRemote(call) {
+    const pc = call.pc;
+    if (!pc || !pc.remoteDescription) return; // kept until accept / answer
+    while (call.remote.length) {
+      const c = call.remote.shift();
+      try { await pc.addIceCandidate(c); } catch (e) { console.warn('bad remote candidate', e); }
+    }
+    if (call.remoteEnd) {
+      call.remoteEnd = false;
+      try { await pc.addIceCandidate(null); } catch { /* older browsers */ }
+    }
+  }
+
+  // ---- data channel ----
+
+  #attachChannel(call, dc) {
+    call.dc = dc;
+    dc.onopen = () => { this.#sendControl({ type: 'media', micMuted: this.micMuted, cameraOn: this.cameraOn }); this.dispatchEvent(new CustomEvent('channel-open')); };
+    dc.onmessage = (e) => {
+      let msg;
+      try { msg = JSON.parse(e.data); } catch { return; }
+      if (msg && msg.type === 'chat' && typeof msg.text === 'string') {
+        this.dispatchEvent(new CustomEvent('chat', { detail: { text: msg.text } }));
+      } else if (msg && msg.type === 'media') {
+        this.dispatchEvent(new CustomEvent('remote-media', { detail: { micMuted: !!msg.micMuted, cameraOn: msg.cameraOn !== false } }));
+      }
+    };
+  }
+
+  #sendControl(msg) {
+    const dc = this.call?.dc;
+    if (!dc || dc.readyState !== 'open') return false;
+    dc.send(JSON.stringify(msg));
+    return true;
+  }
+
+  #mediaChanged() {
+    this.#sendControl({ type: 'media', micMuted: this.micMuted, cameraOn: this.cameraOn });
+    this.dispatchEvent(new CustomEvent('local-media', { detail: { micMuted: this.micMuted, cameraOn: this.cameraOn } }));
+  }
+
+  // ---- helpers ----
+
+  #send(data) {
+    if (this.call) this.sig.send(this.call.peer, { ...data, call: this.call.id });
+  }
+
+  #setState(state) {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, call: this.call?.id, peer: this.call?.peer } }));
+  }
+
+  #end(reason, extra = {}) {
+    const call = this.call;
+    if (!call) return;
+    clearTimeout(call.timer);
+    clearTimeout(call.connectTimer);
+    clearTimeout(call.graceTimer);
+    this.ended.add(call.id);
+    if (call.dc) call.dc.close();
+    if (call.pc) call.pc.close();
+    stopStream(call.stream);
+    if (call.busySet && !extra.quiet) this.sig.setBusy(false);
+    this.call = null;
+    this.#setState('idle');
+    if (!extra.quiet) this.dispatchEvent(new CustomEvent('ended', { detail: { reason, call: call.id, ...extra } }));
+  }
+}
+
+function stopStream(stream) {
+  stream?.getTracks().forEach((t) => t.stop());
+}
