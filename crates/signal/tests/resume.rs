@@ -133,3 +133,33 @@ async fn a_guessed_session_does_not_resume() {
     assert_eq!(w["resumed"], false);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn resuming_a_connection_the_server_still_thinks_alive_takes_it_over() {
+    let server = start_fast().await;
+    let url = server.url();
+    let (mut a, _) = Raw::join(&url, "A", "r").await;
+    let mut old = Raw::connect(&url).await;
+    let w = old.hello("B", "r").await;
+    a.recv_type("peer-joined").await;
+    // The old socket is still open when B comes back on a new one.
+    let mut new = Raw::connect(&url).await;
+    new.send_json(json!({"type":"hello","protocol":1,"name":"B","room":"r","resume":w["session"]}))
+        .await;
+    let w2 = new.recv().await;
+    assert_eq!(
+        (w2["id"].clone(), w2["resumed"].clone()),
+        (w["id"].clone(), json!(true))
+    );
+    assert_eq!(
+        old.expect_close().await,
+        Some(1013),
+        "the superseded socket is closed"
+    );
+    // Nobody saw B leave; messages now reach the new socket.
+    a.send_json(json!({"type":"signal","to":w["id"],"data":{"n":1}}))
+        .await;
+    assert_eq!(new.recv().await["data"]["n"], 1);
+    a.assert_alive().await;
+    server.shutdown().await;
+}
