@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use peercall_protocol::{decode_client_message, ErrorMessage};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match decode_client_message(text) {
         Ok(msg) => {
             let again = decode_client_message(&msg.to_json()).expect("re-encoded message decodes");

@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
     // 0-1) and the kind (bits 2-3); the rest is the payload.
     let mut scripts: Vec<Vec<Frame>> = vec![Vec::new(); 3];
     for chunk in data.split(|b| *b == 0xff).take(48) {
-        let Some((&op, payload)) = chunk.split_first() else { continue };
+        let Some((&op, payload)) = chunk.split_first() else {
+            continue;
+        };
         let conn = usize::from(op & 0x03) % 3;
         let frame = match (op >> 2) & 0x03 {
             0 | 1 => match std::str::from_utf8(payload) {
@@ -22,7 +24,13 @@ fuzz_target!(|data: &[u8]| {
                 Err(_) => continue,
             },
             2 => Frame::Binary(payload.to_vec()),
-            _ => if payload.is_empty() { Frame::Close } else { Frame::Ping },
+            _ => {
+                if payload.is_empty() {
+                    Frame::Close
+                } else {
+                    Frame::Ping
+                }
+            }
         };
         scripts[conn].push(frame);
     }

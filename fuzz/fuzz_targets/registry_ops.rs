@@ -28,12 +28,20 @@ fuzz_target!(|data: &[u8]| {
     let mut next_conn = 1u64;
     // Frames are separated by 0xff bytes; the first byte of each chooses who acts and how.
     for chunk in data.split(|b| *b == 0xff).take(64) {
-        let Some((&op, rest)) = chunk.split_first() else { continue };
+        let Some((&op, rest)) = chunk.split_first() else {
+            continue;
+        };
         let who = (op >> 4) as usize;
         match op & 0x0f {
             0 => {
                 let (tx, rx) = mpsc::channel(4);
-                conns.push(Conn { id: None, session: None, conn: next_conn, rx, tx });
+                conns.push(Conn {
+                    id: None,
+                    session: None,
+                    conn: next_conn,
+                    rx,
+                    tx,
+                });
                 next_conn += 1;
             }
             1 => now += Duration::from_secs(u64::from(rest.first().copied().unwrap_or(1))),
@@ -43,7 +51,9 @@ fuzz_target!(|data: &[u8]| {
             }
             op_kind => {
                 let index = who % conns.len().max(1);
-                let Some(c) = conns.get_mut(index) else { continue };
+                let Some(c) = conns.get_mut(index) else {
+                    continue;
+                };
                 match op_kind {
                     3 => {
                         if let Some(id) = &c.id {
@@ -60,8 +70,12 @@ fuzz_target!(|data: &[u8]| {
                         }
                     }
                     _ => {
-                        let Ok(text) = std::str::from_utf8(rest) else { continue };
-                        let Ok(msg) = decode_client_message(text) else { continue };
+                        let Ok(text) = std::str::from_utf8(rest) else {
+                            continue;
+                        };
+                        let Ok(msg) = decode_client_message(text) else {
+                            continue;
+                        };
                         apply(&mut registry, c, msg, next_conn, now);
                         next_conn += 1;
                     }
@@ -92,7 +106,9 @@ fn apply(registry: &mut Registry, c: &mut Conn, msg: ClientMessage, fresh: u64, 
             }
             let id = PeerId(format!("p{fresh}"));
             let session = format!("s{fresh}");
-            if let Ok(j) = registry.join(id, session.clone(), h.name, room, fresh, c.tx.clone(), now) {
+            if let Ok(j) =
+                registry.join(id, session.clone(), h.name, room, fresh, c.tx.clone(), now)
+            {
                 c.conn = fresh;
                 c.id = Some(j.id);
                 c.session = Some(session);
