@@ -151,7 +151,7 @@ async fn client_reports_refusals_and_unreachable_servers() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, ClientError::WebSocket(_)),
+        matches!(err, ClientError::Unreachable(_)),
         "server gone: {err:?}"
     );
 }

@@ -38,7 +38,10 @@ async fn wss_with_a_self_signed_certificate() {
     let err = SignalClient::connect(client_config(&url, "Untrusting"))
         .await
         .unwrap_err();
-    assert!(matches!(err, ClientError::WebSocket(_)), "{err:?}");
+    assert!(
+        matches!(err, ClientError::Tls(rustls::Error::InvalidCertificate(_))),
+        "{err:?}"
+    );
     // Plain ws:// to a TLS port fails.
     let err =
         SignalClient::connect(client_config(&format!("ws://127.0.0.1:{port}/ws"), "Plain")).await;

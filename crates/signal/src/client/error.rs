@@ -9,10 +9,14 @@ pub enum ClientError {
     /// The URL is not a `ws://` or `wss://` URL.
     #[error("invalid signaling URL {0:?}: expected ws:// or wss://")]
     InvalidUrl(String),
+    /// Nothing accepts connections at the URL's address (refused, unreachable, no route).
+    #[error("signaling server unreachable: {0}")]
+    Unreachable(std::io::Error),
     /// The WebSocket could not be opened or failed.
     #[error("websocket: {0}")]
     WebSocket(#[from] Box<tokio_tungstenite::tungstenite::Error>),
-    /// TLS configuration failed (e.g. an unusable root certificate).
+    /// TLS failed: an unusable root certificate, or the server's certificate is not
+    /// trusted (e.g. `InvalidCertificate(UnknownIssuer)` for an unknown self-signed one).
     #[error("tls: {0}")]
     Tls(#[from] rustls::Error),
     /// No `welcome` within the connect timeout.
@@ -42,7 +46,25 @@ pub enum ClientError {
 
 impl From<tokio_tungstenite::tungstenite::Error> for ClientError {
     fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
-        ClientError::WebSocket(Box::new(e))
+        use std::io::ErrorKind::*;
+        match e {
+            tokio_tungstenite::tungstenite::Error::Io(io) => {
+                let tls = io
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+                if let Some(tls) = tls {
+                    return ClientError::Tls(tls.clone());
+                }
+                match io.kind() {
+                    ConnectionRefused | HostUnreachable | NetworkUnreachable | AddrNotAvailable
+                    | TimedOut | NotFound => ClientError::Unreachable(io),
+                    _ => ClientError::WebSocket(Box::new(
+                        tokio_tungstenite::tungstenite::Error::Io(io),
+                    )),
+                }
+            }
+            e => ClientError::WebSocket(Box::new(e)),
+        }
     }
 }
 
