@@ -4,7 +4,8 @@
 # Chromium <-> Chromium and Chromium <-> peercall-agent (tests/interop/).
 # Builds the two binaries first (debug profile). Where the kernel allows it, everything
 # runs in a private network namespace that has nothing but loopback, so ICE cannot use
-# any other address; INTEROP_NETNS=0 turns that off.
+# any other address (multicast routed to lo: webrtc-rs opens an mDNS socket and fails
+# without a multicast-capable interface); INTEROP_NETNS=0 turns that off.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
@@ -14,11 +15,11 @@ cargo build -p peercall-signal -p peercall-agent
 target="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 export PEERCALL_SIGNAL_BIN="${PEERCALL_SIGNAL_BIN:-$target/debug/peercall-signal}"
 export PEERCALL_AGENT_BIN="${PEERCALL_AGENT_BIN:-$target/debug/peercall-agent}"
-run=(node --test --test-concurrency=1 "$@" tests/interop/)
+run=(node --test --test-concurrency=1 "$@" tests/interop/*.test.mjs)
 if [ "${INTEROP_NETNS:-1}" = "1" ] && command -v ip >/dev/null && unshare -n true 2>/dev/null; then
   log "interop tests in a loopback-only network namespace"
   export INTEROP_NETNS=1
-  exec unshare -n bash -c 'ip link set lo up && exec "$@"' bash "${run[@]}"
+  exec unshare -n bash -c 'ip link set lo up multicast on && ip route add 224.0.0.0/4 dev lo && exec "$@"' bash "${run[@]}"
 fi
 export INTEROP_NETNS=0
 exec "${run[@]}"

@@ -1,0 +1,108 @@
+// peercall-agent (Peercall's own WebRTC stack) <-> headless Chromium (libwebrtc) through
+// the real signaling server, in both directions. Skipped when the agent is not built.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  AGENT_BIN, assertVideoFlowing, callByName, join, launchBrowser, sendChat, startAgent,
+  startServer, TIMEOUT, waitEnded, waitState, waitStats,
+} from './harness.mjs';
+
+const skip = existsSync(AGENT_BIN) ? false : `${AGENT_BIN} not built`;
+
+/** Codec names (lower case) of every m-section of an SDP. */
+function codecs(sdp) {
+  return new Set([...sdp.matchAll(/^a=rtpmap:\d+ ([^/]+)\//gm)].map((m) => m[1].toLowerCase()));
+}
+
+async function descriptions(page) {
+  return page.evaluate(() => {
+    const pc = window.peercall.calls.peerConnection;
+    return { local: pc.localDescription.sdp, remote: pc.remoteDescription.sdp };
+  });
+}
+
+/** What both sides must see once the call is up. */
+async function checkMedia(page) {
+  const s = await assertVideoFlowing(page);
+  assert.equal(s.video.codec, 'video/VP8');
+  const a = await waitStats(page, (x) => x.audio && x.audio.packetsReceived > 25, 'audio packets from the agent');
+  assert.equal(a.audio.codec, 'audio/opus');
+  // The engine announces its media state on the data channel as soon as it opens.
+  await page.waitForFunction(() => window.peercall.remoteMedia !== null, null, { timeout: TIMEOUT });
+  // Chat from the browser travels on the same channel (the agent does not print it).
+  await sendChat(page, 'hello agent');
+  return s;
+}
+
+function checkReport(report) {
+  assert.equal(report.result, 'ok', JSON.stringify(report));
+  assert.ok(report.video.framesDecoded > 30, `agent decoded ${report.video.framesDecoded} frames`);
+  assert.ok(report.video.fps >= 10, `agent's received frame rate ${report.video.fps}`);
+  assert.ok(report.audio.packetsReceived > 50, `agent received ${report.audio.packetsReceived} audio packets`);
+}
+
+describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    await join(browser.page, server, 'web');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('Chromium calls the agent; Chromium hangs up', async () => {
+    const agent = startAgent(['--server', server.ws, '--name', 'agent-a', '--auto-answer']);
+    try {
+      await browser.page.getByRole('button', { name: 'Call agent-a', exact: true }).waitFor();
+      await callByName(browser.page, 'agent-a');
+      await waitState(browser.page, 'connected');
+      const sdp = await descriptions(browser.page);
+      // Chromium offers far more than Peercall speaks; the answer keeps VP8 and Opus.
+      const offered = codecs(sdp.local);
+      for (const c of ['vp8', 'vp9', 'h264', 'av1', 'rtx', 'red', 'ulpfec', 'opus']) assert.ok(offered.has(c), `Chromium offered ${c}`);
+      assert.match(sdp.local, /transport-cc/);
+      const answered = codecs(sdp.remote);
+      assert.ok(answered.has('vp8') && answered.has('opus'), [...answered].join());
+      for (const c of ['vp9', 'h264', 'av1']) assert.ok(!answered.has(c), `the agent answered ${c}`);
+      const s = await checkMedia(browser.page);
+      console.log('chromium receiving from the agent:', JSON.stringify(s.video));
+      // Let the agent measure a few seconds of Chromium's video.
+      await waitStats(browser.page, (x) => x.video.framesDecoded > s.video.framesDecoded + 60, '2 s more video');
+      await browser.page.locator('#hangup-btn').click();
+      assert.equal(await waitEnded(browser.page, 1), 'hangup-local');
+      const report = await agent.report;
+      console.log('agent report:', JSON.stringify(report));
+      checkReport(report);
+    } finally {
+      agent.child.kill('SIGKILL');
+    }
+  });
+
+  test('the agent calls Chromium; the agent hangs up', async () => {
+    const agent = startAgent(['--server', server.ws, '--name', 'agent-b', '--call', 'web', '--duration', '5', '--wait-peer', '30']);
+    try {
+      await browser.page.locator('#incoming').waitFor({ state: 'visible' });
+      assert.equal(await browser.page.locator('#incoming-name').textContent(), 'agent-b');
+      await browser.page.locator('#accept-btn').click();
+      await waitState(browser.page, 'connected');
+      const sdp = await descriptions(browser.page);
+      const answered = codecs(sdp.local);
+      assert.ok(answered.has('vp8') && answered.has('opus'), [...answered].join());
+      const s = await checkMedia(browser.page);
+      console.log('chromium receiving from the agent:', JSON.stringify(s.video));
+      assert.equal(await waitEnded(browser.page, 2), 'hangup-remote');
+      const report = await agent.report;
+      console.log('agent report:', JSON.stringify(report));
+      checkReport(report);
+    } finally {
+      agent.child.kill('SIGKILL');
+    }
+  });
+});
