@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use peercall_signal::client::ClientEvent;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -34,21 +35,36 @@ async fn frozen_client_is_dropped_after_two_missed_pongs() {
     config.timing.resume_window = Duration::from_millis(300);
     let server = start(config).await;
     let url = server.url();
-    let (mut watcher, _) = Raw::join(&url, "Watcher", "r").await;
+    // The watcher is the real client: its driver always reads, so it answers every ping
+    // however slow the test machine is.
+    let (watcher, mut events) = client(&url, "Watcher", "r").await;
     // Frozen: connected, welcomed, then never read again, so it never answers a ping.
     let (frozen, id) = Raw::join(&url, "Frozen", "r").await;
-    watcher.recv_type("peer-joined").await;
+    wait_event(&mut events, |e| matches!(e, ClientEvent::PeerJoined { .. })).await;
     let froze = Instant::now();
-    let left = watcher.recv_type("peer-left").await;
-    assert_eq!(left["id"], id.as_str());
+    let left = wait_event(&mut events, |e| matches!(e, ClientEvent::PeerLeft { .. })).await;
+    assert_eq!(
+        left,
+        ClientEvent::PeerLeft {
+            id: id.as_str().into()
+        }
+    );
     // Two missed pongs (≥ 2 intervals) plus the resume window.
     assert!(
         froze.elapsed() >= Duration::from_millis(550),
         "{:?}",
         froze.elapsed()
     );
-    // The watcher, which does read (and so answers pings), is still here.
-    watcher.assert_alive().await;
+    // The watcher is still here.
+    watcher
+        .update(None, Some(true))
+        .await
+        .expect("still connected");
+    assert_no_event(&mut events, Duration::from_millis(100)).await;
+    assert_eq!(
+        metric(server.local_addr(), "peercall_peers").await,
+        Some(1.0)
+    );
     drop(frozen);
     server.shutdown().await;
 }
