@@ -1,8 +1,10 @@
 // UI wiring. URL parameters (all optional): name, room, server (ws URL), autojoin=1,
-// ringTimeout (ms), loopback=1 (send only loopback candidates), width, height, fps,
-// degradation (e.g. maintain-resolution).
+// ringTimeout (ms), autoAnswer=1 (accept every call), loopback=1 (send only loopback candidates), width, height, fps,
+// degradation (e.g. maintain-resolution), source=stamp (a stamped test pattern at
+// width x height and fps instead of the camera; glass-to-glass latency in peercall.latencies).
 import { Signaling } from './signaling.js';
 import { CallManager } from './call.js';
+import { measureLatency, stampedStream } from './stamp.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -29,7 +31,16 @@ const calls = new CallManager(sig, {
   loopbackOnly: params.get('loopback') === '1',
   video: videoConstraints(),
   degradationPreference: params.get('degradation') || null,
+  autoAnswer: params.get('autoAnswer') === '1',
+  ...(params.get('source') === 'stamp' ? { getMedia: stampedMedia } : {}),
 });
+const latencies = [];
+
+async function stampedMedia() {
+  const video = stampedStream(num('width') || 640, num('height') || 480, num('fps') || 30);
+  const audio = await navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => new MediaStream());
+  return new MediaStream([...video.getVideoTracks(), ...audio.getAudioTracks()]);
+}
 const chatLog = [];
 const endings = [];
 
@@ -122,7 +133,11 @@ calls.addEventListener('ended', (e) => {
   $('chat-log').replaceChildren();
 });
 calls.addEventListener('local-stream', (e) => { $('local-video').srcObject = e.detail.stream; });
-calls.addEventListener('remote-stream', (e) => { $('remote-video').srcObject = e.detail.stream; });
+let measuring = false;
+calls.addEventListener('remote-stream', (e) => {
+  $('remote-video').srcObject = e.detail.stream;
+  if (params.get('source') === 'stamp' && !measuring) { measuring = true; measureLatency($('remote-video'), latencies); }
+});
 calls.addEventListener('local-media', (e) => {
   $('mute-btn').setAttribute('aria-pressed', String(e.detail.micMuted));
   $('mute-btn').textContent = e.detail.micMuted ? 'Unmute' : 'Mute';
@@ -160,8 +175,20 @@ window.peercall = {
   calls,
   chatLog,
   endings,
+  latencies,
   remoteMedia: null,
   get state() { return calls.state; },
+  /** ms from sending the offer to the first decoded remote video frame (caller side). */
+  async offerToFirstFrame(timeoutMs = 30000) {
+    const end = performance.now() + timeoutMs;
+    while (performance.now() < end) {
+      const call = calls.call;
+      const s = call?.pc ? await this.stats() : null;
+      if (s?.video?.framesDecoded > 0 && call.offerSentAt) return performance.now() - call.offerSentAt;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return null;
+  },
   /** A summary of getStats(): inbound/outbound video and audio. */
   async stats() {
     const pc = calls.peerConnection;

@@ -15,6 +15,7 @@ const DEFAULTS = {
   video: true, // getUserMedia video constraints
   degradationPreference: null, // e.g. 'maintain-resolution'
   getMedia: null, // () => Promise<MediaStream>, overrides getUserMedia
+  autoAnswer: false, // accept every call at once (the user consented up front)
 };
 
 function randomId() {
@@ -62,6 +63,7 @@ export class CallManager extends EventTarget {
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     if (this.call !== call) return;
+    call.offerSentAt = performance.now();
     this.#send({ kind: 'offer', sdp: offer.sdp, media: { audio: stream.getAudioTracks().length > 0, video: stream.getVideoTracks().length > 0 } });
     this.#flushLocal(call);
   }
@@ -179,6 +181,7 @@ export class CallManager extends EventTarget {
     }
     this.#ring(from, data);
     this.dispatchEvent(new CustomEvent('incoming', { detail: { peer: from, call: data.call, media: data.media } }));
+    if (this.opts.autoAnswer) this.accept(); // kiosk / benchmark mode: the user consented up front
   }
 
   #ring(from, data) {

@@ -92,6 +92,7 @@ export async function launchBrowser(extraArgs = []) {
   return {
     context,
     page,
+    userDataDir,
     async close() {
       await context.close().catch(() => {});
       rmSync(userDataDir, { recursive: true, force: true });
