@@ -120,7 +120,7 @@ impl Receivers {
         input: &std::sync::mpsc::Receiver<ToDecoder>,
         want_key: &mpsc::UnboundedSender<()>,
     ) {
-        let mut decoder = match Vp8Decoder::new(2) {
+        let mut decoder = match Vp8Decoder::new(1) {
             Ok(d) => d,
             Err(e) => {
                 let _ = self

@@ -91,7 +91,9 @@ pub fn spawn_video(
                     None => {
                         let mut cfg = Vp8Config::new(frame.width, frame.height);
                         cfg.fps = settings.fps;
-                        cfg.threads = 2;
+                        // One thread: libvpx's VP8 worker threads busy-wait on each other and
+                        // burn a core when the machine is loaded.
+                        cfg.threads = 1;
                         cfg.bitrate_kbps = target_kbps(&state, &settings);
                         match Vp8Encoder::new(cfg) {
                             Ok(e) => encoder.insert(e),
