@@ -75,7 +75,7 @@ impl Default for SessionConfig {
             ice_servers: Vec::new(),
             bind_addrs: vec!["0.0.0.0:0".to_owned()],
             video: VideoSettings::new(640, 480, 30),
-            ice_check_interval: Duration::from_millis(20),
+            ice_check_interval: Duration::from_millis(5),
             ice_disconnected_timeout: Duration::from_secs(2),
             ice_failed_timeout: Duration::from_secs(10),
             ice_keepalive_interval: Duration::from_millis(500),
