@@ -43,6 +43,9 @@ export class CallManager extends EventTarget {
     signaling.addEventListener('peer-left', (e) => {
       if (this.call && this.call.peer === e.detail.id) this.#end('peer-left');
     });
+    signaling.addEventListener('error', (e) => {
+      if (e.detail.code === 'unknown-peer' && this.call && e.detail.to === this.call.peer) this.#end('peer-left');
+    });
     signaling.addEventListener('closed', () => { if (this.call) this.#end('signaling-lost'); });
   }
 

@@ -137,4 +137,10 @@ describe('Chromium <-> Chromium through peercall-signal', { timeout: 5 * TIMEOUT
     assert.equal(await waitEnded(bob.page, 1), 'timeout-local');
     assert.equal(await waitEnded(alice.page, 5), 'timeout');
   });
+
+  test('calling a peer that is gone: unknown-peer ends the call', async () => {
+    await alice.page.evaluate(() => window.peercall.calls.start('AAAAAAAAAAAAAAAAAAAAAA'));
+    assert.equal(await waitEnded(alice.page, 6), 'peer-left');
+    assert.equal(await alice.page.evaluate(() => window.peercall.state), 'idle');
+  });
 });

@@ -41,13 +41,18 @@ function spawnUntil(bin, args, ready, { env = {}, timeoutMs = TIMEOUT } = {}) {
   const child = spawn(bin, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stderr.on('data', (d) => { err += d; if (err.length > 200000) err = err.slice(-100000); });
   const matched = new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`${bin} not ready in ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(ready);
-      if (m) { clearTimeout(timer); res(m); }
+    let done = false;
+    const check = (text) => {
+      const m = !done && text.match(ready);
+      if (m) { done = true; clearTimeout(timer); res(m); }
+    };
+    child.stdout.on('data', (d) => { out += d; check(out); });
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (err.length > 200000) err = err.slice(-100000);
+      check(err);
     });
     child.on('exit', (code) => { clearTimeout(timer); rej(new Error(`${bin} exited (${code}) before ready:\n${out}\n${err}`)); });
   });
