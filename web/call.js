@@ -53,6 +53,16 @@ export class CallManager extends EventTarget {
   async start(peer) {
     if (this.call) throw new Error('already in a call');
     const call = this.#newCall(randomId(), peer, 'caller');
+    try {
+      await this.#startCall(call);
+    } catch (e) {
+      if (this.call !== call) return;
+      if (call.offerSentAt) this.#send({ kind: 'cancel' });
+      this.#end('session-error', { error: String(e) });
+    }
+  }
+
+  async #startCall(call) {
     this.#setState('outgoing');
     this.sig.setBusy(true);
     call.busySet = true;
@@ -75,6 +85,16 @@ export class CallManager extends EventTarget {
   async accept() {
     const call = this.call;
     if (!call || this.state !== 'incoming') return;
+    try {
+      await this.#acceptCall(call);
+    } catch (e) {
+      if (this.call !== call) return;
+      this.#send(call.answered ? { kind: 'hangup' } : { kind: 'reject', reason: 'declined' });
+      this.#end('session-error', { error: String(e) });
+    }
+  }
+
+  async #acceptCall(call) {
     clearTimeout(call.timer);
     this.#setState('connecting');
     this.sig.setBusy(true);
@@ -87,6 +107,7 @@ export class CallManager extends EventTarget {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     if (this.call !== call) return;
+    call.answered = true;
     this.#send({ kind: 'answer', sdp: answer.sdp });
     this.#flushLocal(call);
     await this.#flushRemote(call);

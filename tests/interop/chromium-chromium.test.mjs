@@ -143,4 +143,17 @@ describe('Chromium <-> Chromium through peercall-signal', { timeout: 5 * TIMEOUT
     assert.equal(await waitEnded(alice.page, 6), 'peer-left');
     assert.equal(await alice.page.evaluate(() => window.peercall.state), 'idle');
   });
+
+  test('an offer the browser cannot parse: accepting it answers reject declined', async () => {
+    await alice.page.evaluate(() => {
+      window.received = [];
+      const bob = [...window.peercall.sig.peers.values()].find((p) => p.name === 'bob');
+      window.peercall.sig.send(bob.id, { kind: 'offer', call: 'c0ffee', sdp: 'not an sdp', media: { audio: true, video: true } });
+    });
+    await bob.page.locator('#incoming').waitFor({ state: 'visible' });
+    await bob.page.locator('#accept-btn').click();
+    assert.equal(await waitEnded(bob.page, 2), 'session-error');
+    await alice.page.waitForFunction(() => window.received.includes('reject'), null, { timeout: TIMEOUT });
+    assert.deepEqual(await alice.page.evaluate(() => window.received), ['reject']);
+  });
 });
