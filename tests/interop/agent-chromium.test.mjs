@@ -38,7 +38,9 @@ async function checkMedia(page) {
 function checkReport(report) {
   assert.equal(report.result, 'ok', JSON.stringify(report));
   assert.ok(report.video.framesDecoded > 30, `agent decoded ${report.video.framesDecoded} frames`);
-  assert.ok(report.video.fps >= 10, `agent's received frame rate ${report.video.fps}`);
+  // Chromium sends 20-30 fps; a debug-build agent on a loaded 2-core CI machine decodes
+  // fewer, so the bar is a steady trickle, not the full rate (figures: docs/bench-chromium.md).
+  assert.ok(report.video.fps >= 5, `agent's received frame rate ${report.video.fps}`);
   assert.ok(report.audio.packetsReceived > 50, `agent received ${report.audio.packetsReceived} audio packets`);
 }
 
