@@ -156,4 +156,20 @@ describe('Chromium <-> Chromium through peercall-signal', { timeout: 5 * TIMEOUT
     await alice.page.waitForFunction(() => window.received.includes('reject'), null, { timeout: TIMEOUT });
     assert.deepEqual(await alice.page.evaluate(() => window.received), ['reject']);
   });
+
+  test('glare: both call each other at once and end up in one call', async () => {
+    const startCall = (page, name) => page.evaluate((n) => {
+      const peer = [...window.peercall.sig.peers.values()].find((p) => p.name === n);
+      window.peercall.calls.start(peer.id);
+      return window.peercall.state;
+    }, name);
+    // Both are 'outgoing' before either offer can arrive (the offer waits for capture).
+    assert.deepEqual(await Promise.all([startCall(alice.page, 'bob'), startCall(bob.page, 'alice')]), ['outgoing', 'outgoing']);
+    await Promise.all([waitState(alice.page, 'connected'), waitState(bob.page, 'connected')]);
+    const ids = await Promise.all([alice.page, bob.page].map((p) => p.evaluate(() => window.peercall.calls.call.id)));
+    assert.equal(ids[0], ids[1], 'the same call on both sides');
+    await assertVideoFlowing(bob.page);
+    await alice.page.locator('#hangup-btn').click();
+    assert.equal(await waitEnded(bob.page, 3), 'hangup-remote');
+  });
 });
