@@ -158,15 +158,25 @@ describe('Chromium <-> Chromium through peercall-signal', { timeout: 5 * TIMEOUT
   });
 
   test('glare: both call each other at once and end up in one call', async () => {
+    const pages = [alice.page, bob.page];
+    // Hold incoming server messages on both pages until both offers are out, so the
+    // offers really cross.
+    await Promise.all(pages.map((p) => p.evaluate(() => {
+      const ws = window.peercall.sig.ws;
+      const deliver = ws.onmessage;
+      const held = [];
+      ws.onmessage = (ev) => held.push(ev);
+      window.releaseSignals = () => { ws.onmessage = deliver; held.forEach((ev) => deliver(ev)); };
+    })));
     const startCall = (page, name) => page.evaluate((n) => {
       const peer = [...window.peercall.sig.peers.values()].find((p) => p.name === n);
       window.peercall.calls.start(peer.id);
-      return window.peercall.state;
     }, name);
-    // Both are 'outgoing' before either offer can arrive (the offer waits for capture).
-    assert.deepEqual(await Promise.all([startCall(alice.page, 'bob'), startCall(bob.page, 'alice')]), ['outgoing', 'outgoing']);
+    await Promise.all([startCall(alice.page, 'bob'), startCall(bob.page, 'alice')]);
+    await Promise.all(pages.map((p) => p.waitForFunction(() => window.peercall.calls.call?.offerSentAt > 0, null, { timeout: TIMEOUT })));
+    await Promise.all(pages.map((p) => p.evaluate(() => window.releaseSignals())));
     await Promise.all([waitState(alice.page, 'connected'), waitState(bob.page, 'connected')]);
-    const ids = await Promise.all([alice.page, bob.page].map((p) => p.evaluate(() => window.peercall.calls.call.id)));
+    const ids = await Promise.all(pages.map((p) => p.evaluate(() => window.peercall.calls.call.id)));
     assert.equal(ids[0], ids[1], 'the same call on both sides');
     await assertVideoFlowing(bob.page);
     await alice.page.locator('#hangup-btn').click();
