@@ -43,7 +43,7 @@ pub struct Args {
     /// Lifetime of minted TURN credentials, seconds.
     #[arg(long, default_value_t = 3600)]
     pub turn_ttl: u64,
-    /// Directory served at / (a web client).
+    /// Directory served at / (a web client); default: the built-in web client (`web/`).
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
     /// Largest message answered normally, bytes; bigger ones get `too-large`.

@@ -1,5 +1,6 @@
-//! HTTP: the axum router (`/ws`, `/healthz`, `/metrics`, static files) and the accept
-//! loop that serves it over plain TCP or rustls, with graceful shutdown.
+//! HTTP: the axum router (`/ws`, `/healthz`, `/metrics`, static files — `--static-dir`
+//! or else the built-in web client from `web/`) and the accept loop that serves it over
+//! plain TCP or rustls, with graceful shutdown.
 
 use super::connection;
 use super::state::Shared;
@@ -23,9 +24,39 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/metrics", get(metrics));
     if let Some(dir) = &shared.config.static_dir {
         router = router.fallback_service(tower_http::services::ServeDir::new(dir));
+    } else {
+        for &(path, content_type, body) in WEB_CLIENT {
+            let page = get(move || async move { ([(CONTENT_TYPE, content_type)], body) });
+            router = router.route(path, page.clone());
+            if path == "/index.html" {
+                router = router.route("/", page);
+            }
+        }
     }
     router.with_state(shared)
 }
+
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The browser web client (`web/`), compiled in: (path, content type, body).
+const WEB_CLIENT: &[(&str, &str, &str)] = &[
+    (
+        "/index.html",
+        HTML,
+        include_str!("../../../../web/index.html"),
+    ),
+    ("/style.css", CSS, include_str!("../../../../web/style.css")),
+    (
+        "/signaling.js",
+        JS,
+        include_str!("../../../../web/signaling.js"),
+    ),
+    ("/call.js", JS, include_str!("../../../../web/call.js")),
+    ("/app.js", JS, include_str!("../../../../web/app.js")),
+    ("/stamp.js", JS, include_str!("../../../../web/stamp.js")),
+];
 
 async fn ws_upgrade(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
     let limits = &shared.config.limits;
