@@ -63,6 +63,12 @@ pub struct AudioReport {
     pub tone_hz: Option<f32>,
 }
 
+/// Chat lines over the data channel.
+#[derive(Debug, Default, Serialize)]
+pub struct ChatReport {
+    pub received: u64,
+}
+
 /// The whole report.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -72,6 +78,7 @@ pub struct Report {
     pub setup_ms: Setup,
     pub video: VideoReport,
     pub audio: AudioReport,
+    pub chat: ChatReport,
     pub call_seconds: f64,
     pub cpu_percent: Option<f64>,
     pub rss_mb: Option<f64>,
@@ -87,6 +94,7 @@ impl Report {
             setup_ms: Setup::default(),
             video: VideoReport::default(),
             audio: AudioReport::default(),
+            chat: ChatReport::default(),
             call_seconds: 0.0,
             cpu_percent: None,
             rss_mb: crate::procstat::rss_mb(),

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use crate::cli::Args;
 use crate::measure::Measure;
 use crate::procstat::{rss_mb, CpuMeter};
-use crate::report::{AudioReport, Latency, Outcome, Report, Setup, VideoReport};
+use crate::report::{AudioReport, ChatReport, Latency, Outcome, Report, Setup, VideoReport};
 
 fn engine_config(args: &Args) -> EngineConfig {
     let mut cfg = EngineConfig::new(&args.server, &args.name);
@@ -126,6 +126,7 @@ pub async fn run(args: &Args) -> Report {
     let mut cpu: Option<CpuMeter> = None;
     let mut rss_peak: Option<f64> = None;
     let mut hangup_at: Option<tokio::time::Instant> = None;
+    let mut chat_received: u64 = 0;
     let mut rss_tick = tokio::time::interval(Duration::from_secs(1));
     let (result, reason) = loop {
         let hang = async {
@@ -149,6 +150,10 @@ pub async fn run(args: &Args) -> Report {
                     break outcome(&r, connected_at.is_some(), args);
                 }
                 Some(EngineEvent::IncomingCall { peer, .. }) => tracing::info!("incoming call from {peer}"),
+                Some(EngineEvent::Chat { text }) => {
+                    chat_received += 1;
+                    tracing::info!(%text, "chat received");
+                }
                 Some(EngineEvent::Error { code, message }) => tracing::warn!("{code}: {message}"),
                 Some(EngineEvent::Closed { reason }) => break (Outcome::Failed, Some(reason)),
                 Some(_) => {}
@@ -222,6 +227,9 @@ pub async fn run(args: &Args) -> Report {
             packets_received: counters.audio_packets_received,
             tone_detected,
             tone_hz,
+        },
+        chat: ChatReport {
+            received: chat_received,
         },
         call_seconds,
         cpu_percent,

@@ -141,6 +141,8 @@ fn two_agents_call_and_report() {
             r["cpuPercent"].as_f64().is_some() && r["rssMb"].as_f64().is_some(),
             "{r}"
         );
+        // Neither agent sends chat lines.
+        assert_eq!(r["chat"]["received"], 0, "{name}: {r}");
     }
 }
 
