@@ -13,4 +13,5 @@ TEST_PACKAGES=(
   xvfb xauth dbus-x11 webkit2gtk-driver
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
   chromium chromium-driver
+  iproute2 util-linux
 )

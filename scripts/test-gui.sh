@@ -6,11 +6,14 @@ source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 [ -f ui/dist/index.html ] || npm --prefix ui run build --silent
 cargo build -p peercall
+# The app opens real audio devices (mic meter, ringtone, calls): give it a PulseAudio null sink.
+# shellcheck source=/dev/null
+source scripts/start-pulseaudio.sh >/dev/null || log "PulseAudio unavailable: audio devices will fail (the app reports it)"
 export PEERCALL_APP="$REPO_ROOT/target/debug/peercall"
 export PEERCALL_ARTIFACTS="$REPO_ROOT/artifacts"
 export PATH="$HOME/.cargo/bin:$PATH"
 mkdir -p "$PEERCALL_ARTIFACTS"
 if [ -n "${DISPLAY:-}" ] && [ "${CI:-}" != "true" ]; then
-  exec node --test --test-concurrency=1 tests/gui/
+  exec node --test --test-concurrency=1 "${@:-tests/gui/}"
 fi
-exec xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 tests/gui/
+exec xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 "${@:-tests/gui/}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole suite: installs what the tests need, then formatting, lints, UI type-check and unit
-# tests, every Rust test, the GUI tests under Xvfb, and the .deb install test.
+# tests, every Rust test, the GUI tests under Xvfb, the browser interop tests with headless
+# Chromium, and the .deb install test.
 # Every step runs even when an earlier one failed; the exit code is non-zero if any failed.
 #   --skip-deb   leave out the .deb build-and-install step (it needs a release build)
 set -uo pipefail
@@ -47,6 +48,7 @@ if [ -f scripts/start-pulseaudio.sh ]; then
 fi
 step rust-tests cargo test --workspace
 step gui-tests scripts/test-gui.sh
+step interop-tests scripts/test-interop.sh
 if [ "$skip_deb" -eq 0 ]; then
   step deb tests/deb/test-deb.sh
 fi

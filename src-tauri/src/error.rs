@@ -7,6 +7,16 @@ pub enum AppError {
     Store(#[from] tauri_plugin_store::Error),
     #[error("invalid setting: {0}")]
     InvalidSetting(String),
+    #[error("{0}")]
+    Device(#[from] peercall_media::DeviceError),
+    #[error("{0}")]
+    Engine(#[from] peercall_engine::EngineError),
+    #[error("not connected to a signaling server")]
+    NotConnected,
+    #[error("signaling server: {0}")]
+    Signaling(String),
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl AppError {
@@ -15,17 +25,35 @@ impl AppError {
         match self {
             AppError::Store(_) => "store",
             AppError::InvalidSetting(_) => "invalid-setting",
+            AppError::Device(_) => "device",
+            AppError::Engine(_) => "engine",
+            AppError::NotConnected => "not-connected",
+            AppError::Signaling(_) => "signaling",
+            AppError::Internal(_) => "internal",
         }
     }
 }
 
+/// The shape the UI sees; [`AppError`] serialises as this.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct ErrorPayload {
+    pub code: String,
+    pub message: String,
+}
+
 impl Serialize for AppError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("AppError", 2)?;
-        s.serialize_field("code", self.code())?;
-        s.serialize_field("message", &self.to_string())?;
-        s.end()
+        ErrorPayload {
+            code: self.code().into(),
+            message: self.to_string(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl specta::Type for AppError {
+    fn definition(types: &mut specta::Types) -> specta::datatype::DataType {
+        ErrorPayload::definition(types)
     }
 }
 
@@ -39,5 +67,13 @@ mod tests {
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(json["code"], "invalid-setting");
         assert_eq!(json["message"], "invalid setting: display name is empty");
+    }
+
+    #[test]
+    fn device_errors_keep_their_words() {
+        let err = AppError::from(peercall_media::DeviceError::NotFound("cam0".into()));
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(json["code"], "device");
+        assert!(json["message"].as_str().unwrap().contains("cam0"), "{json}");
     }
 }

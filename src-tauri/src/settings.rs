@@ -10,14 +10,44 @@ const STORE_FILE: &str = "settings.json";
 const KEY: &str = "settings";
 const MAX_NAME_CHARS: usize = 64;
 
+/// Camera capture size the user asks for (the camera gets as close as it can).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub enum Resolution {
+    #[serde(rename = "640x480")]
+    Vga,
+    #[default]
+    #[serde(rename = "1280x720")]
+    Hd,
+    #[serde(rename = "1920x1080")]
+    FullHd,
+}
+
+impl Resolution {
+    /// Width and height in pixels.
+    pub fn size(self) -> (u32, u32) {
+        match self {
+            Resolution::Vga => (640, 480),
+            Resolution::Hd => (1280, 720),
+            Resolution::FullHd => (1920, 1080),
+        }
+    }
+}
+
 /// Everything the user chooses; missing fields take their defaults so older files still load.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Device ids are those of `list_devices`; an empty id means the system default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Shown to other peers; empty until the first-run prompt is answered.
     pub display_name: String,
     /// Signaling server URL; empty means the embedded local-network default.
     pub server_url: String,
+    /// Token the server may require (sent in `hello`).
+    pub server_token: String,
+    pub camera: String,
+    pub microphone: String,
+    pub speaker: String,
+    pub resolution: Resolution,
 }
 
 impl Settings {
@@ -25,6 +55,7 @@ impl Settings {
     pub fn validated(mut self) -> Result<Self, AppError> {
         self.display_name = self.display_name.trim().to_owned();
         self.server_url = self.server_url.trim().to_owned();
+        self.server_token = self.server_token.trim().to_owned();
         let chars = self.display_name.chars().count();
         if chars == 0 || chars > MAX_NAME_CHARS {
             return Err(AppError::InvalidSetting(format!(
@@ -106,5 +137,16 @@ mod tests {
     fn old_files_with_missing_fields_still_load() {
         let s: Settings = serde_json::from_str(r#"{"displayName":"Bob"}"#).unwrap();
         assert_eq!(s, named("Bob"));
+        assert_eq!(s.resolution, Resolution::Hd);
+    }
+
+    #[test]
+    fn resolutions_travel_as_their_size() {
+        let s: Settings = serde_json::from_str(r#"{"resolution":"640x480"}"#).unwrap();
+        assert_eq!(s.resolution.size(), (640, 480));
+        assert_eq!(
+            serde_json::to_value(Resolution::FullHd).unwrap(),
+            "1920x1080"
+        );
     }
 }

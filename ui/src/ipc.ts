@@ -1,14 +1,17 @@
-// Calls into the Rust shell. Errors from commands arrive as {code, message}.
-import { invoke } from "@tauri-apps/api/core";
-
-export interface Settings {
-  displayName: string;
-  serverUrl: string;
-}
-
-export interface AppInfo {
-  version: string;
-}
+// The Rust side's typed API (generated into bindings.ts from src-tauri/src/ipc.rs) plus
+// helpers for its `{code, message}` errors.
+export { commands, events } from "./bindings";
+// What the UI receives (the `_Serialize` side of types whose fields have serde defaults).
+export type {
+  AppInfo,
+  CallStatsUpdate_Serialize as CallStatsUpdate,
+  CallStatus_Serialize as CallStatus,
+  Device,
+  DeviceList,
+  Peer,
+  Resolution,
+  Settings_Serialize as Settings,
+} from "./bindings";
 
 export interface CommandError {
   code: string;
@@ -29,9 +32,3 @@ export function errorMessage(value: unknown): string {
   if (value instanceof Error) return value.message;
   return String(value);
 }
-
-export const ipc = {
-  appInfo: () => invoke<AppInfo>("app_info"),
-  getSettings: () => invoke<Settings>("get_settings"),
-  saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
-};

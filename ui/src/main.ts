@@ -1,24 +1,20 @@
-// Entry point: loads settings, shows the first-run prompt, wires the header.
-import { errorMessage, ipc, type Settings } from "./ipc";
+// Entry point: loads settings, shows the first-run prompt, connects, wires the header.
+import { App } from "./app";
+import { commands, errorMessage } from "./ipc";
 import { SettingsDialog } from "./settings-dialog";
 
-function showGreeting(settings: Settings): void {
-  const greeting = document.getElementById("greeting");
-  if (greeting) {
-    greeting.textContent = settings.displayName ? `You appear to others as ${settings.displayName}.` : "";
-  }
-}
-
 async function start(): Promise<void> {
-  const info = await ipc.appInfo();
-  const version = document.getElementById("app-version");
-  if (version) version.textContent = `Peercall ${info.version}`;
-
-  const settings = await ipc.getSettings();
-  showGreeting(settings);
-  const dialog = new SettingsDialog(settings, showGreeting);
+  const info = await commands.appInfo();
+  document.getElementById("app-version")!.textContent = `Peercall ${info.version}`;
+  const app = new App(info);
+  await app.listen();
+  const settings = await commands.getSettings();
+  const dialog = new SettingsDialog(settings, info.previewUrl, (saved, changed) => {
+    if (changed) void app.connect(saved);
+  });
   document.getElementById("settings-button")?.addEventListener("click", () => dialog.open());
   if (settings.displayName === "") dialog.open();
+  else await app.connect(settings);
 }
 
 start().catch((err: unknown) => {

@@ -1,11 +1,17 @@
-// The settings dialog: first-run name prompt and later edits.
-import { errorMessage, ipc, type Settings } from "./ipc";
+// The settings dialog: first-run name prompt, devices with live checks (camera preview over the
+// frame bridge, microphone level, speaker test sound), and the signaling server.
+import { commands, errorMessage, events, type Device, type DeviceList, type Resolution, type Settings } from "./ipc";
+import { el } from "./dom";
 import { checkDisplayName, checkServerUrl } from "./validate";
+import { VideoView } from "./video/video-view";
 
-function el<T extends HTMLElement>(id: string): T {
-  const found = document.getElementById(id);
-  if (!found) throw new Error(`missing element #${id}`);
-  return found as T;
+const TEST_PATTERN = "synthetic:test-pattern";
+
+function fill(select: HTMLSelectElement, devices: Device[], chosen: string, defaultLabel: string | null): void {
+  const options = devices.map((d) => new Option(d.name, d.id));
+  if (defaultLabel !== null) options.unshift(new Option(defaultLabel, ""));
+  select.replaceChildren(...options);
+  select.value = devices.some((d) => d.id === chosen) || (chosen === "" && defaultLabel !== null) ? chosen : (options[0]?.value ?? "");
 }
 
 export class SettingsDialog {
@@ -13,23 +19,41 @@ export class SettingsDialog {
   private readonly form = el<HTMLFormElement>("settings-form");
   private readonly name = el<HTMLInputElement>("display-name");
   private readonly server = el<HTMLInputElement>("server-url");
+  private readonly token = el<HTMLInputElement>("server-token");
+  private readonly camera = el<HTMLSelectElement>("camera-select");
+  private readonly resolution = el<HTMLSelectElement>("resolution-select");
+  private readonly microphone = el<HTMLSelectElement>("microphone-select");
+  private readonly speaker = el<HTMLSelectElement>("speaker-select");
+  private readonly level = el<HTMLMeterElement>("mic-level");
+  private readonly previewStatus = el<HTMLElement>("preview-status");
+  private readonly speakerStatus = el<HTMLElement>("speaker-status");
   private readonly error = el<HTMLParagraphElement>("settings-error");
   private readonly intro = el<HTMLParagraphElement>("settings-intro");
   private readonly cancel = el<HTMLButtonElement>("settings-cancel");
+  private readonly preview: VideoView;
+  private unlistenLevel: (() => void) | null = null;
 
   constructor(
     private current: Settings,
-    private readonly onSaved: (settings: Settings) => void,
+    previewUrl: string,
+    private readonly onSaved: (settings: Settings, changed: boolean) => void,
   ) {
+    this.preview = new VideoView(el<HTMLCanvasElement>("settings-preview"), previewUrl, () => {
+      this.previewStatus.textContent = "";
+    });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       void this.save();
     });
     this.cancel.addEventListener("click", () => this.close());
     this.dialog.addEventListener("cancel", (event) => {
-      // Escape closes, except on first run where a name is required.
-      if (this.current.displayName === "") event.preventDefault();
+      event.preventDefault();
+      this.close(); // Escape closes, except on first run where a name is required
     });
+    this.camera.addEventListener("change", () => void this.startPreview());
+    this.resolution.addEventListener("change", () => void this.startPreview());
+    this.microphone.addEventListener("change", () => void this.startMeter());
+    el<HTMLButtonElement>("test-sound").addEventListener("click", () => void this.testSound());
   }
 
   open(): void {
@@ -38,13 +62,73 @@ export class SettingsDialog {
     this.cancel.hidden = firstRun;
     this.name.value = this.current.displayName;
     this.server.value = this.current.serverUrl;
+    this.token.value = this.current.serverToken;
+    this.resolution.value = this.current.resolution;
     this.error.textContent = "";
     if (!this.dialog.open) this.dialog.showModal();
     this.name.focus();
+    void this.loadDevices();
   }
 
   close(): void {
-    if (this.current.displayName !== "") this.dialog.close();
+    if (this.current.displayName === "") return;
+    this.stopChecks();
+    this.dialog.close();
+  }
+
+  private async loadDevices(): Promise<void> {
+    let devices: DeviceList;
+    try {
+      devices = await commands.listDevices();
+    } catch (err) {
+      this.error.textContent = `Could not list devices: ${errorMessage(err)}`;
+      return;
+    }
+    const hardwareCameras = devices.cameras.filter((c) => !c.synthetic);
+    // With no camera on this machine, the test pattern is the sensible default.
+    const camera = this.current.camera || (hardwareCameras.length === 0 ? TEST_PATTERN : "");
+    fill(this.camera, devices.cameras, camera, hardwareCameras.length > 0 ? "System default" : null);
+    fill(this.microphone, devices.microphones, this.current.microphone, "System default");
+    fill(this.speaker, devices.speakers, this.current.speaker, "System default");
+    await Promise.all([this.startPreview(), this.startMeter()]);
+  }
+
+  private async startPreview(): Promise<void> {
+    this.previewStatus.textContent = "Starting camera…";
+    try {
+      await commands.startPreview(this.camera.value, this.resolution.value as Resolution);
+    } catch (err) {
+      this.previewStatus.textContent = errorMessage(err);
+    }
+  }
+
+  private async startMeter(): Promise<void> {
+    this.unlistenLevel ??= await events.micLevel.listen(({ payload }) => {
+      this.level.value = Math.max(-60, payload.rmsDb ?? -100);
+    });
+    try {
+      await commands.startMicMeter(this.microphone.value);
+    } catch (err) {
+      this.level.value = -60;
+      this.level.title = errorMessage(err);
+    }
+  }
+
+  private async testSound(): Promise<void> {
+    this.speakerStatus.textContent = "Playing…";
+    try {
+      await commands.playTestSound(this.speaker.value);
+      this.speakerStatus.textContent = "Did you hear a chime?";
+    } catch (err) {
+      this.speakerStatus.textContent = errorMessage(err);
+    }
+  }
+
+  private stopChecks(): void {
+    void commands.stopPreview();
+    void commands.stopMicMeter();
+    this.unlistenLevel?.();
+    this.unlistenLevel = null;
   }
 
   private async save(): Promise<void> {
@@ -54,14 +138,27 @@ export class SettingsDialog {
       return;
     }
     try {
-      this.current = await ipc.saveSettings({
+      const saved = await commands.saveSettings({
         displayName: this.name.value,
         serverUrl: this.server.value,
+        serverToken: this.token.value,
+        camera: this.camera.value,
+        microphone: this.microphone.value,
+        speaker: this.speaker.value,
+        resolution: this.resolution.value as Resolution,
       });
+      const changed = JSON.stringify(saved) !== JSON.stringify(this.current);
+      this.current = saved;
+      this.stopChecks();
       this.dialog.close();
-      this.onSaved(this.current);
+      this.onSaved(saved, changed);
     } catch (err) {
       this.error.textContent = errorMessage(err);
     }
+  }
+
+  /** Frames drawn by the preview (for tests and the bridge benchmark). */
+  previewStats() {
+    return this.preview.snapshot();
   }
 }

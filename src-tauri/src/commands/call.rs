@@ -1,0 +1,115 @@
+//! Signaling connection and call control: each command is one step of the engine's API.
+
+use peercall_engine::call::PeerId;
+use peercall_engine::Engine;
+use tauri::{AppHandle, State};
+use tauri_specta::Event;
+
+use crate::state::AppState;
+use crate::ui_events::ConnectionStatus;
+use crate::{call_link, settings, AppError};
+
+/// (Re)connects to the signaling server of the settings (or the local one) as the saved name.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), AppError> {
+    let settings = settings::load(&app)?;
+    if settings.display_name.is_empty() {
+        return Err(AppError::InvalidSetting(
+            "choose a display name first".into(),
+        ));
+    }
+    if let Some(old) = state.take_engine() {
+        old.shutdown().await;
+    }
+    let _ = ConnectionStatus {
+        state: "connecting".into(),
+        detail: String::new(),
+        hosting: None,
+    }
+    .emit(&app);
+    let (url, hosting) = if settings.server_url.is_empty() {
+        let local = state.local_server().await.map_err(AppError::Signaling)?;
+        (local.url.clone(), local.hosting.clone())
+    } else {
+        (settings.server_url.clone(), None)
+    };
+    state.stop_preview();
+    let config = call_link::engine_config(&url, &settings);
+    let result = Engine::connect(config).await;
+    let (engine, events, media) = match result {
+        Ok(parts) => parts,
+        Err(err) => {
+            let _ = ConnectionStatus {
+                state: "offline".into(),
+                detail: err.to_string(),
+                hosting: None,
+            }
+            .emit(&app);
+            return Err(AppError::Engine(err));
+        }
+    };
+    state.set_engine(engine.clone());
+    call_link::spawn(
+        app.clone(),
+        engine,
+        events,
+        media,
+        hosting,
+        settings.speaker.clone(),
+    );
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn call_peer(state: State<'_, AppState>, peer_id: String) -> Result<(), AppError> {
+    state.engine()?.call(PeerId(peer_id)).await?;
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn accept_call(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.engine()?.accept()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn reject_call(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.engine()?.reject()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_call(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.engine()?.cancel()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn hang_up(state: State<'_, AppState>) -> Result<(), AppError> {
+    Ok(state.engine()?.hangup()?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn set_mic_muted(state: State<'_, AppState>, muted: bool) -> Result<(), AppError> {
+    Ok(state.engine()?.set_mic_muted(muted)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn set_camera_on(state: State<'_, AppState>, on: bool) -> Result<(), AppError> {
+    Ok(state.engine()?.set_camera_on(on)?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn send_chat(state: State<'_, AppState>, text: String) -> Result<(), AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::InvalidSetting("empty message".into()));
+    }
+    Ok(state.engine()?.send_chat(text)?)
+}

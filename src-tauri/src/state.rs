@@ -1,0 +1,104 @@
+//! The shell's state, in one place: the frame bridge and the settings dialog's live checks.
+//! (The call engine joins it when calls land.)
+
+use std::sync::Mutex;
+
+use peercall_bridge::FrameBridge;
+use peercall_engine::Engine;
+
+use crate::devices_check::{MicMeter, Preview, Ringtone};
+use crate::local_server::{self, LocalSignaling};
+use crate::AppError;
+
+pub struct AppState {
+    pub bridge: FrameBridge,
+    preview: Mutex<Option<Preview>>,
+    mic_meter: Mutex<Option<MicMeter>>,
+    engine: Mutex<Option<Engine>>,
+    ringtone: Mutex<Option<Ringtone>>,
+    /// The local signaling server found or hosted on first use (kept for the app's life).
+    local: tokio::sync::Mutex<Option<LocalSignaling>>,
+}
+
+impl AppState {
+    pub fn new(bridge: FrameBridge) -> Self {
+        Self {
+            bridge,
+            preview: Mutex::new(None),
+            mic_meter: Mutex::new(None),
+            engine: Mutex::new(None),
+            ringtone: Mutex::new(None),
+            local: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The running engine, or `NotConnected`.
+    pub fn engine(&self) -> Result<Engine, AppError> {
+        self.engine
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(AppError::NotConnected)
+    }
+
+    pub fn set_engine(&self, engine: Engine) {
+        *self.engine.lock().unwrap_or_else(|e| e.into_inner()) = Some(engine);
+    }
+
+    pub fn take_engine(&self) -> Option<Engine> {
+        self.engine.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Where the local-network default connects (finding or hosting the server once).
+    pub async fn local_server(
+        &self,
+    ) -> Result<tokio::sync::MappedMutexGuard<'_, LocalSignaling>, String> {
+        let mut slot = self.local.lock().await;
+        if slot.is_none() {
+            *slot = Some(local_server::find_or_host().await?);
+        }
+        tokio::sync::MutexGuard::try_map(slot, Option::as_mut)
+            .map_err(|_| "local server unavailable".to_owned())
+    }
+
+    pub fn set_preview(&self, preview: Preview) {
+        // A poisoned lock only means an earlier holder panicked; the slot is still usable.
+        *self.preview.lock().unwrap_or_else(|e| e.into_inner()) = Some(preview);
+    }
+
+    /// Stops the preview camera (dropping it joins its thread).
+    pub fn stop_preview(&self) {
+        let old = self
+            .preview
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        drop(old);
+    }
+
+    /// Rings until [`AppState::stop_ringtone`].
+    pub fn set_ringtone(&self, ringtone: Option<Ringtone>) {
+        let old = std::mem::replace(
+            &mut *self.ringtone.lock().unwrap_or_else(|e| e.into_inner()),
+            ringtone,
+        );
+        drop(old);
+    }
+
+    pub fn stop_ringtone(&self) {
+        self.set_ringtone(None);
+    }
+
+    pub fn set_mic_meter(&self, meter: MicMeter) {
+        *self.mic_meter.lock().unwrap_or_else(|e| e.into_inner()) = Some(meter);
+    }
+
+    pub fn stop_mic_meter(&self) {
+        let old = self
+            .mic_meter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        drop(old);
+    }
+}

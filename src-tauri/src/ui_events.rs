@@ -1,0 +1,97 @@
+//! Events the shell sends to the UI (typed; in `ui/src/bindings.ts`). Small JSON only —
+//! video frames travel over the frame bridge.
+
+use serde::Serialize;
+use specta::Type;
+
+/// One other person in the room.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Peer {
+    pub id: String,
+    pub name: String,
+    pub busy: bool,
+}
+
+/// The signaling connection, always shown in the header.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionStatus {
+    /// `connecting`, `online` or `offline`.
+    pub state: String,
+    /// Why we are offline, or where we are connected.
+    pub detail: String,
+    /// When this app hosts the local server: the address others can join.
+    pub hosting: Option<String>,
+}
+
+/// Everyone else in the room, sent whole on every change.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct PeersChanged {
+    pub peers: Vec<Peer>,
+}
+
+/// A call is ringing here.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingCall {
+    pub peer_id: String,
+    pub peer_name: String,
+}
+
+/// The call changed state.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct CallStatus {
+    /// `outgoing`, `incoming`, `connecting`, `connected`, `reconnecting` or `ended`.
+    pub state: String,
+    pub peer_id: String,
+    pub peer_name: String,
+    /// `outgoing` or `incoming`.
+    pub direction: String,
+    /// When ended: a stable code (`declined-remote`, `busy`, `timeout`, …).
+    pub end_code: Option<String>,
+    /// When ended: words for the user.
+    pub end_message: Option<String>,
+}
+
+/// A chat line from the other side.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatReceived {
+    pub text: String,
+}
+
+/// The other side's microphone and camera state.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteMediaState {
+    pub mic_muted: bool,
+    pub camera_on: bool,
+}
+
+/// Call statistics, each second.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct CallStatsUpdate {
+    pub rtt_ms: Option<f64>,
+    pub bitrate_in_kbps: f64,
+    pub bitrate_out_kbps: f64,
+    pub packet_loss_percent: f64,
+    pub jitter_ms: Option<f64>,
+    pub fps_in: f64,
+    pub fps_out: f64,
+    pub resolution_in: Option<String>,
+    pub resolution_out: Option<String>,
+    /// `host`, `srflx`, `prflx` or `relay`.
+    pub candidate_type: Option<String>,
+}
+
+/// Something went wrong that the user should hear about.
+#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct AppNotice {
+    pub code: String,
+    pub message: String,
+}

@@ -1,0 +1,163 @@
+// End to end: real app instances (each with its own config dir) under Xvfb through
+// tauri-driver + WebKitWebDriver, the test-pattern camera and the tone microphone, meeting on
+// the app's embedded signaling server. Calls, video both ways, mute, chat, hangup, reject, busy.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { By, freshProfile, launchApp, screenshot, until, visible } from "./harness.mjs";
+
+const env = {
+  // A private port for the embedded server, so this run never meets another Peercall.
+  PEERCALL_LOCAL_PORT: String(20000 + (process.pid % 20000)),
+  // Media stays on loopback.
+  PEERCALL_ICE_BIND: "127.0.0.1:0",
+};
+
+async function firstRun(driver, name) {
+  await visible(driver, "#settings-dialog");
+  const input = await driver.findElement(By.css("#display-name"));
+  await input.clear();
+  await input.sendKeys(name);
+  // Wait for the device lists, then pick the synthetic camera and microphone.
+  await driver.wait(async () => (await driver.findElements(By.css("#microphone-select option[value='synthetic:tone']"))).length > 0, 20000, "devices never listed");
+  await driver.executeScript(`
+    const pick = (id, value) => { const s = document.getElementById(id); s.value = value; s.dispatchEvent(new Event("change")); };
+    pick("camera-select", "synthetic:test-pattern");
+    pick("microphone-select", "synthetic:tone");
+    pick("resolution-select", "640x480");`);
+  await driver.findElement(By.css("#settings-save")).click();
+  await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000);
+}
+
+async function peerButton(driver, name, timeoutMs = 30000) {
+  const xpath = `//button[contains(@class,'peer')][.//span[@class='peer-name' and text()='${name}']]`;
+  return driver.wait(until.elementLocated(By.xpath(xpath)), timeoutMs, `${name} never appeared in the peer list`);
+}
+
+/** Frames drawn and a pixel fingerprint of the remote canvas (not uniform black). */
+async function remotePicture(driver) {
+  return driver.executeScript(`
+    const c = document.getElementById("remote-video");
+    const probe = document.createElement("canvas");
+    probe.width = 64; probe.height = 48;
+    const g = probe.getContext("2d");
+    g.drawImage(c, 0, 0, 64, 48);
+    const px = g.getImageData(0, 0, 64, 48).data;
+    let sum = 0, sumSq = 0, hash = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      const y = (px[i] + px[i + 1] + px[i + 2]) / 3;
+      sum += y; sumSq += y * y; hash = (hash * 31 + px[i]) >>> 0;
+    }
+    const n = px.length / 4, mean = sum / n;
+    return { drawn: window.peercallDebug.remote().drawn, mean, variance: sumSq / n - mean * mean, hash };`);
+}
+
+async function waitForMovingVideo(driver, label) {
+  await driver.wait(async () => (await remotePicture(driver)).drawn > 0, 15000, `${label}: no remote frame drawn`);
+  const first = await remotePicture(driver);
+  await driver.sleep(700);
+  const second = await remotePicture(driver);
+  assert.ok(second.variance > 50, `${label}: remote picture is uniform (variance ${second.variance})`);
+  assert.ok(second.drawn > first.drawn, `${label}: frames stopped (${first.drawn} -> ${second.drawn})`);
+  assert.notEqual(second.hash, first.hash, `${label}: remote picture does not change`);
+}
+
+async function noticeText(driver, pattern) {
+  const notice = await driver.findElement(By.css("#notice"));
+  await driver.wait(async () => pattern.test(await notice.getText()), 30000, `no notice matching ${pattern}`);
+  return notice.getText();
+}
+
+async function atHome(driver) {
+  await driver.wait(async () => !(await driver.findElement(By.css("#home")).getAttribute("hidden")), 15000, "not back at the peer list");
+  assert.equal(await driver.findElement(By.css("#call")).getAttribute("hidden"), "true");
+}
+
+describe("calls between app instances", () => {
+  let alice;
+  let bob;
+  before(async () => {
+    alice = await launchApp(freshProfile("alice"), env);
+    await firstRun(alice.driver, "Alice");
+    bob = await launchApp(freshProfile("bob"), env);
+    await firstRun(bob.driver, "Bob");
+  });
+  after(async () => {
+    await alice?.stop();
+    await bob?.stop();
+  });
+
+  it("each sees the other in the peer list", async () => {
+    await peerButton(alice.driver, "Bob");
+    await peerButton(bob.driver, "Alice");
+    await screenshot(alice.driver, "10-peers");
+  });
+
+  it("Alice calls, Bob's dialog shows her name, Bob accepts, video flows both ways", async () => {
+    await (await peerButton(alice.driver, "Bob")).click();
+    await visible(alice.driver, "#outgoing");
+    const dialog = await visible(bob.driver, "#incoming-dialog", 20000);
+    assert.equal(await bob.driver.findElement(By.css("#incoming-name")).getText(), "Alice");
+    await screenshot(bob.driver, "11-incoming");
+    assert.ok(dialog);
+    await bob.driver.findElement(By.css("#accept-call")).click();
+    await visible(alice.driver, "#call", 20000);
+    await visible(bob.driver, "#call", 20000);
+    await waitForMovingVideo(alice.driver, "Alice");
+    await waitForMovingVideo(bob.driver, "Bob");
+    await screenshot(alice.driver, "12-in-call");
+  });
+
+  it("Alice mutes and Bob sees it", async () => {
+    await alice.driver.findElement(By.css("#toggle-mute")).click();
+    await visible(bob.driver, "#remote-muted", 10000);
+    await alice.driver.findElement(By.css("#toggle-mute")).click();
+    await bob.driver.wait(async () => (await bob.driver.findElement(By.css("#remote-muted")).getAttribute("hidden")) === "true", 10000);
+  });
+
+  it("a chat message from Bob appears at Alice", async () => {
+    await bob.driver.findElement(By.css("#toggle-chat")).click();
+    await bob.driver.findElement(By.css("#chat-input")).sendKeys("Hello from Bob");
+    await bob.driver.findElement(By.css("#chat-form button")).click();
+    const log = await alice.driver.findElement(By.css("#chat-log"));
+    await alice.driver.wait(until.elementTextContains(log, "Hello from Bob"), 10000);
+    await alice.driver.findElement(By.css("#toggle-stats")).click();
+    await screenshot(alice.driver, "13-chat-and-stats");
+  });
+
+  it("Alice hangs up and both are back at the peer list", async () => {
+    await alice.driver.findElement(By.css("#hang-up")).click();
+    await atHome(alice.driver);
+    await atHome(bob.driver);
+    await noticeText(bob.driver, /hung up/i);
+  });
+
+  it("Bob rejects and Alice sees 'declined'", async () => {
+    await (await peerButton(alice.driver, "Bob")).click();
+    await visible(bob.driver, "#incoming-dialog", 20000);
+    await bob.driver.findElement(By.css("#reject-call")).click();
+    const text = await noticeText(alice.driver, /declined/i);
+    assert.match(text, /Bob declined/);
+    await screenshot(alice.driver, "14-declined");
+    await atHome(alice.driver);
+  });
+
+  it("a third app calling Bob during a call hears 'busy'", async () => {
+    const carol = await launchApp(freshProfile("carol"), env);
+    try {
+      await firstRun(carol.driver, "Carol");
+      await (await peerButton(alice.driver, "Bob")).click();
+      await visible(bob.driver, "#incoming-dialog", 20000);
+      await bob.driver.findElement(By.css("#accept-call")).click();
+      await visible(alice.driver, "#call", 20000);
+      // Bob is in a call now; Carol calls him anyway (a busy badge does not stop a click).
+      await (await peerButton(carol.driver, "Bob")).click();
+      const text = await noticeText(carol.driver, /busy/i);
+      assert.match(text, /Bob is busy/);
+      await screenshot(carol.driver, "15-busy");
+      await alice.driver.findElement(By.css("#hang-up")).click();
+      await atHome(alice.driver);
+    } finally {
+      await carol.stop();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+// The app's controller: connection status, peer list, ringing screens, the call, notices,
+// keyboard shortcuts. Every decision about a call is the engine's; this only shows it.
+import { commands, errorMessage, events, type AppInfo, type CallStatus, type Peer, type Settings } from "./ipc";
+import { CallView } from "./call-view";
+import { el, show } from "./dom";
+import { renderPeers } from "./peers-view";
+import { VideoView } from "./video/video-view";
+
+export class App {
+  private readonly status = el<HTMLElement>("connection-status");
+  private readonly home = el<HTMLElement>("home");
+  private readonly outgoing = el<HTMLElement>("outgoing");
+  private readonly incoming = el<HTMLDialogElement>("incoming-dialog");
+  private readonly notice = el<HTMLElement>("notice");
+  private readonly remote: VideoView;
+  private readonly local: VideoView;
+  private readonly call: CallView;
+  private noticeTimer: number | undefined;
+  private callState = "idle";
+
+  constructor(info: AppInfo) {
+    this.remote = new VideoView(el<HTMLCanvasElement>("remote-video"), info.remoteUrl, () => this.call.firstRemoteFrame());
+    this.local = new VideoView(el<HTMLCanvasElement>("local-video"), info.previewUrl);
+    this.call = new CallView(this.remote, (message) => this.showNotice(message));
+    el<HTMLButtonElement>("cancel-call").addEventListener("click", () => void this.act(commands.cancelCall()));
+    el<HTMLButtonElement>("accept-call").addEventListener("click", () => void this.act(commands.acceptCall()));
+    el<HTMLButtonElement>("reject-call").addEventListener("click", () => void this.act(commands.rejectCall()));
+    this.incoming.addEventListener("cancel", (event) => {
+      event.preventDefault(); // Escape rejects instead of just hiding the dialog
+      void this.act(commands.rejectCall());
+    });
+    document.addEventListener("keydown", (event) => this.shortcut(event));
+    // Test and benchmark hooks: read-only views of what the page has drawn.
+    Object.assign(window, { peercallDebug: { remote: () => this.remote.snapshot(), local: () => this.local.snapshot() } });
+  }
+
+  async listen(): Promise<void> {
+    await Promise.all([
+      events.connectionStatus.listen(({ payload }) => {
+        const words: Record<string, string> = { online: "Online", connecting: "Connecting…", offline: "Offline" };
+        this.status.textContent = words[payload.state] ?? payload.state;
+        this.status.className = `status status-${payload.state === "online" ? "online" : payload.state === "connecting" ? "reconnecting" : "offline"}`;
+        this.status.title = payload.detail;
+        const hosting = el<HTMLElement>("hosting");
+        hosting.textContent = payload.hosting ? `This app hosts the local server: others can join at ${payload.hosting}` : "";
+        show(hosting, Boolean(payload.hosting));
+        if (payload.state === "offline" && payload.detail) this.showNotice(`Offline: ${payload.detail}`);
+      }),
+      events.peersChanged.listen(({ payload }) => this.showPeers(payload.peers)),
+      events.incomingCall.listen(({ payload }) => {
+        el("incoming-name").textContent = payload.peerName;
+        if (!this.incoming.open) this.incoming.showModal();
+        el<HTMLButtonElement>("accept-call").focus();
+      }),
+      events.callStatus.listen(({ payload }) => this.onCallStatus(payload)),
+      events.chatReceived.listen(({ payload }) => this.call.addChat(payload.text, false)),
+      events.remoteMediaState.listen(({ payload }) => this.call.setRemoteMedia(payload.micMuted, payload.cameraOn)),
+      events.callStatsUpdate.listen(({ payload }) => this.call.showStats(payload)),
+      events.appNotice.listen(({ payload }) => this.showNotice(payload.message)),
+    ]);
+  }
+
+  async connect(settings: Settings): Promise<void> {
+    el("greeting").textContent = settings.displayName ? `You appear to others as ${settings.displayName}.` : "";
+    if (!settings.displayName) return;
+    try {
+      await commands.connect();
+    } catch (err) {
+      this.showNotice(`Could not connect: ${errorMessage(err)}`);
+    }
+  }
+
+  private showPeers(peers: Peer[]): void {
+    renderPeers(el<HTMLUListElement>("peer-list"), el("peers-empty"), peers, (peer) => {
+      el("outgoing-name").textContent = peer.name;
+      this.screen("outgoing");
+      void this.act(commands.callPeer(peer.id), () => this.screen("home"));
+    });
+  }
+
+  private onCallStatus(s: CallStatus): void {
+    this.callState = s.state;
+    if (s.state !== "incoming" && this.incoming.open) this.incoming.close();
+    switch (s.state) {
+      case "outgoing":
+        el("outgoing-name").textContent = s.peerName;
+        this.screen("outgoing");
+        break;
+      case "connecting":
+      case "connected":
+      case "reconnecting":
+        if (!this.call.visible) {
+          this.screen("call");
+          this.call.open(s.peerName);
+        }
+        this.call.setState(s.state);
+        break;
+      case "ended":
+        this.call.close();
+        this.screen("home");
+        if (s.endMessage) this.showNotice(s.endMessage);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private screen(which: "home" | "outgoing" | "call"): void {
+    show(this.home, which === "home");
+    show(this.outgoing, which === "outgoing");
+    if (which !== "call") this.call.close();
+  }
+
+  private shortcut(event: KeyboardEvent): void {
+    const target = event.target as HTMLElement | null;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA")) return;
+    const key = event.key.toLowerCase();
+    if (this.incoming.open) {
+      if (key === "a") void this.act(commands.acceptCall());
+      if (key === "r") void this.act(commands.rejectCall());
+    } else if (this.call.visible) {
+      if (key === "m") void this.call.toggleMute();
+      if (key === "v") void this.call.toggleCamera();
+      if (key === "h") void this.call.hangUp();
+    } else if (this.callState === "outgoing" && key === "escape") {
+      void this.act(commands.cancelCall());
+    }
+  }
+
+  private async act(action: Promise<unknown>, onError: () => void = () => {}): Promise<void> {
+    try {
+      await action;
+    } catch (err) {
+      onError();
+      this.showNotice(errorMessage(err));
+    }
+  }
+
+  showNotice(message: string): void {
+    this.notice.textContent = message;
+    show(this.notice, true);
+    window.clearTimeout(this.noticeTimer);
+    this.noticeTimer = window.setTimeout(() => show(this.notice, false), 6000);
+  }
+}

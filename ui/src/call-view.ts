@@ -1,0 +1,162 @@
+// The in-call screen: remote video large, own preview picture-in-picture, controls, timer,
+// the remote side's mute/camera state, chat and a stats overlay.
+import { commands, errorMessage, type CallStatsUpdate } from "./ipc";
+import { el, formatDuration, show } from "./dom";
+import type { VideoView } from "./video/video-view";
+
+export class CallView {
+  private readonly root = el<HTMLElement>("call");
+  private readonly timer = el<HTMLElement>("call-timer");
+  private readonly peerName = el<HTMLElement>("call-peer");
+  private readonly stateBadge = el<HTMLElement>("call-state");
+  private readonly placeholder = el<HTMLElement>("remote-placeholder");
+  private readonly muteButton = el<HTMLButtonElement>("toggle-mute");
+  private readonly cameraButton = el<HTMLButtonElement>("toggle-camera");
+  private readonly chatButton = el<HTMLButtonElement>("toggle-chat");
+  private readonly statsButton = el<HTMLButtonElement>("toggle-stats");
+  private readonly chat = el<HTMLElement>("chat");
+  private readonly chatLog = el<HTMLOListElement>("chat-log");
+  private readonly chatInput = el<HTMLInputElement>("chat-input");
+  private readonly stats = el<HTMLElement>("stats");
+  private connectedAt = 0;
+  private tick: number | undefined;
+  private muted = false;
+  private cameraOff = false;
+
+  constructor(
+    private readonly remote: VideoView,
+    private readonly onError: (message: string) => void,
+  ) {
+    this.muteButton.addEventListener("click", () => void this.toggleMute());
+    this.cameraButton.addEventListener("click", () => void this.toggleCamera());
+    el<HTMLButtonElement>("hang-up").addEventListener("click", () => void this.hangUp());
+    this.chatButton.addEventListener("click", () => this.togglePanel(this.chatButton, this.chat));
+    this.statsButton.addEventListener("click", () => this.togglePanel(this.statsButton, this.stats));
+    el<HTMLFormElement>("chat-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.sendChat();
+    });
+  }
+
+  get visible(): boolean {
+    return !this.root.hidden;
+  }
+
+  open(peerName: string): void {
+    this.peerName.textContent = peerName;
+    this.chatLog.replaceChildren();
+    this.muted = false;
+    this.cameraOff = false;
+    this.syncButtons();
+    this.setRemoteMedia(false, true);
+    this.placeholder.textContent = "Connecting…";
+    this.remote.resetStats();
+    this.connectedAt = 0;
+    this.timer.textContent = "00:00";
+    show(this.root, true);
+  }
+
+  /** `connecting`, `connected` or `reconnecting`. */
+  setState(state: string): void {
+    if (state === "connected" && this.connectedAt === 0) {
+      this.connectedAt = Date.now();
+      this.tick = window.setInterval(() => {
+        this.timer.textContent = formatDuration((Date.now() - this.connectedAt) / 1000);
+      }, 500);
+    }
+    this.stateBadge.textContent = state === "reconnecting" ? "Reconnecting…" : state === "connecting" ? "Connecting…" : "";
+    show(this.stateBadge, this.stateBadge.textContent !== "");
+    if (state === "connected" && this.remote.snapshot().drawn === 0) this.placeholder.textContent = "Waiting for video…";
+  }
+
+  firstRemoteFrame(): void {
+    this.placeholder.textContent = "";
+  }
+
+  close(): void {
+    window.clearInterval(this.tick);
+    this.tick = undefined;
+    show(this.root, false);
+  }
+
+  setRemoteMedia(micMuted: boolean, cameraOn: boolean): void {
+    show(el("remote-muted"), micMuted);
+    show(el("remote-camera-off"), !cameraOn);
+    if (!cameraOn) this.placeholder.textContent = "Camera off";
+    else if (this.remote.snapshot().drawn > 0) this.placeholder.textContent = "";
+  }
+
+  addChat(text: string, mine: boolean): void {
+    const item = document.createElement("li");
+    item.textContent = text;
+    if (mine) item.className = "mine";
+    this.chatLog.append(item);
+    item.scrollIntoView({ block: "end" });
+    if (!mine && this.chat.hidden) this.togglePanel(this.chatButton, this.chat);
+  }
+
+  showStats(s: CallStatsUpdate): void {
+    const n = (v: number | null, digits = 0) => (v ?? 0).toFixed(digits);
+    const rows: [string, string][] = [
+      ["Receiving", `${s.resolutionIn ?? "–"} @ ${n(s.fpsIn)} fps`],
+      ["Sending", `${s.resolutionOut ?? "–"} @ ${n(s.fpsOut)} fps`],
+      ["Bitrate in / out", `${n(s.bitrateInKbps)} / ${n(s.bitrateOutKbps)} kbit/s`],
+      ["Round trip", s.rttMs == null ? "–" : `${s.rttMs.toFixed(0)} ms`],
+      ["Loss", `${n(s.packetLossPercent, 1)} %`],
+      ["Jitter", s.jitterMs == null ? "–" : `${s.jitterMs.toFixed(1)} ms`],
+      ["Path", s.candidateType === "relay" ? "relay (TURN)" : s.candidateType ? `direct (${s.candidateType})` : "–"],
+    ];
+    this.stats.replaceChildren(
+      ...rows.flatMap(([k, v]) => {
+        const dt = document.createElement("dt");
+        dt.textContent = k;
+        const dd = document.createElement("dd");
+        dd.textContent = v;
+        return [dt, dd];
+      }),
+    );
+  }
+
+  async toggleMute(): Promise<void> {
+    await this.run(() => commands.setMicMuted(!this.muted), () => (this.muted = !this.muted));
+  }
+
+  async toggleCamera(): Promise<void> {
+    await this.run(() => commands.setCameraOn(this.cameraOff), () => (this.cameraOff = !this.cameraOff));
+  }
+
+  async hangUp(): Promise<void> {
+    await this.run(() => commands.hangUp(), () => {});
+  }
+
+  private async sendChat(): Promise<void> {
+    const text = this.chatInput.value.trim();
+    if (!text) return;
+    await this.run(() => commands.sendChat(text), () => {
+      this.addChat(text, true);
+      this.chatInput.value = "";
+    });
+  }
+
+  private async run(action: () => Promise<unknown>, then: () => void): Promise<void> {
+    try {
+      await action();
+      then();
+      this.syncButtons();
+    } catch (err) {
+      this.onError(errorMessage(err));
+    }
+  }
+
+  private syncButtons(): void {
+    this.muteButton.setAttribute("aria-pressed", String(this.muted));
+    this.muteButton.textContent = this.muted ? "Unmute" : "Mute";
+    this.cameraButton.setAttribute("aria-pressed", String(this.cameraOff));
+    this.cameraButton.textContent = this.cameraOff ? "Camera on" : "Camera off";
+  }
+
+  private togglePanel(button: HTMLButtonElement, panel: HTMLElement): void {
+    panel.hidden = !panel.hidden;
+    button.setAttribute("aria-pressed", String(!panel.hidden));
+  }
+}
