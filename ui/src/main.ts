@@ -13,6 +13,10 @@ async function start(): Promise<void> {
     if (changed) void app.connect(saved);
   });
   document.getElementById("settings-button")?.addEventListener("click", () => dialog.open());
+  // Read-only hooks for the GUI tests and the frame-bridge benchmark.
+  Object.assign(window, {
+    peercallBench: { preview: () => dialog.previewStats(), produced: () => commands.bridgeCounters() },
+  });
   if (settings.displayName === "") dialog.open();
   else await app.connect(settings);
 }
