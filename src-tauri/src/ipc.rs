@@ -36,6 +36,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             call::set_mic_muted,
             call::set_camera_on,
             call::send_chat,
+            call::switch_camera,
+            call::switch_microphone,
         ])
         .events(collect_events![
             MicLevel,

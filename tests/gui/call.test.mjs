@@ -114,6 +114,14 @@ describe("calls between app instances", () => {
     await bob.driver.wait(async () => (await bob.driver.findElement(By.css("#remote-muted")).getAttribute("hidden")) === "true", 10000);
   });
 
+  it("Alice switches camera mid-call from the Devices panel and video keeps flowing", async () => {
+    await alice.driver.findElement(By.css("#toggle-devices")).click();
+    await alice.driver.wait(async () => (await alice.driver.findElements(By.css("#call-camera option[value='synthetic:test-pattern']"))).length > 0, 20000, "no cameras listed in the call");
+    await alice.driver.executeScript(`const s = document.getElementById("call-camera"); s.value = "synthetic:test-pattern"; s.dispatchEvent(new Event("change"));`);
+    await alice.driver.findElement(By.css("#toggle-devices")).click();
+    await waitForMovingVideo(bob.driver, "Bob after Alice's switch");
+  });
+
   it("a chat message from Bob appears at Alice", async () => {
     await bob.driver.findElement(By.css("#toggle-chat")).click();
     await bob.driver.findElement(By.css("#chat-input")).sendKeys("Hello from Bob");

@@ -33,6 +33,10 @@ export const commands = {
 	setMicMuted: (muted: boolean) => __TAURI_INVOKE<null>("set_mic_muted", { muted }),
 	setCameraOn: (on: boolean) => __TAURI_INVOKE<null>("set_camera_on", { on }),
 	sendChat: (text: string) => __TAURI_INVOKE<null>("send_chat", { text }),
+	/**  Switches the camera mid-call (no renegotiation): a listed id, or `synthetic:test-pattern`. */
+	switchCamera: (camera: string) => __TAURI_INVOKE<null>("switch_camera", { camera }),
+	/**  Switches the microphone mid-call (no renegotiation): a listed id, or `synthetic:tone`. */
+	switchMicrophone: (microphone: string) => __TAURI_INVOKE<null>("switch_microphone", { microphone }),
 };
 
 /** Events */

@@ -32,6 +32,20 @@ export class CallView {
     el<HTMLButtonElement>("hang-up").addEventListener("click", () => void this.hangUp());
     this.chatButton.addEventListener("click", () => this.togglePanel(this.chatButton, this.chat));
     this.statsButton.addEventListener("click", () => this.togglePanel(this.statsButton, this.stats));
+    const devicesButton = el<HTMLButtonElement>("toggle-devices");
+    const devicesPanel = el<HTMLElement>("call-devices");
+    devicesButton.addEventListener("click", () => {
+      if (devicesPanel.hidden) void this.loadDevices();
+      this.togglePanel(devicesButton, devicesPanel);
+    });
+    el<HTMLSelectElement>("call-camera").addEventListener("change", (event) => {
+      const id = (event.target as HTMLSelectElement).value;
+      if (id) void this.run(() => commands.switchCamera(id), () => {});
+    });
+    el<HTMLSelectElement>("call-microphone").addEventListener("change", (event) => {
+      const id = (event.target as HTMLSelectElement).value;
+      if (id) void this.run(() => commands.switchMicrophone(id), () => {});
+    });
     el<HTMLFormElement>("chat-form").addEventListener("submit", (event) => {
       event.preventDefault();
       void this.sendChat();
@@ -127,6 +141,23 @@ export class CallView {
 
   async hangUp(): Promise<void> {
     await this.run(() => commands.hangUp(), () => {});
+  }
+
+  /** Fills the mid-call device pickers (switching needs no renegotiation). */
+  private async loadDevices(): Promise<void> {
+    try {
+      const devices = await commands.listDevices();
+      const fill = (id: string, list: { id: string; name: string }[]) => {
+        const select = el<HTMLSelectElement>(id);
+        const keep = select.value;
+        select.replaceChildren(new Option("Choose…", "", true, true), ...list.map((d) => new Option(d.name, d.id)));
+        if (list.some((d) => d.id === keep)) select.value = keep;
+      };
+      fill("call-camera", devices.cameras);
+      fill("call-microphone", devices.microphones);
+    } catch (err) {
+      this.onError(errorMessage(err));
+    }
   }
 
   private async sendChat(): Promise<void> {

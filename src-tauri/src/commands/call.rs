@@ -1,6 +1,7 @@
 //! Signaling connection and call control: each command is one step of the engine's API.
 
 use peercall_engine::call::PeerId;
+use peercall_engine::devices::{AudioSource, VideoSource};
 use peercall_engine::Engine;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -112,4 +113,20 @@ pub fn send_chat(state: State<'_, AppState>, text: String) -> Result<(), AppErro
         return Err(AppError::InvalidSetting("empty message".into()));
     }
     Ok(state.engine()?.send_chat(text)?)
+}
+
+/// Switches the camera mid-call (no renegotiation): a listed id, or `synthetic:test-pattern`.
+#[tauri::command]
+#[specta::specta]
+pub fn switch_camera(state: State<'_, AppState>, camera: String) -> Result<(), AppError> {
+    Ok(state.engine()?.switch_camera(VideoSource::parse(&camera))?)
+}
+
+/// Switches the microphone mid-call (no renegotiation): a listed id, or `synthetic:tone`.
+#[tauri::command]
+#[specta::specta]
+pub fn switch_microphone(state: State<'_, AppState>, microphone: String) -> Result<(), AppError> {
+    Ok(state
+        .engine()?
+        .switch_microphone(AudioSource::parse(&microphone))?)
 }
