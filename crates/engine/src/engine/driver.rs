@@ -250,6 +250,10 @@ impl Driver {
                     peers,
                 });
             }
+            ClientEvent::Reconnecting { attempt, delay } => {
+                self.emit(EngineEvent::Reconnecting { attempt, delay });
+            }
+            ClientEvent::Reconnected => self.emit(EngineEvent::Reconnected),
             ClientEvent::PeerJoined { peer } => self.emit(EngineEvent::PeerJoined(peer)),
             ClientEvent::PeerUpdated { peer } => self.emit(EngineEvent::PeerUpdated(peer)),
             ClientEvent::PeerLeft { id } => {

@@ -90,6 +90,17 @@ pub enum EngineEvent {
         /// Everyone else.
         peers: Vec<PeerInfo>,
     },
+    /// The signaling connection dropped; attempt `attempt` to reconnect starts after `delay`.
+    /// A call in progress keeps its media meanwhile.
+    Reconnecting {
+        /// 1-based attempt number.
+        attempt: u32,
+        /// Wait before this attempt.
+        delay: std::time::Duration,
+    },
+    /// The signaling session was resumed: same id, nobody saw us leave. (A reconnect that
+    /// could not resume reports `Connected` again instead.)
+    Reconnected,
     /// Someone entered the room.
     PeerJoined(PeerInfo),
     /// Someone changed name or busy flag.
