@@ -186,9 +186,28 @@ async fn forward_events(
                         state: "online".into(),
                         detail: format!("Connected as {id}"),
                         hosting: hosting.clone(),
+                        retry_in_ms: None,
                     },
                 );
             }
+            EngineEvent::Reconnecting { attempt, delay } => emit(
+                &app,
+                ConnectionStatus {
+                    state: "reconnecting".into(),
+                    detail: format!("Connection to the server lost; attempt {attempt}"),
+                    hosting: hosting.clone(),
+                    retry_in_ms: Some(delay.as_millis().min(u128::from(u32::MAX)) as u32),
+                },
+            ),
+            EngineEvent::Reconnected => emit(
+                &app,
+                ConnectionStatus {
+                    state: "online".into(),
+                    detail: "Reconnected".into(),
+                    hosting: hosting.clone(),
+                    retry_in_ms: None,
+                },
+            ),
             EngineEvent::PeerJoined(p) | EngineEvent::PeerUpdated(p) => {
                 peers.insert(p.id.0.clone(), peer(p));
                 send_peers(&peers);
@@ -281,6 +300,7 @@ async fn forward_events(
                         state: "offline".into(),
                         detail: reason,
                         hosting: None,
+                        retry_in_ms: None,
                     },
                 );
                 emit(&app, PeersChanged { peers: Vec::new() });

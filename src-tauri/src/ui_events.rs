@@ -17,12 +17,14 @@ pub struct Peer {
 #[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionStatus {
-    /// `connecting`, `online` or `offline`.
+    /// `connecting`, `online`, `reconnecting` or `offline`.
     pub state: String,
     /// Why we are offline, or where we are connected.
     pub detail: String,
     /// When this app hosts the local server: the address others can join.
     pub hosting: Option<String>,
+    /// When reconnecting: milliseconds until the next attempt (the UI counts down).
+    pub retry_in_ms: Option<u32>,
 }
 
 /// Everyone else in the room, sent whole on every change.

@@ -16,6 +16,7 @@ export class App {
   private readonly local: VideoView;
   private readonly call: CallView;
   private noticeTimer: number | undefined;
+  private countdown: number | undefined;
   private callState = "idle";
 
   constructor(info: AppInfo) {
@@ -38,8 +39,10 @@ export class App {
     await Promise.all([
       events.connectionStatus.listen(({ payload }) => {
         const words: Record<string, string> = { online: "Online", connecting: "Connecting…", offline: "Offline" };
+        window.clearInterval(this.countdown);
         this.status.textContent = words[payload.state] ?? payload.state;
-        this.status.className = `status status-${payload.state === "online" ? "online" : payload.state === "connecting" ? "reconnecting" : "offline"}`;
+        if (payload.state === "reconnecting") this.startCountdown(payload.retryInMs ?? 0);
+        this.status.className = `status status-${payload.state === "online" ? "online" : payload.state === "offline" ? "offline" : "reconnecting"}`;
         this.status.title = payload.detail;
         const hosting = el<HTMLElement>("hosting");
         hosting.textContent = payload.hosting ? `This app hosts the local server: others can join at ${payload.hosting}` : "";
@@ -68,6 +71,17 @@ export class App {
     } catch (err) {
       this.showNotice(`Could not connect: ${errorMessage(err)}`);
     }
+  }
+
+  /** "Reconnecting in 3 s…", counting down to the next attempt. */
+  private startCountdown(retryInMs: number): void {
+    const due = Date.now() + retryInMs;
+    const render = () => {
+      const left = Math.ceil((due - Date.now()) / 1000);
+      this.status.textContent = left > 0 ? `Reconnecting in ${left} s…` : "Reconnecting…";
+    };
+    render();
+    this.countdown = window.setInterval(render, 250);
   }
 
   private showPeers(peers: Peer[]): void {

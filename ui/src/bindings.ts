@@ -148,22 +148,26 @@ export type ConnectionStatus = ConnectionStatus_Serialize | ConnectionStatus_Des
 
 /**  The signaling connection, always shown in the header. */
 export type ConnectionStatus_Deserialize = {
-	/**  `connecting`, `online` or `offline`. */
+	/**  `connecting`, `online`, `reconnecting` or `offline`. */
 	state: string,
 	/**  Why we are offline, or where we are connected. */
 	detail: string,
 	/**  When this app hosts the local server: the address others can join. */
 	hosting?: string | null,
+	/**  When reconnecting: milliseconds until the next attempt (the UI counts down). */
+	retryInMs?: number | null,
 };
 
 /**  The signaling connection, always shown in the header. */
 export type ConnectionStatus_Serialize = {
-	/**  `connecting`, `online` or `offline`. */
+	/**  `connecting`, `online`, `reconnecting` or `offline`. */
 	state: string,
 	/**  Why we are offline, or where we are connected. */
 	detail: string,
 	/**  When this app hosts the local server: the address others can join. */
 	hosting: string | null,
+	/**  When reconnecting: milliseconds until the next attempt (the UI counts down). */
+	retryInMs: number | null,
 };
 
 export type Device = {

@@ -27,6 +27,7 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
         state: "connecting".into(),
         detail: String::new(),
         hosting: None,
+        retry_in_ms: None,
     }
     .emit(&app);
     let (url, hosting) = if settings.server_url.is_empty() {
@@ -45,6 +46,7 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
                 state: "offline".into(),
                 detail: err.to_string(),
                 hosting: None,
+                retry_in_ms: None,
             }
             .emit(&app);
             return Err(AppError::Engine(err));
