@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   AGENT_BIN, assertVideoFlowing, callByName, join, launchBrowser, sendChat, startAgent,
-  startServer, TIMEOUT, waitEnded, waitState, waitStats,
+  startServer, TIMEOUT, waitChat, waitEnded, waitState, waitStats,
 } from './harness.mjs';
 
 const skip = existsSync(AGENT_BIN) ? false : `${AGENT_BIN} not built`;
@@ -22,16 +22,31 @@ async function descriptions(page) {
   });
 }
 
+const AGENT_CHAT = 'hello from the agent';
+const WEB_CHAT = 'hello agent';
+
+/** Resolves once the agent's log (stderr) contains `text`. */
+async function waitAgentLog(agent, text) {
+  const end = Date.now() + TIMEOUT;
+  while (!agent.stderr().includes(text)) {
+    if (Date.now() > end) throw new Error(`agent never logged ${JSON.stringify(text)}:\n${agent.stderr().slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** What both sides must see once the call is up. */
-async function checkMedia(page) {
+async function checkMedia(page, agent) {
+  // The engine announces its media state on the data channel as soon as it opens.
+  await page.waitForFunction(() => window.peercall.remoteMedia !== null, null, { timeout: TIMEOUT });
+  // Chat both ways on the same channel: the agent's `--chat` line shows in Chromium's
+  // chat log, and the agent logs the line Chromium sends (and counts it in its report).
+  await waitChat(page, AGENT_CHAT);
+  await sendChat(page, WEB_CHAT);
+  await waitAgentLog(agent, WEB_CHAT);
   const s = await assertVideoFlowing(page);
   assert.equal(s.video.codec, 'video/VP8');
   const a = await waitStats(page, (x) => x.audio && x.audio.packetsReceived > 25, 'audio packets from the agent');
   assert.equal(a.audio.codec, 'audio/opus');
-  // The engine announces its media state on the data channel as soon as it opens.
-  await page.waitForFunction(() => window.peercall.remoteMedia !== null, null, { timeout: TIMEOUT });
-  // Chat from the browser travels on the same channel (the agent does not print it).
-  await sendChat(page, 'hello agent');
   return s;
 }
 
@@ -42,6 +57,8 @@ function checkReport(report) {
   // fewer, so the bar is a steady trickle, not the full rate (figures: docs/bench-chromium.md).
   assert.ok(report.video.fps >= 5, `agent's received frame rate ${report.video.fps}`);
   assert.ok(report.audio.packetsReceived > 50, `agent received ${report.audio.packetsReceived} audio packets`);
+  assert.ok(report.chat.received >= 1, `agent received ${report.chat.received} chat lines`);
+  assert.equal(report.chat.sent, 1, 'the agent sent its --chat line once');
 }
 
 describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
@@ -60,7 +77,7 @@ describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
   });
 
   test('Chromium calls the agent; Chromium hangs up', async () => {
-    const agent = startAgent(['--server', server.ws, '--name', 'agent-a', '--auto-answer']);
+    const agent = startAgent(['--server', server.ws, '--name', 'agent-a', '--auto-answer', '--chat', AGENT_CHAT]);
     try {
       await browser.page.getByRole('button', { name: 'Call agent-a', exact: true }).waitFor();
       await callByName(browser.page, 'agent-a');
@@ -73,7 +90,7 @@ describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
       const answered = codecs(sdp.remote);
       assert.ok(answered.has('vp8') && answered.has('opus'), [...answered].join());
       for (const c of ['vp9', 'h264', 'av1']) assert.ok(!answered.has(c), `the agent answered ${c}`);
-      const s = await checkMedia(browser.page);
+      const s = await checkMedia(browser.page, agent);
       console.log('chromium receiving from the agent:', JSON.stringify(s.video));
       // Let the agent measure a few seconds of Chromium's video.
       await waitStats(browser.page, (x) => x.video.framesDecoded > s.video.framesDecoded + 60, '2 s more video');
@@ -88,7 +105,7 @@ describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
   });
 
   test('the agent calls Chromium; the agent hangs up', async () => {
-    const agent = startAgent(['--server', server.ws, '--name', 'agent-b', '--call', 'web', '--duration', '5', '--wait-peer', '30']);
+    const agent = startAgent(['--server', server.ws, '--name', 'agent-b', '--call', 'web', '--duration', '8', '--wait-peer', '30', '--chat', AGENT_CHAT]);
     try {
       await browser.page.locator('#incoming').waitFor({ state: 'visible' });
       assert.equal(await browser.page.locator('#incoming-name').textContent(), 'agent-b');
@@ -97,7 +114,7 @@ describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
       const sdp = await descriptions(browser.page);
       const answered = codecs(sdp.local);
       assert.ok(answered.has('vp8') && answered.has('opus'), [...answered].join());
-      const s = await checkMedia(browser.page);
+      const s = await checkMedia(browser.page, agent);
       console.log('chromium receiving from the agent:', JSON.stringify(s.video));
       assert.equal(await waitEnded(browser.page, 2), 'hangup-remote');
       const report = await agent.report;

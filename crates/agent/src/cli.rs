@@ -65,6 +65,9 @@ pub struct Args {
     /// Ring timeout, seconds.
     #[arg(long, default_value_t = 30.0)]
     pub ring_timeout: f64,
+    /// Send this chat line once the call is connected.
+    #[arg(long, value_name = "TEXT")]
+    pub chat: Option<String>,
 }
 
 impl Args {
@@ -115,6 +118,10 @@ mod tests {
         ])
         .expect("caller line");
         assert_eq!(a.call.as_deref(), Some("bob"));
+        assert_eq!(a.chat, None);
+        let b = Args::try_parse_from(["peercall-agent", "--auto-answer", "--chat", "hello there"])
+            .expect("chat line");
+        assert_eq!(b.chat.as_deref(), Some("hello there"));
         assert!(Args::try_parse_from(["peercall-agent", "--name", "bob", "--auto-answer"]).is_ok());
         assert!(Args::try_parse_from(["peercall-agent", "--auto-answer", "--call", "x"]).is_err());
     }

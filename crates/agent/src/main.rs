@@ -1,6 +1,7 @@
 //! `peercall-agent`: a headless Peercall client that places or answers calls and
 //! measures them (setup time, frames, glass-to-glass latency, tone, CPU, RSS).
 
+mod chat;
 mod cli;
 mod measure;
 mod procstat;

@@ -67,6 +67,7 @@ pub struct AudioReport {
 #[derive(Debug, Default, Serialize)]
 pub struct ChatReport {
     pub received: u64,
+    pub sent: u64,
 }
 
 /// The whole report.

@@ -10,6 +10,7 @@ use peercall_engine::session::VideoSettings;
 use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia};
 use tokio::sync::mpsc;
 
+use crate::chat::ChatOut;
 use crate::cli::Args;
 use crate::measure::Measure;
 use crate::procstat::{rss_mb, CpuMeter};
@@ -127,10 +128,18 @@ pub async fn run(args: &Args) -> Report {
     let mut rss_peak: Option<f64> = None;
     let mut hangup_at: Option<tokio::time::Instant> = None;
     let mut chat_received: u64 = 0;
+    let mut chat_out = ChatOut::new(args.chat.clone());
     let mut rss_tick = tokio::time::interval(Duration::from_secs(1));
     let (result, reason) = loop {
         let hang = async {
             match hangup_at {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        let chat_due = chat_out.due();
+        let chat_timer = async {
+            match chat_due {
                 Some(t) => tokio::time::sleep_until(t).await,
                 None => std::future::pending().await,
             }
@@ -144,6 +153,7 @@ pub async fn run(args: &Args) -> Report {
                         hangup_at = args.duration().map(|d| tokio::time::Instant::now() + d);
                         tracing::info!("connected");
                     }
+                    chat_out.connected();
                 }
                 Some(EngineEvent::CallState { state: CallState::Ended(r), .. }) => {
                     tracing::info!("call ended: {}", r.code());
@@ -154,11 +164,13 @@ pub async fn run(args: &Args) -> Report {
                     chat_received += 1;
                     tracing::info!(%text, "chat received");
                 }
+                Some(EngineEvent::Error { code, message }) if code == "chat" => chat_out.failed(&message),
                 Some(EngineEvent::Error { code, message }) => tracing::warn!("{code}: {message}"),
                 Some(EngineEvent::Closed { reason }) => break (Outcome::Failed, Some(reason)),
                 Some(_) => {}
                 None => break (Outcome::Failed, Some("engine stopped".to_owned())),
             },
+            () = chat_timer => chat_out.send(&engine),
             () = hang => {
                 hangup_at = None;
                 if let Err(e) = engine.hangup() {
@@ -230,6 +242,7 @@ pub async fn run(args: &Args) -> Report {
         },
         chat: ChatReport {
             received: chat_received,
+            sent: chat_out.sent(),
         },
         call_seconds,
         cpu_percent,
