@@ -60,6 +60,9 @@ describe('Chromium <-> Chromium through peercall-signal', { timeout: 5 * TIMEOUT
 
     await bob.page.locator('#accept-btn').click();
     await Promise.all([waitState(alice.page, 'connected'), waitState(bob.page, 'connected')]);
+    // ICE may connect on a peer-reflexive pair before Bob's trickled candidate message has
+    // arrived over signaling (a loaded machine shows it), so wait for it rather than race.
+    await alice.page.waitForFunction(() => window.received.includes('candidate'), null, { timeout: TIMEOUT });
     const kinds = await alice.page.evaluate(() => window.received);
     assert.equal(kinds[0], 'answer', `answer first, got ${kinds}`);
     assert.ok(kinds.includes('candidate'), `bob's candidates trickled: ${kinds}`);
