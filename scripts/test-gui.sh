@@ -16,4 +16,5 @@ mkdir -p "$PEERCALL_ARTIFACTS"
 if [ -n "${DISPLAY:-}" ] && [ "${CI:-}" != "true" ]; then
   exec node --test --test-concurrency=1 "${@:-tests/gui/}"
 fi
-exec xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 "${@:-tests/gui/}"
+# A safety net: a hung app must fail the step, not stall the whole suite.
+exec timeout 1200 xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 "${@:-tests/gui/}"

@@ -1,7 +1,7 @@
 // Test harness: starts tauri-driver, opens the real Peercall app under WebDriver, and gives
 // each app instance its own config/data directories so instances never share settings.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Builder, By, until } from "selenium-webdriver";
@@ -53,10 +53,26 @@ export async function launchApp(profile, extraEnv = {}) {
     RUST_LOG: process.env.RUST_LOG ?? "info",
     ...extraEnv,
   };
+  // Its own process group (so stop() can end the driver, WebKitWebDriver and the app together,
+  // even if the app outlives the session) and a log file rather than the test runner's pipe
+  // (a surviving app holding that pipe would keep the runner waiting).
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const log = openSync(path.join(ARTIFACTS, `app-${port}.log`), "a");
   const driverProcess = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env,
-    stdio: ["ignore", "inherit", "inherit"],
+    stdio: ["ignore", log, log],
+    detached: true,
   });
+  const killGroup = async () => {
+    for (const signal of ["SIGTERM", "SIGKILL"]) {
+      try {
+        process.kill(-driverProcess.pid, signal);
+      } catch {
+        return; // the group is gone
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+  };
   try {
     await waitForStatus(port, driverProcess);
     const driver = await new Builder()
@@ -67,14 +83,16 @@ export async function launchApp(profile, extraEnv = {}) {
       driver,
       async stop() {
         try {
-          await driver.quit();
+          await Promise.race([driver.quit(), new Promise((r) => setTimeout(r, 15000))]);
+        } catch {
+          // the session may already be gone; the group kill below still cleans up
         } finally {
-          driverProcess.kill();
+          await killGroup();
         }
       },
     };
   } catch (err) {
-    driverProcess.kill();
+    await killGroup();
     throw err;
   }
 }
