@@ -22,7 +22,7 @@ apt_install_missing() {
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get -o DPkg::Lock::Timeout=600 update -q
-  as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+  as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q "${missing[@]}"
 }
 
 # Finds cargo; on distributions that package rustup (Ubuntu 24.04, Debian 13) installs it.

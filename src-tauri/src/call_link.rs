@@ -11,6 +11,7 @@ use peercall_engine::devices::{AudioSource, VideoSource};
 use peercall_engine::{Engine, EngineConfig, EngineEvent, EngineMedia};
 use peercall_media::camera::TEST_PATTERN_ID;
 use peercall_media::{QueueReceiver, RecvError};
+use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -325,5 +326,3 @@ fn emit<E: Event + Serialize + Clone>(app: &AppHandle, event: E) {
         tracing::debug!(%err, "event not delivered");
     }
 }
-
-use serde::Serialize;
