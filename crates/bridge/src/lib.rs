@@ -5,15 +5,17 @@
 //! only this transport carried 1280x720@30 without drops (see `docs/frame-bridge.md`).
 //!
 //! Shape: each stream (see [`StreamId`]) holds its newest frame in a `watch` channel; every
-//! connected page awaits its own `send`, so a slow page makes the bridge skip stale frames
-//! (newest frame wins) instead of queueing latency.
+//! connected page asks for one frame at a time (text message [`READY`]) and its task sends the
+//! newest one, so a slow page makes the bridge skip stale frames (newest frame wins) instead of
+//! queueing latency in socket buffers, and a page with a hidden canvas receives nothing.
 //!
 //! ```text
-//! publisher.publish(frame) ─► watch<Bytes> (newest only) ─► per-client task ─► ws binary ─► page
+//! publisher.publish(frame) ─► watch<Bytes> (newest only) ─► per-page task ─► ws binary ─► page
+//!                                                                  ◄── "ready" (after each draw)
 //! ```
 
 mod server;
 mod wire;
 
-pub use server::{BridgeError, FrameBridge, FramePublisher};
+pub use server::{BridgeError, FrameBridge, FramePublisher, READY};
 pub use wire::{decode_header, encode_frame, FrameHeader, StreamId, HEADER_LEN, MAGIC};

@@ -16,6 +16,9 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::wire::{encode_frame, FrameHeader, StreamId};
 
+/// What a page sends to ask for the next frame.
+pub const READY: &str = "ready";
+
 /// Errors of the bridge layer.
 #[derive(Debug, thiserror::Error)]
 pub enum BridgeError {
@@ -240,8 +243,21 @@ async fn serve_page(
     let Some(stream) = chosen else { return Ok(()) };
     let (mut sink, mut incoming) = ws.split();
     let mut newest = streams[stream as usize].newest.subscribe();
-    newest.mark_changed(); // send the current frame at once, if there is one
+    // Flow control: the page asks for each frame ("ready") once it has drawn the previous one,
+    // so at most one frame is ever in flight. Frames published meanwhile collapse into the
+    // newest in the `watch` channel here, never in socket buffers where they would add latency,
+    // and a page that hides its canvas stops asking and costs nothing.
+    let mut wanted = false;
+    let mut unsent = newest.borrow_and_update().is_some(); // the current frame, if there is one
     loop {
+        if wanted && unsent {
+            let frame = newest.borrow_and_update().clone();
+            unsent = false;
+            if let Some(frame) = frame {
+                wanted = false;
+                sink.send(Message::Binary(frame)).await?;
+            }
+        }
         tokio::select! {
             _ = alive.changed() => {
                 // The bridge was dropped: say goodbye properly.
@@ -252,17 +268,14 @@ async fn serve_page(
                 if changed.is_err() {
                     return Ok(()); // bridge gone
                 }
-                let frame = newest.borrow_and_update().clone();
-                if let Some(frame) = frame {
-                    // Awaiting here is the back-pressure: frames published meanwhile collapse
-                    // into the newest one.
-                    sink.send(Message::Binary(frame)).await?;
-                }
+                newest.borrow_and_update();
+                unsent = true;
             }
             msg = incoming.next() => match msg {
                 None | Some(Ok(Message::Close(_))) => return Ok(()),
                 Some(Err(err)) => return Err(err),
-                Some(Ok(_)) => {} // pages send nothing we need
+                Some(Ok(Message::Text(text))) if text.as_str() == READY => wanted = true,
+                Some(Ok(_)) => {} // pings; anything else is ignored
             },
         }
     }

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use peercall_bridge::{decode_header, FrameBridge, StreamId, HEADER_LEN};
+use futures_util::{SinkExt, StreamExt};
+use peercall_bridge::{decode_header, FrameBridge, StreamId, HEADER_LEN, READY};
 use tokio::time::timeout;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
@@ -15,10 +15,12 @@ fn frame(fill: u8) -> Vec<u8> {
     vec![fill; (W * H + 2 * (W / 2) * (H / 2)) as usize]
 }
 
-async fn next_binary<S>(ws: &mut S) -> Vec<u8>
-where
-    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
+type Page =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Asks for a frame, as the page does after each draw, and waits for it.
+async fn next_binary(ws: &mut Page) -> Vec<u8> {
+    ws.send(Message::text(READY)).await.expect("send ready");
     loop {
         let msg = timeout(Duration::from_secs(10), ws.next())
             .await
@@ -98,22 +100,58 @@ async fn a_slow_page_gets_the_newest_frame_not_a_backlog() {
             .frame_number,
         0
     );
-    // While the page reads nothing, many frames are published; it must then see the newest
-    // one quickly rather than all of them in order.
+    // While the page draws, many frames are published; when it asks again it gets the newest
+    // one, not the ones in between.
     for n in 1..=200u64 {
         remote.publish(W, H, n, 0, &frame(n as u8)).unwrap();
     }
-    let mut seen = Vec::new();
-    loop {
-        let n = decode_header(&next_binary(&mut ws).await)
+    assert_eq!(
+        decode_header(&next_binary(&mut ws).await)
             .unwrap()
-            .frame_number;
-        seen.push(n);
-        if n == 200 {
-            break;
-        }
-    }
-    assert!(seen.len() < 10, "page was sent a backlog: {seen:?}");
+            .frame_number,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_page_gets_one_frame_per_request_and_none_unasked() {
+    let bridge = FrameBridge::start().await.unwrap();
+    let remote = bridge.publisher(StreamId::Remote);
+    let (mut ws, _) = connect_async(bridge.url(StreamId::Remote)).await.unwrap();
+    remote.publish(W, H, 1, 0, &frame(1)).unwrap();
+    // Not asked for: nothing arrives (a hidden canvas costs nothing).
+    assert!(
+        timeout(Duration::from_millis(300), ws.next())
+            .await
+            .is_err(),
+        "a frame arrived without a request"
+    );
+    assert_eq!(
+        decode_header(&next_binary(&mut ws).await)
+            .unwrap()
+            .frame_number,
+        1
+    );
+    // Asked again with nothing new: the next frame comes when it is published, not a repeat.
+    ws.send(Message::text(READY)).await.unwrap();
+    assert!(timeout(Duration::from_millis(300), ws.next())
+        .await
+        .is_err());
+    remote.publish(W, H, 2, 0, &frame(2)).unwrap();
+    let msg = timeout(Duration::from_secs(10), ws.next()).await.unwrap();
+    let Some(Ok(Message::Binary(bytes))) = msg else {
+        panic!("expected frame 2, got {msg:?}")
+    };
+    assert_eq!(decode_header(&bytes).unwrap().frame_number, 2);
+    // Unknown text from a page is ignored, the socket stays up.
+    ws.send(Message::text("hello")).await.unwrap();
+    remote.publish(W, H, 3, 0, &frame(3)).unwrap();
+    assert_eq!(
+        decode_header(&next_binary(&mut ws).await)
+            .unwrap()
+            .frame_number,
+        3
+    );
 }
 
 #[tokio::test]

@@ -1,17 +1,22 @@
-// One live picture: a bridge socket feeding a WebGL canvas. Only the newest frame is kept and
-// at most one animation-frame callback is pending, so latency never builds up.
-import { nowUs, parseFrame, type BridgeFrame } from "./frame";
+// One live picture: a bridge socket feeding a WebGL canvas. The page asks the bridge for one
+// frame at a time ("ready") and draws each as soon as it arrives, so frames are skipped in Rust
+// (newest wins) rather than queued anywhere, and a hidden canvas asks for nothing at all.
+import { backingSize, type Size } from "./fit";
+import { nowUs, parseFrame } from "./frame";
 import { YuvRenderer } from "./yuv-renderer";
 
 const MAX_SAMPLES = 4096;
+/** The request for the next frame (crates/bridge `READY`). */
+const READY = "ready";
 
 export interface VideoStats {
   received: number;
   drawn: number;
-  /** Frames replaced by a newer one before they could be drawn. */
-  skipped: number;
   width: number;
   height: number;
+  /** The canvas backing store the last frame was drawn into. */
+  drawnWidth: number;
+  drawnHeight: number;
   lastFrameNumber: number;
   /** Bridge send -> drawn, ms. */
   bridgeLatencyMs: number[];
@@ -21,17 +26,21 @@ export interface VideoStats {
 
 export class VideoView {
   private readonly renderer: YuvRenderer;
+  private readonly observer: ResizeObserver;
+  private readonly cover: boolean;
+  private box: Size = { width: 0, height: 0 };
   private socket: WebSocket | null = null;
-  private pending: BridgeFrame | null = null;
-  private rafScheduled = false;
+  /** A request is outstanding: the next message is the answer. */
+  private asked = false;
   private closed = false;
   private retryMs = 250;
   private readonly stats: VideoStats = {
     received: 0,
     drawn: 0,
-    skipped: 0,
     width: 0,
     height: 0,
+    drawnWidth: 0,
+    drawnHeight: 0,
     lastFrameNumber: -1,
     bridgeLatencyMs: [],
     captureLatencyMs: [],
@@ -43,6 +52,14 @@ export class VideoView {
     private readonly onFirstFrame: () => void = () => {},
   ) {
     this.renderer = new YuvRenderer(canvas);
+    this.cover = getComputedStyle(canvas).objectFit === "cover";
+    this.observer = new ResizeObserver((entries) => {
+      const rect = entries[entries.length - 1]?.contentRect;
+      if (!rect) return;
+      this.box = { width: rect.width, height: rect.height };
+      this.ask(); // shown again, or bigger: fetch a frame for it
+    });
+    this.observer.observe(canvas);
     this.connect();
   }
 
@@ -51,12 +68,24 @@ export class VideoView {
   }
 
   resetStats(): void {
-    Object.assign(this.stats, { received: 0, drawn: 0, skipped: 0, bridgeLatencyMs: [], captureLatencyMs: [] });
+    Object.assign(this.stats, { received: 0, drawn: 0, bridgeLatencyMs: [], captureLatencyMs: [] });
   }
 
   close(): void {
     this.closed = true;
+    this.observer.disconnect();
     this.socket?.close();
+  }
+
+  private visible(): boolean {
+    return this.box.width > 0 && this.box.height > 0;
+  }
+
+  private ask(): void {
+    const socket = this.socket;
+    if (this.asked || !this.visible() || !socket || socket.readyState !== WebSocket.OPEN) return;
+    this.asked = true;
+    socket.send(READY);
   }
 
   private connect(): void {
@@ -65,10 +94,13 @@ export class VideoView {
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       this.retryMs = 250;
+      this.asked = false;
+      this.ask();
     };
     socket.onmessage = (event: MessageEvent<ArrayBuffer>) => this.receive(event.data);
     socket.onclose = () => {
       // The bridge lives as long as the app; a close means a hiccup: reconnect.
+      this.asked = false;
       if (!this.closed) setTimeout(() => this.connect(), this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 4000);
     };
@@ -76,32 +108,25 @@ export class VideoView {
   }
 
   private receive(data: ArrayBuffer): void {
+    this.asked = false;
     const frame = parseFrame(data);
-    if (!frame) return;
-    this.stats.received += 1;
-    if (this.pending) this.stats.skipped += 1;
-    this.pending = frame;
-    if (!this.rafScheduled) {
-      this.rafScheduled = true;
-      requestAnimationFrame(() => this.drawPending());
+    const target = frame && backingSize(frame, this.box, window.devicePixelRatio || 1, this.cover);
+    if (frame && target) {
+      this.stats.received += 1;
+      this.renderer.draw(frame, target);
+      const first = this.stats.drawn === 0;
+      this.stats.drawn += 1;
+      this.stats.width = frame.width;
+      this.stats.height = frame.height;
+      this.stats.drawnWidth = target.width;
+      this.stats.drawnHeight = target.height;
+      this.stats.lastFrameNumber = frame.frameNumber;
+      const now = nowUs();
+      push(this.stats.bridgeLatencyMs, (now - frame.sentTimeUs) / 1000);
+      if (frame.captureTimeUs > 0) push(this.stats.captureLatencyMs, (now - frame.captureTimeUs) / 1000);
+      if (first) this.onFirstFrame();
     }
-  }
-
-  private drawPending(): void {
-    this.rafScheduled = false;
-    const frame = this.pending;
-    this.pending = null;
-    if (!frame) return;
-    this.renderer.draw(frame);
-    const first = this.stats.drawn === 0;
-    this.stats.drawn += 1;
-    this.stats.width = frame.width;
-    this.stats.height = frame.height;
-    this.stats.lastFrameNumber = frame.frameNumber;
-    const now = nowUs();
-    push(this.stats.bridgeLatencyMs, (now - frame.sentTimeUs) / 1000);
-    if (frame.captureTimeUs > 0) push(this.stats.captureLatencyMs, (now - frame.captureTimeUs) / 1000);
-    if (first) this.onFirstFrame();
+    this.ask();
   }
 }
 

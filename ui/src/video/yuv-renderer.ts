@@ -1,5 +1,7 @@
 // Draws I420 frames on a canvas with WebGL: three single-channel textures (created once per
-// size, updated with texSubImage2D) and a BT.601 studio-range YUV->RGB shader.
+// frame size, updated with texSubImage2D) and a BT.601 studio-range YUV->RGB shader, scaled
+// into a backing store of the size the caller asks for (see fit.ts).
+import type { Size } from "./fit";
 import type { BridgeFrame } from "./frame";
 
 const VERTEX = `
@@ -28,7 +30,7 @@ export class YuvRenderer {
   private readonly gl: WebGLRenderingContext;
   private readonly textures: WebGLTexture[] = [];
   private readonly mirrorLoc: WebGLUniformLocation | null;
-  private size = { width: 0, height: 0 };
+  private frameSize: Size = { width: 0, height: 0 };
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const gl = canvas.getContext("webgl", { alpha: false, antialias: false, preserveDrawingBuffer: true });
@@ -65,18 +67,18 @@ export class YuvRenderer {
     this.mirrorLoc = gl.getUniformLocation(program, "mirror");
   }
 
-  draw(frame: BridgeFrame): void {
+  draw(frame: BridgeFrame, target: Size): void {
     const gl = this.gl;
     const { width, height } = frame;
     const cw = Math.ceil(width / 2);
     const ch = Math.ceil(height / 2);
-    const resized = width !== this.size.width || height !== this.size.height;
-    if (resized) {
-      this.canvas.width = width;
-      this.canvas.height = height;
-      gl.viewport(0, 0, width, height);
-      this.size = { width, height };
+    if (this.canvas.width !== target.width || this.canvas.height !== target.height) {
+      this.canvas.width = target.width;
+      this.canvas.height = target.height;
     }
+    gl.viewport(0, 0, target.width, target.height);
+    const resized = width !== this.frameSize.width || height !== this.frameSize.height;
+    if (resized) this.frameSize = { width, height };
     const planes: [Uint8Array, number, number][] = [
       [frame.y, width, height],
       [frame.u, cw, ch],
