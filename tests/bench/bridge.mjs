@@ -29,6 +29,10 @@ function threadTicks(pid) {
   return out;
 }
 
+function parentOf(pid) {
+  return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[1];
+}
+
 function processes(name) {
   return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((pid) => {
     try {
@@ -66,7 +70,9 @@ try {
   await driver.wait(async () => (await driver.executeScript("return window.peercallBench.preview().width")) === 1280, 20000, "no 720p frame drawn");
   await driver.sleep(2000); // settle
   const appPid = processes("peercall")[0];
-  const webPids = processes("WebKitWebProces"); // comm is cut to 15 characters
+  // This app's own web processes (comm is cut to 15 characters), not any other WebKit around.
+  const webPids = processes("WebKitWebProces").filter((pid) => parentOf(pid) === appPid);
+  if (!appPid || webPids.length === 0) throw new Error("cannot find the app and its web process");
   const start = {
     t: Date.now(),
     app: cpuTicks(appPid),
