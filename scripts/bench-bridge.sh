@@ -11,4 +11,4 @@ cargo build --release -p peercall
 export PEERCALL_APP="$REPO_ROOT/target/release/peercall" PATH="$HOME/.cargo/bin:$PATH"
 # shellcheck source=/dev/null
 source scripts/start-pulseaudio.sh >/dev/null || true
-xvfb-run -a -s "-screen 0 1920x1200x24" node tests/bench/bridge.mjs
+headless 1920x1200x24 node tests/bench/bridge.mjs

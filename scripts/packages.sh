@@ -10,7 +10,7 @@ BUILD_PACKAGES=(
 
 # Running the test suite: virtual display, WebDriver, audio without a sound card, Chromium.
 TEST_PACKAGES=(
-  xvfb xauth dbus-x11 webkit2gtk-driver
+  xvfb xauth dbus-daemon dbus-x11 webkit2gtk-driver
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
   chromium chromium-driver
   iproute2 util-linux

@@ -17,4 +17,4 @@ if [ -n "${DISPLAY:-}" ] && [ "${CI:-}" != "true" ]; then
   exec node --test --test-concurrency=1 "${@:-tests/gui/}"
 fi
 # A safety net: a hung app must fail the step, not stall the whole suite.
-exec timeout 1200 xvfb-run -a -s "-screen 0 1280x1024x24" node --test --test-concurrency=1 "${@:-tests/gui/}"
+headless 1280x1024x24 timeout 1200 node --test --test-concurrency=1 "${@:-tests/gui/}"

@@ -92,13 +92,21 @@ fn first_camera() -> VideoSource {
     }
 }
 
+/// Which signaling server the engine talks to.
+pub enum ServerMode {
+    /// The zero-config local server: `hosting` is set when this app hosts it.
+    Local { hosting: Option<String> },
+    /// A server from the settings.
+    Remote,
+}
+
 /// Runs until the engine closes: events → UI, frames → bridge.
 pub fn spawn(
     app: AppHandle,
     engine: Engine,
     events: UnboundedReceiver<EngineEvent>,
     media: EngineMedia,
-    hosting: Option<String>,
+    server: ServerMode,
     speaker: String,
 ) {
     let state = app.state::<AppState>();
@@ -114,7 +122,7 @@ pub fn spawn(
         state.bridge.publisher(StreamId::LocalPreview),
         |f| f,
     );
-    tauri::async_runtime::spawn(forward_events(app, engine, events, hosting, speaker));
+    tauri::async_runtime::spawn(forward_events(app, engine, events, server, speaker));
 }
 
 fn pump_frames<T: Send + 'static>(
@@ -155,9 +163,13 @@ async fn forward_events(
     app: AppHandle,
     engine: Engine,
     mut events: UnboundedReceiver<EngineEvent>,
-    hosting: Option<String>,
+    server: ServerMode,
     speaker: String,
 ) {
+    let (local_mode, mut hosting) = match server {
+        ServerMode::Local { hosting } => (true, hosting),
+        ServerMode::Remote => (false, None),
+    };
     let state = app.state::<AppState>();
     let mut peers: BTreeMap<String, Peer> = BTreeMap::new();
     let name_of = |peers: &BTreeMap<String, Peer>, id: &str| {
@@ -191,15 +203,22 @@ async fn forward_events(
                     },
                 );
             }
-            EngineEvent::Reconnecting { attempt, delay } => emit(
-                &app,
-                ConnectionStatus {
-                    state: "reconnecting".into(),
-                    detail: format!("Connection to the server lost; attempt {attempt}"),
-                    hosting: hosting.clone(),
-                    retry_in_ms: Some(delay.as_millis().min(u128::from(u32::MAX)) as u32),
-                },
-            ),
+            EngineEvent::Reconnecting { attempt, delay } => {
+                if local_mode && hosting.is_none() {
+                    // The app hosting the local server may have quit: take over, so this
+                    // reconnect attempt (same URL) reaches our own server.
+                    hosting = state.take_over_local_server().await;
+                }
+                emit(
+                    &app,
+                    ConnectionStatus {
+                        state: "reconnecting".into(),
+                        detail: format!("Connection to the server lost; attempt {attempt}"),
+                        hosting: hosting.clone(),
+                        retry_in_ms: Some(delay.as_millis().min(u128::from(u32::MAX)) as u32),
+                    },
+                );
+            }
             EngineEvent::Reconnected => emit(
                 &app,
                 ConnectionStatus {

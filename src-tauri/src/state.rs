@@ -61,6 +61,29 @@ impl AppState {
             .map_err(|_| "local server unavailable".to_owned())
     }
 
+    /// Local mode, after the connection to the local server dropped: if nothing serves the port
+    /// any more (the app that hosted it quit), host the server here, so the signaling client's
+    /// next attempt reaches this app's own server and the others on the machine or LAN find it.
+    /// Returns the address others can join when this app now hosts.
+    pub async fn take_over_local_server(&self) -> Option<String> {
+        let mut slot = self.local.lock().await;
+        if let Some(hosting) = slot.as_ref().and_then(|l| l.hosting.clone()) {
+            return Some(hosting); // already ours
+        }
+        match local_server::find_or_host().await {
+            Ok(found) => {
+                let hosting = found.hosting.clone();
+                *slot = Some(found);
+                hosting
+            }
+            Err(err) => {
+                // Another app won the race to bind the port: stay its client.
+                tracing::info!(%err, "not taking over the local server");
+                None
+            }
+        }
+    }
+
     pub fn set_preview(&self, preview: Preview) {
         // A poisoned lock only means an earlier holder panicked; the slot is still usable.
         *self.preview.lock().unwrap_or_else(|e| e.into_inner()) = Some(preview);

@@ -86,6 +86,28 @@ describe("calls between app instances", () => {
     await bob?.stop();
   });
 
+  // Runs last: Alice's app hosts the embedded server, so quitting it takes the server away.
+  async function hostQuitsLast() {
+    // Record every status text Bob shows: the countdown may last only a moment.
+    await bob.driver.executeScript(`
+      const status = document.getElementById("connection-status");
+      window.__statusLog = [status.textContent];
+      new MutationObserver(() => window.__statusLog.push(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });`);
+    assert.match(await bob.driver.findElement(By.css("#hosting")).getAttribute("hidden"), /true/, "Bob should not host yet");
+    await alice.stop();
+    alice = null;
+    const statusLog = () => bob.driver.executeScript("return window.__statusLog;");
+    await bob.driver.wait(async () => (await statusLog()).some((t) => /^Reconnecting/.test(t)), 30000, "Bob never showed that he is reconnecting");
+    assert.ok((await statusLog()).some((t) => /^Reconnecting( in \d+ s)?…$/.test(t)), `no countdown in ${JSON.stringify(await statusLog())}`);
+    // Nobody serves the port any more, so Bob's app takes the server over and is back online.
+    const status = await bob.driver.findElement(By.css("#connection-status"));
+    await bob.driver.wait(async () => (await status.getText()) === "Online", 30000, "Bob did not come back online");
+    const hosting = await visible(bob.driver, "#hosting", 10000);
+    assert.match(await hosting.getText(), /others can join at ws:\/\//);
+    await bob.driver.wait(async () => (await bob.driver.findElements(By.css("#peer-list .peer"))).length === 0, 10000, "Alice still listed");
+    await screenshot(bob.driver, "16-took-over-server");
+  }
+
   it("each sees the other in the peer list", async () => {
     await peerButton(alice.driver, "Bob");
     await peerButton(bob.driver, "Alice");
@@ -168,4 +190,6 @@ describe("calls between app instances", () => {
       await carol.stop();
     }
   });
+
+  it("when the app hosting the server quits, the other counts down, takes the server over and is online again", hostQuitsLast);
 });

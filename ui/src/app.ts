@@ -44,6 +44,10 @@ export class App {
         if (payload.state === "reconnecting") this.startCountdown(payload.retryInMs ?? 0);
         this.status.className = `status status-${payload.state === "online" ? "online" : payload.state === "offline" ? "offline" : "reconnecting"}`;
         this.status.title = payload.detail;
+        // While offline or reconnecting the list is what the server last said: show it dimmed.
+        const list = el<HTMLUListElement>("peer-list");
+        list.classList.toggle("stale", payload.state !== "online");
+        list.title = payload.state === "online" ? "" : "Last known list; waiting for the server";
         const hosting = el<HTMLElement>("hosting");
         hosting.textContent = payload.hosting ? `This app hosts the local server: others can join at ${payload.hosting}` : "";
         show(hosting, Boolean(payload.hosting));

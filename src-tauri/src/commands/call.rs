@@ -30,11 +30,12 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
         retry_in_ms: None,
     }
     .emit(&app);
-    let (url, hosting) = if settings.server_url.is_empty() {
+    let (url, server) = if settings.server_url.is_empty() {
         let local = state.local_server().await.map_err(AppError::Signaling)?;
-        (local.url.clone(), local.hosting.clone())
+        let hosting = local.hosting.clone();
+        (local.url.clone(), call_link::ServerMode::Local { hosting })
     } else {
-        (settings.server_url.clone(), None)
+        (settings.server_url.clone(), call_link::ServerMode::Remote)
     };
     state.stop_preview();
     let config = call_link::engine_config(&url, &settings);
@@ -58,7 +59,7 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
         engine,
         events,
         media,
-        hosting,
+        server,
         settings.speaker.clone(),
     );
     Ok(())
