@@ -210,6 +210,7 @@ where
 {
     let channels = usize::from(config.channels.max(1));
     let scale = 1.0 / channels as f32;
+    let mut errors = super::error_log::ErrorLog::new("microphone");
     device.build_input_stream::<T, _, _>(
         *config,
         move |data: &[T], _| {
@@ -222,7 +223,7 @@ where
             }
         },
         move |e| {
-            tracing::warn!("microphone stream error: {e}");
+            errors.error(&e, std::time::Instant::now());
             if let Ok(mut slot) = err_slot.try_lock() {
                 *slot = Some(e.to_string());
             }

@@ -2,6 +2,7 @@
 
 mod capture;
 mod devices;
+mod error_log;
 mod playback;
 pub mod resample;
 

@@ -265,6 +265,7 @@ where
     T: SizedSample + FromSample<f32>,
 {
     let channels = usize::from(config.channels.max(1));
+    let mut errors = super::error_log::ErrorLog::new("speaker");
     device.build_output_stream::<T, _, _>(
         *config,
         move |out: &mut [T], _| {
@@ -276,7 +277,7 @@ where
             }
         },
         move |e| {
-            tracing::warn!("speaker stream error: {e}");
+            errors.error(&e, std::time::Instant::now());
             if let Ok(mut slot) = err_slot.try_lock() {
                 *slot = Some(e.to_string());
             }
