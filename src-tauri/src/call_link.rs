@@ -104,6 +104,7 @@ pub enum ServerMode {
 pub fn spawn(
     app: AppHandle,
     engine: Engine,
+    generation: u64,
     events: UnboundedReceiver<EngineEvent>,
     media: EngineMedia,
     server: ServerMode,
@@ -122,7 +123,9 @@ pub fn spawn(
         state.bridge.publisher(StreamId::LocalPreview),
         |f| f,
     );
-    tauri::async_runtime::spawn(forward_events(app, engine, events, server, speaker));
+    tauri::async_runtime::spawn(forward_events(
+        app, engine, generation, events, server, speaker,
+    ));
 }
 
 fn pump_frames<T: Send + 'static>(
@@ -162,6 +165,7 @@ fn pump_frames<T: Send + 'static>(
 async fn forward_events(
     app: AppHandle,
     engine: Engine,
+    generation: u64,
     mut events: UnboundedReceiver<EngineEvent>,
     server: ServerMode,
     speaker: String,
@@ -313,6 +317,9 @@ async fn forward_events(
                 emit(&app, AppNotice { code, message });
             }
             EngineEvent::Closed { reason } => {
+                if !state.is_current(generation) {
+                    break; // replaced by a newer connection, which reports its own status
+                }
                 state.stop_ringtone();
                 emit(
                     &app,

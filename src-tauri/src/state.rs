@@ -15,6 +15,8 @@ pub struct AppState {
     preview: Mutex<Option<Preview>>,
     mic_meter: Mutex<Option<MicMeter>>,
     engine: Mutex<Option<Engine>>,
+    /// Bumped by every `set_engine`: an engine's event task knows whether it is still current.
+    engine_generation: std::sync::atomic::AtomicU64,
     ringtone: Mutex<Option<Ringtone>>,
     /// The local signaling server found or hosted on first use (kept for the app's life).
     local: tokio::sync::Mutex<Option<LocalSignaling>>,
@@ -27,6 +29,7 @@ impl AppState {
             preview: Mutex::new(None),
             mic_meter: Mutex::new(None),
             engine: Mutex::new(None),
+            engine_generation: std::sync::atomic::AtomicU64::new(0),
             ringtone: Mutex::new(None),
             local: tokio::sync::Mutex::new(None),
         }
@@ -41,8 +44,21 @@ impl AppState {
             .ok_or(AppError::NotConnected)
     }
 
-    pub fn set_engine(&self, engine: Engine) {
-        *self.engine.lock().unwrap_or_else(|e| e.into_inner()) = Some(engine);
+    /// Makes `engine` the current one; returns its generation (see [`AppState::is_current`]).
+    pub fn set_engine(&self, engine: Engine) -> u64 {
+        let mut slot = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(engine);
+        self.engine_generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1
+    }
+
+    /// Whether the engine of `generation` is still the current one (a reconnect from the
+    /// settings replaces it, and the old one's late `Closed` must not turn the status offline).
+    pub fn is_current(&self, generation: u64) -> bool {
+        self.engine_generation
+            .load(std::sync::atomic::Ordering::SeqCst)
+            == generation
     }
 
     pub fn take_engine(&self) -> Option<Engine> {

@@ -25,7 +25,7 @@ version=$(/usr/bin/peercall --version)
 log "installed binary says: $version"
 
 PEERCALL_APP=/usr/bin/peercall PEERCALL_ARTIFACTS="$REPO_ROOT/artifacts" \
-  timeout 300 xvfb-run -a -s "-screen 0 1280x1024x24" node --test tests/deb/installed.test.mjs
+  headless 1280x1024x24 timeout 300 node --test tests/deb/installed.test.mjs
 
 as_root apt-get remove -y -q "$pkg"
 trap - EXIT

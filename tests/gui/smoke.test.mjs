@@ -83,4 +83,20 @@ describe("app shell", () => {
     const dialog = await driver.findElement(By.css("#settings-dialog"));
     assert.equal(await dialog.getAttribute("open"), null, "first-run prompt shown again after restart");
   });
+
+  it("reconnects when the settings change and stays online", async () => {
+    const { driver } = app;
+    await driver.findElement(By.css("#settings-button")).click();
+    await visible(driver, "#settings-dialog");
+    const name = await driver.findElement(By.css("#display-name"));
+    await name.clear();
+    await name.sendKeys("Alice Renamed");
+    await driver.findElement(By.css("#settings-save")).click();
+    await driver.wait(until.elementTextContains(await driver.findElement(By.css("#greeting")), "Alice Renamed"), 10000);
+    const status = await driver.findElement(By.css("#connection-status"));
+    await driver.wait(async () => (await status.getText()) === "Online", 15000, "not online after the reconnect");
+    // The replaced connection's late "closed" must not turn the status offline.
+    await driver.sleep(2000);
+    assert.equal(await status.getText(), "Online");
+  });
 });

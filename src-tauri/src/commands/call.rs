@@ -53,10 +53,11 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
             return Err(AppError::Engine(err));
         }
     };
-    state.set_engine(engine.clone());
+    let generation = state.set_engine(engine.clone());
     call_link::spawn(
         app.clone(),
         engine,
+        generation,
         events,
         media,
         server,
