@@ -44,10 +44,10 @@ require_node() {
 # Runs a command on a virtual X display (screen geometry first, e.g. 1280x1024x24) with its own
 # D-Bus session bus, as a desktop session has. Without one, the first GTK app autolaunches a bus
 # inside its own process group; killing that group (the GUI harness does, to end an app) takes
-# the bus away, and GLib then ends every other app with SIGTERM. The bus daemon's activation
-# chatter is filtered out of stderr.
+# the bus away, and GLib then ends every other app with SIGTERM. The chatter of the bus daemon
+# and of the desktop portal it activates (it finds no GTK portal backend here) is filtered out.
 headless() {
   local screen=$1
   shift
-  dbus-run-session -- xvfb-run -a -s "-screen 0 $screen" "$@" 2> >(grep --line-buffered -v '^dbus-daemon\[' >&2)
+  dbus-run-session -- xvfb-run -a -s "-screen 0 $screen" "$@" 2> >(grep --line-buffered -v -E '^dbus-daemon\[|xdg-desktop-portal' >&2)
 }

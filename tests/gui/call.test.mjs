@@ -119,6 +119,7 @@ describe("calls between app instances", () => {
     await visible(alice.driver, "#outgoing");
     const dialog = await visible(bob.driver, "#incoming-dialog", 20000);
     assert.equal(await bob.driver.findElement(By.css("#incoming-name")).getText(), "Alice");
+    assert.equal(await bob.driver.findElement(By.css("#incoming-avatar")).getText(), "A");
     await screenshot(bob.driver, "11-incoming");
     assert.ok(dialog);
     await bob.driver.findElement(By.css("#accept-call")).click();

@@ -56,6 +56,7 @@ export class App {
       events.peersChanged.listen(({ payload }) => this.showPeers(payload.peers)),
       events.incomingCall.listen(({ payload }) => {
         el("incoming-name").textContent = payload.peerName;
+        el("incoming-avatar").textContent = Array.from(payload.peerName.trim())[0]?.toUpperCase() ?? "?";
         if (!this.incoming.open) this.incoming.showModal();
         el<HTMLButtonElement>("accept-call").focus();
       }),
