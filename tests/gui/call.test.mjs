@@ -28,6 +28,18 @@ async function firstRun(driver, name) {
   await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000);
 }
 
+/** Clicks a peer, again if the list was re-rendered (a peer update) between finding and clicking. */
+async function clickPeer(driver, name) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await (await peerButton(driver, name)).click();
+      return;
+    } catch (err) {
+      if (err.name !== "StaleElementReferenceError" || attempt >= 5) throw err;
+    }
+  }
+}
+
 async function peerButton(driver, name, timeoutMs = 30000) {
   const xpath = `//button[contains(@class,'peer')][.//span[@class='peer-name' and text()='${name}']]`;
   return driver.wait(until.elementLocated(By.xpath(xpath)), timeoutMs, `${name} never appeared in the peer list`);
@@ -51,8 +63,8 @@ async function remotePicture(driver) {
     return { drawn: window.peercallDebug.remote().drawn, mean, variance: sumSq / n - mean * mean, hash };`);
 }
 
-async function waitForMovingVideo(driver, label) {
-  await driver.wait(async () => (await remotePicture(driver)).drawn > 0, 15000, `${label}: no remote frame drawn`);
+async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
+  await driver.wait(async () => (await remotePicture(driver)).drawn > 0, timeoutMs, `${label}: no remote frame drawn within ${timeoutMs} ms`);
   const first = await remotePicture(driver);
   await driver.sleep(700);
   const second = await remotePicture(driver);
@@ -115,18 +127,19 @@ describe("calls between app instances", () => {
   });
 
   it("Alice calls, Bob's dialog shows her name, Bob accepts, video flows both ways", async () => {
-    await (await peerButton(alice.driver, "Bob")).click();
+    await clickPeer(alice.driver, "Bob");
     await visible(alice.driver, "#outgoing");
     const dialog = await visible(bob.driver, "#incoming-dialog", 20000);
     assert.equal(await bob.driver.findElement(By.css("#incoming-name")).getText(), "Alice");
     assert.equal(await bob.driver.findElement(By.css("#incoming-avatar")).getText(), "A");
     await screenshot(bob.driver, "11-incoming");
     assert.ok(dialog);
+    const accepted = Date.now();
     await bob.driver.findElement(By.css("#accept-call")).click();
-    await visible(alice.driver, "#call", 20000);
-    await visible(bob.driver, "#call", 20000);
-    await waitForMovingVideo(alice.driver, "Alice");
-    await waitForMovingVideo(bob.driver, "Bob");
+    // Frames on both sides within 5 s of accepting (the issue's bar), then moving pictures.
+    await waitForMovingVideo(bob.driver, "Bob", 5000);
+    await waitForMovingVideo(alice.driver, "Alice", Math.max(1, 5000 - (Date.now() - accepted)));
+    console.log(`remote video on both sides ${Date.now() - accepted} ms after accepting (including two 0.7 s motion checks)`);
     await screenshot(alice.driver, "12-in-call");
   });
 
@@ -163,7 +176,7 @@ describe("calls between app instances", () => {
   });
 
   it("Bob rejects and Alice sees 'declined'", async () => {
-    await (await peerButton(alice.driver, "Bob")).click();
+    await clickPeer(alice.driver, "Bob");
     await visible(bob.driver, "#incoming-dialog", 20000);
     await bob.driver.findElement(By.css("#reject-call")).click();
     const text = await noticeText(alice.driver, /declined/i);
@@ -176,12 +189,18 @@ describe("calls between app instances", () => {
     const carol = await launchApp(freshProfile("carol"), env);
     try {
       await firstRun(carol.driver, "Carol");
-      await (await peerButton(alice.driver, "Bob")).click();
+      await clickPeer(alice.driver, "Bob");
       await visible(bob.driver, "#incoming-dialog", 20000);
       await bob.driver.findElement(By.css("#accept-call")).click();
       await visible(alice.driver, "#call", 20000);
-      // Bob is in a call now; Carol calls him anyway (a busy badge does not stop a click).
-      await (await peerButton(carol.driver, "Bob")).click();
+      // Bob is in a call now and Carol's list says so; she calls him anyway (a busy badge does
+      // not stop a click).
+      await carol.driver.wait(
+        async () => /busy/.test(await (await peerButton(carol.driver, "Bob")).getAttribute("aria-label").catch(() => "")),
+        15000,
+        "Carol's list never showed Bob busy",
+      );
+      await clickPeer(carol.driver, "Bob");
       const text = await noticeText(carol.driver, /busy/i);
       assert.match(text, /Bob is busy/);
       await screenshot(carol.driver, "15-busy");
