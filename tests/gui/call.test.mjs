@@ -185,6 +185,18 @@ describe("calls between app instances", () => {
     await atHome(alice.driver);
   });
 
+  it("Alice cancels while Bob's app rings: his dialog closes and says so", async () => {
+    await clickPeer(alice.driver, "Bob");
+    await visible(alice.driver, "#outgoing");
+    assert.equal(await alice.driver.findElement(By.css("#outgoing-name")).getText(), "Bob");
+    await visible(bob.driver, "#incoming-dialog", 20000);
+    await alice.driver.findElement(By.css("#cancel-call")).click();
+    assert.match(await noticeText(bob.driver, /cancelled/i), /Alice cancelled the call/);
+    await bob.driver.wait(async () => (await bob.driver.findElement(By.css("#incoming-dialog")).getAttribute("open")) === null, 10000, "Bob's incoming dialog stayed open");
+    await atHome(alice.driver);
+    await atHome(bob.driver);
+  });
+
   it("a third app calling Bob during a call hears 'busy'", async () => {
     const carol = await launchApp(freshProfile("carol"), env);
     try {
