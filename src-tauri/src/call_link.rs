@@ -23,14 +23,17 @@ use crate::ui_events::{
     PeersChanged, RemoteMediaState,
 };
 
-/// Words for the user at the end of a call.
-pub fn end_message(reason: &EndReason, peer: &str) -> String {
+/// Words for the user at the end of a call (`direction`: who placed it).
+pub fn end_message(reason: &EndReason, peer: &str, direction: Direction) -> String {
     match reason {
         EndReason::HungUp(Side::Local) => "Call ended.".into(),
         EndReason::HungUp(Side::Remote) => format!("{peer} hung up."),
         EndReason::Declined(Side::Remote) => format!("{peer} declined the call."),
         EndReason::Declined(Side::Local) => format!("You declined {peer}'s call."),
         EndReason::Busy => format!("{peer} is busy in another call."),
+        EndReason::Timeout if direction == Direction::Incoming => {
+            format!("You missed a call from {peer}.")
+        }
         EndReason::Timeout => format!("No answer from {peer}."),
         EndReason::Cancelled(Side::Local) => "Call cancelled.".into(),
         EndReason::Cancelled(Side::Remote) => format!("{peer} cancelled the call."),
@@ -265,7 +268,7 @@ async fn forward_events(
                 let (end_code, end_message) = match &state {
                     CallState::Ended(reason) => (
                         Some(reason.code().to_owned()),
-                        Some(end_message(reason, &peer_name)),
+                        Some(end_message(reason, &peer_name, direction)),
                     ),
                     _ => (None, None),
                 };
@@ -350,5 +353,26 @@ fn peer(p: peercall_signal::protocol::PeerInfo) -> Peer {
 fn emit<E: Event + Serialize + Clone>(app: &AppHandle, event: E) {
     if let Err(err) = event.emit(app) {
         tracing::debug!(%err, "event not delivered");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unanswered_call_reads_right_on_each_side() {
+        assert_eq!(
+            end_message(&EndReason::Timeout, "Bob", Direction::Outgoing),
+            "No answer from Bob."
+        );
+        assert_eq!(
+            end_message(&EndReason::Timeout, "Alice", Direction::Incoming),
+            "You missed a call from Alice."
+        );
+        assert_eq!(
+            end_message(&EndReason::Busy, "Bob", Direction::Outgoing),
+            "Bob is busy in another call."
+        );
     }
 }

@@ -73,9 +73,9 @@ async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
   assert.notEqual(second.hash, first.hash, `${label}: remote picture does not change`);
 }
 
-async function noticeText(driver, pattern) {
+async function noticeText(driver, pattern, timeoutMs = 30000) {
   const notice = await driver.findElement(By.css("#notice"));
-  await driver.wait(async () => pattern.test(await notice.getText()), 30000, `no notice matching ${pattern}`);
+  await driver.wait(async () => pattern.test(await notice.getText()), timeoutMs, `no notice matching ${pattern}`);
   return notice.getText();
 }
 
@@ -192,6 +192,16 @@ describe("calls between app instances", () => {
     await visible(bob.driver, "#incoming-dialog", 20000);
     await alice.driver.findElement(By.css("#cancel-call")).click();
     assert.match(await noticeText(bob.driver, /cancelled/i), /Alice cancelled the call/);
+    await bob.driver.wait(async () => (await bob.driver.findElement(By.css("#incoming-dialog")).getAttribute("open")) === null, 10000, "Bob's incoming dialog stayed open");
+    await atHome(alice.driver);
+    await atHome(bob.driver);
+  });
+
+  it("nobody answers: after the 30 s ring timeout Alice hears 'no answer' and Bob 'missed'", async () => {
+    await clickPeer(alice.driver, "Bob");
+    await visible(bob.driver, "#incoming-dialog", 20000);
+    assert.match(await noticeText(alice.driver, /no answer/i, 45000), /No answer from Bob/);
+    assert.match(await noticeText(bob.driver, /missed/i, 15000), /You missed a call from Alice/);
     await bob.driver.wait(async () => (await bob.driver.findElement(By.css("#incoming-dialog")).getAttribute("open")) === null, 10000, "Bob's incoming dialog stayed open");
     await atHome(alice.driver);
     await atHome(bob.driver);
