@@ -17,6 +17,8 @@ pub enum AppError {
     Signaling(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("internal error: background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 impl AppError {
@@ -29,7 +31,7 @@ impl AppError {
             AppError::Engine(_) => "engine",
             AppError::NotConnected => "not-connected",
             AppError::Signaling(_) => "signaling",
-            AppError::Internal(_) => "internal",
+            AppError::Internal(_) | AppError::Task(_) => "internal",
         }
     }
 }

@@ -58,8 +58,6 @@ impl From<DeviceSnapshot> for DeviceList {
 #[tauri::command]
 #[specta::specta]
 pub async fn list_devices() -> Result<DeviceList, AppError> {
-    let snapshot = tokio::task::spawn_blocking(DeviceSnapshot::take)
-        .await
-        .map_err(|err| AppError::Internal(err.to_string()))?;
+    let snapshot = tokio::task::spawn_blocking(DeviceSnapshot::take).await?;
     Ok(snapshot.into())
 }

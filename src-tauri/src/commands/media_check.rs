@@ -21,8 +21,7 @@ pub async fn start_preview(
     state.stop_preview();
     let preview =
         tokio::task::spawn_blocking(move || Preview::start(&camera, resolution, publisher))
-            .await
-            .map_err(|err| AppError::Internal(err.to_string()))??;
+            .await??;
     state.set_preview(preview);
     Ok(())
 }
@@ -42,9 +41,7 @@ pub async fn start_mic_meter(
     microphone: String,
 ) -> Result<(), AppError> {
     state.stop_mic_meter();
-    let meter = tokio::task::spawn_blocking(move || MicMeter::start(&microphone, app))
-        .await
-        .map_err(|err| AppError::Internal(err.to_string()))??;
+    let meter = tokio::task::spawn_blocking(move || MicMeter::start(&microphone, app)).await??;
     state.set_mic_meter(meter);
     Ok(())
 }
@@ -59,7 +56,5 @@ pub fn stop_mic_meter(state: State<'_, AppState>) {
 #[tauri::command]
 #[specta::specta]
 pub async fn play_test_sound(speaker: String) -> Result<(), AppError> {
-    tokio::task::spawn_blocking(move || devices_check::play_test_sound(&speaker))
-        .await
-        .map_err(|err| AppError::Internal(err.to_string()))?
+    tokio::task::spawn_blocking(move || devices_check::play_test_sound(&speaker)).await?
 }
