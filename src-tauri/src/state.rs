@@ -1,7 +1,8 @@
-//! The shell's state, in one place: the frame bridge and the settings dialog's live checks.
-//! (The call engine joins it when calls land.)
+//! The shell's state, in one place: the frame bridge, the call engine, the settings dialog's
+//! live checks, the ringtone and the local signaling server.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use peercall_bridge::FrameBridge;
 use peercall_engine::Engine;
@@ -10,14 +11,33 @@ use crate::devices_check::{MicMeter, Preview, Ringtone};
 use crate::local_server::{self, LocalSignaling};
 use crate::AppError;
 
+/// One optional running thing. Replacing or clearing drops the old value after the lock is
+/// released: dropping a preview, meter or ringtone joins its thread.
+struct Slot<T>(Mutex<Option<T>>);
+
+impl<T> Slot<T> {
+    fn empty() -> Self {
+        Self(Mutex::new(None))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<T>> {
+        // A poisoned lock only means an earlier holder panicked; the slot is still usable.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn replace(&self, value: Option<T>) -> Option<T> {
+        std::mem::replace(&mut *self.lock(), value)
+    }
+}
+
 pub struct AppState {
     pub bridge: FrameBridge,
-    preview: Mutex<Option<Preview>>,
-    mic_meter: Mutex<Option<MicMeter>>,
-    engine: Mutex<Option<Engine>>,
+    preview: Slot<Preview>,
+    mic_meter: Slot<MicMeter>,
+    engine: Slot<Engine>,
     /// Bumped by every `set_engine`: an engine's event task knows whether it is still current.
-    engine_generation: std::sync::atomic::AtomicU64,
-    ringtone: Mutex<Option<Ringtone>>,
+    engine_generation: AtomicU64,
+    ringtone: Slot<Ringtone>,
     /// The local signaling server found or hosted on first use (kept for the app's life).
     local: tokio::sync::Mutex<Option<LocalSignaling>>,
 }
@@ -26,43 +46,35 @@ impl AppState {
     pub fn new(bridge: FrameBridge) -> Self {
         Self {
             bridge,
-            preview: Mutex::new(None),
-            mic_meter: Mutex::new(None),
-            engine: Mutex::new(None),
-            engine_generation: std::sync::atomic::AtomicU64::new(0),
-            ringtone: Mutex::new(None),
+            preview: Slot::empty(),
+            mic_meter: Slot::empty(),
+            engine: Slot::empty(),
+            engine_generation: AtomicU64::new(0),
+            ringtone: Slot::empty(),
             local: tokio::sync::Mutex::new(None),
         }
     }
 
     /// The running engine, or `NotConnected`.
     pub fn engine(&self) -> Result<Engine, AppError> {
-        self.engine
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .ok_or(AppError::NotConnected)
+        self.engine.lock().clone().ok_or(AppError::NotConnected)
     }
 
     /// Makes `engine` the current one; returns its generation (see [`AppState::is_current`]).
     pub fn set_engine(&self, engine: Engine) -> u64 {
-        let mut slot = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self.engine.lock();
         *slot = Some(engine);
-        self.engine_generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            + 1
+        self.engine_generation.fetch_add(1, Ordering::SeqCst) + 1
     }
 
     /// Whether the engine of `generation` is still the current one (a reconnect from the
     /// settings replaces it, and the old one's late `Closed` must not turn the status offline).
     pub fn is_current(&self, generation: u64) -> bool {
-        self.engine_generation
-            .load(std::sync::atomic::Ordering::SeqCst)
-            == generation
+        self.engine_generation.load(Ordering::SeqCst) == generation
     }
 
     pub fn take_engine(&self) -> Option<Engine> {
-        self.engine.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.engine.replace(None)
     }
 
     /// Where the local-network default connects (finding or hosting the server once).
@@ -101,27 +113,17 @@ impl AppState {
     }
 
     pub fn set_preview(&self, preview: Preview) {
-        // A poisoned lock only means an earlier holder panicked; the slot is still usable.
-        *self.preview.lock().unwrap_or_else(|e| e.into_inner()) = Some(preview);
+        drop(self.preview.replace(Some(preview)));
     }
 
     /// Stops the preview camera (dropping it joins its thread).
     pub fn stop_preview(&self) {
-        let old = self
-            .preview
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        drop(old);
+        drop(self.preview.replace(None));
     }
 
     /// Rings until [`AppState::stop_ringtone`].
     pub fn set_ringtone(&self, ringtone: Option<Ringtone>) {
-        let old = std::mem::replace(
-            &mut *self.ringtone.lock().unwrap_or_else(|e| e.into_inner()),
-            ringtone,
-        );
-        drop(old);
+        drop(self.ringtone.replace(ringtone));
     }
 
     pub fn stop_ringtone(&self) {
@@ -129,15 +131,10 @@ impl AppState {
     }
 
     pub fn set_mic_meter(&self, meter: MicMeter) {
-        *self.mic_meter.lock().unwrap_or_else(|e| e.into_inner()) = Some(meter);
+        drop(self.mic_meter.replace(Some(meter)));
     }
 
     pub fn stop_mic_meter(&self) {
-        let old = self
-            .mic_meter
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        drop(old);
+        drop(self.mic_meter.replace(None));
     }
 }
