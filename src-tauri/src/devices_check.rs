@@ -81,17 +81,7 @@ impl Preview {
         let worker = Worker::spawn("preview", move |stop| {
             while !stop.load(Ordering::Relaxed) {
                 match capture.frames().recv_timeout(Duration::from_millis(100)) {
-                    Ok(f) => {
-                        if let Err(err) = publisher.publish(
-                            f.width,
-                            f.height,
-                            f.frame_number,
-                            f.capture_time_us,
-                            &f.data,
-                        ) {
-                            tracing::warn!(%err, "preview frame not published");
-                        }
-                    }
+                    Ok(f) => crate::frames::publish(&publisher, &f),
                     Err(peercall_media::RecvError::Timeout) => {}
                     Err(peercall_media::RecvError::Closed) => break,
                 }

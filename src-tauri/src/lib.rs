@@ -11,6 +11,7 @@ mod call_link;
 mod commands;
 mod devices_check;
 mod error;
+mod frames;
 mod ipc;
 mod local_server;
 mod logging;
