@@ -103,6 +103,16 @@ pub enum ServerMode {
     Remote,
 }
 
+impl ServerMode {
+    /// The address others can join, when this app hosts the local server.
+    fn hosting(&self) -> Option<String> {
+        match self {
+            ServerMode::Local { hosting } => hosting.clone(),
+            ServerMode::Remote => None,
+        }
+    }
+}
+
 /// Runs until the engine closes: events → UI, frames → bridge.
 pub fn spawn(
     app: AppHandle,
@@ -141,18 +151,7 @@ fn pump_frames<T: Send + 'static>(
         .name(name.into())
         .spawn(move || loop {
             match frames.recv_timeout(Duration::from_millis(500)) {
-                Ok(item) => {
-                    let f = to_frame(item);
-                    if let Err(err) = publisher.publish(
-                        f.width,
-                        f.height,
-                        f.frame_number,
-                        f.capture_time_us,
-                        &f.data,
-                    ) {
-                        tracing::warn!(%err, "frame not published");
-                    }
-                }
+                Ok(item) => crate::frames::publish(&publisher, &to_frame(item)),
                 Err(RecvError::Timeout) => {}
                 Err(RecvError::Closed) => {
                     publisher.clear();
@@ -173,10 +172,7 @@ async fn forward_events(
     server: ServerMode,
     speaker: String,
 ) {
-    let (local_mode, mut hosting) = match server {
-        ServerMode::Local { hosting } => (true, hosting),
-        ServerMode::Remote => (false, None),
-    };
+    let mut server = server;
     let state = app.state::<AppState>();
     let mut peers: BTreeMap<String, Peer> = BTreeMap::new();
     let name_of = |peers: &BTreeMap<String, Peer>, id: &str| {
@@ -205,23 +201,26 @@ async fn forward_events(
                     ConnectionStatus {
                         state: "online".into(),
                         detail: format!("Connected as {id}"),
-                        hosting: hosting.clone(),
+                        hosting: server.hosting(),
                         retry_in_ms: None,
                     },
                 );
             }
             EngineEvent::Reconnecting { attempt, delay } => {
-                if local_mode && hosting.is_none() {
+                if let ServerMode::Local {
+                    hosting: hosting @ None,
+                } = &mut server
+                {
                     // The app hosting the local server may have quit: take over, so this
                     // reconnect attempt (same URL) reaches our own server.
-                    hosting = state.take_over_local_server().await;
+                    *hosting = state.take_over_local_server().await;
                 }
                 emit(
                     &app,
                     ConnectionStatus {
                         state: "reconnecting".into(),
                         detail: format!("Connection to the server lost; attempt {attempt}"),
-                        hosting: hosting.clone(),
+                        hosting: server.hosting(),
                         retry_in_ms: Some(delay.as_millis().min(u128::from(u32::MAX)) as u32),
                     },
                 );
@@ -231,7 +230,7 @@ async fn forward_events(
                 ConnectionStatus {
                     state: "online".into(),
                     detail: "Reconnected".into(),
-                    hosting: hosting.clone(),
+                    hosting: server.hosting(),
                     retry_in_ms: None,
                 },
             ),
