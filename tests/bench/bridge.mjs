@@ -73,27 +73,21 @@ try {
   // This app's own web processes (comm is cut to 15 characters), not any other WebKit around.
   const webPids = processes("WebKitWebProces").filter((pid) => parentOf(pid) === appPid);
   if (!appPid || webPids.length === 0) throw new Error("cannot find the app and its web process");
-  const start = {
-    t: Date.now(),
-    app: cpuTicks(appPid),
-    threads: threadTicks(appPid),
-    web: webPids.reduce((sum, pid) => sum + cpuTicks(pid), 0),
-    produced: (await driver.executeAsyncScript("window.peercallBench.produced().then(arguments[0])")).previewPublished,
-    drawn: await driver.executeScript("const s = window.peercallBench.preview(); return s.drawn;"),
-  };
-  await driver.executeScript("window.__benchMark = window.peercallBench.preview().bridgeLatencyMs.length;");
-  await driver.sleep(SECONDS * 1000);
-  const end = {
+  // CPU counters, frames produced in Rust and the page's draw statistics, at one moment.
+  const sample = async () => ({
     t: Date.now(),
     app: cpuTicks(appPid),
     threads: threadTicks(appPid),
     web: webPids.reduce((sum, pid) => sum + cpuTicks(pid), 0),
     produced: (await driver.executeAsyncScript("window.peercallBench.produced().then(arguments[0])")).previewPublished,
     stats: await driver.executeScript("return window.peercallBench.preview();"),
-  };
+  });
+  const start = await sample();
+  await driver.sleep(SECONDS * 1000);
+  const end = await sample();
   const secs = (end.t - start.t) / 1000;
   const produced = end.produced - start.produced;
-  const drawn = end.stats.drawn - start.drawn;
+  const drawn = end.stats.drawn - start.stats.drawn;
   const bridge = end.stats.bridgeLatencyMs.slice(-drawn).sort((a, b) => a - b);
   const capture = end.stats.captureLatencyMs.slice(-drawn).sort((a, b) => a - b);
   const report = {

@@ -33,6 +33,13 @@ async fn next_binary(ws: &mut Page) -> Vec<u8> {
     }
 }
 
+/// Asks for a frame and returns its number.
+async fn next_frame_number(ws: &mut Page) -> u64 {
+    decode_header(&next_binary(ws).await)
+        .expect("valid bridge message")
+        .frame_number
+}
+
 #[tokio::test]
 async fn a_page_with_the_secret_receives_frames_of_its_stream() {
     let bridge = FrameBridge::start().await.unwrap();
@@ -94,23 +101,13 @@ async fn a_slow_page_gets_the_newest_frame_not_a_backlog() {
     let remote = bridge.publisher(StreamId::Remote);
     let (mut ws, _) = connect_async(bridge.url(StreamId::Remote)).await.unwrap();
     remote.publish(W, H, 0, 0, &frame(0)).unwrap();
-    assert_eq!(
-        decode_header(&next_binary(&mut ws).await)
-            .unwrap()
-            .frame_number,
-        0
-    );
+    assert_eq!(next_frame_number(&mut ws).await, 0);
     // While the page draws, many frames are published; when it asks again it gets the newest
     // one, not the ones in between.
     for n in 1..=200u64 {
         remote.publish(W, H, n, 0, &frame(n as u8)).unwrap();
     }
-    assert_eq!(
-        decode_header(&next_binary(&mut ws).await)
-            .unwrap()
-            .frame_number,
-        200
-    );
+    assert_eq!(next_frame_number(&mut ws).await, 200);
 }
 
 #[tokio::test]
@@ -126,12 +123,7 @@ async fn a_page_gets_one_frame_per_request_and_none_unasked() {
             .is_err(),
         "a frame arrived without a request"
     );
-    assert_eq!(
-        decode_header(&next_binary(&mut ws).await)
-            .unwrap()
-            .frame_number,
-        1
-    );
+    assert_eq!(next_frame_number(&mut ws).await, 1);
     // Asked again with nothing new: the next frame comes when it is published, not a repeat.
     ws.send(Message::text(READY)).await.unwrap();
     assert!(timeout(Duration::from_millis(300), ws.next())
@@ -146,12 +138,7 @@ async fn a_page_gets_one_frame_per_request_and_none_unasked() {
     // Unknown text from a page is ignored, the socket stays up.
     ws.send(Message::text("hello")).await.unwrap();
     remote.publish(W, H, 3, 0, &frame(3)).unwrap();
-    assert_eq!(
-        decode_header(&next_binary(&mut ws).await)
-            .unwrap()
-            .frame_number,
-        3
-    );
+    assert_eq!(next_frame_number(&mut ws).await, 3);
 }
 
 #[tokio::test]
