@@ -35,6 +35,11 @@ require_cargo() {
     rustup default stable
   fi
   command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust with rustup (https://rustup.rs) and rerun"
+  # A minimal rustup profile lacks the formatter and linter the test command runs.
+  if command -v rustup >/dev/null 2>&1; then
+    cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+    cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+  fi
 }
 
 require_node() {
