@@ -1,5 +1,13 @@
 //! VP8 encoder on libvpx, tuned for calls: realtime deadline, `cpu-used -6`,
 //! error-resilient, no lag, CBR with the bitrate changeable on the fly.
+//!
+//! Rate control follows libwebrtc's `LibvpxVp8Encoder`: CBR, undershoot 100 %, overshoot
+//! 15 %, buffer 500/600/1000 ms, keyframes capped at 900 % of a frame's budget. With
+//! [`Vp8Config::frame_drop_threshold`] set (libwebrtc uses 30), libvpx skips frames when its
+//! buffer runs low instead of overshooting; after 2 s without an encoded frame the next one
+//! is forced through (dropping is switched off for that frame), as libwebrtc does. The
+//! quantizer of the last encoded frame ([`Vp8Encoder::last_qp`], 0–127) feeds the quality
+//! scaler.
 
 use super::vpx::{check, check_init};
 use crate::error::CodecError;
@@ -68,7 +76,15 @@ pub struct Vp8Encoder {
     keyframe_pending: bool,
     first_pts: Option<u64>,
     last_pts: i64,
+    /// pts of the last frame that came out (for the forced frame after 2 s of drops).
+    last_output_pts: Option<i64>,
+    last_qp: Option<u8>,
+    frames_dropped: u64,
 }
+
+/// After this long without an encoded frame, the next one is encoded whatever the buffer
+/// says (2 s, as libwebrtc's `LibvpxVp8Encoder`, `libvpx_vp8_encoder.cc:106`).
+const MAX_DROP_INTERVAL_US: i64 = 2_000_000;
 
 // SAFETY: the libvpx context is only touched through `&mut self`; libvpx contexts may be
 // used from any thread as long as calls are not concurrent.
@@ -121,6 +137,9 @@ impl Vp8Encoder {
             keyframe_pending: true,
             first_pts: None,
             last_pts: -1,
+            last_output_pts: None,
+            last_qp: None,
+            frames_dropped: 0,
         };
         check(&mut enc.ctx, status, "vpx_codec_control(VP8E_SET_CPUUSED)")?;
         // Cap keyframe size so one keyframe does not flood the link (percent of per-frame budget).
@@ -156,13 +175,56 @@ impl Vp8Encoder {
         Ok(())
     }
 
+    /// Changes the nominal frame rate (it only guides rate control: each frame's duration).
+    pub fn set_frame_rate(&mut self, fps: u32) {
+        self.config.fps = fps.max(1);
+    }
+
     /// Makes the next encoded frame a keyframe (e.g. on PLI/FIR).
     pub fn request_keyframe(&mut self) {
         self.keyframe_pending = true;
     }
 
+    /// The quantizer libvpx chose for the last encoded frame, on its internal 0–127 q-index
+    /// scale (`VP8E_GET_LAST_QUANTIZER`, the scale of libwebrtc's QP thresholds 29/95);
+    /// `None` before the first frame.
+    pub fn last_qp(&self) -> Option<u8> {
+        self.last_qp
+    }
+
+    /// Frames rate control skipped since this encoder was created (a re-initialisation on a
+    /// size change starts again from 0).
+    pub fn frames_dropped(&self) -> u64 {
+        self.frames_dropped
+    }
+
+    /// Sets libvpx's drop threshold for the following frames (0 = never drop).
+    fn set_drop_threshold(&mut self, percent: u32) -> Result<(), CodecError> {
+        if self.cfg.rc_dropframe_thresh == percent {
+            return Ok(());
+        }
+        self.cfg.rc_dropframe_thresh = percent;
+        // SAFETY: live context and config.
+        let status = unsafe { vpx::vpx_codec_enc_config_set(&mut *self.ctx, &*self.cfg) };
+        check(&mut self.ctx, status, "vpx_codec_enc_config_set")
+    }
+
+    fn read_qp(&mut self) -> Option<u8> {
+        let mut q: c_int = -1;
+        // SAFETY: the control writes one int through the pointer.
+        let status = unsafe {
+            vpx::vpx_codec_control_(
+                &mut *self.ctx,
+                vpx::vp8e_enc_control_id::VP8E_GET_LAST_QUANTIZER as c_int,
+                &mut q as *mut c_int,
+            )
+        };
+        (status == vpx::vpx_codec_err_t::VPX_CODEC_OK && (0..=127).contains(&q)).then_some(q as u8)
+    }
+
     /// Encodes one frame. Usually returns one encoded frame; may return none if rate
-    /// control drops the frame. A frame of a new size re-creates the encoder (keyframe).
+    /// control drops the frame. A frame of a new size re-creates the encoder (keyframe),
+    /// keeping the bitrate, frame rate and drop threshold.
     pub fn encode(
         &mut self,
         frame: &VideoFrame,
@@ -192,6 +254,14 @@ impl Vp8Encoder {
         } else {
             0
         };
+        // Dropping for 2 s is enough: this frame goes through whatever the buffer says.
+        let force_through = self.config.frame_drop_threshold > 0
+            && self
+                .last_output_pts
+                .is_some_and(|last| pts - last >= MAX_DROP_INTERVAL_US);
+        if force_through {
+            self.set_drop_threshold(0)?;
+        }
         // SAFETY: `img` points into `frame.data`, which outlives the call; libvpx copies
         // what it needs before returning (lag 0).
         let status = unsafe {
@@ -204,6 +274,9 @@ impl Vp8Encoder {
                 vpx::VPX_DL_REALTIME as c_ulong,
             )
         };
+        if force_through {
+            self.set_drop_threshold(self.config.frame_drop_threshold.min(100))?;
+        }
         check(&mut self.ctx, status, "vpx_codec_encode")?;
         self.keyframe_pending = false;
         let mut out = Vec::with_capacity(1);
@@ -230,6 +303,16 @@ impl Vp8Encoder {
                     capture_time_us: frame.capture_time_us,
                 });
             }
+        }
+        if out.is_empty() {
+            self.frames_dropped += 1;
+            // A keyframe asked for and dropped is still owed.
+            if flags != 0 {
+                self.keyframe_pending = true;
+            }
+        } else {
+            self.last_output_pts = Some(pts);
+            self.last_qp = self.read_qp();
         }
         Ok(out)
     }
