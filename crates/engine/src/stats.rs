@@ -39,12 +39,38 @@ pub struct Counters {
     pub audio_packets_lost: AtomicU64,
     /// The encoder's current target, kbit/s.
     pub video_target_kbps: AtomicU64,
+    /// The latest round-trip time, µs (0 = unknown). Published by the stats
+    /// reporter each tick: the remote-inbound RTT of our outbound video if the
+    /// peer sent receiver reports, else the selected candidate pair's STUN RTT.
+    /// The receive path reads it to size its waits (see [`Counters::rtt`]).
+    pub rtt_us: AtomicU64,
+    /// RTCP NACK messages we sent (each asks for one or more packets).
+    pub nacks_sent: AtomicU64,
+    /// Video packets we asked to be sent again.
+    pub nack_packets_requested: AtomicU64,
+    /// Video packets that filled a hole (a retransmission or a late reordered packet).
+    pub video_packets_repaired: AtomicU64,
 }
 
 impl Counters {
     /// Adds `n` to a counter.
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The latest round-trip time, `None` while unknown.
+    #[must_use]
+    pub fn rtt(&self) -> Option<std::time::Duration> {
+        let us = self.rtt_us.load(Ordering::Relaxed);
+        (us != 0).then(|| std::time::Duration::from_micros(us))
+    }
+
+    /// Publishes the latest round-trip time in seconds (ignored unless > 0).
+    pub fn set_rtt_secs(&self, secs: f64) {
+        if secs.is_finite() && secs > 0.0 {
+            let us = (secs * 1e6).round().max(1.0) as u64;
+            self.rtt_us.store(us, Ordering::Relaxed);
+        }
     }
 
     /// A plain copy of every counter.
@@ -68,6 +94,10 @@ impl Counters {
             video_sent_size: l(&self.video_sent_size),
             video_received_size: l(&self.video_received_size),
             video_target_kbps: l(&self.video_target_kbps),
+            rtt_us: l(&self.rtt_us),
+            nacks_sent: l(&self.nacks_sent),
+            nack_packets_requested: l(&self.nack_packets_requested),
+            video_packets_repaired: l(&self.video_packets_repaired),
         }
     }
 }
@@ -93,6 +123,10 @@ pub struct CounterSnapshot {
     pub video_sent_size: u64,
     pub video_received_size: u64,
     pub video_target_kbps: u64,
+    pub rtt_us: u64,
+    pub nacks_sent: u64,
+    pub nack_packets_requested: u64,
+    pub video_packets_repaired: u64,
 }
 
 /// Stats of one interval (normally one second).

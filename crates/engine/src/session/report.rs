@@ -82,6 +82,9 @@ pub fn spawn_reporter(
             prev = now;
             prev_at = Instant::now();
             fill_from_report(&pc, &mut stats).await;
+            if let Some(ms) = stats.rtt_ms {
+                counters.set_rtt_secs(ms / 1000.0);
+            }
             if events.send(SessionEvent::Stats(stats)).is_err() {
                 return;
             }
