@@ -50,6 +50,32 @@ pub struct Counters {
     pub nack_packets_requested: AtomicU64,
     /// Video packets that filled a hole (a retransmission or a late reordered packet).
     pub video_packets_repaired: AtomicU64,
+    // Totals the stats reporter copies from the `webrtc` stats report each tick
+    // (stored, not added: the report's counters are cumulative already).
+    /// RTCP NACK packets we sent about the peer's streams (webrtc stats: inbound `nackCount`).
+    pub rtcp_nacks_sent: AtomicU64,
+    /// RTCP NACK packets the peer sent about our streams (webrtc stats: outbound `nackCount`).
+    pub rtcp_nacks_received: AtomicU64,
+    /// RTCP PLIs we sent (webrtc stats: inbound `pliCount`).
+    pub rtcp_plis_sent: AtomicU64,
+    /// RTCP PLIs the peer sent (webrtc stats: outbound `pliCount`).
+    pub rtcp_plis_received: AtomicU64,
+    /// RTCP FIRs we sent (webrtc stats: inbound `firCount`).
+    pub rtcp_firs_sent: AtomicU64,
+    /// RTCP FIRs the peer sent (webrtc stats: outbound `firCount`).
+    pub rtcp_firs_received: AtomicU64,
+    /// Retransmitted (RTX) packets we sent (webrtc stats: outbound `retransmittedPacketsSent`).
+    pub retransmitted_packets_sent: AtomicU64,
+    /// Retransmitted (RTX) payload bytes we sent.
+    pub retransmitted_bytes_sent: AtomicU64,
+    /// Retransmitted (RTX) packets received (webrtc stats: inbound `retransmittedPacketsReceived`).
+    pub retransmitted_packets_received: AtomicU64,
+    /// Retransmitted (RTX) payload bytes received.
+    pub retransmitted_bytes_received: AtomicU64,
+    /// FEC packets received (webrtc stats: inbound `fecPacketsReceived`).
+    pub fec_packets_received: AtomicU64,
+    /// FEC packets received but not needed (webrtc stats: inbound `fecPacketsDiscarded`).
+    pub fec_packets_discarded: AtomicU64,
 }
 
 impl Counters {
@@ -63,6 +89,11 @@ impl Counters {
     pub fn rtt(&self) -> Option<std::time::Duration> {
         let us = self.rtt_us.load(Ordering::Relaxed);
         (us != 0).then(|| std::time::Duration::from_micros(us))
+    }
+
+    /// Sets a counter to a total counted elsewhere.
+    pub fn set(counter: &AtomicU64, v: u64) {
+        counter.store(v, Ordering::Relaxed);
     }
 
     /// Publishes the latest round-trip time in seconds (ignored unless > 0).
@@ -98,6 +129,18 @@ impl Counters {
             nacks_sent: l(&self.nacks_sent),
             nack_packets_requested: l(&self.nack_packets_requested),
             video_packets_repaired: l(&self.video_packets_repaired),
+            rtcp_nacks_sent: l(&self.rtcp_nacks_sent),
+            rtcp_nacks_received: l(&self.rtcp_nacks_received),
+            rtcp_plis_sent: l(&self.rtcp_plis_sent),
+            rtcp_plis_received: l(&self.rtcp_plis_received),
+            rtcp_firs_sent: l(&self.rtcp_firs_sent),
+            rtcp_firs_received: l(&self.rtcp_firs_received),
+            retransmitted_packets_sent: l(&self.retransmitted_packets_sent),
+            retransmitted_bytes_sent: l(&self.retransmitted_bytes_sent),
+            retransmitted_packets_received: l(&self.retransmitted_packets_received),
+            retransmitted_bytes_received: l(&self.retransmitted_bytes_received),
+            fec_packets_received: l(&self.fec_packets_received),
+            fec_packets_discarded: l(&self.fec_packets_discarded),
         }
     }
 }
@@ -127,13 +170,26 @@ pub struct CounterSnapshot {
     pub nacks_sent: u64,
     pub nack_packets_requested: u64,
     pub video_packets_repaired: u64,
+    pub rtcp_nacks_sent: u64,
+    pub rtcp_nacks_received: u64,
+    pub rtcp_plis_sent: u64,
+    pub rtcp_plis_received: u64,
+    pub rtcp_firs_sent: u64,
+    pub rtcp_firs_received: u64,
+    pub retransmitted_packets_sent: u64,
+    pub retransmitted_bytes_sent: u64,
+    pub retransmitted_packets_received: u64,
+    pub retransmitted_bytes_received: u64,
+    pub fec_packets_received: u64,
+    pub fec_packets_discarded: u64,
 }
 
 /// Stats of one interval (normally one second).
 #[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallStats {
-    /// Round-trip time of the selected candidate pair, ms.
+    /// Round-trip time, ms: from the peer's receiver reports on our video when
+    /// known, else the selected candidate pair's STUN round trip.
     pub rtt_ms: Option<f64>,
     /// Media bitrate sent, kbit/s.
     pub bitrate_out_kbps: f64,

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::statistics::report::RTCStatsReportEntry;
 use rtc::statistics::StatsSelector;
 use tokio::sync::mpsc;
@@ -13,9 +14,45 @@ use webrtc::peer_connection::PeerConnection;
 use super::events::SessionEvent;
 use crate::stats::{rates, CallStats, Counters};
 
-/// Adds what the `webrtc` report knows to `stats`.
-pub async fn fill_from_report(pc: &Arc<dyn PeerConnection>, stats: &mut CallStats) {
+/// Adds what the `webrtc` report knows to `stats`, and copies its feedback and
+/// retransmission totals and the RTT into `counters`.
+pub async fn fill_from_report(
+    pc: &Arc<dyn PeerConnection>,
+    counters: &Counters,
+    stats: &mut CallStats,
+) {
     let report = pc.get_stats(Instant::now(), StatsSelector::None).await;
+    let mut fb = Feedback::default();
+    for s in report.inbound_rtp_streams() {
+        fb.nacks_sent += u64::from(s.nack_count);
+        fb.plis_sent += u64::from(s.pli_count);
+        fb.firs_sent += u64::from(s.fir_count);
+        fb.rtx_packets_received += s.retransmitted_packets_received;
+        fb.rtx_bytes_received += s.retransmitted_bytes_received;
+        fb.fec_received += s.fec_packets_received;
+        fb.fec_discarded += s.fec_packets_discarded;
+    }
+    for s in report.outbound_rtp_streams() {
+        fb.nacks_received += u64::from(s.nack_count);
+        fb.plis_received += u64::from(s.pli_count);
+        fb.firs_received += u64::from(s.fir_count);
+        fb.rtx_packets_sent += s.retransmitted_packets_sent;
+        fb.rtx_bytes_sent += s.retransmitted_bytes_sent;
+    }
+    fb.store(counters);
+    // RTT: the peer's receiver reports on our outbound video, when webrtc computes
+    // it (0.21 leaves it 0), else the selected pair's STUN round trip below.
+    let rr_rtt = report
+        .iter()
+        .filter_map(|e| match e {
+            RTCStatsReportEntry::RemoteInboundRtp(r)
+                if r.received_rtp_stream_stats.rtp_stream_stats.kind == RtpCodecKind::Video =>
+            {
+                Some(r.round_trip_time)
+            }
+            _ => None,
+        })
+        .find(|rtt| *rtt > 0.0);
     let (mut received, mut lost) = (0u64, 0i64);
     for s in report.inbound_rtp_streams() {
         let r = &s.received_rtp_stream_stats;
@@ -24,7 +61,7 @@ pub async fn fill_from_report(pc: &Arc<dyn PeerConnection>, stats: &mut CallStat
         // webrtc 0.21 fills this from the receiver-report generator, in RTP clock
         // units (not seconds as documented): convert with the stream's clock rate.
         let clock_khz = match r.rtp_stream_stats.kind {
-            rtc::rtp_transceiver::rtp_sender::RtpCodecKind::Audio => 48.0,
+            RtpCodecKind::Audio => 48.0,
             _ => 90.0,
         };
         let jitter_ms = r.jitter / clock_khz;
@@ -41,7 +78,7 @@ pub async fn fill_from_report(pc: &Arc<dyn PeerConnection>, stats: &mut CallStat
         .candidate_pairs()
         .max_by_key(|p| (p.nominated, p.bytes_received + p.bytes_sent));
     if let Some(pair) = pair {
-        if pair.current_round_trip_time > 0.0 {
+        if rr_rtt.is_none() && pair.current_round_trip_time > 0.0 {
             stats.rtt_ms = Some(pair.current_round_trip_time * 1000.0);
         }
         let local = report.iter().find_map(|e| match e {
@@ -56,6 +93,46 @@ pub async fn fill_from_report(pc: &Arc<dyn PeerConnection>, stats: &mut CallStat
         if let Some(local) = local {
             stats.candidate_type = Some(local.candidate_type.to_string());
         }
+    }
+    if let Some(rtt) = rr_rtt {
+        stats.rtt_ms = Some(rtt * 1000.0);
+    }
+    if let Some(ms) = stats.rtt_ms {
+        counters.set_rtt_secs(ms / 1000.0);
+    }
+}
+
+/// Feedback and repair totals of one report, summed over the streams.
+#[derive(Debug, Default)]
+struct Feedback {
+    nacks_sent: u64,
+    nacks_received: u64,
+    plis_sent: u64,
+    plis_received: u64,
+    firs_sent: u64,
+    firs_received: u64,
+    rtx_packets_sent: u64,
+    rtx_bytes_sent: u64,
+    rtx_packets_received: u64,
+    rtx_bytes_received: u64,
+    fec_received: u64,
+    fec_discarded: u64,
+}
+
+impl Feedback {
+    fn store(&self, c: &Counters) {
+        Counters::set(&c.rtcp_nacks_sent, self.nacks_sent);
+        Counters::set(&c.rtcp_nacks_received, self.nacks_received);
+        Counters::set(&c.rtcp_plis_sent, self.plis_sent);
+        Counters::set(&c.rtcp_plis_received, self.plis_received);
+        Counters::set(&c.rtcp_firs_sent, self.firs_sent);
+        Counters::set(&c.rtcp_firs_received, self.firs_received);
+        Counters::set(&c.retransmitted_packets_sent, self.rtx_packets_sent);
+        Counters::set(&c.retransmitted_bytes_sent, self.rtx_bytes_sent);
+        Counters::set(&c.retransmitted_packets_received, self.rtx_packets_received);
+        Counters::set(&c.retransmitted_bytes_received, self.rtx_bytes_received);
+        Counters::set(&c.fec_packets_received, self.fec_received);
+        Counters::set(&c.fec_packets_discarded, self.fec_discarded);
     }
 }
 
@@ -81,10 +158,9 @@ pub fn spawn_reporter(
             let mut stats = rates(&prev, &now, prev_at.elapsed().as_secs_f64());
             prev = now;
             prev_at = Instant::now();
-            fill_from_report(&pc, &mut stats).await;
-            if let Some(ms) = stats.rtt_ms {
-                counters.set_rtt_secs(ms / 1000.0);
-            }
+            fill_from_report(&pc, &counters, &mut stats).await;
+            // The report's totals just landed in the counters.
+            stats.totals = counters.snapshot();
             if events.send(SessionEvent::Stats(stats)).is_err() {
                 return;
             }
