@@ -6,13 +6,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rtc::interceptor::{
-    BandwidthEstimator, EstimatorStats, Gcc, PacerBuilder, PacketReport, Registry, Slot,
+    BandwidthEstimator, EstimatorStats, Gcc, NackResponderBuilder, PacerBuilder, PacketReport,
+    Registry, Slot,
 };
 use rtc::peer_connection::configuration::interceptor_registry::{
-    configure_congestion_control, register_default_interceptors, CongestionFeedback,
+    configure_congestion_control, configure_rtcp_reports, configure_simulcast_extension_headers,
+    configure_twcc_receiver_only, CongestionFeedback,
 };
 use rtc::peer_connection::configuration::media_engine::{
-    MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_VP8,
+    MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8,
 };
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
 use rtc::peer_connection::configuration::RTCConfigurationBuilder;
@@ -28,6 +30,8 @@ use super::SessionError;
 
 /// Payload type we offer for VP8.
 pub const VP8_PT: u8 = 96;
+/// Payload type we offer for VP8's retransmissions (RFC 4588 RTX, `apt` = [`VP8_PT`]).
+pub const RTX_PT: u8 = 97;
 /// Payload type we offer for Opus.
 pub const OPUS_PT: u8 = 111;
 
@@ -40,6 +44,49 @@ pub fn vp8_codec() -> RTCRtpCodec {
         sdp_fmtp_line: String::new(),
         rtcp_feedback: vec![],
     }
+}
+
+/// VP8's retransmission stream: resent packets travel on their own SSRC and sequence
+/// numbers, as Chromium expects (it ignores plain resends it counted as lost).
+pub fn rtx_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_RTX.to_owned(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: format!("apt={VP8_PT}"),
+        rtcp_feedback: vec![],
+    }
+}
+
+/// Packets the sender keeps for retransmission: about 1.5 s of 720p at 2.5 Mbit/s
+/// (libwebrtc keeps at least 600 and 1 s).
+const RESEND_HISTORY: u16 = 2_048;
+
+/// The interceptors besides congestion control: NACK *responder* (we generate NACKs
+/// ourselves in the receive path, `video_receiver.rs`, because `webrtc`'s generator
+/// ignores the RTT and never credits RTX repairs), TWCC feedback, RTCP reports.
+fn register_interceptors(
+    registry: Registry,
+    media: &mut MediaEngine,
+) -> Result<Registry, SessionError> {
+    for parameter in ["", "pli"] {
+        media.register_feedback(
+            RTCPFeedback {
+                typ: "nack".to_owned(),
+                parameter: parameter.to_owned(),
+            },
+            RtpCodecKind::Video,
+        );
+    }
+    let registry = registry.with(
+        Slot::NackResponder,
+        NackResponderBuilder::new()
+            .with_size(RESEND_HISTORY)
+            .build(),
+    );
+    configure_simulcast_extension_headers(media)?;
+    let registry = configure_twcc_receiver_only(registry, media)?;
+    Ok(configure_rtcp_reports(registry))
 }
 
 /// The Opus codec as sent and received (in-band FEC on).
@@ -113,6 +160,13 @@ pub async fn build_peer_connection(
     )?;
     media.register_codec(
         RTCRtpCodecParameters {
+            rtp_codec: rtx_codec(),
+            payload_type: RTX_PT,
+        },
+        RtpCodecKind::Video,
+    )?;
+    media.register_codec(
+        RTCRtpCodecParameters {
             rtp_codec: opus_codec(),
             payload_type: OPUS_PT,
         },
@@ -151,7 +205,7 @@ pub async fn build_peer_connection(
             .with_target_bitrate(initial * PACING_FACTOR)
             .build(),
     );
-    let registry = register_default_interceptors(registry, &mut media)?;
+    let registry = register_interceptors(registry, &mut media)?;
     let registry = registry.with(
         Slot::from(KEYFRAME_SLOT),
         KeyframeRequestForwarder::default(),

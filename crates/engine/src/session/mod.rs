@@ -5,16 +5,19 @@
 //! state machine's `OpenSession` (so after consent), feeds it the remote description and
 //! candidates, and reads its [`SessionEvent`]s.
 
-mod assembler;
 mod build;
 mod channel;
 mod config;
 mod events;
+mod frame_buffer;
 mod handler;
 mod keyframe;
+mod nack;
 mod receive;
 mod report;
+mod rtp_seq;
 mod send;
+mod video_receiver;
 
 pub use config::{IceServerConfig, SessionConfig, VideoSettings};
 pub use events::{ControlMessage, RemoteVideoFrame, SessionEvent};

@@ -9,13 +9,13 @@ use bytes::Bytes;
 use peercall_media::clock::now_us;
 use peercall_media::source::stamp;
 use peercall_media::{AudioFrame, OpusDecoder, QueueSender, Vp8Decoder};
-use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
-use super::assembler::{Vp8Assembler, Vp8Part};
 use super::events::{RemoteVideoFrame, SessionEvent};
+use super::frame_buffer::FrameBufferConfig;
+use super::video_receiver::{Feedback, VideoReceiver};
 use crate::stats::{pack_size, Counters};
 
 /// Where received media goes.
@@ -28,10 +28,9 @@ pub struct Receivers {
     pub(crate) closed: Arc<AtomicBool>,
 }
 
-enum ToDecoder {
-    Frame(Bytes),
-    Lost,
-}
+/// How often the receive loop sends due NACKs and checks the frame buffer's timers
+/// (libwebrtc's NACK module ticks every 20 ms).
+const TICK: Duration = Duration::from_millis(20);
 
 impl Receivers {
     /// Starts reading a remote track.
@@ -51,7 +50,7 @@ impl Receivers {
     }
 
     async fn read_video(self: Arc<Self>, track: Arc<dyn TrackRemote>, ssrc: u32) {
-        let (to_decoder, from_rtp) = std::sync::mpsc::channel::<ToDecoder>();
+        let (to_decoder, from_rtp) = std::sync::mpsc::channel::<Bytes>();
         let (want_key_tx, mut want_key_rx) = mpsc::unbounded_channel::<()>();
         let me = self.clone();
         let spawned = std::thread::Builder::new()
@@ -63,61 +62,61 @@ impl Receivers {
                 .send(SessionEvent::Error(format!("decoder thread: {e}")));
             return;
         }
-        // Keyframe requests go out from their own task, at most one per interval.
-        let pli_track = track.clone();
-        let counters = self.counters.clone();
-        let min_gap = self.pli_min_interval;
-        tokio::spawn(async move {
-            let mut last: Option<Instant> = None;
-            while want_key_rx.recv().await.is_some() {
-                if last.is_some_and(|t| t.elapsed() < min_gap) {
-                    continue;
-                }
-                last = Some(Instant::now());
-                let pli = PictureLossIndication {
-                    sender_ssrc: 0,
-                    media_ssrc: ssrc,
-                };
-                match pli_track.write_rtcp(vec![Box::new(pli)]).await {
-                    Ok(()) => Counters::add(&counters.plis_sent, 1),
-                    Err(e) => {
-                        // Not fatal: the next request retries (e.g. before the track is bound).
-                        tracing::debug!("keyframe request not sent: {e}");
-                        last = None;
+        let mut rx = VideoReceiver::new(
+            ssrc,
+            FrameBufferConfig {
+                keyframe_request_interval: self.pli_min_interval,
+                ..FrameBufferConfig::default()
+            },
+        );
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                event = track.poll() => {
+                    let Some(event) = event else { return };
+                    let TrackRemoteEvent::OnRtpPacket(packet) = event else {
+                        continue;
+                    };
+                    for frame in rx.on_packet(&packet, Instant::now(), &self.counters) {
+                        Counters::add(&self.counters.video_frames_received, 1);
+                        if to_decoder.send(frame).is_err() {
+                            return;
+                        }
                     }
                 }
-            }
-        });
-        let mut assembler = Vp8Assembler::new();
-        while let Some(event) = track.poll().await {
-            let TrackRemoteEvent::OnRtpPacket(packet) = event else {
-                continue;
-            };
-            Counters::add(&self.counters.video_packets_received, 1);
-            Counters::add(
-                &self.counters.video_bytes_received,
-                packet.payload.len() as u64,
-            );
-            let Some(part) = Vp8Part::from_rtp(&packet) else {
-                continue;
-            };
-            let out = assembler.push(part);
-            if out.lost > 0 {
-                Counters::add(&self.counters.video_frames_lost, u64::from(out.lost));
-                let _ = to_decoder.send(ToDecoder::Lost);
-            }
-            for frame in out.frames {
-                Counters::add(&self.counters.video_frames_received, 1);
-                if to_decoder.send(ToDecoder::Frame(frame)).is_err() {
-                    return;
+                _ = tick.tick() => {
+                    let feedback = rx.on_tick(Instant::now(), &self.counters);
+                    self.send_feedback(&track, feedback).await;
                 }
+                Some(()) = want_key_rx.recv() => rx.decoder_failed(Instant::now()),
             }
+        }
+    }
+
+    /// Sends the NACK and keyframe request a tick decided on.
+    async fn send_feedback(&self, track: &Arc<dyn TrackRemote>, f: Feedback) {
+        let mut packets: Vec<Box<dyn rtc::rtcp::Packet>> = Vec::new();
+        if let Some(nack) = f.nack {
+            Counters::add(&self.counters.nacks_sent, 1);
+            packets.push(Box::new(nack));
+        }
+        if let Some(pli) = f.pli {
+            Counters::add(&self.counters.plis_sent, 1);
+            packets.push(Box::new(pli));
+        }
+        if packets.is_empty() {
+            return;
+        }
+        if let Err(e) = track.write_rtcp(packets).await {
+            // Not fatal: the next tick retries (e.g. before the track is bound).
+            tracing::debug!("video feedback not sent: {e}");
         }
     }
 
     fn decode_loop(
         &self,
-        input: &std::sync::mpsc::Receiver<ToDecoder>,
+        input: &std::sync::mpsc::Receiver<Bytes>,
         want_key: &mpsc::UnboundedSender<()>,
     ) {
         let mut decoder = match Vp8Decoder::new(1) {
@@ -130,18 +129,10 @@ impl Receivers {
             }
         };
         let mut first = true;
-        while let Ok(msg) = input.recv() {
+        while let Ok(data) = input.recv() {
             if self.closed.load(Ordering::Relaxed) {
                 return;
             }
-            let data = match msg {
-                ToDecoder::Lost => {
-                    decoder.report_loss();
-                    let _ = want_key.send(());
-                    continue;
-                }
-                ToDecoder::Frame(data) => data,
-            };
             match decoder.decode(&data) {
                 Ok(Some(mut frame)) => {
                     let decoded_at_us = now_us();
