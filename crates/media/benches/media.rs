@@ -8,6 +8,7 @@
 use peercall_media::camera::{CameraCapture, CameraOptions, CaptureRequest, TEST_PATTERN_ID};
 use peercall_media::clock::now_us;
 use peercall_media::convert::{self, PixelFormat};
+use peercall_media::scale;
 use peercall_media::{
     DeviceChoice, OpusConfig, OpusDecoder, OpusEncoder, TestPattern, ToneConfig, ToneSource,
     VideoFrame, Vp8Config, Vp8Decoder, Vp8Encoder, AUDIO_FRAME_SAMPLES,
@@ -162,6 +163,25 @@ fn conversions() {
     });
 }
 
+/// I420 downscales the send-side adapter asks for (`peercall_media::scale`).
+fn scaling() {
+    for ((sw, sh), (dw, dh)) in [
+        ((640, 480), (320, 240)),
+        ((640, 480), (480, 360)),
+        ((640, 480), (160, 120)),
+        ((1280, 720), (960, 540)),
+        ((1280, 720), (640, 360)),
+    ] {
+        let src = TestPattern::new(sw, sh).render(5, 5);
+        let mut out = VideoFrame::black(dw, dh);
+        repeat(
+            500,
+            &format!("I420 scale {sw}x{sh}→{dw}x{dh}, box filter"),
+            || scale::scale_i420_into(&src, &mut out),
+        );
+    }
+}
+
 /// From the moment the test-pattern camera stamps a frame to the end of its encode.
 fn capture_to_encoded() {
     let req = CaptureRequest {
@@ -189,7 +209,7 @@ fn capture_to_encoded() {
 
 fn main() {
     // `cargo bench -p peercall-media --bench media -- vp8 opus` runs only those sections
-    // (vp8, opus, convert, latency); cargo itself passes `--bench`.
+    // (vp8, opus, convert, scale, latency); cargo itself passes `--bench`.
     let only: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -213,6 +233,9 @@ fn main() {
     }
     if run("convert") {
         conversions();
+    }
+    if run("scale") {
+        scaling();
     }
     if run("latency") {
         capture_to_encoded();

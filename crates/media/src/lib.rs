@@ -13,6 +13,7 @@ pub mod error;
 pub mod frame;
 pub mod processing;
 pub mod queue;
+pub mod scale;
 pub mod source;
 
 pub use audio::DeviceChoice;
