@@ -1,0 +1,361 @@
+//! The emulator's loop: packets from the queue go through the [`Impairment`] model; drops get
+//! their verdict at once, the rest wait in a timer heap and are accepted when due. One thread
+//! sleeps in `ppoll` until the next packet or the next release, whichever comes first.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::model::{Decision, DropReason, Impairment};
+use crate::nfqueue::{NfQueue, Packet, Verdict};
+
+/// A packet waiting for its release.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Held {
+    release: Duration,
+    /// Arrival order, so equal release times keep it.
+    order: u64,
+    id: u32,
+    arrived: Duration,
+    len: usize,
+}
+
+/// What happened, for the exit summary and `--stats-json`.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub packets: u64,
+    pub accepted: u64,
+    pub dropped_loss: u64,
+    pub dropped_limit: u64,
+    pub bytes_accepted: u64,
+    /// Added delay actually applied (verdict time minus arrival), over accepted packets.
+    delay_sum: f64,
+    delay_sq_sum: f64,
+    pub delay_min: Option<Duration>,
+    pub delay_max: Duration,
+    /// How late verdicts went out against the model's release time.
+    lateness_sum: f64,
+    pub lateness_max: Duration,
+    /// Lateness histogram in 10 µs buckets (the last bucket is "10 ms or more").
+    lateness_hist: Vec<u64>,
+    pub first_release: Option<Duration>,
+    pub last_release: Option<Duration>,
+    /// Times the socket overflowed (the kernel dropped packets we never saw).
+    pub overruns: u64,
+    /// Verdicts the kernel refused.
+    pub verdict_errors: u64,
+    /// Packets accepted at exit before their time.
+    pub flushed: u64,
+}
+
+const HIST_BUCKET_US: u64 = 10;
+const HIST_BUCKETS: usize = 1000;
+
+impl Stats {
+    fn record_release(&mut self, arrived: Duration, due: Duration, at: Duration, len: usize) {
+        self.accepted += 1;
+        self.bytes_accepted += len as u64;
+        let added = at.saturating_sub(arrived);
+        let s = added.as_secs_f64();
+        self.delay_sum += s;
+        self.delay_sq_sum += s * s;
+        self.delay_min = Some(self.delay_min.map_or(added, |m| m.min(added)));
+        self.delay_max = self.delay_max.max(added);
+        let late = at.saturating_sub(due);
+        self.lateness_sum += late.as_secs_f64();
+        self.lateness_max = self.lateness_max.max(late);
+        if self.lateness_hist.is_empty() {
+            self.lateness_hist = vec![0; HIST_BUCKETS];
+        }
+        let bucket = ((late.as_micros() as u64) / HIST_BUCKET_US).min(HIST_BUCKETS as u64 - 1);
+        self.lateness_hist[bucket as usize] += 1;
+        self.first_release.get_or_insert(at);
+        self.last_release = Some(at);
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped_loss + self.dropped_limit
+    }
+
+    /// Mean added delay over accepted packets, in seconds.
+    pub fn delay_mean(&self) -> f64 {
+        if self.accepted == 0 {
+            0.0
+        } else {
+            self.delay_sum / self.accepted as f64
+        }
+    }
+
+    pub fn delay_stddev(&self) -> f64 {
+        if self.accepted == 0 {
+            return 0.0;
+        }
+        let n = self.accepted as f64;
+        let mean = self.delay_sum / n;
+        (self.delay_sq_sum / n - mean * mean).max(0.0).sqrt()
+    }
+
+    pub fn lateness_mean(&self) -> f64 {
+        if self.accepted == 0 {
+            0.0
+        } else {
+            self.lateness_sum / self.accepted as f64
+        }
+    }
+
+    /// The lateness under which `q` (0..1) of the verdicts went out, to 10 µs.
+    pub fn lateness_quantile(&self, q: f64) -> Duration {
+        let total: u64 = self.lateness_hist.iter().sum();
+        let target = (q * total as f64).ceil() as u64;
+        let mut seen = 0;
+        for (i, n) in self.lateness_hist.iter().enumerate() {
+            seen += n;
+            if seen >= target && seen > 0 {
+                return Duration::from_micros((i as u64 + 1) * HIST_BUCKET_US);
+            }
+        }
+        Duration::ZERO
+    }
+
+    /// Bytes accepted per second between the first and the last release (0 for fewer than
+    /// two releases). Counts every packet after the first, so it is the link's throughput
+    /// while busy.
+    pub fn throughput_bits(&self) -> f64 {
+        match (self.first_release, self.last_release) {
+            (Some(a), Some(b)) if b > a && self.accepted > 1 => {
+                let first_len = self.bytes_accepted as f64 / self.accepted as f64;
+                (self.bytes_accepted as f64 - first_len) * 8.0 / (b - a).as_secs_f64()
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// The one-line summary printed at exit.
+    pub fn summary(&self) -> String {
+        format!(
+            "peercall-netem: {} packets, {} dropped ({} loss, {} limit), mean delay added {:.2} ms \
+             (stddev {:.2} ms), verdicts late by {:.3} ms mean / {:.3} ms p99 / {:.3} ms max",
+            self.packets,
+            self.dropped(),
+            self.dropped_loss,
+            self.dropped_limit,
+            self.delay_mean() * 1e3,
+            self.delay_stddev() * 1e3,
+            self.lateness_mean() * 1e3,
+            self.lateness_quantile(0.99).as_secs_f64() * 1e3,
+            self.lateness_max.as_secs_f64() * 1e3,
+        )
+    }
+
+    pub fn to_json(&self, spec: &str, seed: u64, queue: u16) -> serde_json::Value {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        serde_json::json!({
+            "spec": spec,
+            "seed": seed,
+            "queue": queue,
+            "packets": self.packets,
+            "accepted": self.accepted,
+            "dropped": self.dropped(),
+            "dropped_loss": self.dropped_loss,
+            "dropped_limit": self.dropped_limit,
+            "bytes_accepted": self.bytes_accepted,
+            "delay_added_mean_ms": self.delay_mean() * 1e3,
+            "delay_added_stddev_ms": self.delay_stddev() * 1e3,
+            "delay_added_min_ms": self.delay_min.map_or(0.0, ms),
+            "delay_added_max_ms": ms(self.delay_max),
+            "lateness_mean_ms": self.lateness_mean() * 1e3,
+            "lateness_p50_ms": ms(self.lateness_quantile(0.5)),
+            "lateness_p99_ms": ms(self.lateness_quantile(0.99)),
+            "lateness_max_ms": ms(self.lateness_max),
+            "throughput_kbit": self.throughput_bits() / 1e3,
+            "release_span_s": match (self.first_release, self.last_release) {
+                (Some(a), Some(b)) => (b - a).as_secs_f64(),
+                _ => 0.0,
+            },
+            "socket_overruns": self.overruns,
+            "verdict_errors": self.verdict_errors,
+            "flushed_at_exit": self.flushed,
+        })
+    }
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// Blocks SIGTERM and SIGINT (they are only delivered inside `ppoll`, so a signal can never
+/// fall between checking the flag and going to sleep), installs a handler that sets the stop
+/// flag, and returns the mask to wait with.
+fn install_signal_handlers() -> io::Result<libc::sigset_t> {
+    // SAFETY: sigset and sigaction structs are plain data initialised by the libc calls; the
+    // handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        let mut block: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut block);
+        libc::sigaddset(&mut block, libc::SIGTERM);
+        libc::sigaddset(&mut block, libc::SIGINT);
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &block, &mut old) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
+        libc::sigemptyset(&mut sa.sa_mask);
+        for sig in [libc::SIGTERM, libc::SIGINT] {
+            if libc::sigaction(sig, &sa, std::ptr::null_mut()) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            libc::sigdelset(&mut old, sig);
+        }
+        Ok(old)
+    }
+}
+
+/// Asks for precise wake-ups: the default 50 µs timer slack would add to every release.
+fn tighten_timer_slack() {
+    // SAFETY: prctl(PR_SET_TIMERSLACK) takes a plain integer.
+    let rc = unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong) };
+    if rc != 0 {
+        tracing::debug!("PR_SET_TIMERSLACK: {}", io::Error::last_os_error());
+    }
+}
+
+/// Runs until SIGTERM/SIGINT: binds queue `queue`, calls `on_bound` (to tell others it is
+/// ready), then impairs every packet. At the end every held packet is accepted at once and
+/// the queue unbound. Returns what happened.
+pub fn run(queue: u16, mut model: Impairment, on_bound: impl FnOnce()) -> io::Result<Stats> {
+    let waitmask = install_signal_handlers()?;
+    tighten_timer_slack();
+    let mut q = NfQueue::bind(queue)
+        .map_err(|e| io::Error::new(e.kind(), format!("binding NFQUEUE {queue}: {e}")))?;
+    tracing::info!("bound NFQUEUE {queue}; impairment: {}", model.spec());
+    on_bound();
+
+    let epoch = Instant::now();
+    let mut stats = Stats::default();
+    let mut heap: BinaryHeap<Reverse<Held>> = BinaryHeap::new();
+    let mut batch: Vec<Packet> = Vec::with_capacity(256);
+    let mut order = 0u64;
+
+    while !STOP.load(Ordering::SeqCst) {
+        // Release what is due.
+        let mut now = epoch.elapsed();
+        while heap.peek().is_some_and(|Reverse(h)| h.release <= now) {
+            let Some(Reverse(h)) = heap.pop() else { break };
+            release(&mut q, &mut stats, &h, now);
+            now = epoch.elapsed();
+        }
+        let timeout = heap.peek().map(|Reverse(h)| h.release.saturating_sub(now));
+        match q.wait(timeout, &waitmask) {
+            Ok(false) => continue,
+            Ok(true) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        batch.clear();
+        q.recv_all(&mut batch, &mut stats.overruns)?;
+        for p in &batch {
+            let arrived = epoch.elapsed();
+            stats.packets += 1;
+            match model.packet(arrived, p.len) {
+                Decision::Drop(reason) => {
+                    match reason {
+                        DropReason::Loss => stats.dropped_loss += 1,
+                        DropReason::Limit => stats.dropped_limit += 1,
+                    }
+                    if let Err(e) = q.verdict(p.id, Verdict::Drop) {
+                        stats.verdict_errors += 1;
+                        tracing::debug!("drop verdict for {}: {e}", p.id);
+                    }
+                }
+                Decision::Release(at) if at <= arrived => {
+                    let h = Held {
+                        release: at,
+                        order,
+                        id: p.id,
+                        arrived,
+                        len: p.len,
+                    };
+                    release(&mut q, &mut stats, &h, arrived);
+                }
+                Decision::Release(at) => heap.push(Reverse(Held {
+                    release: at,
+                    order,
+                    id: p.id,
+                    arrived,
+                    len: p.len,
+                })),
+            }
+            order += 1;
+        }
+    }
+
+    // Let everything still held go now: after unbind the kernel would drop it.
+    let now = epoch.elapsed();
+    while let Some(Reverse(h)) = heap.pop() {
+        stats.flushed += 1;
+        release(&mut q, &mut stats, &h, now);
+    }
+    batch.clear();
+    if q.recv_all(&mut batch, &mut stats.overruns).is_ok() {
+        for p in &batch {
+            stats.packets += 1;
+            stats.flushed += 1;
+            let _ = q.verdict(p.id, Verdict::Accept);
+        }
+    }
+    if let Err(e) = q.unbind() {
+        tracing::warn!("unbinding NFQUEUE {queue}: {e}");
+    }
+    Ok(stats)
+}
+
+fn release(q: &mut NfQueue, stats: &mut Stats, h: &Held, now: Duration) {
+    match q.verdict(h.id, Verdict::Accept) {
+        Ok(()) => stats.record_release(h.arrived, h.release, now, h.len),
+        Err(e) => {
+            stats.verdict_errors += 1;
+            tracing::debug!("accept verdict for {}: {e}", h.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_summarise_delay_lateness_and_throughput() {
+        let mut s = Stats::default();
+        let ms = Duration::from_millis;
+        // Three 1000-byte packets delayed 50 ms, released 10 µs, 20 µs and 2 ms late,
+        // 8 ms apart.
+        for (i, late_us) in [10u64, 20, 2000].into_iter().enumerate() {
+            let arrived = ms(8 * i as u64);
+            let due = arrived + ms(50);
+            s.record_release(arrived, due, due + Duration::from_micros(late_us), 1000);
+        }
+        s.packets = 4;
+        s.dropped_loss = 1;
+        assert_eq!(s.accepted, 3);
+        assert!((s.delay_mean() * 1e3 - (50.0 + 2.03 / 3.0)).abs() < 1e-9);
+        assert_eq!(s.lateness_max, Duration::from_micros(2000));
+        assert_eq!(s.lateness_quantile(0.5), Duration::from_micros(30));
+        assert_eq!(s.lateness_quantile(1.0), Duration::from_micros(2010));
+        // Two packets' bytes over 16 ms + 1.99 ms.
+        let want = 2.0 * 8000.0 / 0.01799;
+        assert!((s.throughput_bits() - want).abs() < 1.0);
+        let line = s.summary();
+        assert!(
+            line.contains("4 packets, 1 dropped (1 loss, 0 limit)"),
+            "{line}"
+        );
+        let json = s.to_json("delay 50ms", 7, 0);
+        assert_eq!(json["accepted"], 3);
+        assert_eq!(json["seed"], 7);
+    }
+}
