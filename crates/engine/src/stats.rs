@@ -50,6 +50,8 @@ pub struct Counters {
     pub nack_packets_requested: AtomicU64,
     /// Video packets that filled a hole (a retransmission or a late reordered packet).
     pub video_packets_repaired: AtomicU64,
+    /// Video keyframes received whole.
+    pub video_keyframes_received: AtomicU64,
     // Totals the stats reporter copies from the `webrtc` stats report each tick
     // (stored, not added: the report's counters are cumulative already).
     /// RTCP NACK packets we sent about the peer's streams (webrtc stats: inbound `nackCount`).
@@ -129,6 +131,7 @@ impl Counters {
             nacks_sent: l(&self.nacks_sent),
             nack_packets_requested: l(&self.nack_packets_requested),
             video_packets_repaired: l(&self.video_packets_repaired),
+            video_keyframes_received: l(&self.video_keyframes_received),
             rtcp_nacks_sent: l(&self.rtcp_nacks_sent),
             rtcp_nacks_received: l(&self.rtcp_nacks_received),
             rtcp_plis_sent: l(&self.rtcp_plis_sent),
@@ -170,6 +173,7 @@ pub struct CounterSnapshot {
     pub nacks_sent: u64,
     pub nack_packets_requested: u64,
     pub video_packets_repaired: u64,
+    pub video_keyframes_received: u64,
     pub rtcp_nacks_sent: u64,
     pub rtcp_nacks_received: u64,
     pub rtcp_plis_sent: u64,

@@ -106,6 +106,7 @@ pub struct PeerSession {
     config: SessionConfig,
     started: AtomicBool,
     closed: Arc<AtomicBool>,
+    keyframe_wanted: Arc<tokio::sync::Notify>,
 }
 
 fn local_track(
@@ -113,9 +114,14 @@ fn local_track(
     codec: RTCRtpCodec,
 ) -> Result<Arc<TrackLocalStaticSample>, SessionError> {
     let name = kind.to_string();
+    // Track ids must differ from the peer's: `webrtc` routes feedback about our sent
+    // track (PLI, FIR) by track id and looks at received tracks first, so a peer using
+    // the same id (another Peercall) would get our keyframe requests delivered to the
+    // track we receive, and they would never reach the encoder.
+    let id: u64 = rand::random();
     let track = MediaStreamTrack::new(
         "peercall".to_owned(),
-        format!("peercall-{name}"),
+        format!("peercall-{name}-{id:016x}"),
         format!("peercall-{name}"),
         kind,
         vec![RTCRtpEncodingParameters {
@@ -146,6 +152,7 @@ impl PeerSession {
         let closed = Arc::new(AtomicBool::new(false));
         let target_bps = Arc::new(AtomicU64::new(0));
         let channel = Arc::new(ControlChannel::default());
+        let keyframe_wanted = Arc::new(tokio::sync::Notify::new());
         let receivers = Arc::new(Receivers {
             counters: counters.clone(),
             video_out: media.remote_video.clone(),
@@ -153,6 +160,7 @@ impl PeerSession {
             events: events.clone(),
             pli_min_interval: config.pli_min_interval,
             closed: closed.clone(),
+            keyframe_wanted: keyframe_wanted.clone(),
         });
         let handler = Arc::new(handler::Handler {
             events: events.clone(),
@@ -223,6 +231,7 @@ impl PeerSession {
             config,
             started: AtomicBool::new(false),
             closed,
+            keyframe_wanted,
         })
     }
 
@@ -267,6 +276,12 @@ impl PeerSession {
     /// Mutes or unmutes the microphone (nothing is sent while muted).
     pub fn set_mic_muted(&self, muted: bool) {
         self.state.mic_muted.store(muted, Ordering::Relaxed);
+    }
+
+    /// Asks the peer for a keyframe (a fresh picture that needs no earlier frame), as
+    /// the receive path does by itself when a frame is lost for good.
+    pub fn request_keyframe(&self) {
+        self.keyframe_wanted.notify_one();
     }
 
     /// Sends a chat or control message over the data channel.

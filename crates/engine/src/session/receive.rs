@@ -26,6 +26,8 @@ pub struct Receivers {
     pub(crate) events: mpsc::UnboundedSender<SessionEvent>,
     pub(crate) pli_min_interval: Duration,
     pub(crate) closed: Arc<AtomicBool>,
+    /// Asks the video receive loop for a keyframe request.
+    pub(crate) keyframe_wanted: Arc<tokio::sync::Notify>,
 }
 
 /// How often the receive loop sends due NACKs and checks the frame buffer's timers
@@ -89,7 +91,8 @@ impl Receivers {
                     let feedback = rx.on_tick(Instant::now(), &self.counters);
                     self.send_feedback(&track, feedback).await;
                 }
-                Some(()) = want_key_rx.recv() => rx.decoder_failed(Instant::now()),
+                Some(()) = want_key_rx.recv() => rx.request_keyframe(Instant::now()),
+                () = self.keyframe_wanted.notified() => rx.request_keyframe(Instant::now()),
             }
         }
     }

@@ -75,6 +75,8 @@ impl VideoReceiver {
         if pushed.skipped_packets > 0 || pushed.overflow {
             self.forget_old_holes();
         }
+        let keyframes = pushed.frames.iter().filter(|f| f.keyframe).count();
+        Counters::add(&counters.video_keyframes_received, keyframes as u64);
         pushed.frames.into_iter().map(|f| f.data).collect()
     }
 
@@ -106,8 +108,9 @@ impl VideoReceiver {
         out
     }
 
-    /// The decoder could not use a frame.
-    pub fn decoder_failed(&mut self, now: Instant) {
+    /// Wait for a keyframe and ask for one now (the decoder could not use a frame, or
+    /// the owner wants a fresh picture).
+    pub fn request_keyframe(&mut self, now: Instant) {
         self.frames.request_keyframe(now);
     }
 

@@ -2,3 +2,4 @@
 pub mod engine;
 pub mod machine;
 pub mod pair;
+pub mod sessions;

@@ -1,0 +1,127 @@
+//! Two real peer sessions in one process over 127.0.0.1: opening, the offer/answer
+//! exchange, and a pump that moves trickled candidates across while collecting events.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use peercall_engine::call::IceCandidate;
+use peercall_engine::devices::{open_camera, open_mic, AudioSource, VideoSource};
+use peercall_engine::session::{
+    MediaIo, OpenRole, PeerSession, RemoteVideoFrame, SessionConfig, SessionEvent, VideoSettings,
+};
+use peercall_engine::stats::Counters;
+use peercall_media::{drop_oldest_queue, AudioFrame, QueueReceiver};
+use tokio::sync::mpsc;
+
+pub struct Peer {
+    pub session: PeerSession,
+    pub events: mpsc::UnboundedReceiver<SessionEvent>,
+    pub video: QueueReceiver<RemoteVideoFrame>,
+    pub audio: QueueReceiver<AudioFrame>,
+    pub counters: Arc<Counters>,
+}
+
+pub fn config() -> SessionConfig {
+    SessionConfig {
+        bind_addrs: vec!["127.0.0.1:0".to_owned()],
+        video: VideoSettings::new(320, 240, 30),
+        ..SessionConfig::default()
+    }
+}
+
+pub async fn open(role: OpenRole) -> Peer {
+    let cfg = config();
+    let cam = open_camera(&VideoSource::TestPattern, &cfg.video).expect("test pattern");
+    let mic = open_mic(&AudioSource::Tone).expect("tone mic");
+    let (vtx, video) = drop_oldest_queue(64);
+    let (atx, audio) = drop_oldest_queue(512);
+    let media = MediaIo {
+        video: Arc::new(Mutex::new(cam)),
+        audio: Arc::new(Mutex::new(mic)),
+        preview: None,
+        remote_video: Arc::new(vtx),
+        remote_audio: Arc::new(atx),
+    };
+    let (tx, events) = mpsc::unbounded_channel();
+    let counters = Arc::new(Counters::default());
+    let session = PeerSession::open(cfg, role, media, counters.clone(), tx)
+        .await
+        .expect("open session");
+    Peer {
+        session,
+        events,
+        video,
+        audio,
+        counters,
+    }
+}
+
+/// Waits for the local description; candidates gathered meanwhile are returned too.
+pub async fn next_description(p: &mut Peer) -> (String, Vec<IceCandidate>) {
+    let mut early = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), p.events.recv()).await {
+            Ok(Some(SessionEvent::LocalDescription(sdp))) => return (sdp, early),
+            Ok(Some(SessionEvent::LocalCandidate(c))) => early.push(c),
+            Ok(Some(_)) => {}
+            other => panic!("no local description: {other:?}"),
+        }
+    }
+}
+
+/// Moves candidates across and collects the other events until `done` holds for both.
+pub async fn pump(
+    a: &mut Peer,
+    b: &mut Peer,
+    deadline: Duration,
+    mut done: impl FnMut(&[SessionEvent], &[SessionEvent]) -> bool,
+) -> (Vec<SessionEvent>, Vec<SessionEvent>) {
+    let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+    let end = Instant::now() + deadline;
+    while Instant::now() < end && !done(&seen_a, &seen_b) {
+        tokio::select! {
+            Some(e) = a.events.recv() => {
+                if let SessionEvent::LocalCandidate(c) = &e {
+                    b.session.add_remote_candidate(c.clone()).await.expect("candidate a→b");
+                }
+                if matches!(e, SessionEvent::Connected) { a.session.start_media().await.expect("media a"); }
+                seen_a.push(e);
+            }
+            Some(e) = b.events.recv() => {
+                if let SessionEvent::LocalCandidate(c) = &e {
+                    a.session.add_remote_candidate(c.clone()).await.expect("candidate b→a");
+                }
+                if matches!(e, SessionEvent::Connected) { b.session.start_media().await.expect("media b"); }
+                seen_b.push(e);
+            }
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+    }
+    (seen_a, seen_b)
+}
+
+pub fn has(events: &[SessionEvent], f: impl Fn(&SessionEvent) -> bool) -> bool {
+    events.iter().any(f)
+}
+
+/// Opens a caller and a callee and exchanges offer, answer and early candidates.
+pub async fn offer_answer() -> (Peer, Peer) {
+    let mut caller = open(OpenRole::Caller).await;
+    let (offer, caller_early) = next_description(&mut caller).await;
+    let mut callee = open(OpenRole::Callee {
+        offer,
+        candidates: caller_early,
+        end_of_candidates: false,
+    })
+    .await;
+    let (answer, callee_early) = next_description(&mut callee).await;
+    caller.session.apply_answer(answer).await.expect("answer");
+    for c in callee_early {
+        caller
+            .session
+            .add_remote_candidate(c)
+            .await
+            .expect("early candidate");
+    }
+    (caller, callee)
+}
