@@ -7,6 +7,8 @@ mod measure;
 mod procstat;
 mod report;
 mod run;
+mod smoothness;
+mod ticks;
 
 use std::process::ExitCode;
 

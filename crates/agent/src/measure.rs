@@ -1,9 +1,12 @@
 //! What the agent measures on the receiving side: stamped frames (count, gaps,
-//! glass-to-glass latency) and the remote tone.
+//! glass-to-glass latency at decode and at playout), how smooth the video was
+//! (freezes, frames per second), and the remote tone.
 
 use peercall_engine::session::RemoteVideoFrame;
 use peercall_media::source::tone::{dominant_frequency, tone_purity};
 use peercall_media::{AudioFrame, AUDIO_RATE};
+
+use crate::smoothness::{FpsSeries, FreezeDetector};
 
 /// Tone frequency the synthetic microphone plays.
 pub const TONE_HZ: f32 = 440.0;
@@ -15,6 +18,10 @@ pub struct Measure {
     first_number: Option<u64>,
     last_number: Option<u64>,
     latencies_ms: Vec<f64>,
+    playout_latencies_ms: Vec<f64>,
+    playout_delays_ms: Vec<f64>,
+    freezes: FreezeDetector,
+    fps: FpsSeries,
     audio_frames: u64,
     pcm: Vec<f32>,
     tone_hits: u32,
@@ -22,9 +29,13 @@ pub struct Measure {
 }
 
 impl Measure {
-    /// Takes one decoded remote frame.
-    pub fn frame(&mut self, f: &RemoteVideoFrame) {
+    /// Takes one decoded remote frame, taken off the queue (shown) at `shown_at_us`
+    /// (the capture clock, `peercall_media::clock::now_us`).
+    pub fn frame(&mut self, f: &RemoteVideoFrame, shown_at_us: u64) {
         self.frames += 1;
+        let shown_ms = shown_at_us as f64 / 1000.0;
+        self.freezes.frame(shown_ms);
+        self.fps.frame(shown_ms);
         if !f.stamped {
             return;
         }
@@ -34,8 +45,14 @@ impl Measure {
         }
         self.first_number.get_or_insert(n);
         self.last_number = Some(n);
-        let latency_us = f.decoded_at_us.saturating_sub(f.frame.capture_time_us);
-        self.latencies_ms.push(latency_us as f64 / 1000.0);
+        let ms = |us: u64| us as f64 / 1000.0;
+        let capture = f.frame.capture_time_us;
+        self.latencies_ms
+            .push(ms(f.decoded_at_us.saturating_sub(capture)));
+        self.playout_latencies_ms
+            .push(ms(shown_at_us.saturating_sub(capture)));
+        self.playout_delays_ms
+            .push(ms(shown_at_us.saturating_sub(f.decoded_at_us)));
     }
 
     /// Takes one remote audio frame; checks the tone every quarter second (a single
@@ -90,10 +107,36 @@ impl Measure {
         }
     }
 
-    /// Latency percentile (0..=100), ms.
+    /// Latency percentile (0..=100), capture to decode, ms.
     #[must_use]
     pub fn latency_percentile(&self, p: f64) -> Option<f64> {
         percentile(&self.latencies_ms, p)
+    }
+
+    /// Glass-to-glass percentile (0..=100), capture to playout (the agent taking
+    /// the frame), ms.
+    #[must_use]
+    pub fn glass_to_glass_percentile(&self, p: f64) -> Option<f64> {
+        percentile(&self.playout_latencies_ms, p)
+    }
+
+    /// Playout delay percentile (0..=100), decode to playout, ms.
+    #[must_use]
+    pub fn playout_delay_percentile(&self, p: f64) -> Option<f64> {
+        percentile(&self.playout_delays_ms, p)
+    }
+
+    /// Freezes (Chromium's definition) and their total duration, seconds.
+    #[must_use]
+    pub fn freezes(&self) -> (u64, f64) {
+        (self.freezes.count(), self.freezes.total_seconds())
+    }
+
+    /// The lowest and the median frames shown per second, over the whole seconds
+    /// from the first frame to `end_us`.
+    #[must_use]
+    pub fn fps_min_median(&self, end_us: u64) -> (Option<f64>, Option<f64>) {
+        self.fps.min_median(end_us as f64 / 1000.0)
     }
 
     /// Whether the tone was heard (in at least two quarter-second windows).
@@ -135,13 +178,47 @@ mod tests {
             let mut frame = VideoFrame::black(64, 64);
             frame.frame_number = n;
             frame.capture_time_us = 1_000_000 + n * 33_000;
-            m.frame(&RemoteVideoFrame {
-                decoded_at_us: frame.capture_time_us + 20_000,
-                frame,
-                stamped: true,
-            });
+            let shown = frame.capture_time_us + 25_000;
+            m.frame(
+                &RemoteVideoFrame {
+                    decoded_at_us: frame.capture_time_us + 20_000,
+                    frame,
+                    stamped: true,
+                },
+                shown,
+            );
         }
         assert_eq!((m.stamped(), m.lost(), m.span()), (4, 1, 5));
         assert_eq!(m.latency_percentile(50.0), Some(20.0));
+        assert_eq!(m.glass_to_glass_percentile(50.0), Some(25.0));
+        assert_eq!(m.playout_delay_percentile(95.0), Some(5.0));
+    }
+
+    #[test]
+    fn a_stall_at_playout_is_a_freeze_and_an_empty_second() {
+        let mut m = Measure::default();
+        let mut shown = 10_000_000u64;
+        for n in 0..150u64 {
+            // 30 fps, but frame 30 comes 1.5 s late.
+            shown += if n == 30 { 1_500_000 } else { 33_333 };
+            let mut frame = VideoFrame::black(64, 64);
+            frame.frame_number = n;
+            m.frame(
+                &RemoteVideoFrame {
+                    decoded_at_us: shown,
+                    frame,
+                    stamped: false,
+                },
+                shown,
+            );
+        }
+        let (count, secs) = m.freezes();
+        assert_eq!(count, 1);
+        assert!((secs - 1.5).abs() < 1e-9, "{secs}");
+        let (min, median) = m.fps_min_median(shown);
+        assert_eq!(min, Some(0.0));
+        assert!(median.is_some_and(|x| x >= 29.0), "{median:?}");
+        assert_eq!(m.frames(), 150);
+        assert_eq!(m.stamped(), 0);
     }
 }

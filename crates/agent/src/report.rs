@@ -48,10 +48,86 @@ pub struct VideoReport {
     pub frames_decoded: u64,
     pub keyframe_requests_sent: u64,
     pub keyframe_requests_received: u64,
+    /// Frames taken off the remote-video queue (shown) per second of call.
     pub fps: f64,
+    /// Received (current) resolution.
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// Capture → decode, ms.
     pub latency_ms: Latency,
+    /// Frames shown: taken off the remote-video queue.
+    pub frames_rendered: u64,
+    /// Frames shown per second: over the call, and the lowest and median of the
+    /// whole seconds from the first frame on.
+    pub rendered_fps: FpsReport,
+    /// Freezes at playout, Chromium's definition.
+    pub freezes: Freezes,
+    /// Capture → playout (the agent taking the frame), ms: glass-to-glass.
+    pub glass_to_glass_ms: Latency,
+    /// Decode → playout, ms.
+    pub playout_delay_ms: Latency,
+    /// Sent (current) resolution, and frames sent per second of call.
+    pub sent_width: Option<u32>,
+    pub sent_height: Option<u32>,
+    pub sent_fps: f64,
+    /// The congestion controller's video target at the end, kbit/s.
+    pub target_kbps: u64,
+    /// Its lowest and median over the call's stats ticks, kbit/s.
+    pub target_kbps_min: Option<u64>,
+    pub target_kbps_median: Option<u64>,
+    /// Video payload bitrate sent / received over the call, kbit/s.
+    pub sent_kbps: f64,
+    pub received_kbps: f64,
+    /// RTCP NACKs sent / received (the larger of the engine's own count and the
+    /// `webrtc` stats report's).
+    pub nacks_sent: u64,
+    pub nacks_received: u64,
+    /// Packets our NACKs asked for, and holes filled by a late or resent packet.
+    pub nack_packets_requested: u64,
+    pub packets_repaired: u64,
+    /// RTCP PLIs sent / received, FIRs received (the `webrtc` stats report; PLIs sent
+    /// falls back to `keyframeRequestsSent`).
+    pub plis_sent: u64,
+    pub plis_received: u64,
+    pub firs_received: u64,
+    /// Retransmitted (RTX) packets sent / received, FEC packets received.
+    pub retransmitted_packets_sent: u64,
+    pub retransmitted_packets_received: u64,
+    pub fec_packets_received: u64,
+}
+
+/// Frames shown per second.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FpsReport {
+    /// Over the whole call.
+    pub call: f64,
+    /// The lowest whole second.
+    pub min: Option<f64>,
+    /// The median whole second.
+    pub median: Option<f64>,
+}
+
+/// Freezes: inter-frame intervals at playout ≥ max(3 × mean, mean + 150 ms).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Freezes {
+    pub count: u64,
+    pub total_seconds: f64,
+}
+
+/// The network as the stats reporter saw it.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkReport {
+    /// Latest round-trip time, ms.
+    pub rtt_ms: Option<f64>,
+    /// Median round-trip time over the call's stats ticks, ms.
+    pub rtt_ms_median: Option<f64>,
+    /// Fraction of inbound packets lost (0..1), at the last tick.
+    pub packet_loss: f64,
+    /// Largest inbound jitter, ms, at the last tick.
+    pub jitter_ms: Option<f64>,
 }
 
 /// Received audio.
@@ -80,6 +156,7 @@ pub struct Report {
     pub video: VideoReport,
     pub audio: AudioReport,
     pub chat: ChatReport,
+    pub network: NetworkReport,
     pub call_seconds: f64,
     pub cpu_percent: Option<f64>,
     pub rss_mb: Option<f64>,
@@ -96,6 +173,7 @@ impl Report {
             video: VideoReport::default(),
             audio: AudioReport::default(),
             chat: ChatReport::default(),
+            network: NetworkReport::default(),
             call_seconds: 0.0,
             cpu_percent: None,
             rss_mb: crate::procstat::rss_mb(),

@@ -14,7 +14,13 @@ use crate::chat::ChatOut;
 use crate::cli::Args;
 use crate::measure::Measure;
 use crate::procstat::{rss_mb, CpuMeter};
-use crate::report::{AudioReport, ChatReport, Latency, Outcome, Report, Setup, VideoReport};
+use crate::report::{
+    AudioReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome, Report, Setup,
+    VideoReport,
+};
+use crate::ticks::Ticks;
+use peercall_engine::stats::{unpack_size, CounterSnapshot};
+use peercall_media::clock::now_us;
 
 fn engine_config(args: &Args) -> EngineConfig {
     let mut cfg = EngineConfig::new(&args.server, &args.name);
@@ -49,7 +55,7 @@ fn spawn_measure(media: EngineMedia, stop: Arc<AtomicBool>) -> Arc<Mutex<Measure
                 let frame = media.remote_video.recv_timeout(Duration::from_millis(10));
                 if let Ok(mut g) = m.lock() {
                     if let Ok(f) = frame {
-                        g.frame(&f);
+                        g.frame(&f, now_us());
                     }
                     while let Some(a) = media.remote_audio.try_recv() {
                         g.audio(&a);
@@ -128,6 +134,7 @@ pub async fn run(args: &Args) -> Report {
     let mut rss_peak: Option<f64> = None;
     let mut hangup_at: Option<tokio::time::Instant> = None;
     let mut chat_received: u64 = 0;
+    let mut ticks = Ticks::default();
     let mut chat_out = ChatOut::new(args.chat.clone());
     let mut rss_tick = tokio::time::interval(Duration::from_secs(1));
     let (result, reason) = loop {
@@ -164,6 +171,7 @@ pub async fn run(args: &Args) -> Report {
                     chat_received += 1;
                     tracing::info!(%text, "chat received");
                 }
+                Some(EngineEvent::Stats(s)) => ticks.push(s),
                 Some(EngineEvent::Error { code, message }) if code == "chat" => chat_out.failed(&message),
                 Some(EngineEvent::Error { code, message }) => tracing::warn!("{code}: {message}"),
                 Some(EngineEvent::Closed { reason }) => break (Outcome::Failed, Some(reason)),
@@ -192,6 +200,7 @@ pub async fn run(args: &Args) -> Report {
         }
     };
     let call_seconds = connected_at.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    let ended_at_us = now_us();
     let cpu_percent = cpu.and_then(|c| c.percent());
     let rss = max_opt(rss_peak, rss_mb());
     // Let the last frames in flight land in the measurement.
@@ -206,7 +215,8 @@ pub async fn run(args: &Args) -> Report {
         Err(p) => std::mem::take(&mut *p.into_inner()),
     };
     let (tone_detected, tone_hz) = m.tone();
-    let size = peercall_engine::stats::unpack_size(counters.video_received_size);
+    let video = video_report(&m, &counters, &ticks, call_seconds, ended_at_us);
+    let last = ticks.last();
     Report {
         result,
         reason,
@@ -214,26 +224,12 @@ pub async fn run(args: &Args) -> Report {
             offer_to_connected: metrics.offer_to_connected_ms,
             offer_to_first_frame: metrics.offer_to_first_frame_ms,
         },
-        video: VideoReport {
-            frames_received: m.stamped().max(m.frames()),
-            frames_lost: counters.video_frames_lost,
-            stamp_gaps: m.lost(),
-            frames_sent: counters.video_frames_sent,
-            frames_assembled: counters.video_frames_received,
-            frames_decoded: counters.video_frames_decoded,
-            keyframe_requests_sent: counters.plis_sent,
-            keyframe_requests_received: counters.keyframe_requests_received,
-            fps: if call_seconds > 0.0 {
-                m.frames() as f64 / call_seconds
-            } else {
-                0.0
-            },
-            width: size.map(|s| s.0),
-            height: size.map(|s| s.1),
-            latency_ms: Latency {
-                p50: m.latency_percentile(50.0),
-                p95: m.latency_percentile(95.0),
-            },
+        video,
+        network: NetworkReport {
+            rtt_ms: (counters.rtt_us > 0).then(|| counters.rtt_us as f64 / 1000.0),
+            rtt_ms_median: ticks.rtt_median(),
+            packet_loss: last.map_or(0.0, |s| s.packet_loss),
+            jitter_ms: last.and_then(|s| s.jitter_ms),
         },
         audio: AudioReport {
             packets_received: counters.audio_packets_received,
@@ -247,5 +243,84 @@ pub async fn run(args: &Args) -> Report {
         call_seconds,
         cpu_percent,
         rss_mb: rss,
+    }
+}
+
+/// Per second of call (0 for a call that never connected).
+fn per_second(n: f64, call_seconds: f64) -> f64 {
+    if call_seconds > 0.0 {
+        n / call_seconds
+    } else {
+        0.0
+    }
+}
+
+/// The video part of the report: what this agent showed, sent, and the repair
+/// traffic both ways.
+fn video_report(
+    m: &Measure,
+    c: &CounterSnapshot,
+    ticks: &Ticks,
+    call_seconds: f64,
+    ended_at_us: u64,
+) -> VideoReport {
+    let size = unpack_size(c.video_received_size);
+    let sent_size = unpack_size(c.video_sent_size);
+    let (fps_min, fps_median) = m.fps_min_median(ended_at_us);
+    let (freezes, freeze_seconds) = m.freezes();
+    let (target_min, target_median) = ticks.target_min_median();
+    let kbps = |bytes: u64| per_second(bytes as f64 * 8.0 / 1000.0, call_seconds);
+    VideoReport {
+        frames_received: m.stamped().max(m.frames()),
+        frames_lost: c.video_frames_lost,
+        stamp_gaps: m.lost(),
+        frames_sent: c.video_frames_sent,
+        frames_assembled: c.video_frames_received,
+        frames_decoded: c.video_frames_decoded,
+        keyframe_requests_sent: c.plis_sent,
+        keyframe_requests_received: c.keyframe_requests_received,
+        fps: per_second(m.frames() as f64, call_seconds),
+        width: size.map(|s| s.0),
+        height: size.map(|s| s.1),
+        latency_ms: Latency {
+            p50: m.latency_percentile(50.0),
+            p95: m.latency_percentile(95.0),
+        },
+        frames_rendered: m.frames(),
+        rendered_fps: FpsReport {
+            call: per_second(m.frames() as f64, call_seconds),
+            min: fps_min,
+            median: fps_median,
+        },
+        freezes: Freezes {
+            count: freezes,
+            total_seconds: freeze_seconds,
+        },
+        glass_to_glass_ms: Latency {
+            p50: m.glass_to_glass_percentile(50.0),
+            p95: m.glass_to_glass_percentile(95.0),
+        },
+        playout_delay_ms: Latency {
+            p50: m.playout_delay_percentile(50.0),
+            p95: m.playout_delay_percentile(95.0),
+        },
+        sent_width: sent_size.map(|s| s.0),
+        sent_height: sent_size.map(|s| s.1),
+        sent_fps: per_second(c.video_frames_sent as f64, call_seconds),
+        target_kbps: c.video_target_kbps,
+        target_kbps_min: target_min,
+        target_kbps_median: target_median,
+        sent_kbps: kbps(c.video_bytes_sent),
+        received_kbps: kbps(c.video_bytes_received),
+        nacks_sent: c.nacks_sent.max(c.rtcp_nacks_sent),
+        nacks_received: c.rtcp_nacks_received,
+        nack_packets_requested: c.nack_packets_requested,
+        packets_repaired: c.video_packets_repaired,
+        plis_sent: c.rtcp_plis_sent.max(c.plis_sent),
+        plis_received: c.rtcp_plis_received,
+        firs_received: c.rtcp_firs_received,
+        retransmitted_packets_sent: c.retransmitted_packets_sent,
+        retransmitted_packets_received: c.retransmitted_packets_received,
+        fec_packets_received: c.fec_packets_received,
     }
 }

@@ -215,8 +215,9 @@ pub struct CallStats {
     pub candidate_type: Option<String>,
     /// The congestion controller's video target, kbit/s.
     pub video_target_kbps: u64,
-    /// Counters since the start of the call.
-    pub totals: CounterSnapshot,
+    /// Counters since the start of the call (boxed: they outweigh the rest, and
+    /// the stats travel in event enums).
+    pub totals: Box<CounterSnapshot>,
 }
 
 /// Packs a size for the atomics.
@@ -250,7 +251,7 @@ pub fn rates(prev: &CounterSnapshot, now: &CounterSnapshot, secs: f64) -> CallSt
         resolution_out: unpack_size(now.video_sent_size),
         resolution_in: unpack_size(now.video_received_size),
         video_target_kbps: now.video_target_kbps,
-        totals: *now,
+        totals: Box::new(*now),
         ..CallStats::default()
     }
 }

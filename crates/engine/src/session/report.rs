@@ -160,7 +160,7 @@ pub fn spawn_reporter(
             prev_at = Instant::now();
             fill_from_report(&pc, &counters, &mut stats).await;
             // The report's totals just landed in the counters.
-            stats.totals = counters.snapshot();
+            *stats.totals = counters.snapshot();
             if events.send(SessionEvent::Stats(stats)).is_err() {
                 return;
             }
