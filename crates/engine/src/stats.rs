@@ -39,6 +39,10 @@ pub struct Counters {
     pub audio_packets_lost: AtomicU64,
     /// The encoder's current target, kbit/s.
     pub video_target_kbps: AtomicU64,
+    /// Video frames the encoder's rate control skipped (libvpx frame dropping).
+    pub video_frames_dropped_by_encoder: AtomicU64,
+    /// The frame rate the send-side adapter encodes at now (frames per second).
+    pub video_send_fps: AtomicU64,
     /// The latest round-trip time, µs (0 = unknown). Published by the stats
     /// reporter each tick: the remote-inbound RTT of our outbound video if the
     /// peer sent receiver reports, else the selected candidate pair's STUN RTT.
@@ -127,6 +131,8 @@ impl Counters {
             video_sent_size: l(&self.video_sent_size),
             video_received_size: l(&self.video_received_size),
             video_target_kbps: l(&self.video_target_kbps),
+            video_frames_dropped_by_encoder: l(&self.video_frames_dropped_by_encoder),
+            video_send_fps: l(&self.video_send_fps),
             rtt_us: l(&self.rtt_us),
             nacks_sent: l(&self.nacks_sent),
             nack_packets_requested: l(&self.nack_packets_requested),
@@ -169,6 +175,8 @@ pub struct CounterSnapshot {
     pub video_sent_size: u64,
     pub video_received_size: u64,
     pub video_target_kbps: u64,
+    pub video_frames_dropped_by_encoder: u64,
+    pub video_send_fps: u64,
     pub rtt_us: u64,
     pub nacks_sent: u64,
     pub nack_packets_requested: u64,

@@ -1,20 +1,31 @@
-//! Local media out: camera → VP8 (bitrate from GCC, keyframe on PLI/FIR) → video track,
-//! microphone → Opus → audio track. Each runs on its own thread; the sources sit in
+//! Local media out: camera → adapter (size and frame rate from GCC and QP, see
+//! [`adapt`]) → scaler → VP8 (bitrate from GCC, keyframe on PLI/FIR at most every 300 ms)
+//! → video track, microphone → Opus → audio track, both with RTP timestamps from the
+//! capture clock ([`RtpTimeline`]). Each runs on its own thread; the sources sit in
 //! swappable slots so a camera or microphone can change mid-call without renegotiation.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use peercall_media::audio::MicCapture;
 use peercall_media::camera::CameraCapture;
-use peercall_media::{OpusConfig, OpusEncoder, QueueSender, VideoFrame, Vp8Config, Vp8Encoder};
+use peercall_media::scale::scale_i420_into;
+use peercall_media::{
+    OpusConfig, OpusEncoder, QueueSender, VideoFrame, Vp8Config, Vp8Encoder, AUDIO_FRAME_SAMPLES,
+    AUDIO_RATE,
+};
 use rtc::media::Sample;
 use tokio::runtime::Handle;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::Track;
 
+#[path = "adapt.rs"]
+pub(crate) mod adapt;
+
+use self::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::config::VideoSettings;
 use super::keyframe::is_keyframe_request;
 use crate::stats::{pack_size, Counters};
@@ -46,7 +57,9 @@ pub fn watch_keyframe_requests(track: Arc<TrackLocalStaticSample>, state: SendSt
     });
 }
 
-/// Starts the video sender thread.
+/// Starts the video sender thread: each captured frame goes through the adapter (frame
+/// rate, size), the scaler and the encoder, and is written with an RTP timestamp from its
+/// capture time.
 pub fn spawn_video(
     track: Arc<TrackLocalStaticSample>,
     payload_type: u8,
@@ -64,8 +77,24 @@ pub fn spawn_video(
                 .first()
                 .copied()
                 .unwrap_or_default();
+            let write = |data: Bytes, duration: Duration| {
+                let sample = Sample {
+                    data,
+                    duration,
+                    ..Sample::new(Instant::now())
+                };
+                handle.block_on(
+                    track
+                        .sample_writer(ssrc, payload_type)
+                        .write_sample(&sample),
+                )
+            };
             let mut encoder: Option<Vp8Encoder> = None;
-            let frame_duration = Duration::from_secs(1) / settings.fps.max(1);
+            // The adapter and the size it was made for (a new camera may capture another).
+            let mut adapter: Option<(Adapter, (u32, u32))> = None;
+            let mut scaled = VideoFrame::black(2, 2);
+            let mut keyframes = KeyframeGate::default();
+            let mut timeline = RtpTimeline::new(VIDEO_CLOCK_RATE, 0);
             while !state.closed.load(Ordering::Relaxed) {
                 let frame = {
                     let guard = match slot.lock() {
@@ -86,15 +115,71 @@ pub fn spawn_video(
                 if let Some(p) = &preview {
                     p.push(frame.clone());
                 }
+                let now = Instant::now();
+                let want = target_kbps(&state, &settings);
+                state
+                    .counters
+                    .video_target_kbps
+                    .store(u64::from(want), Ordering::Relaxed);
+                let size = (frame.width, frame.height);
+                let adapt = match &mut adapter {
+                    Some((a, s)) if *s == size => a,
+                    _ => {
+                        let a = Adapter::new(
+                            AdaptConfig::default(),
+                            frame.width,
+                            frame.height,
+                            settings.fps,
+                            want,
+                            now,
+                        );
+                        &mut adapter.insert((a, size)).0
+                    }
+                };
+                if let Some(step) = adapt.update(now, want) {
+                    tracing::info!(
+                        "video adapts {}x{}@{} → {}x{}@{} ({:?}, target {want} kbit/s)",
+                        step.from.width,
+                        step.from.height,
+                        step.from.fps,
+                        step.to.width,
+                        step.to.height,
+                        step.to.fps,
+                        step.reason
+                    );
+                }
+                let level = adapt.level();
+                state
+                    .counters
+                    .video_send_fps
+                    .store(u64::from(level.fps), Ordering::Relaxed);
+                // A keyframe request is honoured at most once per 300 ms, and by the next
+                // frame encoded, even one the frame rate would skip.
+                let force =
+                    state.keyframe_wanted.swap(false, Ordering::Relaxed) && keyframes.allow(now);
+                if !force && !adapt.keep_frame(frame.capture_time_us, settings.fps) {
+                    continue;
+                }
+                let picture = if (level.width, level.height) == size {
+                    &frame
+                } else {
+                    if (scaled.width, scaled.height) != (level.width, level.height) {
+                        scaled = VideoFrame::black(level.width, level.height);
+                    }
+                    scale_i420_into(&frame, &mut scaled);
+                    &scaled
+                };
                 let enc = match encoder.as_mut() {
                     Some(e) => e,
                     None => {
-                        let mut cfg = Vp8Config::new(frame.width, frame.height);
-                        cfg.fps = settings.fps;
+                        let mut cfg = Vp8Config::new(picture.width, picture.height);
+                        cfg.fps = level.fps;
                         // One thread: libvpx's VP8 worker threads busy-wait on each other and
                         // burn a core when the machine is loaded.
                         cfg.threads = 1;
-                        cfg.bitrate_kbps = target_kbps(&state, &settings);
+                        cfg.bitrate_kbps = want;
+                        // Skip frames rather than overshoot (libwebrtc: rc_dropframe_thresh 30).
+                        cfg.frame_drop_threshold = 30;
                         match Vp8Encoder::new(cfg) {
                             Ok(e) => encoder.insert(e),
                             Err(e) => {
@@ -104,42 +189,45 @@ pub fn spawn_video(
                         }
                     }
                 };
-                let want = target_kbps(&state, &settings);
                 let have = enc.config().bitrate_kbps;
                 if want.abs_diff(have) * 10 > have {
                     if let Err(e) = enc.set_bitrate(want) {
                         tracing::debug!("vp8 set_bitrate: {e}");
                     }
                 }
-                state
-                    .counters
-                    .video_target_kbps
-                    .store(u64::from(want), Ordering::Relaxed);
-                let force = state.keyframe_wanted.swap(false, Ordering::Relaxed);
-                let encoded = match enc.encode(&frame, force) {
+                if enc.config().fps != level.fps {
+                    enc.set_frame_rate(level.fps);
+                }
+                let encoded = match enc.encode(picture, force) {
                     Ok(e) => e,
                     Err(e) => {
                         tracing::warn!("vp8 encode: {e}");
                         continue;
                     }
                 };
+                if encoded.is_empty() {
+                    adapt.on_dropped();
+                    Counters::add(&state.counters.video_frames_dropped_by_encoder, 1);
+                    continue;
+                }
+                if let Some(qp) = enc.last_qp() {
+                    adapt.on_encoded(qp);
+                }
                 state
                     .counters
                     .video_sent_size
-                    .store(pack_size(frame.width, frame.height), Ordering::Relaxed);
+                    .store(pack_size(picture.width, picture.height), Ordering::Relaxed);
                 for e in encoded {
                     let len = e.data.len() as u64;
-                    let sample = Sample {
-                        data: e.data.into(),
-                        duration: frame_duration,
-                        ..Sample::new(Instant::now())
-                    };
-                    let written = handle.block_on(
-                        track
-                            .sample_writer(ssrc, payload_type)
-                            .write_sample(&sample),
-                    );
-                    if let Err(err) = written {
+                    // The RTP timestamp follows the capture clock: advance the packetizer
+                    // by the time since the last frame, then write the frame itself.
+                    let skip = timeline.next(e.capture_time_us, 0);
+                    if skip > 0 {
+                        if let Err(err) = write(Bytes::new(), timeline.duration(skip)) {
+                            tracing::debug!("video timestamp advance: {err}");
+                        }
+                    }
+                    if let Err(err) = write(e.data.into(), Duration::ZERO) {
                         tracing::debug!("video write_sample: {err}");
                         continue;
                     }
@@ -157,7 +245,8 @@ fn target_kbps(state: &SendState, settings: &VideoSettings) -> u32 {
     ((bps.saturating_sub(64_000) / 1000) as u32).clamp(settings.min_kbps, settings.max_kbps)
 }
 
-/// Starts the audio sender thread.
+/// Starts the audio sender thread. RTP timestamps advance 960 per 20 ms frame, through
+/// muted frames too, and by the real elapsed time across a gap with no microphone.
 pub fn spawn_audio(
     track: Arc<TrackLocalStaticSample>,
     payload_type: u8,
@@ -173,6 +262,18 @@ pub fn spawn_audio(
                 .first()
                 .copied()
                 .unwrap_or_default();
+            let write = |data: Bytes, duration: Duration| {
+                let sample = Sample {
+                    data,
+                    duration,
+                    ..Sample::new(Instant::now())
+                };
+                handle.block_on(
+                    track
+                        .sample_writer(ssrc, payload_type)
+                        .write_sample(&sample),
+                )
+            };
             let mut encoder = match OpusEncoder::new(OpusConfig::default()) {
                 Ok(e) => e,
                 Err(e) => {
@@ -180,6 +281,11 @@ pub fn spawn_audio(
                     return;
                 }
             };
+            // Frames closer than 50 ms apart are contiguous (capture stamps jitter by a
+            // few ms); a longer gap is real time with no microphone.
+            let mut timeline = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
+                .contiguous_within(AUDIO_FRAME_US + 30_000);
+            let frame_ticks = AUDIO_FRAME_SAMPLES as u64;
             while !state.closed.load(Ordering::Relaxed) {
                 let frame = {
                     let guard = match slot.lock() {
@@ -198,26 +304,25 @@ pub fn spawn_audio(
                     continue;
                 };
                 if state.mic_muted.load(Ordering::Relaxed) {
+                    timeline.skip(frame.capture_time_us);
                     continue;
                 }
                 let packet = match encoder.encode(&frame.samples) {
                     Ok(p) => p,
                     Err(e) => {
                         tracing::warn!("opus encode: {e}");
+                        timeline.skip(frame.capture_time_us);
                         continue;
                     }
                 };
                 let len = packet.len() as u64;
-                let sample = Sample {
-                    data: packet.into(),
-                    duration: Duration::from_millis(20),
-                    ..Sample::new(Instant::now())
-                };
-                let written = handle.block_on(
-                    track
-                        .sample_writer(ssrc, payload_type)
-                        .write_sample(&sample),
-                );
+                let skip = timeline.next(frame.capture_time_us, frame_ticks);
+                if skip > 0 {
+                    if let Err(err) = write(Bytes::new(), timeline.duration(skip)) {
+                        tracing::debug!("audio timestamp advance: {err}");
+                    }
+                }
+                let written = write(packet.into(), timeline.duration(frame_ticks));
                 if written.is_ok() {
                     Counters::add(&state.counters.audio_packets_sent, 1);
                     Counters::add(&state.counters.audio_bytes_sent, len);
@@ -225,4 +330,192 @@ pub fn spawn_audio(
             }
         })
         .map(|_| ())
+}
+
+const VIDEO_CLOCK_RATE: u64 = 90_000;
+const AUDIO_CLOCK_RATE: u64 = AUDIO_RATE as u64;
+const AUDIO_FRAME_US: u64 = 20_000;
+
+/// RTP timestamps from the capture clock through `TrackLocalStaticSample`.
+///
+/// Its packetizer stamps a sample with a running timestamp and then advances it by the
+/// sample's duration, so a sample's duration decides the *next* sample's timestamp, which
+/// is unknown when it is written. What it can do: a sample with no data produces no packet
+/// and no sequence number but still advances the timestamp. So each frame is written with
+/// a fixed duration (video 0, audio one 20 ms frame) and, when its capture time is later
+/// than that, preceded by an empty sample covering the difference: timestamps follow the
+/// capture clock exactly (90 kHz / 48 kHz ticks), through camera-off, mute and
+/// no-microphone gaps, and never go backwards.
+#[derive(Debug)]
+pub(crate) struct RtpTimeline {
+    rate: u64,
+    nominal_us: u64,
+    /// Gaps up to this long count as `nominal_us` (0: follow the capture clock exactly).
+    contiguous_us: u64,
+    last_capture_us: Option<u64>,
+    /// Media position of the last frame placed, µs since the first.
+    position_us: u64,
+    last_ts: Option<u64>,
+    /// Where the packetizer's timestamp is now, in ticks since the first frame.
+    written: u64,
+}
+
+impl RtpTimeline {
+    pub(crate) fn new(rate: u64, nominal_us: u64) -> Self {
+        Self {
+            rate,
+            nominal_us,
+            contiguous_us: 0,
+            last_capture_us: None,
+            position_us: 0,
+            last_ts: None,
+            written: 0,
+        }
+    }
+
+    pub(crate) fn contiguous_within(mut self, us: u64) -> Self {
+        self.contiguous_us = us;
+        self
+    }
+
+    /// The timestamp (ticks since the first frame) of a frame captured at `capture_us`.
+    fn place(&mut self, capture_us: u64) -> u64 {
+        if let Some(last) = self.last_capture_us {
+            // A capture clock that went backwards counts one nominal frame.
+            let d = capture_us.checked_sub(last).unwrap_or(self.nominal_us);
+            self.position_us += if d <= self.contiguous_us {
+                self.nominal_us
+            } else {
+                d
+            };
+        }
+        self.last_capture_us = Some(capture_us);
+        let mut ts =
+            u64::try_from(u128::from(self.position_us) * u128::from(self.rate) / 1_000_000)
+                .unwrap_or(u64::MAX);
+        if let Some(last) = self.last_ts {
+            ts = ts.max(last + 1);
+        }
+        self.last_ts = Some(ts);
+        ts
+    }
+
+    /// A frame not sent (muted): time moves on all the same.
+    pub(crate) fn skip(&mut self, capture_us: u64) {
+        self.place(capture_us);
+    }
+
+    /// For a frame captured at `capture_us` about to be written with a duration of
+    /// `duration_ticks`: how many ticks an empty sample must advance the timestamp first.
+    pub(crate) fn next(&mut self, capture_us: u64, duration_ticks: u64) -> u64 {
+        let ts = self.place(capture_us);
+        let skip = ts.saturating_sub(self.written);
+        self.written = ts.max(self.written) + duration_ticks;
+        skip
+    }
+
+    /// A duration the packetizer turns back into exactly `ticks` (it truncates
+    /// `secs × rate`, so round the nanoseconds up by one).
+    pub(crate) fn duration(&self, ticks: u64) -> Duration {
+        let nanos = u128::from(ticks) * 1_000_000_000 / u128::from(self.rate) + 1;
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the packetizer does with a duration (`static_sample.rs`: `(secs * rate) as u32`).
+    fn ticks(d: Duration, rate: u64) -> u64 {
+        u64::from((d.as_secs_f64() * rate as f64) as u32)
+    }
+
+    #[test]
+    fn durations_turn_back_into_exact_ticks() {
+        for rate in [VIDEO_CLOCK_RATE, AUDIO_CLOCK_RATE] {
+            let t = RtpTimeline::new(rate, 0);
+            for n in [
+                1,
+                2,
+                959,
+                960,
+                961,
+                2_999,
+                3_000,
+                3_001,
+                90_000,
+                48_000 * 3_600,
+            ] {
+                assert_eq!(ticks(t.duration(n), rate), n, "{n} at {rate} Hz");
+            }
+        }
+    }
+
+    /// Runs frames through a timeline and a model of the packetizer; returns each written
+    /// frame's RTP timestamp (relative).
+    fn stamps(t: &mut RtpTimeline, frames: &[(u64, bool)], duration_ticks: u64) -> Vec<u64> {
+        let mut packetizer = 0u64;
+        let mut out = Vec::new();
+        for &(capture, send) in frames {
+            if !send {
+                t.skip(capture);
+                continue;
+            }
+            let skip = t.next(capture, duration_ticks);
+            if skip > 0 {
+                packetizer += ticks(t.duration(skip), t.rate);
+            }
+            out.push(packetizer);
+            packetizer += ticks(t.duration(duration_ticks), t.rate);
+        }
+        out
+    }
+
+    #[test]
+    fn video_timestamps_follow_capture_times_through_a_camera_off_gap() {
+        let base = 1_763_700_000_000_000;
+        let mut t = RtpTimeline::new(VIDEO_CLOCK_RATE, 0);
+        // 30 fps with jitter, a dropped frame, then 2.5 s of camera off.
+        let caps = [0, 33_000, 67_500, 100_000, 166_700, 2_666_700, 2_700_000];
+        let frames: Vec<(u64, bool)> = caps.iter().map(|&c| (base + c, true)).collect();
+        let ts = stamps(&mut t, &frames, 0);
+        let want: Vec<u64> = caps.iter().map(|&c| c * 90 / 1_000).collect();
+        assert_eq!(ts, want);
+    }
+
+    #[test]
+    fn video_timestamps_never_repeat_or_go_back() {
+        let mut t = RtpTimeline::new(VIDEO_CLOCK_RATE, 0);
+        let frames = [
+            (1_000_000, true),
+            (1_000_000, true),
+            (999_000, true),
+            (1_033_333, true),
+        ];
+        let ts = stamps(&mut t, &frames, 0);
+        assert!(ts.windows(2).all(|w| w[1] > w[0]), "{ts:?}");
+    }
+
+    #[test]
+    fn audio_advances_960_per_frame_through_jitter_and_mute_and_by_real_time_across_a_gap() {
+        let mut t = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
+            .contiguous_within(AUDIO_FRAME_US + 30_000);
+        let mut frames = Vec::new();
+        let mut cap = 5_000_000u64;
+        // 10 frames with ±4 ms capture jitter, 25 muted, 10 sent, then 1.5 s with no mic.
+        for n in 0..45u64 {
+            let jitter = [0, 4_000, 0, 3_000][n as usize % 4];
+            frames.push((cap + jitter, !(10..35).contains(&n)));
+            cap += 20_000;
+        }
+        cap += 1_500_000 - 20_000;
+        frames.push((cap, true));
+        frames.push((cap + 20_000, true));
+        let ts = stamps(&mut t, &frames, 960);
+        let mut want: Vec<u64> = (0..10).chain(35..45).map(|n| n * 960).collect();
+        let after_gap = 44 * 960 + 1_500 * 48;
+        want.extend([after_gap, after_gap + 960]);
+        assert_eq!(ts, want);
+    }
 }
