@@ -8,10 +8,12 @@ BUILD_PACKAGES=(
   libasound2-dev libvpx-dev libopus-dev libclang-dev clang
 )
 
-# Running the test suite: virtual display, WebDriver, audio without a sound card, Chromium.
+# Running the test suite: virtual display, WebDriver, audio without a sound card, Chromium,
+# network namespaces and iptables-legacy's NFQUEUE for peercall-netem (scripts/netem-run.sh).
 TEST_PACKAGES=(
   xvfb xauth dbus-daemon dbus-x11 webkit2gtk-driver
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
   chromium chromium-driver
   iproute2 util-linux
+  iptables
 )
