@@ -19,6 +19,9 @@
 #                  comma-separated words (e.g. "clean,loss 5")
 #   BENCH_OUT      where the JSON lines go (artifacts/bench-network.json)
 #   BENCH_NO_BUILD=1  use the binaries already in target/release
+#   BENCH_REV      build that commit instead of the work tree (exported with git archive,
+#                  built in BENCH_TARGET_DIR, default /tmp/peercall-bench-target, seeded
+#                  from target/release), so the figures belong to exactly one commit
 #   NETEM_SEED     the emulator's seed (default 1, so runs see the same losses)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -44,9 +47,27 @@ MATRIX=(
 
 require_cargo
 target="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
-if [ "${BENCH_NO_BUILD:-0}" != "1" ]; then
+commit="$(git rev-parse --short HEAD)"
+git diff --quiet HEAD -- crates Cargo.toml Cargo.lock web 2>/dev/null || commit="$commit+dirty"
+bins=(-p peercall-signal -p peercall-agent -p peercall-netem)
+if [ -n "${BENCH_REV:-}" ]; then
+  commit="$(git rev-parse --short "$BENCH_REV")"
+  src="$(mktemp -d)"
+  git archive "$commit" | tar -x -C "$src"
+  bench_target="${BENCH_TARGET_DIR:-/tmp/peercall-bench-target}"
+  if [ ! -d "$bench_target/release" ] && [ -d "$target/release" ]; then
+    mkdir -p "$bench_target"
+    cp -a "$target/release" "$bench_target/"
+  fi
+  log "release build of $commit in $bench_target"
+  (cd "$src" && CARGO_TARGET_DIR="$bench_target" cargo build --release "${bins[@]}")
+  rm -rf "$src"
+  target="$bench_target"
+elif [ "${BENCH_NO_BUILD:-0}" != "1" ]; then
   log "release build: peercall-signal, peercall-agent, peercall-netem"
-  cargo build --release -p peercall-signal -p peercall-agent -p peercall-netem
+  cargo build --release "${bins[@]}"
+else
+  commit="$commit (prebuilt)"
 fi
 export PEERCALL_SIGNAL_BIN="$target/release/peercall-signal"
 export PEERCALL_AGENT_BIN="$target/release/peercall-agent"
@@ -58,8 +79,6 @@ case ",$PAIRS," in
     ;;
 esac
 
-commit="$(git rev-parse --short HEAD)"
-git diff --quiet HEAD -- crates Cargo.toml Cargo.lock web 2>/dev/null || commit="$commit+dirty"
 export BENCH_COMMIT="$commit"
 mkdir -p "$(dirname "$OUT")"
 run_file="$(mktemp)"
