@@ -224,6 +224,23 @@ fn tighten_timer_slack() {
     }
 }
 
+/// Runs the emulator's thread at a real-time priority (SCHED_FIFO 10), as the kernel's netem
+/// effectively runs, so a busy machine (builds, browsers, the call under test) does not delay
+/// releases by whole scheduler slices. It only ever blocks in `ppoll` or works briefly, and the
+/// kernel's RT throttling still bounds it. Failing (not root) is fine: it runs as usual.
+pub fn raise_priority() -> bool {
+    let param = libc::sched_param { sched_priority: 10 };
+    // SAFETY: sched_setscheduler on this process with a valid sched_param.
+    let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_FIFO, &param) };
+    if rc != 0 {
+        tracing::info!(
+            "staying at normal priority: SCHED_FIFO refused: {}",
+            io::Error::last_os_error()
+        );
+    }
+    rc == 0
+}
+
 /// Runs until SIGTERM/SIGINT: binds queue `queue`, calls `on_bound` (to tell others it is
 /// ready), then impairs every packet. At the end every held packet is accepted at once and
 /// the queue unbound. Returns what happened.

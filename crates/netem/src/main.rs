@@ -30,6 +30,10 @@ struct Args {
     /// Create this file once the queue is bound (for scripts waiting to start traffic).
     #[arg(long)]
     ready_file: Option<PathBuf>,
+    /// Keep normal scheduling (by default the emulator asks for SCHED_FIFO priority 10 so
+    /// that a loaded machine does not delay its releases).
+    #[arg(long)]
+    no_realtime: bool,
     /// Parse and print the spec, then exit (no queue needed).
     #[arg(long)]
     check: bool,
@@ -60,6 +64,9 @@ fn main() -> ExitCode {
     }
     let seed = args.seed.unwrap_or_else(clock_seed);
     let model = Impairment::new(spec.clone(), seed);
+    if !args.no_realtime {
+        driver::raise_priority();
+    }
     let ready_file = args.ready_file.clone();
     let result = driver::run(args.queue, model, || {
         if let Some(path) = &ready_file {
