@@ -43,6 +43,7 @@ if [ "${1:-}" != "--inside-namespace" ]; then
     exec unshare -n -- "$self" --inside-namespace "$@"
   fi
   # Not root: the namespace and its rule need root; the command runs as the caller again.
+  command -v sudo >/dev/null 2>&1 || die "needs root, or sudo, for the network namespace and its iptables rule"
   exec sudo --preserve-env -- unshare -n -- "$self" --inside-namespace --as-user "$(id -u):$(id -g)" "$@"
 fi
 

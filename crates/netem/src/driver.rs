@@ -247,27 +247,66 @@ pub fn raise_priority() -> bool {
 pub fn run(queue: u16, mut model: Impairment, on_bound: impl FnOnce()) -> io::Result<Stats> {
     let waitmask = install_signal_handlers()?;
     tighten_timer_slack();
-    let mut q = NfQueue::bind(queue)
-        .map_err(|e| io::Error::new(e.kind(), format!("binding NFQUEUE {queue}: {e}")))?;
+    let mut q = NfQueue::bind(queue).map_err(|e| {
+        let hint = if e.raw_os_error() == Some(libc::EPERM) {
+            " (another process has bound this queue, or CAP_NET_ADMIN is missing: run as root)"
+        } else {
+            ""
+        };
+        io::Error::new(e.kind(), format!("binding NFQUEUE {queue}: {e}{hint}"))
+    })?;
     tracing::info!("bound NFQUEUE {queue}; impairment: {}", model.spec());
     on_bound();
 
     let epoch = Instant::now();
     let mut stats = Stats::default();
     let mut heap: BinaryHeap<Reverse<Held>> = BinaryHeap::new();
+    let result = serve(&mut q, &mut model, epoch, &mut stats, &mut heap, &waitmask);
+
+    // Let everything still held go now (also after an error): once the queue is unbound or
+    // the socket closed, the kernel would drop it.
+    let now = epoch.elapsed();
+    while let Some(Reverse(h)) = heap.pop() {
+        stats.flushed += 1;
+        release(&mut q, &mut stats, &h, now);
+    }
+    let mut batch = Vec::new();
+    if q.recv_all(&mut batch, &mut stats.overruns).is_ok() {
+        for p in &batch {
+            stats.packets += 1;
+            stats.flushed += 1;
+            if q.verdict(p.id, Verdict::Accept).is_err() {
+                stats.verdict_errors += 1;
+            }
+        }
+    }
+    if let Err(e) = q.unbind() {
+        tracing::warn!("unbinding NFQUEUE {queue}: {e}");
+    }
+    result.map(|()| stats)
+}
+
+/// The loop proper, until the stop flag is set or the socket fails.
+fn serve(
+    q: &mut NfQueue,
+    model: &mut Impairment,
+    epoch: Instant,
+    stats: &mut Stats,
+    heap: &mut BinaryHeap<Reverse<Held>>,
+    waitmask: &libc::sigset_t,
+) -> io::Result<()> {
     let mut batch: Vec<Packet> = Vec::with_capacity(256);
     let mut order = 0u64;
-
     while !STOP.load(Ordering::SeqCst) {
         // Release what is due.
         let mut now = epoch.elapsed();
         while heap.peek().is_some_and(|Reverse(h)| h.release <= now) {
             let Some(Reverse(h)) = heap.pop() else { break };
-            release(&mut q, &mut stats, &h, now);
+            release(q, stats, &h, now);
             now = epoch.elapsed();
         }
         let timeout = heap.peek().map(|Reverse(h)| h.release.saturating_sub(now));
-        match q.wait(timeout, &waitmask) {
+        match q.wait(timeout, waitmask) {
             Ok(false) => continue,
             Ok(true) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -278,6 +317,14 @@ pub fn run(queue: u16, mut model: Impairment, on_bound: impl FnOnce()) -> io::Re
         for p in &batch {
             let arrived = epoch.elapsed();
             stats.packets += 1;
+            let held = Held {
+                release: arrived,
+                order,
+                id: p.id,
+                arrived,
+                len: p.len,
+            };
+            order += 1;
             match model.packet(arrived, p.len) {
                 Decision::Drop(reason) => {
                     match reason {
@@ -289,46 +336,15 @@ pub fn run(queue: u16, mut model: Impairment, on_bound: impl FnOnce()) -> io::Re
                         tracing::debug!("drop verdict for {}: {e}", p.id);
                     }
                 }
-                Decision::Release(at) if at <= arrived => {
-                    let h = Held {
-                        release: at,
-                        order,
-                        id: p.id,
-                        arrived,
-                        len: p.len,
-                    };
-                    release(&mut q, &mut stats, &h, arrived);
-                }
+                Decision::Release(at) if at <= arrived => release(q, stats, &held, arrived),
                 Decision::Release(at) => heap.push(Reverse(Held {
                     release: at,
-                    order,
-                    id: p.id,
-                    arrived,
-                    len: p.len,
+                    ..held
                 })),
             }
-            order += 1;
         }
     }
-
-    // Let everything still held go now: after unbind the kernel would drop it.
-    let now = epoch.elapsed();
-    while let Some(Reverse(h)) = heap.pop() {
-        stats.flushed += 1;
-        release(&mut q, &mut stats, &h, now);
-    }
-    batch.clear();
-    if q.recv_all(&mut batch, &mut stats.overruns).is_ok() {
-        for p in &batch {
-            stats.packets += 1;
-            stats.flushed += 1;
-            let _ = q.verdict(p.id, Verdict::Accept);
-        }
-    }
-    if let Err(e) = q.unbind() {
-        tracing::warn!("unbinding NFQUEUE {queue}: {e}");
-    }
-    Ok(stats)
+    Ok(())
 }
 
 fn release(q: &mut NfQueue, stats: &mut Stats, h: &Held, now: Duration) {

@@ -140,11 +140,12 @@ impl NfQueue {
         Ok(rc > 0 && pfd.revents & (libc::POLLIN | libc::POLLERR) != 0)
     }
 
-    /// Reads every packet waiting on the socket, without blocking, into `out`. An
-    /// `ENOBUFS` (the socket overflowed: the kernel dropped packets) is counted in
+    /// Reads the packets waiting on the socket, without blocking, into `out` (at most 64
+    /// datagrams, so that a flood cannot hold up due releases; what is left stays readable).
+    /// An `ENOBUFS` (the socket overflowed: the kernel dropped packets) is counted in
     /// `overruns` and reading goes on.
     pub fn recv_all(&mut self, out: &mut Vec<Packet>, overruns: &mut u64) -> io::Result<()> {
-        loop {
+        for _ in 0..64 {
             let n = match self.recv_raw() {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
@@ -165,6 +166,7 @@ impl NfQueue {
                 }
             }
         }
+        Ok(())
     }
 
     /// Issues a verdict for packet `id`.
