@@ -3,12 +3,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
-use rtc::interceptor::{
-    BandwidthEstimator, EstimatorStats, Gcc, NackResponderBuilder, PacerBuilder, PacketReport,
-    Registry, Slot,
-};
+use rtc::interceptor::{NackResponderBuilder, PacerBuilder, Registry, Slot};
 use rtc::peer_connection::configuration::interceptor_registry::{
     configure_congestion_control, configure_rtcp_reports, configure_simulcast_extension_headers,
     configure_twcc_receiver_only, CongestionFeedback,
@@ -24,6 +21,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 };
 use webrtc::peer_connection::{PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler};
 
+use super::bwe::{PublishingEstimator, PACING_FACTOR};
 use super::config::SessionConfig;
 use super::keyframe::{KeyframeRequestForwarder, KEYFRAME_SLOT};
 use super::SessionError;
@@ -100,50 +98,6 @@ pub fn opus_codec() -> RTCRtpCodec {
     }
 }
 
-/// The pacer sends at this multiple of the congestion controller's estimate (as
-/// libwebrtc does): pacing at exactly the encoder's rate queues every frame above the
-/// average — a keyframe for half a second — and glass-to-glass latency follows.
-pub const PACING_FACTOR: f64 = 2.5;
-
-/// Wraps GCC: publishes its estimate (bit/s) where the encoder thread reads it, and
-/// tells the pacer [`PACING_FACTOR`] times that.
-pub struct PublishingEstimator {
-    inner: Gcc,
-    target: Arc<AtomicU64>,
-}
-
-impl PublishingEstimator {
-    fn publish(&self) {
-        self.target
-            .store(self.inner.target_bitrate() as u64, Ordering::Relaxed);
-    }
-}
-
-impl BandwidthEstimator for PublishingEstimator {
-    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
-        self.inner.on_reports(now, reports);
-        self.publish();
-    }
-
-    fn target_bitrate(&self) -> f64 {
-        // Read by the congestion-control interceptor only to set the pacer's rate.
-        self.inner.target_bitrate() * PACING_FACTOR
-    }
-
-    fn handle_timeout(&mut self, now: Instant) {
-        self.inner.handle_timeout(now);
-        self.publish();
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.inner.poll_timeout()
-    }
-
-    fn stats(&self) -> EstimatorStats {
-        self.inner.stats()
-    }
-}
-
 /// Builds a peer connection for `config`; `target_bps` receives GCC's estimate.
 pub async fn build_peer_connection(
     config: &SessionConfig,
@@ -183,14 +137,12 @@ pub async fn build_peer_connection(
     let video = config.video;
     let initial = f64::from(video.max_kbps.min(1_500).max(video.min_kbps)) * 1000.0;
     target_bps.store(initial as u64, Ordering::Relaxed);
-    let estimator = PublishingEstimator {
-        inner: Gcc::new(
-            initial,
-            f64::from(video.min_kbps) * 1000.0,
-            f64::from(video.max_kbps) * 1000.0 + 64_000.0,
-        ),
-        target: target_bps,
-    };
+    let estimator = PublishingEstimator::new(
+        initial,
+        f64::from(video.min_kbps) * 1000.0,
+        f64::from(video.max_kbps) * 1000.0 + 64_000.0,
+        target_bps,
+    );
     let registry = configure_congestion_control(
         Registry::new(),
         estimator,
@@ -229,10 +181,18 @@ pub async fn build_peer_connection(
             Some(config.ice_failed_timeout),
             Some(config.ice_keepalive_interval),
         )
-        .with_ice_connection_attempts(Some(config.ice_check_interval), Some(25))
-        .with_host_acceptance_min_wait(None)
-        .with_srflx_acceptance_min_wait(None)
-        .with_prflx_acceptance_min_wait(None)
+        .with_ice_connection_attempts(
+            Some(config.ice_check_interval),
+            Some(config.ice_max_binding_requests()),
+        )
+        // `None` here means webrtc's defaults (host 0, srflx 500 ms, prflx 1 s, relay
+        // 2 s after the agent starts), not "no wait": at any real RTT the peer's first
+        // check arrives before its candidate, the pair is peer-reflexive, and a 100 ms-RTT
+        // call sat a whole second before nomination. A direct pair is nominated as soon as
+        // it works; a relay still waits for a better one.
+        .with_host_acceptance_min_wait(Some(Duration::ZERO))
+        .with_srflx_acceptance_min_wait(Some(Duration::ZERO))
+        .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
         .with_include_loopback_candidate(config.bind_addrs.iter().any(|a| a.starts_with("127.")))
         .build();
 

@@ -57,6 +57,11 @@ pub struct SessionConfig {
     pub video: VideoSettings,
     /// Interval between ICE connectivity checks (library default 200 ms).
     pub ice_check_interval: Duration,
+    /// How long a candidate pair keeps being checked before it counts as failed. It
+    /// must cover the slowest round trip we want to connect over: `webrtc` counts
+    /// requests, not time, so 25 checks 5 ms apart failed every pair whose answer took
+    /// over 125 ms, and a 100 ms-RTT call needed a second round of checks (1.5 s).
+    pub ice_check_budget: Duration,
     /// No traffic for this long → ICE `disconnected`.
     pub ice_disconnected_timeout: Duration,
     /// Disconnected for this long → ICE `failed`.
@@ -69,6 +74,15 @@ pub struct SessionConfig {
     pub pli_min_interval: Duration,
 }
 
+impl SessionConfig {
+    /// Connectivity checks per candidate pair: the budget over the interval.
+    #[must_use]
+    pub fn ice_max_binding_requests(&self) -> u16 {
+        let interval = self.ice_check_interval.max(Duration::from_millis(1));
+        (self.ice_check_budget.as_millis() / interval.as_millis()).clamp(7, 1_000) as u16
+    }
+}
+
 impl Default for SessionConfig {
     fn default() -> Self {
         Self {
@@ -76,6 +90,7 @@ impl Default for SessionConfig {
             bind_addrs: vec!["0.0.0.0:0".to_owned()],
             video: VideoSettings::new(640, 480, 30),
             ice_check_interval: Duration::from_millis(5),
+            ice_check_budget: Duration::from_secs(3),
             ice_disconnected_timeout: Duration::from_secs(2),
             ice_failed_timeout: Duration::from_secs(10),
             ice_keepalive_interval: Duration::from_millis(500),
