@@ -6,6 +6,7 @@
 //! candidates, and reads its [`SessionEvent`]s.
 
 mod build;
+mod bwe;
 mod channel;
 mod config;
 mod events;

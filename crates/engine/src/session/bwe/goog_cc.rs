@@ -1,0 +1,166 @@
+//! [`GoogCc`]: the delay half and the loss half on webrtc-rs's feedback reports.
+//!
+//! Per feedback batch: the arrived packets, **sorted by arrival**, go through the
+//! acknowledged-bitrate estimator and the inter-arrival grouping into the trendline
+//! detector; then AIMD updates the delay-based estimate once (libwebrtc's
+//! `DelayBasedBwe::IncomingPacketFeedbackVector` / `MaybeUpdateEstimate`); then the
+//! loss half updates from the batch in send order. The target is the lower of the two.
+
+use std::time::{Duration, Instant};
+
+use rtc::interceptor::{BandwidthEstimator, EstimatorStats, PacketReport};
+
+use super::acked_bitrate::AckedBitrate;
+use super::aimd::Aimd;
+use super::inter_arrival::InterArrival;
+use super::loss::{LossBased, Sent};
+use super::trendline::{Trendline, Usage};
+
+/// RTT assumed until feedback has measured one.
+const DEFAULT_RTT_MS: f64 = 200.0;
+
+/// Google congestion control as libwebrtc runs it (see the module docs of `bwe`).
+pub struct GoogCc {
+    epoch: Option<Instant>,
+    min: f64,
+    max: f64,
+    inter_arrival: InterArrival,
+    trendline: Trendline,
+    acked: AckedBitrate,
+    aimd: Aimd,
+    loss: LossBased,
+    rtt_ms: Option<f64>,
+    target: f64,
+}
+
+impl GoogCc {
+    /// Starts at `initial` bit/s, held within `min..=max`.
+    pub fn new(initial: f64, min: f64, max: f64) -> Self {
+        let initial = initial.clamp(min, max);
+        Self {
+            epoch: None,
+            min,
+            max,
+            inter_arrival: InterArrival::default(),
+            trendline: Trendline::default(),
+            acked: AckedBitrate::default(),
+            aimd: Aimd::new(initial, min, max),
+            loss: LossBased::new(initial, min, max),
+            rtt_ms: None,
+            target: initial,
+        }
+    }
+
+    /// The delay detector's current conclusion.
+    #[cfg(test)]
+    pub fn usage(&self) -> Usage {
+        self.trendline.usage()
+    }
+
+    /// The delay-based estimate, bit/s.
+    #[cfg(test)]
+    pub fn delay_based(&self) -> f64 {
+        self.aimd.estimate()
+    }
+
+    /// The loss-based limit, bit/s.
+    #[cfg(test)]
+    pub fn loss_based(&self) -> f64 {
+        self.loss.estimate()
+    }
+
+    /// The acknowledged bitrate, bit/s.
+    #[cfg(test)]
+    pub fn acked_bitrate(&self) -> Option<f64> {
+        self.acked.bitrate()
+    }
+
+    fn ms(&self, at: Instant) -> f64 {
+        self.epoch.map_or(0.0, |epoch| {
+            at.saturating_duration_since(epoch).as_secs_f64() * 1000.0
+        })
+    }
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+impl BandwidthEstimator for GoogCc {
+    fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
+        if reports.is_empty() {
+            return;
+        }
+        let first = reports.iter().map(|r| r.departure).min().unwrap_or(now);
+        if self.epoch.is_none() {
+            // Ten seconds of margin so an older departure in a later batch stays positive.
+            self.epoch = Some(first.checked_sub(Duration::from_secs(10)).unwrap_or(first));
+        }
+        let now_ms = self.ms(now);
+
+        let sent: Vec<Sent> = reports
+            .iter()
+            .map(|r| Sent {
+                send_ms: self.ms(r.departure),
+                arrival_ms: r.arrival.filter(|_| r.arrived).map(millis),
+            })
+            .collect();
+
+        // RTT: the freshest packet's feedback delay (sender clock only).
+        if let Some(rtt) = sent
+            .iter()
+            .filter(|p| p.arrival_ms.is_some())
+            .map(|p| now_ms - p.send_ms)
+            .reduce(f64::min)
+        {
+            let rtt = rtt.max(1.0);
+            self.rtt_ms = Some(self.rtt_ms.map_or(rtt, |old| 0.9 * old + 0.1 * rtt));
+        }
+        let rtt_ms = self.rtt_ms.unwrap_or(DEFAULT_RTT_MS);
+
+        let mut arrived: Vec<(f64, f64, usize)> = reports
+            .iter()
+            .zip(&sent)
+            .filter_map(|(r, p)| Some((p.arrival_ms?, p.send_ms, r.size)))
+            .collect();
+        arrived.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        for &(arrival_ms, send_ms, size) in &arrived {
+            self.acked.update(arrival_ms, size);
+            if let Some(deltas) = self.inter_arrival.on_packet(send_ms, arrival_ms, size) {
+                self.trendline.update(
+                    deltas.arrival_delta_ms,
+                    deltas.send_delta_ms,
+                    deltas.arrival_ms,
+                );
+            }
+        }
+
+        let usage = self.trendline.usage();
+        let throughput = self.acked.bitrate();
+        let update = match (usage, throughput) {
+            (Usage::Overusing, Some(t)) => self.aimd.time_to_reduce_further(now_ms, t, rtt_ms),
+            // Overuse before any throughput is known: nothing to back off from yet.
+            (Usage::Overusing, None) => false,
+            _ => true,
+        };
+        if update {
+            self.aimd.update(now_ms, usage, throughput, rtt_ms);
+        }
+        let delay_based = self.aimd.estimate();
+        let loss_based = self.loss.on_batch(now_ms, &sent, delay_based, rtt_ms);
+        self.target = delay_based.min(loss_based).clamp(self.min, self.max);
+    }
+
+    fn target_bitrate(&self) -> f64 {
+        self.target
+    }
+
+    fn stats(&self) -> EstimatorStats {
+        let mut stats = EstimatorStats::default();
+        stats.delay_based_bitrate = Some(self.aimd.estimate());
+        stats.loss_based_bitrate = Some(self.loss.estimate());
+        stats.packet_loss = self.loss.loss();
+        stats.round_trip_time = self.rtt_ms.map(|ms| Duration::from_secs_f64(ms / 1000.0));
+        stats
+    }
+}
