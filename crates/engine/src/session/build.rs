@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rtc::interceptor::{NackResponderBuilder, PacerBuilder, Registry, Slot};
 use rtc::peer_connection::configuration::interceptor_registry::{
@@ -180,10 +181,18 @@ pub async fn build_peer_connection(
             Some(config.ice_failed_timeout),
             Some(config.ice_keepalive_interval),
         )
-        .with_ice_connection_attempts(Some(config.ice_check_interval), Some(25))
-        .with_host_acceptance_min_wait(None)
-        .with_srflx_acceptance_min_wait(None)
-        .with_prflx_acceptance_min_wait(None)
+        .with_ice_connection_attempts(
+            Some(config.ice_check_interval),
+            Some(config.ice_max_binding_requests()),
+        )
+        // `None` here means webrtc's defaults (host 0, srflx 500 ms, prflx 1 s, relay
+        // 2 s after the agent starts), not "no wait": at any real RTT the peer's first
+        // check arrives before its candidate, the pair is peer-reflexive, and a 100 ms-RTT
+        // call sat a whole second before nomination. A direct pair is nominated as soon as
+        // it works; a relay still waits for a better one.
+        .with_host_acceptance_min_wait(Some(Duration::ZERO))
+        .with_srflx_acceptance_min_wait(Some(Duration::ZERO))
+        .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
         .with_include_loopback_candidate(config.bind_addrs.iter().any(|a| a.starts_with("127.")))
         .build();
 
