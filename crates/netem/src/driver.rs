@@ -48,6 +48,9 @@ pub struct Stats {
     pub verdict_errors: u64,
     /// Packets accepted at exit before their time.
     pub flushed: u64,
+    /// CPU time the emulator used (user + system), and over what wall time.
+    pub cpu: Duration,
+    pub wall: Duration,
 }
 
 const HIST_BUCKET_US: u64 = 10;
@@ -177,6 +180,8 @@ impl Stats {
             "socket_overruns": self.overruns,
             "verdict_errors": self.verdict_errors,
             "flushed_at_exit": self.flushed,
+            "cpu_s": self.cpu.as_secs_f64(),
+            "wall_s": self.wall.as_secs_f64(),
         })
     }
 }
@@ -283,6 +288,8 @@ pub fn run(queue: u16, mut model: Impairment, on_bound: impl FnOnce()) -> io::Re
     if let Err(e) = q.unbind() {
         tracing::warn!("unbinding NFQUEUE {queue}: {e}");
     }
+    stats.wall = epoch.elapsed();
+    stats.cpu = cpu_time();
     result.map(|()| stats)
 }
 
@@ -345,6 +352,22 @@ fn serve(
         }
     }
     Ok(())
+}
+
+/// User plus system CPU time of this process so far.
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_SELF, &mut u) != 0 {
+            return Duration::ZERO;
+        }
+        u
+    };
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    };
+    tv(usage.ru_utime) + tv(usage.ru_stime)
 }
 
 fn release(q: &mut NfQueue, stats: &mut Stats, h: &Held, now: Duration) {
