@@ -223,6 +223,7 @@ pub struct Adapter {
     up_backoff: Duration,
     // Frame-rate decimation.
     next_due_us: Option<u64>,
+    last_update: Option<Instant>,
 }
 
 impl Adapter {
@@ -257,6 +258,7 @@ impl Adapter {
             last_up: None,
             up_backoff: cfg.up_backoff,
             next_due_us: None,
+            last_update: None,
         }
     }
 
@@ -308,6 +310,16 @@ impl Adapter {
     /// Re-evaluates with the current target (kbit/s available to video). Call once per
     /// captured frame; returns the step taken, if any.
     pub fn update(&mut self, now: Instant, target_kbps: u32) -> Option<Step> {
+        // After a pause (camera off) the held timers and the window describe another time.
+        if self
+            .last_update
+            .is_some_and(|t| now.duration_since(t) > Duration::from_secs(1))
+        {
+            self.below_since = None;
+            self.above_since = None;
+            self.reset_window(now);
+        }
+        self.last_update = Some(now);
         let step = self
             .bitrate_down(now, target_kbps)
             .or_else(|| self.quality_check(now))
@@ -759,6 +771,21 @@ mod tests {
         // At the full rate everything is kept.
         let mut full = Adapter::new(AdaptConfig::default(), 640, 480, 30, 833, t0);
         assert!((0..30u64).all(|n| full.keep_frame(n * 33_333, 30)));
+    }
+
+    #[test]
+    fn a_pause_restarts_the_holds_and_the_window() {
+        let t0 = Instant::now();
+        let mut a = Adapter::new(AdaptConfig::default(), 640, 480, 30, 833, t0);
+        let at = |ms| t0 + Duration::from_millis(ms);
+        assert_eq!(a.update(at(0), 200), None);
+        // Camera off for 10 s: the low target seen before does not count as held.
+        assert_eq!(a.update(at(10_000), 200), None);
+        assert_eq!(a.update(at(10_500), 200), None);
+        let step = a
+            .update(at(11_000), 200)
+            .expect("held for 1 s after the pause");
+        assert_eq!((step.to, step.reason), (L360, Reason::Bitrate));
     }
 
     #[test]
