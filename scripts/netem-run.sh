@@ -31,7 +31,8 @@ if [ "${1:-}" != "--inside-namespace" ]; then
     fi
     [ -x "$PEERCALL_NETEM_BIN" ] || die "PEERCALL_NETEM_BIN=$PEERCALL_NETEM_BIN is not an executable"
     # Reject a bad spec here, with the emulator's message, before touching the network.
-    "$PEERCALL_NETEM_BIN" --check -- $spec >/dev/null || exit 2
+    read -ra words <<<"$spec"
+    "$PEERCALL_NETEM_BIN" --check -- "${words[@]}" >/dev/null || exit 2
     command -v iptables-legacy >/dev/null 2>&1 ||
       PATH="$PATH:/usr/sbin:/sbin" command -v iptables-legacy >/dev/null 2>&1 ||
       die "iptables-legacy not found (apt-get install iptables)"
@@ -86,8 +87,8 @@ if [ -n "${spec//[[:space:]]/}" ]; then
   if command -v ip6tables-legacy >/dev/null 2>&1; then
     ip6tables-legacy -w -I OUTPUT -o lo -j NFQUEUE --queue-num "$queue" --queue-bypass
   fi
-  # shellcheck disable=SC2086 # the spec is words
-  "$PEERCALL_NETEM_BIN" "${args[@]}" -- $spec &
+  read -ra words <<<"$spec"
+  "$PEERCALL_NETEM_BIN" "${args[@]}" -- "${words[@]}" &
   netem_pid=$!
   # Wait until the queue is bound (the emulator writes the ready file), or it died.
   for _ in $(seq 1 1000); do

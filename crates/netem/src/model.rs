@@ -89,7 +89,7 @@ impl Impairment {
         let delay = self.delay();
         let mut release = now + delay;
         if let Some(rate) = &self.spec.rate {
-            let bytes = (len as i64 + rate.packet_overhead).max(0) as f64;
+            let bytes = (len as i64).saturating_add(rate.packet_overhead).max(0) as f64;
             let transmit = Duration::from_secs_f64(bytes / rate.bytes_per_sec);
             release = release.max(self.link_free_at) + transmit;
             self.link_free_at = release;

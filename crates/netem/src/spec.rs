@@ -177,12 +177,17 @@ impl Spec {
                         packet_overhead: 0,
                     };
                     if let Some(w) = p.next_number() {
-                        rate.packet_overhead = w.parse().map_err(|_| SpecError::Invalid {
-                            option: "rate",
-                            what: "packet overhead",
-                            value: w.to_string(),
-                            expected: "a whole number of bytes",
-                        })?;
+                        rate.packet_overhead = match w.parse::<i64>() {
+                            Ok(n) if n.abs() <= 65_535 => n,
+                            _ => {
+                                return Err(SpecError::Invalid {
+                                    option: "rate",
+                                    what: "packet overhead",
+                                    value: w.to_string(),
+                                    expected: "a whole number of bytes within ±65535",
+                                })
+                            }
+                        };
                         if p.next_number().is_some() {
                             return Err(SpecError::Unsupported(
                                 "rate CELLSIZE".into(),
@@ -679,6 +684,7 @@ mod tests {
             ("rate 0kbit", "rate: rate \"0kbit\" is not valid"),
             ("rate 1mbit 14 64", "\"rate CELLSIZE\" is not supported"),
             ("rate 1mbit 1.5", "packet overhead \"1.5\" is not valid"),
+            ("rate 1mbit 99999999999", "within ±65535"),
             ("limit 0", "limit: packet count \"0\" is not valid"),
             ("limit many", "limit: packet count \"many\" is not valid"),
             (
