@@ -16,6 +16,8 @@
 # unshare, ip and iptables-legacy (Debian's iptables package).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# ip and iptables-legacy live in sbin, which a non-root PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 if [ "${1:-}" != "--inside-namespace" ]; then
   [ $# -ge 2 ] || die "usage: $0 \"<netem spec>\" <command> [args...]"
@@ -34,7 +36,6 @@ if [ "${1:-}" != "--inside-namespace" ]; then
     read -ra words <<<"$spec"
     "$PEERCALL_NETEM_BIN" --check -- "${words[@]}" >/dev/null || exit 2
     command -v iptables-legacy >/dev/null 2>&1 ||
-      PATH="$PATH:/usr/sbin:/sbin" command -v iptables-legacy >/dev/null 2>&1 ||
       die "iptables-legacy not found (apt-get install iptables)"
     export PEERCALL_NETEM_BIN
   fi
@@ -57,7 +58,6 @@ if [ "${1:-}" = "--as-user" ]; then
 fi
 spec=$1
 shift
-export PATH="$PATH:/usr/sbin:/sbin"
 
 ip link set lo up multicast on
 # webrtc-rs opens an mDNS socket and fails without a multicast route.
