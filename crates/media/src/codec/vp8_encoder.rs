@@ -2,12 +2,12 @@
 //! error-resilient, no lag, CBR with the bitrate changeable on the fly.
 //!
 //! Rate control follows libwebrtc's `LibvpxVp8Encoder`: CBR, undershoot 100 %, overshoot
-//! 15 %, buffer 500/600/1000 ms, keyframes capped at 900 % of a frame's budget. With
-//! [`Vp8Config::frame_drop_threshold`] set (libwebrtc uses 30), libvpx skips frames when its
-//! buffer runs low instead of overshooting; after 2 s without an encoded frame the next one
-//! is forced through (dropping is switched off for that frame), as libwebrtc does. The
-//! quantizer of the last encoded frame ([`Vp8Encoder::last_qp`], 0–127) feeds the quality
-//! scaler.
+//! 15 %, buffer 500/600/1000 ms, quantizer 2..=56, keyframes capped at 900 % of a frame's
+//! budget. With [`Vp8Config::frame_drop_threshold`] set (libwebrtc uses 30), libvpx skips
+//! frames when its buffer runs low instead of overshooting; after 2 s without an encoded
+//! frame the next one is forced through (dropping is switched off for that frame), as
+//! libwebrtc does. The quantizer of the last encoded frame ([`Vp8Encoder::last_qp`], 0–127)
+//! feeds the quality scaler.
 
 use super::vpx::{check, check_init};
 use crate::error::CodecError;
@@ -367,8 +367,11 @@ fn apply_config(cfg: &mut vpx::vpx_codec_enc_cfg_t, config: &Vp8Config) {
     cfg.g_lag_in_frames = 0;
     cfg.rc_end_usage = vpx::vpx_rc_mode::VPX_CBR;
     cfg.rc_target_bitrate = config.bitrate_kbps.max(10);
+    // libwebrtc's VP8 range (`media_constants.cc`): 56 on the 0-63 scale is q-index 106 of
+    // 127, so a starved encoder drops frames (and the quality scaler, high at 95, downscales)
+    // rather than sending mush.
     cfg.rc_min_quantizer = 2;
-    cfg.rc_max_quantizer = 63;
+    cfg.rc_max_quantizer = 56;
     cfg.rc_undershoot_pct = 100;
     cfg.rc_overshoot_pct = 15;
     cfg.rc_buf_initial_sz = 500;
