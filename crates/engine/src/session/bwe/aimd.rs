@@ -23,6 +23,8 @@ pub const BETA: f64 = 0.85;
 pub const GROWTH_PER_S: f64 = 1.08;
 /// Multiplicative increase per second before the first overuse (stands in for probing).
 pub const STARTUP_GROWTH_PER_S: f64 = 1.5;
+/// Drop on feedback starvation, at least.
+pub const STARVED_DROP: f64 = 0.8;
 /// The estimate may not exceed this multiple of the acknowledged throughput (+10 kbit/s).
 pub const MAX_THROUGHPUT_MULTIPLE: f64 = 1.5;
 
@@ -204,6 +206,25 @@ impl Aimd {
         self.current
     }
 
+    /// Feedback keeps coming but acknowledges only packets sent so long ago that the
+    /// history forgot them: a queue of seconds. Back off as on overuse, and by at least
+    /// [`STARVED_DROP`] (libwebrtc's RTT backoff drops × 0.8 a second once the RTT passes
+    /// its limit), but not below half the last acknowledged throughput.
+    pub fn on_starved(&mut self, now_ms: f64, throughput: Option<f64>, rtt_ms: f64) -> f64 {
+        let before = self.current;
+        self.update(now_ms, Usage::Overusing, throughput, rtt_ms);
+        // Not below half of what the path last delivered: that drains the queue at half the
+        // link rate or more, and a queue of seconds takes seconds to drain whatever we do,
+        // so cutting on for as long as it lasts would only end at the floor.
+        let floor = throughput.map_or(self.min, |t| (0.5 * t).min(before));
+        self.current = self
+            .current
+            .min(before * STARVED_DROP)
+            .max(floor)
+            .clamp(self.min, self.max);
+        self.current
+    }
+
     /// About one average packet per response time (libwebrtc's
     /// `GetNearMaxIncreaseRateBpsPerSecond`), at least 4 kbit/s per second.
     fn additive_increase(&self, elapsed_ms: f64, rtt_ms: f64) -> f64 {
@@ -271,6 +292,22 @@ mod tests {
             aimd.update(f64::from(i) * 100.0, Usage::Normal, Some(200_000.0), 100.0);
         }
         assert!(aimd.estimate() <= 1.5 * 200_000.0 + 10_000.0 + 1.0);
+    }
+
+    #[test]
+    fn starvation_backs_off_to_the_throughput_and_by_at_least_a_fifth() {
+        let mut aimd = Aimd::new(1_000_000.0, MIN, MAX);
+        let got = aimd.on_starved(0.0, Some(300_000.0), 100.0);
+        assert!((got - (300_000.0 * 0.85 - 5000.0)).abs() < 1.0, "{got}");
+        let got = aimd.on_starved(1000.0, Some(300_000.0), 100.0);
+        assert!(
+            (got - 0.8 * (300_000.0 * 0.85 - 5000.0)).abs() < 1.0,
+            "{got}"
+        );
+        // Not below half the throughput.
+        aimd.on_starved(2000.0, Some(300_000.0), 100.0);
+        let got = aimd.on_starved(3000.0, Some(300_000.0), 100.0);
+        assert!((got - 150_000.0).abs() < 1.0, "{got}");
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! detector; then AIMD updates the delay-based estimate once (libwebrtc's
 //! `DelayBasedBwe::IncomingPacketFeedbackVector` / `MaybeUpdateEstimate`); then the
 //! loss half updates from the batch in send order. The target is the lower of the two.
+//!
+//! An empty batch means feedback arrived about packets the history had already forgotten
+//! (sent over 2 s before): the queue is longer than the history. No delay sample can say
+//! so, so the delay half backs off on it as on overuse, at least × 0.8, once a second
+//! (libwebrtc's RTT backoff does × 0.8 a second past a 3 s RTT).
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +23,9 @@ use super::trendline::{Trendline, Usage};
 
 /// RTT assumed until feedback has measured one.
 const DEFAULT_RTT_MS: f64 = 200.0;
+/// Feedback that acknowledges nothing still remembered, this long after the last that did,
+/// means the queue holds more than the history's horizon (2 s): back off, once per this.
+const STARVATION: Duration = Duration::from_secs(1);
 
 /// Google congestion control as libwebrtc runs it (see the module docs of `bwe`).
 pub struct GoogCc {
@@ -31,6 +39,8 @@ pub struct GoogCc {
     loss: LossBased,
     rtt_ms: Option<f64>,
     target: f64,
+    last_acknowledged: Option<Instant>,
+    last_starved: Option<Instant>,
 }
 
 impl GoogCc {
@@ -48,31 +58,47 @@ impl GoogCc {
             loss: LossBased::new(initial, min, max),
             rtt_ms: None,
             target: initial,
+            last_acknowledged: None,
+            last_starved: None,
         }
     }
 
     /// The delay detector's current conclusion.
-    #[cfg(test)]
     pub fn usage(&self) -> Usage {
         self.trendline.usage()
     }
 
     /// The delay-based estimate, bit/s.
-    #[cfg(test)]
     pub fn delay_based(&self) -> f64 {
         self.aimd.estimate()
     }
 
     /// The loss-based limit, bit/s.
-    #[cfg(test)]
     pub fn loss_based(&self) -> f64 {
         self.loss.estimate()
     }
 
     /// The acknowledged bitrate, bit/s.
-    #[cfg(test)]
     pub fn acked_bitrate(&self) -> Option<f64> {
         self.acked.bitrate()
+    }
+
+    /// An empty batch: feedback came, but about packets the history no longer has.
+    fn on_starved(&mut self, now: Instant) {
+        let Some(last) = self.last_acknowledged else {
+            return;
+        };
+        let due = |since: Instant| now.saturating_duration_since(since) >= STARVATION;
+        if !due(last) || !self.last_starved.is_none_or(due) {
+            return;
+        }
+        self.last_starved = Some(now);
+        let now_ms = self.ms(now);
+        let rtt_ms = self.rtt_ms.unwrap_or(DEFAULT_RTT_MS);
+        let delay_based = self.aimd.on_starved(now_ms, self.acked.bitrate(), rtt_ms);
+        self.target = delay_based
+            .min(self.loss.estimate())
+            .clamp(self.min, self.max);
     }
 
     fn ms(&self, at: Instant) -> f64 {
@@ -89,8 +115,10 @@ fn millis(duration: Duration) -> f64 {
 impl BandwidthEstimator for GoogCc {
     fn on_reports(&mut self, now: Instant, reports: &[PacketReport]) {
         if reports.is_empty() {
+            self.on_starved(now);
             return;
         }
+        self.last_acknowledged = Some(now);
         let first = reports.iter().map(|r| r.departure).min().unwrap_or(now);
         if self.epoch.is_none() {
             // Ten seconds of margin so an older departure in a later batch stays positive.

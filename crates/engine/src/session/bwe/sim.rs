@@ -3,7 +3,9 @@
 //! per-packet normal jitter that reorders as netem does, random loss) and a receiver that
 //! sends transport-wide feedback every 100 ms, turned into [`PacketReport`]s exactly as
 //! webrtc-rs's feedback history does (every packet up to the newest acknowledged one, once:
-//! a packet still in flight then is reported lost). Simulated time, seeded, no sockets.
+//! a packet still in flight then is reported lost; one sent over 2 s ago is forgotten, and
+//! feedback about only such packets gives an empty batch). Simulated time, seeded, no
+//! sockets.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -123,6 +125,7 @@ const AUDIO_INTERVAL_MS: f64 = 20.0;
 const AUDIO_BYTES: usize = 120;
 const PACING_FACTOR: f64 = 2.5;
 const MAX_SEND_BPS: f64 = 5_000_000.0;
+const PRUNE_HORIZON_MS: f64 = 2000.0;
 
 fn normal(rng: &mut StdRng) -> f64 {
     // Box–Muller.
@@ -146,6 +149,7 @@ pub fn run(scenario: &Scenario, estimator: &mut dyn BandwidthEstimator) -> Trace
     };
 
     let mut packets: Vec<Packet> = Vec::new();
+    // Sizes waiting in the pacer; a packet gets its id (transport-wide sequence) when sent.
     let mut queue: VecDeque<usize> = VecDeque::new();
     let mut budget_bits: f64 = 0.0;
     let mut link_free_ms: f64 = 0.0;
@@ -153,8 +157,7 @@ pub fn run(scenario: &Scenario, estimator: &mut dyn BandwidthEstimator) -> Trace
     let mut next_audio_ms = 0.0;
     let mut next_feedback_ms = 7.0;
     let mut next_to_report = 0usize;
-    let mut highest: Option<usize> = None;
-    let mut deliveries: VecDeque<(f64, Vec<PacketReport>)> = VecDeque::new();
+    let mut deliveries: VecDeque<(f64, f64)> = VecDeque::new();
     let mut last_delivery_ms: f64 = 0.0;
     let mut trace = Trace::default();
 
@@ -173,92 +176,89 @@ pub fn run(scenario: &Scenario, estimator: &mut dyn BandwidthEstimator) -> Trace
         // Encoder and microphone.
         if now_ms >= next_audio_ms {
             next_audio_ms += AUDIO_INTERVAL_MS;
-            packets.push(Packet {
-                size: AUDIO_BYTES,
-                departure_ms: 0.0,
-                arrival_ms: None,
-            });
-            queue.push_front(packets.len() - 1);
+            queue.push_front(AUDIO_BYTES);
         }
         if now_ms >= next_frame_ms {
             next_frame_ms += FRAME_INTERVAL_MS;
             let bytes = (rate * FRAME_INTERVAL_MS / 1000.0 / 8.0) as usize;
             let count = bytes.div_ceil(MTU_PAYLOAD).max(1);
             for _ in 0..count {
-                packets.push(Packet {
-                    size: bytes / count + 40,
-                    departure_ms: 0.0,
-                    arrival_ms: None,
-                });
-                queue.push_back(packets.len() - 1);
+                queue.push_back(bytes / count + 40);
             }
         }
 
         // Pacer, then the path.
         budget_bits = (budget_bits + rate * PACING_FACTOR / 1000.0).min(12_000.0);
         while budget_bits > 0.0 {
-            let Some(index) = queue.pop_front() else {
+            let Some(size) = queue.pop_front() else {
                 break;
             };
-            let packet = &mut packets[index];
-            budget_bits -= (packet.size * 8) as f64;
-            packet.departure_ms = now_ms;
-            if rng.random::<f64>() < path.loss {
-                continue;
+            budget_bits -= (size * 8) as f64;
+            let mut packet = Packet {
+                size,
+                departure_ms: now_ms,
+                arrival_ms: None,
+            };
+            if rng.random::<f64>() >= path.loss {
+                let start = link_free_ms.max(now_ms);
+                link_free_ms = start + (size * 8) as f64 * 1000.0 / path.capacity_bps;
+                let jitter = normal(&mut rng) * path.jitter_ms;
+                packet.arrival_ms = Some(link_free_ms + (path.delay_ms + jitter).max(0.0));
             }
-            let start = link_free_ms.max(now_ms);
-            link_free_ms = start + (packet.size * 8) as f64 * 1000.0 / path.capacity_bps;
-            let jitter = normal(&mut rng) * path.jitter_ms;
-            packet.arrival_ms = Some(link_free_ms + (path.delay_ms + jitter).max(0.0));
+            packets.push(packet);
         }
         if queue.is_empty() {
             budget_bits = budget_bits.min(0.0);
         }
 
-        // The receiver's feedback, as the sender's history turns it into reports.
+        // The receiver makes feedback every 100 ms; it reaches the sender one path delay later.
         if now_ms >= next_feedback_ms {
             next_feedback_ms += FEEDBACK_INTERVAL_MS;
-            let newest = (next_to_report..packets.len())
-                .rev()
-                .find(|&i| packets[i].arrival_ms.is_some_and(|a| a <= now_ms));
-            if let Some(newest) = newest {
-                highest = Some(highest.map_or(newest, |h: usize| h.max(newest)));
-            }
-            if let Some(highest) = highest.filter(|&h| h >= next_to_report) {
-                let reports: Vec<PacketReport> = (next_to_report..=highest)
-                    .map(|id| {
-                        let p = &packets[id];
-                        let arrival = p.arrival_ms.filter(|&a| a <= now_ms);
-                        trace.sent += 1;
-                        if arrival.is_none() {
-                            trace.reported_lost += 1;
-                        }
-                        PacketReport {
-                            ssrc: 1,
-                            id: id as u64,
-                            rtp_sequence_number: id as u16,
-                            is_twcc: true,
-                            twcc_sequence_number: id as u16,
-                            size: p.size,
-                            arrived: arrival.is_some(),
-                            departure: at(p.departure_ms),
-                            arrival: arrival
-                                .map(|a| Duration::from_secs_f64((a + 1000.0) / 1000.0)),
-                            ecn: Ecn::default(),
-                        }
-                    })
-                    .collect();
-                next_to_report = highest + 1;
-                let back = path.delay_ms + (normal(&mut rng) * path.jitter_ms).max(-path.delay_ms);
-                let delivery = (now_ms + back).max(last_delivery_ms);
-                last_delivery_ms = delivery;
-                deliveries.push_back((delivery, reports));
-            }
+            let back = path.delay_ms + (normal(&mut rng) * path.jitter_ms).max(-path.delay_ms);
+            let delivery = (now_ms + back).max(last_delivery_ms);
+            last_delivery_ms = delivery;
+            deliveries.push_back((delivery, now_ms));
         }
-        while deliveries.front().is_some_and(|(when, _)| *when <= now_ms) {
-            if let Some((_, reports)) = deliveries.pop_front() {
-                estimator.on_reports(at(now_ms), &reports);
+        // The sender's history turns it into reports: every packet up to the newest one
+        // acknowledged, once; packets sent over 2 s ago and not acknowledged are forgotten
+        // (webrtc-rs's prune horizon), and an acknowledgement of one is ignored.
+        while deliveries.front().is_some_and(|&(when, _)| when <= now_ms) {
+            let Some((_, made_ms)) = deliveries.pop_front() else {
+                break;
+            };
+            let forgotten = |p: &Packet| p.departure_ms < now_ms - PRUNE_HORIZON_MS;
+            let newest = (next_to_report..packets.len()).rev().find(|&i| {
+                let p = &packets[i];
+                p.arrival_ms.is_some_and(|a| a <= made_ms) && !forgotten(p)
+            });
+            let mut reports = Vec::new();
+            if let Some(newest) = newest {
+                let unreported = packets.iter().enumerate().take(newest + 1);
+                for (id, p) in unreported.skip(next_to_report) {
+                    let arrival = p.arrival_ms.filter(|&a| a <= made_ms);
+                    if forgotten(p) {
+                        continue;
+                    }
+                    trace.sent += 1;
+                    if arrival.is_none() {
+                        trace.reported_lost += 1;
+                    }
+                    reports.push(PacketReport {
+                        ssrc: 1,
+                        id: id as u64,
+                        rtp_sequence_number: id as u16,
+                        is_twcc: true,
+                        twcc_sequence_number: id as u16,
+                        size: p.size,
+                        arrived: arrival.is_some(),
+                        departure: at(p.departure_ms),
+                        arrival: arrival.map(|a| Duration::from_secs_f64((a + 1000.0) / 1000.0)),
+                        ecn: Ecn::default(),
+                    });
+                }
+                next_to_report = newest + 1;
             }
+            estimator.on_reports(at(now_ms), &reports);
         }
         if tick.is_multiple_of(100) {
             trace.targets.push((now_ms, estimator.target_bitrate()));
