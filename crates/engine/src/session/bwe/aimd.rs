@@ -206,10 +206,23 @@ impl Aimd {
         self.current
     }
 
+    /// libwebrtc's overuse before any acknowledged bitrate: halve the estimate, at most
+    /// once per RTT (10–200 ms).
+    pub fn halve(&mut self, now_ms: f64, rtt_ms: f64) {
+        if !self.time_to_reduce_further(now_ms, self.current, rtt_ms) {
+            return;
+        }
+        self.current = (self.current / 2.0).clamp(self.min, self.max);
+        self.startup = false;
+        self.state = State::Hold;
+        self.last_change_ms = Some(now_ms);
+    }
+
     /// Feedback keeps coming but acknowledges only packets sent so long ago that the
     /// history forgot them: a queue of seconds. Back off as on overuse, and by at least
     /// [`STARVED_DROP`] (libwebrtc's RTT backoff drops × 0.8 a second once the RTT passes
-    /// its limit), but not below half the last acknowledged throughput.
+    /// its limit), but not below half the last acknowledged throughput; with none
+    /// acknowledged yet, halve.
     pub fn on_starved(&mut self, now_ms: f64, throughput: Option<f64>, rtt_ms: f64) -> f64 {
         let before = self.current;
         self.update(now_ms, Usage::Overusing, throughput, rtt_ms);
@@ -217,9 +230,16 @@ impl Aimd {
         // link rate or more, and a queue of seconds takes seconds to drain whatever we do,
         // so cutting on for as long as it lasts would only end at the floor.
         let floor = throughput.map_or(self.min, |t| (0.5 * t).min(before));
+        // Nothing was ever acknowledged: nothing to back off to, so halve (libwebrtc halves
+        // on overuse before it knows a throughput).
+        let drop = if throughput.is_some() {
+            STARVED_DROP
+        } else {
+            0.5
+        };
         self.current = self
             .current
-            .min(before * STARVED_DROP)
+            .min(before * drop)
             .max(floor)
             .clamp(self.min, self.max);
         self.current
@@ -308,6 +328,16 @@ mod tests {
         aimd.on_starved(2000.0, Some(300_000.0), 100.0);
         let got = aimd.on_starved(3000.0, Some(300_000.0), 100.0);
         assert!((got - 150_000.0).abs() < 1.0, "{got}");
+    }
+
+    #[test]
+    fn without_a_throughput_starvation_and_overuse_halve() {
+        let mut aimd = Aimd::new(800_000.0, MIN, MAX);
+        assert_eq!(400_000.0, aimd.on_starved(0.0, None, 100.0));
+        aimd.halve(1000.0, 100.0);
+        assert_eq!(200_000.0, aimd.estimate());
+        aimd.halve(1050.0, 100.0);
+        assert_eq!(200_000.0, aimd.estimate(), "once per RTT");
     }
 
     #[test]

@@ -165,14 +165,17 @@ impl BandwidthEstimator for GoogCc {
 
         let usage = self.trendline.usage();
         let throughput = self.acked.bitrate();
-        let update = match (usage, throughput) {
-            (Usage::Overusing, Some(t)) => self.aimd.time_to_reduce_further(now_ms, t, rtt_ms),
-            // Overuse before any throughput is known: nothing to back off from yet.
-            (Usage::Overusing, None) => false,
-            _ => true,
-        };
-        if update {
-            self.aimd.update(now_ms, usage, throughput, rtt_ms);
+        match (usage, throughput) {
+            (Usage::Overusing, Some(t)) => {
+                if self.aimd.time_to_reduce_further(now_ms, t, rtt_ms) {
+                    self.aimd.update(now_ms, usage, throughput, rtt_ms);
+                }
+            }
+            // Overuse before any throughput is known: halve, at most once per RTT.
+            (Usage::Overusing, None) => self.aimd.halve(now_ms, rtt_ms),
+            _ => {
+                self.aimd.update(now_ms, usage, throughput, rtt_ms);
+            }
         }
         let delay_based = self.aimd.estimate();
         let loss_based = self.loss.on_batch(now_ms, &sent, delay_based, rtt_ms);

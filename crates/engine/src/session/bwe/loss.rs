@@ -23,6 +23,12 @@
 //! be before the batch's last arrival (both measured as `arrival − send`, so the clock
 //! offset cancels). On a clean path that leaves out the last few ms of each batch; with
 //! 20 ms of jitter most of each batch, but what is counted is unbiased.
+//!
+//! **A lost feedback packet is not loss either.** The receiver acknowledges each packet
+//! once; when a feedback packet is lost the next one starts after it, and the history
+//! reports all the packets it covered (100 ms of them) as lost. In a real call at 5 %
+//! loss that read 20–90 % for a second now and then, and cut the rate to a third. So the
+//! not-arrived packets *before* the first arrived one of a batch do not count.
 
 use std::collections::VecDeque;
 
@@ -103,7 +109,12 @@ impl LossCounter {
             .filter_map(|p| p.arrival_ms)
             .fold(f64::NEG_INFINITY, f64::max);
         let horizon = made - self.highest_delay_ms().unwrap_or(0.0) - MARGIN_MS;
-        for packet in batch.iter().filter(|p| p.send_ms <= horizon) {
+        // Packets before the first acknowledged one may have been acknowledged by a
+        // feedback packet that was itself lost: the next one starts where that one ended,
+        // and the history reports the gap as lost.
+        let first_arrived = batch.iter().position(|p| p.arrival_ms.is_some());
+        let judged = batch.iter().skip(first_arrived.unwrap_or(batch.len()));
+        for packet in judged.filter(|p| p.send_ms <= horizon) {
             self.expected += 1;
             if packet.arrival_ms.is_none() {
                 self.lost += 1;
@@ -282,6 +293,18 @@ mod tests {
         }
         // Counted naively that would be 5 of 30 (17 %, a decrease); they are left out.
         assert_eq!(Some(0.0), counter.on_batch(1000.0, &next));
+    }
+
+    #[test]
+    fn a_lost_feedback_packet_is_not_loss() {
+        let mut counter = LossCounter::default();
+        assert_eq!(None, counter.on_batch(0.0, &batch(0.0, 32, &[3])));
+        // The feedback for the first 10 packets of this batch was lost: 1 lost of 31 + 21.
+        let gap: Vec<usize> = (0..10).collect();
+        assert_eq!(
+            Some(1.0 / 52.0),
+            counter.on_batch(1000.0, &batch(320.0, 32, &gap))
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! sends transport-wide feedback every 100 ms, turned into [`PacketReport`]s exactly as
 //! webrtc-rs's feedback history does (every packet up to the newest acknowledged one, once:
 //! a packet still in flight then is reported lost; one sent over 2 s ago is forgotten, and
-//! feedback about only such packets gives an empty batch). Simulated time, seeded, no
+//! feedback about only such packets gives an empty batch). Feedback is lost like any packet,
+//! and the packets it covered are then reported lost. Simulated time, seeded, no
 //! sockets.
 
 use std::collections::VecDeque;
@@ -86,6 +87,14 @@ impl Trace {
         sum / f64::from(n.max(1))
     }
 
+    /// The share of samples within `from..to` seconds at or above `bps`.
+    pub fn share_at_least(&self, from_s: f64, to_s: f64, bps: f64) -> f64 {
+        let (hits, n) = self
+            .window(from_s, to_s)
+            .fold((0, 0), |(h, n), v| (h + u32::from(v >= bps), n + 1));
+        f64::from(hits) / f64::from(n.max(1))
+    }
+
     /// The first time (s) the target reaches `bps`.
     pub fn first_reaching(&self, bps: f64) -> Option<f64> {
         self.targets
@@ -157,7 +166,10 @@ pub fn run(scenario: &Scenario, estimator: &mut dyn BandwidthEstimator) -> Trace
     let mut next_audio_ms = 0.0;
     let mut next_feedback_ms = 7.0;
     let mut next_to_report = 0usize;
-    let mut deliveries: VecDeque<(f64, f64)> = VecDeque::new();
+    // (delivered at, made at, the made-at of the feedback before it).
+    let mut deliveries: VecDeque<(f64, f64, f64)> = VecDeque::new();
+    let mut last_made_ms: f64 = f64::NEG_INFINITY;
+    let mut last_acked_made_ms: f64 = f64::NEG_INFINITY;
     let mut last_delivery_ms: f64 = 0.0;
     let mut trace = Trace::default();
 
@@ -211,31 +223,48 @@ pub fn run(scenario: &Scenario, estimator: &mut dyn BandwidthEstimator) -> Trace
             budget_bits = budget_bits.min(0.0);
         }
 
-        // The receiver makes feedback every 100 ms; it reaches the sender one path delay later.
+        // The receiver makes feedback every 100 ms about what arrived since the last one (and
+        // anything older that arrived late); it reaches the sender one path delay later, or is
+        // lost like any packet, and then what it covered is never acknowledged.
         if now_ms >= next_feedback_ms {
             next_feedback_ms += FEEDBACK_INTERVAL_MS;
             let back = path.delay_ms + (normal(&mut rng) * path.jitter_ms).max(-path.delay_ms);
             let delivery = (now_ms + back).max(last_delivery_ms);
-            last_delivery_ms = delivery;
-            deliveries.push_back((delivery, now_ms));
+            if rng.random::<f64>() >= path.loss {
+                last_delivery_ms = delivery;
+                deliveries.push_back((delivery, now_ms, last_made_ms));
+            }
+            last_made_ms = now_ms;
         }
         // The sender's history turns it into reports: every packet up to the newest one
         // acknowledged, once; packets sent over 2 s ago and not acknowledged are forgotten
         // (webrtc-rs's prune horizon), and an acknowledgement of one is ignored.
-        while deliveries.front().is_some_and(|&(when, _)| when <= now_ms) {
-            let Some((_, made_ms)) = deliveries.pop_front() else {
+        while deliveries
+            .front()
+            .is_some_and(|&(when, _, _)| when <= now_ms)
+        {
+            let Some((_, made_ms, previous_made_ms)) = deliveries.pop_front() else {
                 break;
             };
+            // Acknowledged: arrived by the time this feedback was made, and after the one before
+            // it was made if that one was lost (then `last_acked_made_ms` is older).
+            let previous_acked_ms = last_acked_made_ms;
+            let acked = |p: &Packet| {
+                p.arrival_ms.is_some_and(|a| {
+                    a <= made_ms && (a > previous_made_ms || previous_made_ms <= previous_acked_ms)
+                })
+            };
+            last_acked_made_ms = made_ms;
             let forgotten = |p: &Packet| p.departure_ms < now_ms - PRUNE_HORIZON_MS;
             let newest = (next_to_report..packets.len()).rev().find(|&i| {
                 let p = &packets[i];
-                p.arrival_ms.is_some_and(|a| a <= made_ms) && !forgotten(p)
+                acked(p) && !forgotten(p)
             });
             let mut reports = Vec::new();
             if let Some(newest) = newest {
                 let unreported = packets.iter().enumerate().take(newest + 1);
                 for (id, p) in unreported.skip(next_to_report) {
-                    let arrival = p.arrival_ms.filter(|&a| a <= made_ms);
+                    let arrival = p.arrival_ms.filter(|_| acked(p));
                     if forgotten(p) {
                         continue;
                     }
