@@ -56,6 +56,9 @@ pub struct Counters {
     pub video_packets_repaired: AtomicU64,
     /// Video keyframes received whole.
     pub video_keyframes_received: AtomicU64,
+    /// The video playout delay now, µs (a gauge: frames are held this long at most to
+    /// absorb jitter and slow repairs).
+    pub video_playout_delay_us: AtomicU64,
     // Totals the stats reporter copies from the `webrtc` stats report each tick
     // (stored, not added: the report's counters are cumulative already).
     /// RTCP NACK packets we sent about the peer's streams (webrtc stats: inbound `nackCount`).
@@ -138,6 +141,7 @@ impl Counters {
             nack_packets_requested: l(&self.nack_packets_requested),
             video_packets_repaired: l(&self.video_packets_repaired),
             video_keyframes_received: l(&self.video_keyframes_received),
+            video_playout_delay_us: l(&self.video_playout_delay_us),
             rtcp_nacks_sent: l(&self.rtcp_nacks_sent),
             rtcp_nacks_received: l(&self.rtcp_nacks_received),
             rtcp_plis_sent: l(&self.rtcp_plis_sent),
@@ -182,6 +186,7 @@ pub struct CounterSnapshot {
     pub nack_packets_requested: u64,
     pub video_packets_repaired: u64,
     pub video_keyframes_received: u64,
+    pub video_playout_delay_us: u64,
     pub rtcp_nacks_sent: u64,
     pub rtcp_nacks_received: u64,
     pub rtcp_plis_sent: u64,

@@ -66,6 +66,8 @@ pub struct Frame {
     pub timestamp: u32,
     /// Extended sequence number of its last packet.
     pub last_seq: u64,
+    /// It sat behind a hole (waited for a retransmission or a reordered packet).
+    pub waited: bool,
 }
 
 /// Limits and timers.
@@ -84,6 +86,9 @@ pub struct FrameBufferConfig {
     pub keyframe_request_interval: Duration,
     /// Packets held at most; past it everything is dropped and a keyframe is needed.
     pub max_packets: usize,
+    /// Before the first frame: how long to wait for a keyframe's start when the
+    /// stream began with something else.
+    pub start_wait: Duration,
 }
 
 impl Default for FrameBufferConfig {
@@ -95,6 +100,7 @@ impl Default for FrameBufferConfig {
             max_wait: Duration::from_millis(2_000),
             keyframe_request_interval: Duration::from_millis(300),
             max_packets: 2_048,
+            start_wait: Duration::from_millis(30),
         }
     }
 }
@@ -180,8 +186,16 @@ impl FrameBuffer {
             out.overflow = true;
         }
         if self.need_keyframe && self.keyframe_request_at.is_none() {
-            // The first keyframe gets the usual wait before we ask for another.
-            self.keyframe_request_at = Some(now + self.config.wait(rtt));
+            // The first keyframe gets the usual wait before we ask for another, unless
+            // the stream does not begin with one: a lost first packet leaves no hole
+            // for NACK to see, so only a keyframe request can help (after a moment
+            // for reordering).
+            let wait = if part.keyframe {
+                self.config.wait(rtt)
+            } else {
+                self.config.start_wait
+            };
+            self.keyframe_request_at = Some(now + wait);
         }
         self.packets.insert(part.seq, part);
         self.drain(now, &mut out);
@@ -279,6 +293,7 @@ impl FrameBuffer {
             keyframe,
             timestamp,
             last_seq: last,
+            waited: self.blocked_since.is_some(),
         })
     }
 
@@ -289,15 +304,13 @@ impl FrameBuffer {
         if !head.start {
             return None;
         }
-        let mut expected = first;
-        for (&seq, p) in self.packets.range(first..) {
+        for (expected, (&seq, p)) in (first..).zip(self.packets.range(first..)) {
             if seq != expected || p.timestamp != head.timestamp {
                 return None;
             }
             if p.marker {
                 return Some(seq);
             }
-            expected += 1;
         }
         None
     }

@@ -14,6 +14,7 @@ mod frame_buffer;
 mod handler;
 mod keyframe;
 mod nack;
+mod playout;
 mod receive;
 mod report;
 mod rtp_seq;

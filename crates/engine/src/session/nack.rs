@@ -55,6 +55,8 @@ pub struct PacketOutcome {
     pub filled: bool,
     /// The list overflowed and was cleared: ask for a keyframe.
     pub overflow: bool,
+    /// The packet revealed new holes (request them now, not at the next tick).
+    pub new_holes: bool,
 }
 
 /// The NACK list of one video stream.
@@ -89,6 +91,7 @@ impl NackList {
         // Everything between the newest and this one is missing. A jump too large to be
         // loss (a restarted stream) is not a list of holes.
         if seq - newest <= self.config.max_age_packets {
+            out.new_holes = seq > newest + 1;
             for missing in newest + 1..seq {
                 self.entries.insert(
                     missing,
@@ -175,12 +178,12 @@ mod tests {
         let t0 = Instant::now();
         let mut l = NackList::default();
         l.on_packet(1);
-        l.on_packet(4);
+        assert!(l.on_packet(4).new_holes);
         assert_eq!(
             l.on_packet(3),
             PacketOutcome {
                 filled: true,
-                overflow: false
+                ..PacketOutcome::default()
             }
         );
         assert_eq!(l.on_packet(3), PacketOutcome::default(), "a duplicate");

@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use peercall_media::clock::now_us;
 use peercall_media::source::stamp;
 use peercall_media::{AudioFrame, OpusDecoder, QueueSender, Vp8Decoder};
@@ -15,7 +14,7 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 use super::events::{RemoteVideoFrame, SessionEvent};
 use super::frame_buffer::FrameBufferConfig;
-use super::video_receiver::{Feedback, VideoReceiver};
+use super::video_receiver::{Feedback, ReadyFrame, VideoReceiver};
 use crate::stats::{pack_size, Counters};
 
 /// Where received media goes.
@@ -52,7 +51,7 @@ impl Receivers {
     }
 
     async fn read_video(self: Arc<Self>, track: Arc<dyn TrackRemote>, ssrc: u32) {
-        let (to_decoder, from_rtp) = std::sync::mpsc::channel::<Bytes>();
+        let (to_decoder, from_rtp) = std::sync::mpsc::channel::<ReadyFrame>();
         let (want_key_tx, mut want_key_rx) = mpsc::unbounded_channel::<()>();
         let me = self.clone();
         let spawned = std::thread::Builder::new()
@@ -80,12 +79,14 @@ impl Receivers {
                     let TrackRemoteEvent::OnRtpPacket(packet) = event else {
                         continue;
                     };
-                    for frame in rx.on_packet(&packet, Instant::now(), &self.counters) {
+                    let received = rx.on_packet(&packet, Instant::now(), &self.counters);
+                    for frame in received.frames {
                         Counters::add(&self.counters.video_frames_received, 1);
                         if to_decoder.send(frame).is_err() {
                             return;
                         }
                     }
+                    self.send_feedback(&track, received.feedback).await;
                 }
                 _ = tick.tick() => {
                     let feedback = rx.on_tick(Instant::now(), &self.counters);
@@ -119,7 +120,7 @@ impl Receivers {
 
     fn decode_loop(
         &self,
-        input: &std::sync::mpsc::Receiver<Bytes>,
+        input: &std::sync::mpsc::Receiver<ReadyFrame>,
         want_key: &mpsc::UnboundedSender<()>,
     ) {
         let mut decoder = match Vp8Decoder::new(1) {
@@ -132,7 +133,7 @@ impl Receivers {
             }
         };
         let mut first = true;
-        while let Ok(data) = input.recv() {
+        while let Ok(ReadyFrame { data, render_at }) = input.recv() {
             if self.closed.load(Ordering::Relaxed) {
                 return;
             }
@@ -148,6 +149,11 @@ impl Receivers {
                     self.counters
                         .video_received_size
                         .store(pack_size(frame.width, frame.height), Ordering::Relaxed);
+                    // Present at the playout clock's time (0 on a clean path).
+                    let wait = render_at.saturating_duration_since(Instant::now());
+                    if !wait.is_zero() {
+                        std::thread::sleep(wait);
+                    }
                     if first {
                         first = false;
                         let _ = self.events.send(SessionEvent::FirstRemoteFrame);

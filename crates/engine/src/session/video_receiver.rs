@@ -12,6 +12,7 @@ use rtc::rtcp::transport_feedbacks::transport_layer_nack::{
 
 use super::frame_buffer::{FrameBuffer, FrameBufferConfig, Vp8Part};
 use super::nack::{NackConfig, NackList};
+use super::playout::{Playout, PlayoutConfig};
 use super::rtp_seq::SeqUnwrapper;
 use crate::stats::Counters;
 
@@ -27,12 +28,31 @@ pub struct Feedback {
     pub pli: Option<PictureLossIndication>,
 }
 
+/// A whole frame and when to show it.
+#[derive(Debug, Clone)]
+pub struct ReadyFrame {
+    /// The VP8 bitstream.
+    pub data: Bytes,
+    /// When to show it (decode at once, present at this instant).
+    pub render_at: Instant,
+}
+
+/// What one received packet produced.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Frames now decodable, in order.
+    pub frames: Vec<ReadyFrame>,
+    /// Feedback to send at once (a NACK for holes this packet revealed).
+    pub feedback: Feedback,
+}
+
 /// The receive logic of one video stream.
 pub struct VideoReceiver {
     media_ssrc: u32,
     seqs: SeqUnwrapper,
     frames: FrameBuffer,
     nacks: NackList,
+    playout: Playout,
     newest_seq: u64,
 }
 
@@ -45,17 +65,19 @@ impl VideoReceiver {
             seqs: SeqUnwrapper::default(),
             frames: FrameBuffer::new(config),
             nacks: NackList::new(NackConfig::default()),
+            playout: Playout::new(PlayoutConfig::default()),
             newest_seq: 0,
         }
     }
 
-    /// Takes one RTP packet (RTX already unwrapped); returns the frames it completed.
+    /// Takes one RTP packet (RTX already unwrapped); returns the frames it completed and
+    /// the NACK for the holes it revealed.
     pub fn on_packet(
         &mut self,
         packet: &rtc::rtp::Packet,
         now: Instant,
         counters: &Counters,
-    ) -> Vec<Bytes> {
+    ) -> Received {
         Counters::add(&counters.video_packets_received, 1);
         Counters::add(&counters.video_bytes_received, packet.payload.len() as u64);
         self.media_ssrc = packet.header.ssrc;
@@ -68,16 +90,46 @@ impl VideoReceiver {
         if nack.overflow {
             self.frames.request_keyframe(now);
         }
+        let mut out = Received::default();
+        if nack.new_holes {
+            out.feedback.nack = self.due_nacks(now, counters);
+        }
         let Some(part) = Vp8Part::from_rtp(packet, seq) else {
-            return Vec::new();
+            return out;
         };
         let pushed = self.frames.push(part, now, rtt(counters));
         if pushed.skipped_packets > 0 || pushed.overflow {
             self.forget_old_holes();
         }
-        let keyframes = pushed.frames.iter().filter(|f| f.keyframe).count();
-        Counters::add(&counters.video_keyframes_received, keyframes as u64);
-        pushed.frames.into_iter().map(|f| f.data).collect()
+        for f in pushed.frames {
+            if f.keyframe {
+                Counters::add(&counters.video_keyframes_received, 1);
+            }
+            let render_at = self.playout.on_frame(f.timestamp, now, f.waited);
+            out.frames.push(ReadyFrame {
+                data: f.data,
+                render_at,
+            });
+        }
+        counters.video_playout_delay_us.store(
+            self.playout.delay().as_micros() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        out
+    }
+
+    fn due_nacks(&mut self, now: Instant, counters: &Counters) -> Option<TransportLayerNack> {
+        let due = self.nacks.due(now, rtt(counters));
+        if due.is_empty() {
+            return None;
+        }
+        Counters::add(&counters.nack_packets_requested, due.len() as u64);
+        let seqs: Vec<u16> = due.iter().map(|&s| s as u16).collect();
+        Some(TransportLayerNack {
+            sender_ssrc: 0,
+            media_ssrc: self.media_ssrc,
+            nacks: nack_pairs_from_sequence_numbers(&seqs),
+        })
     }
 
     /// Advances the timers: NACKs that are due, a hole given up, a keyframe request.
@@ -95,16 +147,7 @@ impl VideoReceiver {
                 media_ssrc: self.media_ssrc,
             });
         }
-        let due = self.nacks.due(now, rtt);
-        if !due.is_empty() {
-            Counters::add(&counters.nack_packets_requested, due.len() as u64);
-            let seqs: Vec<u16> = due.iter().map(|&s| s as u16).collect();
-            out.nack = Some(TransportLayerNack {
-                sender_ssrc: 0,
-                media_ssrc: self.media_ssrc,
-                nacks: nack_pairs_from_sequence_numbers(&seqs),
-            });
-        }
+        out.nack = self.due_nacks(now, counters);
         out
     }
 
