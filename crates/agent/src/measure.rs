@@ -17,6 +17,7 @@ pub struct Measure {
     frames: u64,
     first_number: Option<u64>,
     last_number: Option<u64>,
+    out_of_order: u64,
     latencies_ms: Vec<f64>,
     playout_latencies_ms: Vec<f64>,
     playout_delays_ms: Vec<f64>,
@@ -40,8 +41,13 @@ impl Measure {
             return;
         }
         let n = f.frame.frame_number;
-        if self.last_number.is_some_and(|last| n <= last) {
-            return; // a repeat
+        if let Some(last) = self.last_number {
+            if n < last {
+                self.out_of_order += 1;
+            }
+            if n <= last {
+                return; // a repeat (the camera showed the same picture) or out of order
+            }
         }
         self.first_number.get_or_insert(n);
         self.last_number = Some(n);
@@ -74,6 +80,13 @@ impl Measure {
             }
             self.pcm.clear();
         }
+    }
+
+    /// Stamped frames shown after a newer one (never expected: frames are decoded in
+    /// order).
+    #[must_use]
+    pub fn out_of_order(&self) -> u64 {
+        self.out_of_order
     }
 
     /// Stamped frames received (distinct, in order).

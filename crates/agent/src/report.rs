@@ -42,6 +42,8 @@ pub struct VideoReport {
     pub frames_lost: u64,
     /// Stamp numbers never seen (lost, or skipped by the sender's camera queue).
     pub stamp_gaps: u64,
+    /// Stamped frames shown after a newer one.
+    pub frames_out_of_order: u64,
     /// Frames this agent sent.
     pub frames_sent: u64,
     pub frames_assembled: u64,

@@ -274,6 +274,7 @@ fn video_report(
         frames_received: m.stamped().max(m.frames()),
         frames_lost: c.video_frames_lost,
         stamp_gaps: m.lost(),
+        frames_out_of_order: m.out_of_order(),
         frames_sent: c.video_frames_sent,
         frames_assembled: c.video_frames_received,
         frames_decoded: c.video_frames_decoded,

@@ -2,66 +2,13 @@
 //! loopback; the agents' JSON reports and exit codes are checked.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn agent_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_peercall-agent"))
-}
-
-/// The signaling server binary next to ours; built on demand when only this crate's
-/// tests were built.
-fn signal_bin() -> PathBuf {
-    let dir = agent_bin().parent().expect("bin dir").to_path_buf();
-    let bin = dir.join("peercall-signal");
-    if !bin.exists() {
-        let target = dir.parent().expect("target dir");
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "peercall-signal", "--bin", "peercall-signal"])
-            .env("CARGO_TARGET_DIR", target)
-            .status()
-            .expect("cargo build peercall-signal");
-        assert!(status.success(), "building peercall-signal failed");
-    }
-    bin
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server() -> Server {
-    let mut child = Command::new(signal_bin())
-        .args(["--host", "127.0.0.1", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn peercall-signal");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut url = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("read server stdout");
-        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("ws://")) {
-            url = Some(u.to_owned());
-            break;
-        }
-    }
-    Server {
-        child,
-        url: url.expect("server printed its URL"),
-    }
-}
+mod common;
+use common::{agent_bin, start_server};
 
 fn agent(url: &str, name: &str, extra: &[&str]) -> Child {
     agent_logging(url, name, extra, "warn")

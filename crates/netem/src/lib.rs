@@ -9,6 +9,7 @@
 //! - [`model`]: the pure, seeded impairment model: (arrival time, length) → drop or release
 //!   time. No clock and no sockets, so its tests are exact.
 //! - [`nfqueue`]: the small part of the nfnetlink_queue protocol the driver needs.
+//! - [`namespace`]: for tests that run under `scripts/netem-run.sh`.
 //! - [`driver`]: the loop that receives packets, asks the model, keeps a timer heap and
 //!   issues the verdicts on time; statistics for the exit summary.
 //!
@@ -26,6 +27,7 @@
 
 pub mod driver;
 pub mod model;
+pub mod namespace;
 pub mod nfqueue;
 pub mod rng;
 pub mod spec;

@@ -5,9 +5,8 @@
 //! Needs root, `unshare` and `iptables-legacy`. Without them the tests say so and skip; with
 //! CI=true they fail instead, since CI has all three.
 
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::net::UdpSocket;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,48 +19,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 const PROBE_ENV: &str = "PEERCALL_NETEM_PROBE";
 
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/netem-run.sh")
-}
-
-/// Why the namespace tests cannot run here, if they cannot.
-fn missing_prerequisite() -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("not root (a network namespace and an iptables rule need root)".into());
-    }
-    let ok = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
-    if !ok(Command::new("unshare").args(["-n", "true"])) {
-        return Some("`unshare -n` does not work here (util-linux missing or not allowed)".into());
-    }
-    let path = format!(
-        "{}:/usr/sbin:/sbin",
-        std::env::var("PATH").unwrap_or_default()
-    );
-    if !ok(Command::new("iptables-legacy")
-        .arg("--version")
-        .env("PATH", &path))
-    {
-        return Some("iptables-legacy not found (apt-get install iptables)".into());
-    }
-    None
-}
-
-/// True when the test can run; otherwise prints why and returns false, or fails under CI.
-fn prerequisites(test: &str) -> bool {
-    let Some(why) = missing_prerequisite() else {
-        return true;
-    };
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{test}: cannot run the network namespace test in CI: {why}");
-    }
-    // Straight to stderr: libtest captures eprintln! of a passing test, and a skip must show.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test}: {why} (under CI=true this fails instead)"
-    );
-    false
-}
+use peercall_netem::namespace::{prerequisites, script};
 
 /// Runs the probe under `spec` and returns its measurements.
 fn probe(spec: &str, seed: u64, params: Value) -> Value {
