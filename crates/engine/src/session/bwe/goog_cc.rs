@@ -9,7 +9,8 @@
 //! An empty batch means feedback arrived about packets the history had already forgotten
 //! (sent over 2 s before): the queue is longer than the history. No delay sample can say
 //! so, so the delay half backs off on it as on overuse, at least × 0.8, once a second
-//! (libwebrtc's RTT backoff does × 0.8 a second past a 3 s RTT).
+//! (libwebrtc's RTT backoff does × 0.8 a second past a 3 s RTT). So does an RTT more than
+//! 500 ms above the lowest seen (a standing queue the trendline missed).
 
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,11 @@ const DEFAULT_RTT_MS: f64 = 200.0;
 /// Feedback that acknowledges nothing still remembered, this long after the last that did,
 /// means the queue holds more than the history's horizon (2 s): back off, once per this.
 const STARVATION: Duration = Duration::from_secs(1);
+/// An RTT this far above the lowest seen is a standing queue: the same backoff. The
+/// trendline needs 20 groups to see a queue grow, which on a thin link takes longer than
+/// the queue takes to pass the history's horizon; no call is usable with half a second of
+/// queue anyway (libwebrtc's RTT backoff waits for 3 s).
+const STANDING_QUEUE_MS: f64 = 500.0;
 
 /// Google congestion control as libwebrtc runs it (see the module docs of `bwe`).
 pub struct GoogCc {
@@ -41,6 +47,7 @@ pub struct GoogCc {
     target: f64,
     last_acknowledged: Option<Instant>,
     last_starved: Option<Instant>,
+    min_rtt_ms: Option<f64>,
 }
 
 impl GoogCc {
@@ -60,6 +67,7 @@ impl GoogCc {
             target: initial,
             last_acknowledged: None,
             last_starved: None,
+            min_rtt_ms: None,
         }
     }
 
@@ -88,17 +96,29 @@ impl GoogCc {
         let Some(last) = self.last_acknowledged else {
             return;
         };
-        let due = |since: Instant| now.saturating_duration_since(since) >= STARVATION;
-        if !due(last) || !self.last_starved.is_none_or(due) {
+        if now.saturating_duration_since(last) < STARVATION {
+            return;
+        }
+        self.back_off(now);
+        self.target = self
+            .aimd
+            .estimate()
+            .min(self.loss.estimate())
+            .clamp(self.min, self.max);
+    }
+
+    /// The delay half's backoff for a queue of seconds, at most once per [`STARVATION`].
+    fn back_off(&mut self, now: Instant) {
+        if self
+            .last_starved
+            .is_some_and(|at| now.saturating_duration_since(at) < STARVATION)
+        {
             return;
         }
         self.last_starved = Some(now);
         let now_ms = self.ms(now);
         let rtt_ms = self.rtt_ms.unwrap_or(DEFAULT_RTT_MS);
-        let delay_based = self.aimd.on_starved(now_ms, self.acked.bitrate(), rtt_ms);
-        self.target = delay_based
-            .min(self.loss.estimate())
-            .clamp(self.min, self.max);
+        self.aimd.on_starved(now_ms, self.acked.bitrate(), rtt_ms);
     }
 
     fn ms(&self, at: Instant) -> f64 {
@@ -135,6 +155,7 @@ impl BandwidthEstimator for GoogCc {
             .collect();
 
         // RTT: the freshest packet's feedback delay (sender clock only).
+        let mut standing_queue = false;
         if let Some(rtt) = sent
             .iter()
             .filter(|p| p.arrival_ms.is_some())
@@ -143,6 +164,9 @@ impl BandwidthEstimator for GoogCc {
         {
             let rtt = rtt.max(1.0);
             self.rtt_ms = Some(self.rtt_ms.map_or(rtt, |old| 0.9 * old + 0.1 * rtt));
+            let min_rtt = self.min_rtt_ms.map_or(rtt, |old: f64| old.min(rtt));
+            self.min_rtt_ms = Some(min_rtt);
+            standing_queue = rtt - min_rtt > STANDING_QUEUE_MS;
         }
         let rtt_ms = self.rtt_ms.unwrap_or(DEFAULT_RTT_MS);
 
@@ -176,6 +200,9 @@ impl BandwidthEstimator for GoogCc {
             _ => {
                 self.aimd.update(now_ms, usage, throughput, rtt_ms);
             }
+        }
+        if standing_queue {
+            self.back_off(now);
         }
         let delay_based = self.aimd.estimate();
         let loss_based = self.loss.on_batch(now_ms, &sent, delay_based, rtt_ms);
