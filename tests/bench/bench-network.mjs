@@ -7,7 +7,10 @@
 //     --pair: agent-agent | agent-chromium (the agent calls the web client in Chromium)
 //     | chromium-chromium.
 //   node tests/bench/bench-network.mjs table <file.json>
-//     Prints the JSON lines of a run as a Markdown table.
+//     Prints the JSON lines of a run as a Markdown table, one row per direction.
+//   node tests/bench/bench-network.mjs summary <file.json> [commit]
+//     The same, one row per call: each column "first direction / second direction"
+//     (the caller's sending direction first), for BENCHMARKS.md.
 //
 // A benchmark, not a test: nothing here asserts on timing.
 import { readFileSync } from 'node:fs';
@@ -314,12 +317,33 @@ export function table(rows) {
   return out.join('\n');
 }
 
+/** One row per call (pair, label, size, commit): "x / y" for its two directions. */
+export function summary(rows) {
+  const calls = new Map();
+  for (const r of rows) {
+    const k = `${r.pair}|${r.label}|${r.size}|${r.commit}`;
+    if (!calls.has(k)) calls.set(k, []);
+    calls.get(k).push(r);
+  }
+  const both = (rs, g) => rs.map(g).join(' / ');
+  const out = [
+    '| pair | netem (each way) | size | fps rendered | lowest second | freezes (s) | g2g p50 ms | g2g p95 ms | offer→connected ms | offer→first frame ms | resolution received | NACKs sent | PLIs sent | retransmits sent | target kbps (median) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const rs of calls.values()) {
+    const r0 = rs[0];
+    out.push(`| ${r0.pair} | ${r0.label} | ${r0.size} | ${both(rs, (r) => f(r.fpsRendered, 1))} | ${both(rs, (r) => f(r.fpsMin))} | ${both(rs, (r) => `${v(r.freezes)} (${f(r.freezeSeconds, 1)})`)} | ${both(rs, (r) => f(r.g2gP50))} | ${both(rs, (r) => f(r.g2gP95))} | ${f(r0.offerToConnectedMs)} | ${both(rs, (r) => f(r.offerToFirstFrameMs))} | ${both(rs, (r) => v(r.resolution))} | ${both(rs, (r) => v(r.nacksSent))} | ${both(rs, (r) => v(r.plisSent))} | ${both(rs, (r) => v(r.retransmitsSent))} | ${both(rs, (r) => v(r.targetKbpsMedian ?? r.targetKbps))} |`);
+  }
+  return out.join('\n');
+}
+
 // ---------- main ----------
 
 const [mode, ...rest] = process.argv.slice(2);
-if (mode === 'table') {
-  const rows = readFileSync(rest[0], 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-  console.log(table(rows));
+if (mode === 'table' || mode === 'summary') {
+  const rows = readFileSync(rest[0], 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+    .filter((r) => !rest[1] || String(r.commit).startsWith(rest[1]));
+  console.log(mode === 'table' ? table(rows) : summary(rows));
 } else if (mode === 'cell') {
   const o = parseArgs(rest);
   const load = loadavg()[0];
