@@ -197,9 +197,9 @@ window.peercall = {
     const report = await pc.getStats();
     report.forEach((s) => {
       if (s.type === 'codec') out.codecs[s.id] = s.mimeType;
-      if (s.type === 'inbound-rtp' && s.kind === 'video') out.video = { framesDecoded: s.framesDecoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight, packetsReceived: s.packetsReceived, codecId: s.codecId, framesPerSecond: s.framesPerSecond };
+      if (s.type === 'inbound-rtp' && s.kind === 'video') out.video = { framesDecoded: s.framesDecoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight, packetsReceived: s.packetsReceived, packetsLost: s.packetsLost, codecId: s.codecId, framesPerSecond: s.framesPerSecond, nackCount: s.nackCount, pliCount: s.pliCount, freezeCount: s.freezeCount, totalFreezesDuration: s.totalFreezesDuration, retransmittedPacketsReceived: s.retransmittedPacketsReceived };
       if (s.type === 'inbound-rtp' && s.kind === 'audio') out.audio = { packetsReceived: s.packetsReceived, codecId: s.codecId, totalSamplesReceived: s.totalSamplesReceived };
-      if (s.type === 'outbound-rtp' && s.kind === 'video') out.outVideo = { framesEncoded: s.framesEncoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight, codecId: s.codecId };
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.outVideo = { framesEncoded: s.framesEncoded, frameWidth: s.frameWidth, frameHeight: s.frameHeight, codecId: s.codecId, nackCount: s.nackCount, pliCount: s.pliCount, keyFramesEncoded: s.keyFramesEncoded, retransmittedPacketsSent: s.retransmittedPacketsSent };
     });
     report.forEach((s) => {
       if (s.type !== 'transport' || !s.selectedCandidatePairId) return;

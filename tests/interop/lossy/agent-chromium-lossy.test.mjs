@@ -1,0 +1,85 @@
+// peercall-agent <-> headless Chromium under loss: run by scripts/test-interop.sh inside
+// scripts/netem-run.sh's namespace (5 % loss, 20 ms +- 5 ms delay both ways, seeded).
+// Each side's NACKs are answered with retransmissions the other accepts (our RTX into
+// libwebrtc, libwebrtc's RTX into us), video keeps flowing both ways, and keyframe
+// requests from either side reach the other's encoder.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  AGENT_BIN, callByName, join, launchBrowser, startAgent, startServer, TIMEOUT, waitEnded, waitState, waitStats,
+} from '../harness.mjs';
+
+const skip = existsSync(AGENT_BIN) ? false : `${AGENT_BIN} not built`;
+const WINDOW_MS = 6000;
+
+/** Chromium's receive side over a window: frames per second and what it asked for. */
+async function chromiumReceives(page) {
+  const a = await waitStats(page, (s) => s.video && s.video.framesDecoded > 30, 'video from the agent');
+  await new Promise((r) => setTimeout(r, WINDOW_MS));
+  const b = await waitStats(page, (s) => s.video, 'video stats');
+  return { fps: (b.video.framesDecoded - a.video.framesDecoded) / (WINDOW_MS / 1000), video: b.video, outVideo: b.outVideo };
+}
+
+function checkBothWays(chromium, report) {
+  console.log('chromium receiving:', JSON.stringify(chromium));
+  console.log('agent report:', JSON.stringify(report));
+  assert.equal(report.result, 'ok', JSON.stringify(report));
+  // Chromium -> agent: our NACKs answered by libwebrtc's RTX, which we unwrap and use.
+  assert.ok(report.video.nacksSent > 0, 'the agent never NACKed under 5 % loss');
+  assert.ok(report.video.packetsRepaired > 0, 'no retransmission from Chromium repaired anything');
+  assert.ok(report.video.fps >= 10, `agent's received frame rate ${report.video.fps}`);
+  // Agent -> Chromium: Chromium's NACKs answered by our RTX, which Chromium accepts.
+  assert.ok(chromium.video.nackCount > 0, 'Chromium never NACKed under 5 % loss');
+  assert.ok(report.video.retransmittedPacketsSent > 0, 'the agent resent nothing');
+  assert.ok(chromium.video.retransmittedPacketsReceived > 0, 'Chromium accepted none of our retransmissions');
+  assert.ok(chromium.fps >= 10, `Chromium decoded ${chromium.fps} fps from the agent`);
+  // Keyframe requests cross both ways whenever they happen.
+  if (chromium.video.pliCount > 1) assert.ok(report.video.keyframeRequestsReceived > 0, 'Chromium\'s PLIs never reached our encoder');
+  if (report.video.keyframeRequestsSent > 1) assert.ok(chromium.outVideo.pliCount > 0, 'our PLIs never reached Chromium');
+}
+
+describe('peercall-agent <-> Chromium under 5 % loss', { skip, timeout: 6 * TIMEOUT }, () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    await join(browser.page, server, 'web');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('Chromium calls the agent', async () => {
+    const agent = startAgent(['--server', server.ws, '--name', 'agent-a', '--auto-answer']);
+    try {
+      await browser.page.getByRole('button', { name: 'Call agent-a', exact: true }).waitFor({ timeout: TIMEOUT });
+      await callByName(browser.page, 'agent-a');
+      await waitState(browser.page, 'connected');
+      const chromium = await chromiumReceives(browser.page);
+      await browser.page.locator('#hangup-btn').click();
+      await waitEnded(browser.page, 1);
+      checkBothWays(chromium, await agent.report);
+    } finally {
+      agent.child.kill('SIGKILL');
+    }
+  });
+
+  test('the agent calls Chromium', async () => {
+    const agent = startAgent(['--server', server.ws, '--name', 'agent-b', '--call', 'web', '--duration', '10', '--wait-peer', '30']);
+    try {
+      await browser.page.locator('#incoming').waitFor({ state: 'visible', timeout: TIMEOUT });
+      await browser.page.locator('#accept-btn').click();
+      await waitState(browser.page, 'connected');
+      const chromium = await chromiumReceives(browser.page);
+      await waitEnded(browser.page, 2);
+      checkBothWays(chromium, await agent.report);
+    } finally {
+      agent.child.kill('SIGKILL');
+    }
+  });
+});
