@@ -52,6 +52,8 @@ function agentDirection(rx, tx, setupFrom) {
   const s = tx?.video ?? {};
   return {
     ok: rx?.result === 'ok',
+    result: rx?.result ?? null,
+    reason: rx?.reason ?? null,
     fpsRendered: num(v.renderedFps?.call ?? v.fps),
     fpsMin: num(v.renderedFps?.min),
     fpsMedian: num(v.renderedFps?.median),
@@ -93,6 +95,9 @@ async function agentAgent(server, o) {
     const stopCallee = setTimeout(() => callee.child.kill('SIGINT'), 15000);
     const b = await callee.report.catch((e) => { log(String(e).slice(0, 2000)); return null; });
     clearTimeout(stopCallee);
+    for (const [who, r, p] of [['alice', a, caller], ['bob', b, callee]]) {
+      if (r?.result !== 'ok') log(`${who}: ${JSON.stringify({ result: r?.result, reason: r?.reason })}\n${p.stderr().slice(-3000)}`);
+    }
     return [
       { direction: 'alice→bob', ...agentDirection(b, a, a) },
       { direction: 'bob→alice', ...agentDirection(a, b, a) },
@@ -279,6 +284,7 @@ async function agentChromium(server, o) {
     const guard = setTimeout(() => agent.child.kill('SIGINT'), 60000);
     const a = await agent.report.catch((e) => { log(String(e).slice(0, 2000)); return null; });
     clearTimeout(guard);
+    if (a?.result !== 'ok') log(`agent: ${JSON.stringify({ result: a?.result, reason: a?.reason })}\n${agent.stderr().slice(-3000)}`);
     return [
       { direction: 'agent→chromium', ...chromiumDirection(sb, setupB.first, latB, { connected: a?.setupMs?.offerToConnected }, a, null, SECONDS - 2) },
       { direction: 'chromium→agent', ...agentDirection(a, null, a), ...chromiumSender(sb[sb.length - 1]) },
@@ -321,7 +327,7 @@ export function table(rows) {
 export function summary(rows) {
   const calls = new Map();
   for (const r of rows) {
-    const k = `${r.pair}|${r.label}|${r.size}|${r.commit}`;
+    const k = `${r.pair}|${r.label}|${r.size}|${r.commit}|${r.at}`;
     if (!calls.has(k)) calls.set(k, []);
     calls.get(k).push(r);
   }
@@ -332,7 +338,8 @@ export function summary(rows) {
   ];
   for (const rs of calls.values()) {
     const r0 = rs[0];
-    out.push(`| ${r0.pair} | ${r0.label} | ${r0.size} | ${both(rs, (r) => f(r.fpsRendered, 1))} | ${both(rs, (r) => f(r.fpsMin))} | ${both(rs, (r) => `${v(r.freezes)} (${f(r.freezeSeconds, 1)})`)} | ${both(rs, (r) => f(r.g2gP50))} | ${both(rs, (r) => f(r.g2gP95))} | ${f(r0.offerToConnectedMs)} | ${both(rs, (r) => f(r.offerToFirstFrameMs))} | ${both(rs, (r) => v(r.resolution))} | ${both(rs, (r) => v(r.nacksSent))} | ${both(rs, (r) => v(r.plisSent))} | ${both(rs, (r) => v(r.retransmitsSent))} | ${both(rs, (r) => v(r.targetKbpsMedian ?? r.targetKbps))} |`);
+    const failed = rs.some((r) => !r.ok) ? ` (call failed${rs.map((r) => r.reason || r.error).filter(Boolean).map((x) => `: ${x}`)[0] ?? ''})` : '';
+    out.push(`| ${r0.pair} | ${r0.label}${failed} | ${r0.size} | ${both(rs, (r) => f(r.fpsRendered, 1))} | ${both(rs, (r) => f(r.fpsMin))} | ${both(rs, (r) => `${v(r.freezes)} (${f(r.freezeSeconds, 1)})`)} | ${both(rs, (r) => f(r.g2gP50))} | ${both(rs, (r) => f(r.g2gP95))} | ${f(r0.offerToConnectedMs)} | ${both(rs, (r) => f(r.offerToFirstFrameMs))} | ${both(rs, (r) => v(r.resolution))} | ${both(rs, (r) => v(r.nacksSent))} | ${both(rs, (r) => v(r.plisSent))} | ${both(rs, (r) => v(r.retransmitsSent))} | ${both(rs, (r) => v(r.targetKbpsMedian ?? r.targetKbps))} |`);
   }
   return out.join('\n');
 }
