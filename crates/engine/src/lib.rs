@@ -4,6 +4,7 @@
 pub mod call;
 pub mod devices;
 pub mod engine;
+pub mod freeze;
 pub mod session;
 pub mod stats;
 

@@ -41,6 +41,8 @@ pub struct Counters {
     pub video_target_kbps: AtomicU64,
     /// Video frames the encoder's rate control skipped (libvpx frame dropping).
     pub video_frames_dropped_by_encoder: AtomicU64,
+    /// Video frames not encoded because the pacer held more than the pushback window.
+    pub video_frames_dropped_pushback: AtomicU64,
     /// The frame rate the send-side adapter encodes at now (frames per second).
     pub video_send_fps: AtomicU64,
     /// The latest round-trip time, µs (0 = unknown). Published by the stats
@@ -59,6 +61,9 @@ pub struct Counters {
     /// The video playout delay now, µs (a gauge: frames are held this long at most to
     /// absorb jitter and slow repairs).
     pub video_playout_delay_us: AtomicU64,
+    /// Freezes in the video presented (Chromium's definition), and their total, ms.
+    pub video_freezes: AtomicU64,
+    pub video_freeze_ms: AtomicU64,
     // Totals the stats reporter copies from the `webrtc` stats report each tick
     // (stored, not added: the report's counters are cumulative already).
     /// RTCP NACK packets we sent about the peer's streams (webrtc stats: inbound `nackCount`).
@@ -135,6 +140,7 @@ impl Counters {
             video_received_size: l(&self.video_received_size),
             video_target_kbps: l(&self.video_target_kbps),
             video_frames_dropped_by_encoder: l(&self.video_frames_dropped_by_encoder),
+            video_frames_dropped_pushback: l(&self.video_frames_dropped_pushback),
             video_send_fps: l(&self.video_send_fps),
             rtt_us: l(&self.rtt_us),
             nacks_sent: l(&self.nacks_sent),
@@ -142,6 +148,8 @@ impl Counters {
             video_packets_repaired: l(&self.video_packets_repaired),
             video_keyframes_received: l(&self.video_keyframes_received),
             video_playout_delay_us: l(&self.video_playout_delay_us),
+            video_freezes: l(&self.video_freezes),
+            video_freeze_ms: l(&self.video_freeze_ms),
             rtcp_nacks_sent: l(&self.rtcp_nacks_sent),
             rtcp_nacks_received: l(&self.rtcp_nacks_received),
             rtcp_plis_sent: l(&self.rtcp_plis_sent),
@@ -180,6 +188,7 @@ pub struct CounterSnapshot {
     pub video_received_size: u64,
     pub video_target_kbps: u64,
     pub video_frames_dropped_by_encoder: u64,
+    pub video_frames_dropped_pushback: u64,
     pub video_send_fps: u64,
     pub rtt_us: u64,
     pub nacks_sent: u64,
@@ -187,6 +196,8 @@ pub struct CounterSnapshot {
     pub video_packets_repaired: u64,
     pub video_keyframes_received: u64,
     pub video_playout_delay_us: u64,
+    pub video_freezes: u64,
+    pub video_freeze_ms: u64,
     pub rtcp_nacks_sent: u64,
     pub rtcp_nacks_received: u64,
     pub rtcp_plis_sent: u64,

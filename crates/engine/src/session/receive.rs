@@ -15,6 +15,7 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use super::events::{RemoteVideoFrame, SessionEvent};
 use super::frame_buffer::FrameBufferConfig;
 use super::video_receiver::{Feedback, ReadyFrame, VideoReceiver};
+use crate::freeze::FreezeDetector;
 use crate::stats::{pack_size, Counters};
 
 /// Where received media goes.
@@ -133,6 +134,7 @@ impl Receivers {
             }
         };
         let mut first = true;
+        let mut freezes = FreezeDetector::default();
         while let Ok(ReadyFrame { data, render_at }) = input.recv() {
             if self.closed.load(Ordering::Relaxed) {
                 return;
@@ -153,6 +155,13 @@ impl Receivers {
                     let wait = render_at.saturating_duration_since(Instant::now());
                     if !wait.is_zero() {
                         std::thread::sleep(wait);
+                    }
+                    let shown_ms = now_us() as f64 / 1000.0;
+                    if freezes.frame(shown_ms) {
+                        Counters::add(&self.counters.video_freezes, 1);
+                        self.counters
+                            .video_freeze_ms
+                            .store((freezes.total_seconds() * 1000.0) as u64, Ordering::Relaxed);
                     }
                     if first {
                         first = false;
