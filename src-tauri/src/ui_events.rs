@@ -88,6 +88,22 @@ pub struct CallStatsUpdate {
     pub resolution_out: Option<String>,
     /// `host`, `srflx`, `prflx` or `relay`.
     pub candidate_type: Option<String>,
+    /// The congestion controller's video target, kbit/s.
+    pub target_kbps: f64,
+    /// How long received frames are held to absorb jitter and slow repairs, ms.
+    pub playout_delay_ms: f64,
+    /// Freezes in the video shown so far this call (Chromium's definition) and
+    /// their total, seconds.
+    pub freezes: f64,
+    pub freeze_seconds: f64,
+    /// Since the start of the call: NACKs sent / received, keyframe requests sent /
+    /// received, packets retransmitted to us / by us, holes repaired.
+    pub nacks_sent: f64,
+    pub nacks_received: f64,
+    pub keyframe_requests_sent: f64,
+    pub keyframe_requests_received: f64,
+    pub retransmitted_received: f64,
+    pub retransmitted_sent: f64,
 }
 
 /// Something went wrong that the user should hear about.

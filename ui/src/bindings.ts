@@ -90,6 +90,26 @@ export type CallStatsUpdate_Deserialize = {
 	resolutionOut?: string | null,
 	/**  `host`, `srflx`, `prflx` or `relay`. */
 	candidateType?: string | null,
+	/**  The congestion controller's video target, kbit/s. */
+	targetKbps: number | null,
+	/**  How long received frames are held to absorb jitter and slow repairs, ms. */
+	playoutDelayMs: number | null,
+	/**
+	 *  Freezes in the video shown so far this call (Chromium's definition) and
+	 *  their total, seconds.
+	 */
+	freezes: number | null,
+	freezeSeconds: number | null,
+	/**
+	 *  Since the start of the call: NACKs sent / received, keyframe requests sent /
+	 *  received, packets retransmitted to us / by us, holes repaired.
+	 */
+	nacksSent: number | null,
+	nacksReceived: number | null,
+	keyframeRequestsSent: number | null,
+	keyframeRequestsReceived: number | null,
+	retransmittedReceived: number | null,
+	retransmittedSent: number | null,
 };
 
 /**  Call statistics, each second. */
@@ -105,6 +125,26 @@ export type CallStatsUpdate_Serialize = {
 	resolutionOut: string | null,
 	/**  `host`, `srflx`, `prflx` or `relay`. */
 	candidateType: string | null,
+	/**  The congestion controller's video target, kbit/s. */
+	targetKbps: number | null,
+	/**  How long received frames are held to absorb jitter and slow repairs, ms. */
+	playoutDelayMs: number | null,
+	/**
+	 *  Freezes in the video shown so far this call (Chromium's definition) and
+	 *  their total, seconds.
+	 */
+	freezes: number | null,
+	freezeSeconds: number | null,
+	/**
+	 *  Since the start of the call: NACKs sent / received, keyframe requests sent /
+	 *  received, packets retransmitted to us / by us, holes repaired.
+	 */
+	nacksSent: number | null,
+	nacksReceived: number | null,
+	keyframeRequestsSent: number | null,
+	keyframeRequestsReceived: number | null,
+	retransmittedReceived: number | null,
+	retransmittedSent: number | null,
 };
 
 /**  The call changed state. */

@@ -119,6 +119,12 @@ export class CallView {
       ["Loss", `${n(s.packetLossPercent, 1)} %`],
       ["Jitter", s.jitterMs == null ? "–" : `${s.jitterMs.toFixed(1)} ms`],
       ["Path", s.candidateType === "relay" ? "relay (TURN)" : s.candidateType ? `direct (${s.candidateType})` : "–"],
+      ["Target", `${n(s.targetKbps)} kbit/s`],
+      ["Playout delay", `${n(s.playoutDelayMs)} ms`],
+      ["Freezes", `${n(s.freezes)} (${n(s.freezeSeconds, 1)} s)`],
+      ["NACKs sent / received", `${n(s.nacksSent)} / ${n(s.nacksReceived)}`],
+      ["Keyframe requests sent / received", `${n(s.keyframeRequestsSent)} / ${n(s.keyframeRequestsReceived)}`],
+      ["Resent to us / by us", `${n(s.retransmittedReceived)} / ${n(s.retransmittedSent)} packets`],
     ];
     this.stats.replaceChildren(
       ...rows.flatMap(([k, v]) => {
