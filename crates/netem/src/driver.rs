@@ -3,11 +3,12 @@
 //! sleeps in `ppoll` until the next packet or the next release, whichever comes first.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::flow::FlowKey;
 use crate::model::{Decision, DropReason, Impairment};
 use crate::nfqueue::{NfQueue, Packet, Verdict};
 
@@ -20,6 +21,7 @@ struct Held {
     id: u32,
     arrived: Duration,
     len: usize,
+    flow: FlowKey,
 }
 
 /// What happened, for the exit summary and `--stats-json`.
@@ -51,13 +53,91 @@ pub struct Stats {
     /// CPU time the emulator used (user + system), and over what wall time.
     pub cpu: Duration,
     pub wall: Duration,
+    /// Per sender (the model's flows), up to [`MAX_FLOW_STATS`] of them; later ones are
+    /// counted under [`FlowKey::Other`].
+    pub flows: HashMap<FlowKey, FlowStats>,
+}
+
+/// What happened to one flow's packets.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FlowStats {
+    pub packets: u64,
+    pub accepted: u64,
+    pub dropped: u64,
+    pub bytes_accepted: u64,
+    pub first_release: Option<Duration>,
+    pub last_release: Option<Duration>,
+}
+
+impl FlowStats {
+    /// Bits per second accepted between the first and the last release, as
+    /// [`Stats::throughput_bits`].
+    pub fn throughput_bits(&self) -> f64 {
+        throughput_bits(
+            self.bytes_accepted,
+            self.accepted,
+            self.first_release,
+            self.last_release,
+        )
+    }
+}
+
+/// Flows tracked one by one in the statistics.
+pub const MAX_FLOW_STATS: usize = 1024;
+/// Flows listed in the JSON statistics (the busiest).
+const JSON_FLOWS: usize = 16;
+
+fn throughput_bits(
+    bytes: u64,
+    packets: u64,
+    first: Option<Duration>,
+    last: Option<Duration>,
+) -> f64 {
+    match (first, last) {
+        (Some(a), Some(b)) if b > a && packets > 1 => {
+            let first_len = bytes as f64 / packets as f64;
+            (bytes as f64 - first_len) * 8.0 / (b - a).as_secs_f64()
+        }
+        _ => 0.0,
+    }
 }
 
 const HIST_BUCKET_US: u64 = 10;
 const HIST_BUCKETS: usize = 1000;
 
 impl Stats {
-    fn record_release(&mut self, arrived: Duration, due: Duration, at: Duration, len: usize) {
+    /// The statistics of `flow` (or of [`FlowKey::Other`] once too many are tracked).
+    fn flow(&mut self, flow: FlowKey) -> &mut FlowStats {
+        let key = if self.flows.len() >= MAX_FLOW_STATS && !self.flows.contains_key(&flow) {
+            FlowKey::Other
+        } else {
+            flow
+        };
+        self.flows.entry(key).or_default()
+    }
+
+    fn record_packet(&mut self, flow: FlowKey, dropped: bool) {
+        self.packets += 1;
+        let f = self.flow(flow);
+        f.packets += 1;
+        if dropped {
+            f.dropped += 1;
+        }
+    }
+
+    fn record_release(
+        &mut self,
+        arrived: Duration,
+        due: Duration,
+        at: Duration,
+        len: usize,
+        flow: FlowKey,
+    ) {
+        let f = self.flow(flow);
+        f.accepted += 1;
+        f.bytes_accepted += len as u64;
+        f.first_release.get_or_insert(at);
+        f.last_release = Some(at);
         self.accepted += 1;
         self.bytes_accepted += len as u64;
         let added = at.saturating_sub(arrived);
@@ -126,13 +206,25 @@ impl Stats {
     /// two releases). Counts every packet after the first, so it is the link's throughput
     /// while busy.
     pub fn throughput_bits(&self) -> f64 {
-        match (self.first_release, self.last_release) {
-            (Some(a), Some(b)) if b > a && self.accepted > 1 => {
-                let first_len = self.bytes_accepted as f64 / self.accepted as f64;
-                (self.bytes_accepted as f64 - first_len) * 8.0 / (b - a).as_secs_f64()
-            }
-            _ => 0.0,
-        }
+        throughput_bits(
+            self.bytes_accepted,
+            self.accepted,
+            self.first_release,
+            self.last_release,
+        )
+    }
+
+    /// The flows with the most bytes accepted first (ties: by key), at most `n`.
+    pub fn busiest_flows(&self, n: usize) -> Vec<(FlowKey, FlowStats)> {
+        let mut flows: Vec<(FlowKey, FlowStats)> =
+            self.flows.iter().map(|(k, v)| (*k, *v)).collect();
+        flows.sort_by(|a, b| {
+            (b.1.bytes_accepted, b.1.packets)
+                .cmp(&(a.1.bytes_accepted, a.1.packets))
+                .then_with(|| a.0.cmp(&b.0))
+        });
+        flows.truncate(n);
+        flows
     }
 
     /// The one-line summary printed at exit.
@@ -152,10 +244,33 @@ impl Stats {
         )
     }
 
-    pub fn to_json(&self, spec: &str, seed: u64, queue: u16) -> serde_json::Value {
+    /// The statistics as JSON; `shared_rate` says whether `rate` and `limit` had one queue
+    /// for all packets (else one per flow).
+    pub fn to_json(
+        &self,
+        spec: &str,
+        seed: u64,
+        queue: u16,
+        shared_rate: bool,
+    ) -> serde_json::Value {
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let flows: Vec<serde_json::Value> = self
+            .busiest_flows(JSON_FLOWS)
+            .into_iter()
+            .map(|(k, f)| {
+                serde_json::json!({
+                    "flow": k.to_string(),
+                    "packets": f.packets,
+                    "accepted": f.accepted,
+                    "dropped": f.dropped,
+                    "bytes_accepted": f.bytes_accepted,
+                    "throughput_kbit": f.throughput_bits() / 1e3,
+                })
+            })
+            .collect();
         serde_json::json!({
             "spec": spec,
+            "rate_scope": if shared_rate { "shared" } else { "per-flow" },
             "seed": seed,
             "queue": queue,
             "packets": self.packets,
@@ -182,6 +297,8 @@ impl Stats {
             "flushed_at_exit": self.flushed,
             "cpu_s": self.cpu.as_secs_f64(),
             "wall_s": self.wall.as_secs_f64(),
+            "flow_count": self.flows.len(),
+            "flows": flows,
         })
     }
 }
@@ -278,7 +395,7 @@ pub fn run(queue: u16, mut model: Impairment, on_bound: impl FnOnce()) -> io::Re
     let mut batch = Vec::new();
     if q.recv_all(&mut batch, &mut stats.overruns).is_ok() {
         for p in &batch {
-            stats.packets += 1;
+            stats.record_packet(p.flow, false);
             stats.flushed += 1;
             if q.verdict(p.id, Verdict::Accept).is_err() {
                 stats.verdict_errors += 1;
@@ -323,16 +440,18 @@ fn serve(
         q.recv_all(&mut batch, &mut stats.overruns)?;
         for p in &batch {
             let arrived = epoch.elapsed();
-            stats.packets += 1;
             let held = Held {
                 release: arrived,
                 order,
                 id: p.id,
                 arrived,
                 len: p.len,
+                flow: p.flow,
             };
             order += 1;
-            match model.packet(arrived, p.len) {
+            let decision = model.decide(arrived, p.len, p.flow);
+            stats.record_packet(p.flow, matches!(decision, Decision::Drop(_)));
+            match decision {
                 Decision::Drop(reason) => {
                     match reason {
                         DropReason::Loss => stats.dropped_loss += 1,
@@ -372,7 +491,7 @@ fn cpu_time() -> Duration {
 
 fn release(q: &mut NfQueue, stats: &mut Stats, h: &Held, now: Duration) {
     match q.verdict(h.id, Verdict::Accept) {
-        Ok(()) => stats.record_release(h.arrived, h.release, now, h.len),
+        Ok(()) => stats.record_release(h.arrived, h.release, now, h.len, h.flow),
         Err(e) => {
             stats.verdict_errors += 1;
             tracing::debug!("accept verdict for {}: {e}", h.id);
@@ -388,12 +507,24 @@ mod tests {
     fn stats_summarise_delay_lateness_and_throughput() {
         let mut s = Stats::default();
         let ms = Duration::from_millis;
+        let udp_flow = FlowKey::Source {
+            protocol: 17,
+            addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            port: 5004,
+        };
         // Three 1000-byte packets delayed 50 ms, released 10 µs, 20 µs and 2 ms late,
         // 8 ms apart.
         for (i, late_us) in [10u64, 20, 2000].into_iter().enumerate() {
             let arrived = ms(8 * i as u64);
             let due = arrived + ms(50);
-            s.record_release(arrived, due, due + Duration::from_micros(late_us), 1000);
+            let flow = if i == 2 { FlowKey::Other } else { udp_flow };
+            s.record_release(
+                arrived,
+                due,
+                due + Duration::from_micros(late_us),
+                1000,
+                flow,
+            );
         }
         s.packets = 4;
         s.dropped_loss = 1;
@@ -410,8 +541,17 @@ mod tests {
             line.contains("4 packets, 1 dropped (1 loss, 0 limit)"),
             "{line}"
         );
-        let json = s.to_json("delay 50ms", 7, 0);
+        let json = s.to_json("delay 50ms", 7, 0, false);
         assert_eq!(json["accepted"], 3);
         assert_eq!(json["seed"], 7);
+        assert_eq!(json["rate_scope"], "per-flow");
+        // Per flow: the UDP sender's two packets 8 ms + 10 µs apart, then the other one.
+        assert_eq!(json["flow_count"], 2);
+        assert_eq!(json["flows"][0]["flow"], "udp 127.0.0.1:5004");
+        assert_eq!(json["flows"][0]["accepted"], 2);
+        let kbit = json["flows"][0]["throughput_kbit"].as_f64().unwrap_or(0.0);
+        assert!((kbit - 8000.0 / 8.01).abs() < 1e-6, "{kbit}");
+        assert_eq!(json["flows"][1]["flow"], "other");
+        assert_eq!(json["flows"][1]["throughput_kbit"], 0.0);
     }
 }

@@ -1,8 +1,10 @@
-//! `peercall-netem [--queue N] [--seed S] [--stats-json PATH] [--ready-file PATH] -- <netem spec…>`
+//! `peercall-netem [--queue N] [--seed S] [--stats-json PATH] [--ready-file PATH]
+//! [--shared-rate] -- <netem spec…>`
 //!
 //! Impairs the packets an iptables NFQUEUE rule hands it (see `docs/netem.md`; the usual way
 //! to run it is `scripts/netem-run.sh`). Stops on SIGTERM/SIGINT and prints a one-line summary
-//! to stderr.
+//! to stderr. `rate` and `limit` apply per flow (each UDP/TCP sender has its own queue, so
+//! each direction of a call gets the full rate) unless `--shared-rate`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +36,16 @@ struct Args {
     /// that a loaded machine does not delay its releases).
     #[arg(long)]
     no_realtime: bool,
+    /// One `rate` queue and one `limit` for all packets, as one link shared by both
+    /// directions of a call (default: one per flow, i.e. per UDP/TCP sender, so that each
+    /// direction gets the full rate, like netem on each side's uplink).
+    /// NETEM_SHARED_RATE=1 does the same (0, false, no, off or empty: per flow).
+    #[arg(
+        long,
+        env = "NETEM_SHARED_RATE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    shared_rate: bool,
     /// Parse and print the spec, then exit (no queue needed).
     #[arg(long)]
     check: bool,
@@ -63,7 +75,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let seed = args.seed.unwrap_or_else(clock_seed);
-    let model = Impairment::new(spec.clone(), seed);
+    let model = Impairment::new(spec.clone(), seed).shared_rate(args.shared_rate);
     if !args.no_realtime {
         driver::raise_priority();
     }
@@ -82,9 +94,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    eprintln!("{} [{spec}, seed {seed}]", stats.summary());
+    let scope = if args.shared_rate {
+        "one shared queue".to_string()
+    } else {
+        let n = stats.flows.len();
+        format!("per-flow queues, {n} flow{}", if n == 1 { "" } else { "s" })
+    };
+    eprintln!("{} [{spec}, {scope}, seed {seed}]", stats.summary());
     if let Some(path) = &args.stats_json {
-        let json = stats.to_json(&spec.to_string(), seed, args.queue);
+        let json = stats.to_json(&spec.to_string(), seed, args.queue, args.shared_rate);
         let text = serde_json::to_string_pretty(&json).unwrap_or_else(|_| json.to_string());
         if let Err(e) = std::fs::write(path, text + "\n") {
             eprintln!("peercall-netem: writing {}: {e}", path.display());

@@ -1,5 +1,6 @@
-//! The impairment model: for each packet, given the time it arrived and its length, drop it or
-//! say when to release it. Pure (no clock, no sockets) and seeded, so tests are exact.
+//! The impairment model: for each packet, given the time it arrived, its length and its flow,
+//! drop it or say when to release it. Pure (no clock, no sockets) and seeded, so tests are
+//! exact.
 //!
 //! It follows the order and arithmetic of Linux's `sch_netem` enqueue: loss first, then the
 //! `limit` check (tail drop), then the delay with jitter, then the rate. With a rate, a
@@ -7,6 +8,13 @@
 //! packets in arrival order, so nothing is reordered. Without a rate, each packet's release is
 //! `now + delay` on its own, so jitter larger than the packet spacing reorders packets, as
 //! netem does.
+//!
+//! **Per-flow queues.** Both directions of a call on loopback cross the one emulated link, so
+//! by default the `rate` serialisation and the `limit` count are kept per flow (the sender's
+//! protocol, address and port, [`FlowKey`]): each direction gets the full rate and its own
+//! `limit`, like a netem qdisc on each side's uplink. Loss, delay and jitter are drawn per
+//! packet from one seeded generator whatever the flow. [`Impairment::shared_rate`] puts every
+//! packet in one queue instead (one link shared by both directions).
 //!
 //! Correlation differs from netem on purpose. netem blends each uniform draw with the previous
 //! one, which narrows the distribution: `loss 20% 75%` loses far fewer than 20 % of packets
@@ -17,9 +25,10 @@
 //! chosen distribution, so mean and spread stay as asked while successive delays are alike.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::time::Duration;
 
+use crate::flow::FlowKey;
 use crate::rng::{normal_cdf, normal_quantile, Rng};
 use crate::spec::{Distribution, Loss, Spec};
 
@@ -27,7 +36,7 @@ use crate::spec::{Distribution, Loss, Spec};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Drop(DropReason),
-    /// Release it at this time (same clock as the `now` given to [`Impairment::packet`]);
+    /// Release it at this time (same clock as the `now` given to [`Impairment::decide`]);
     /// a time not after `now` means at once.
     Release(Duration),
 }
@@ -36,7 +45,7 @@ pub enum Decision {
 pub enum DropReason {
     /// `loss`.
     Loss,
-    /// More than `limit` packets held.
+    /// More than `limit` packets held (in the packet's flow, or in all with a shared rate).
     Limit,
 }
 
@@ -44,6 +53,18 @@ pub enum DropReason {
 #[derive(Debug)]
 pub struct Impairment {
     spec: Spec,
+    draws: Draws,
+    /// One queue for every packet instead of one per flow.
+    shared_rate: bool,
+    /// The queues: per flow, or the one under [`FlowKey::Other`] when shared.
+    queues: HashMap<FlowKey, Queue>,
+    /// Forget idle queues once there are more than this many.
+    sweep_above: usize,
+}
+
+/// The random part of the model, per packet whatever its flow.
+#[derive(Debug)]
+struct Draws {
     rng: Rng,
     /// Correlated delay: the last standard normal deviate of the AR(1) process.
     delay_z: Option<f64>,
@@ -51,62 +72,122 @@ pub struct Impairment {
     last_lost: bool,
     /// Gilbert-Elliott: in the bad state.
     bad_state: bool,
+}
+
+/// One emulated link: what `limit` counts and what `rate` serialises.
+#[derive(Debug, Default)]
+struct Queue {
     /// Release times of the packets still held at the last call (for `limit`).
     held: BinaryHeap<Reverse<Duration>>,
     /// Release time of the last packet given to the link (rate only).
     link_free_at: Duration,
 }
 
+impl Queue {
+    fn forget_released(&mut self, now: Duration) {
+        while self.held.peek().is_some_and(|Reverse(t)| *t <= now) {
+            self.held.pop();
+        }
+    }
+
+    /// Holds nothing and the link is free: the same as a fresh queue.
+    fn idle(&mut self, now: Duration) -> bool {
+        self.forget_released(now);
+        self.held.is_empty() && self.link_free_at <= now
+    }
+}
+
+/// Idle queues are swept once this many flows are known (and then at twice what is left).
+const SWEEP_FLOWS: usize = 64;
+
 impl Impairment {
+    /// The model with per-flow `rate` and `limit` queues (see [`Impairment::shared_rate`]).
     pub fn new(spec: Spec, seed: u64) -> Self {
         Impairment {
             spec,
-            rng: Rng::new(seed),
-            delay_z: None,
-            last_lost: false,
-            bad_state: false,
-            held: BinaryHeap::new(),
-            link_free_at: Duration::ZERO,
+            draws: Draws {
+                rng: Rng::new(seed),
+                delay_z: None,
+                last_lost: false,
+                bad_state: false,
+            },
+            shared_rate: false,
+            queues: HashMap::new(),
+            sweep_above: SWEEP_FLOWS,
         }
+    }
+
+    /// With `true`, every packet goes through one `rate` queue and one `limit`, whatever its
+    /// flow: one link shared by all senders (both directions of a call split the rate).
+    #[must_use]
+    pub fn shared_rate(mut self, shared: bool) -> Self {
+        self.shared_rate = shared;
+        self
+    }
+
+    pub fn is_shared_rate(&self) -> bool {
+        self.shared_rate
     }
 
     pub fn spec(&self) -> &Spec {
         &self.spec
     }
 
-    /// Decides the fate of a packet of `len` bytes that arrived at `now`. Calls must come in
-    /// order of `now` (equal times are fine).
-    pub fn packet(&mut self, now: Duration, len: usize) -> Decision {
-        if self.lose() {
+    /// Decides the fate of a packet of `len` bytes from `flow` that arrived at `now`. Calls
+    /// must come in order of `now` (equal times are fine).
+    pub fn decide(&mut self, now: Duration, len: usize, flow: FlowKey) -> Decision {
+        if self.draws.lose(&self.spec) {
             return Decision::Drop(DropReason::Loss);
         }
-        while self.held.peek().is_some_and(|Reverse(t)| *t <= now) {
-            self.held.pop();
-        }
-        if self.held.len() >= self.spec.limit {
+        let key = if self.shared_rate {
+            FlowKey::Other
+        } else {
+            flow
+        };
+        let queue = self.queues.entry(key).or_default();
+        queue.forget_released(now);
+        if queue.held.len() >= self.spec.limit {
             return Decision::Drop(DropReason::Limit);
         }
-        let delay = self.delay();
-        let mut release = now + delay;
+        let mut release = now + self.draws.delay(&self.spec);
         if let Some(rate) = &self.spec.rate {
             let bytes = (len as i64).saturating_add(rate.packet_overhead).max(0) as f64;
             let transmit = Duration::from_secs_f64(bytes / rate.bytes_per_sec);
-            release = release.max(self.link_free_at) + transmit;
-            self.link_free_at = release;
+            release = release.max(queue.link_free_at) + transmit;
+            queue.link_free_at = release;
         }
         if release > now {
-            self.held.push(Reverse(release));
+            queue.held.push(Reverse(release));
+        }
+        if self.queues.len() > self.sweep_above {
+            self.queues.retain(|_, q| !q.idle(now));
+            self.sweep_above = SWEEP_FLOWS.max(2 * self.queues.len());
         }
         Decision::Release(release)
     }
 
-    /// Packets held (delayed or queued for the link) after the last call.
-    pub fn held(&self) -> usize {
-        self.held.len()
+    /// [`Impairment::decide`] for a packet of the default flow ([`FlowKey::Other`]).
+    pub fn packet(&mut self, now: Duration, len: usize) -> Decision {
+        self.decide(now, len, FlowKey::Other)
     }
 
-    fn lose(&mut self) -> bool {
-        match self.spec.loss {
+    /// Packets still held at `now` (delayed or queued for the link), in all queues.
+    pub fn held(&self, now: Duration) -> usize {
+        self.queues
+            .values()
+            .map(|q| q.held.iter().filter(|Reverse(t)| *t > now).count())
+            .sum()
+    }
+
+    /// Queues currently kept (idle ones are forgotten now and then).
+    pub fn queues(&self) -> usize {
+        self.queues.len()
+    }
+}
+
+impl Draws {
+    fn lose(&mut self, spec: &Spec) -> bool {
+        match spec.loss {
             None => false,
             Some(Loss::Random { p, correlation }) => {
                 let chance = if self.last_lost {
@@ -140,8 +221,8 @@ impl Impairment {
         }
     }
 
-    fn delay(&mut self) -> Duration {
-        let Some(d) = &self.spec.delay else {
+    fn delay(&mut self, spec: &Spec) -> Duration {
+        let Some(d) = &spec.delay else {
             return Duration::ZERO;
         };
         if d.jitter.is_zero() {
@@ -248,7 +329,7 @@ mod tests {
         for (now, d) in run(&mut m, 100, us(100), 1200) {
             assert_eq!(d, Decision::Release(now));
         }
-        assert_eq!(m.held(), 0);
+        assert_eq!(m.held(us(9900)), 0);
     }
 
     #[test]
@@ -466,7 +547,7 @@ mod tests {
         let released = d.len() - limited;
         // 10 s at 62.5 packets/s plus the 100 queued at the end.
         assert!((released as i64 - 725).abs() <= 2, "released {released}");
-        assert!(m.held() <= 100);
+        assert!(m.held(us(9_999_000)) <= 100);
         // Once the queue drains, packets pass again.
         let later = Duration::from_secs(60);
         assert!(matches!(m.packet(later, 1000), Decision::Release(_)));
@@ -482,5 +563,163 @@ mod tests {
         assert!(d[10..]
             .iter()
             .all(|(_, d)| *d == Decision::Drop(DropReason::Limit)));
+    }
+
+    fn udp(port: u16) -> FlowKey {
+        FlowKey::Source {
+            protocol: 17,
+            addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            port,
+        }
+    }
+
+    /// Every `gap`, each flow in turn offers a packet of `len` bytes, `n` times; returns each
+    /// flow's decisions with their arrival times.
+    fn run_flows(
+        m: &mut Impairment,
+        flows: &[FlowKey],
+        n: usize,
+        gap: Duration,
+        len: usize,
+    ) -> Vec<Vec<(Duration, Decision)>> {
+        let mut out = vec![Vec::new(); flows.len()];
+        for i in 0..n {
+            let now = gap * i as u32;
+            for (f, flow) in flows.iter().enumerate() {
+                out[f].push((now, m.decide(now, len, *flow)));
+            }
+        }
+        out
+    }
+
+    fn releases(decisions: &[(Duration, Decision)]) -> Vec<Duration> {
+        decisions
+            .iter()
+            .filter_map(|(_, d)| match d {
+                Decision::Release(at) => Some(*at),
+                Decision::Drop(_) => None,
+            })
+            .collect()
+    }
+
+    /// Bits per second of `len`-byte packets between a flow's first and last release.
+    fn flow_kbit(decisions: &[(Duration, Decision)], len: usize) -> f64 {
+        let r = releases(decisions);
+        let span = (r[r.len() - 1] - r[0]).as_secs_f64();
+        (r.len() - 1) as f64 * len as f64 * 8.0 / span / 1e3
+    }
+
+    #[test]
+    fn rate_is_per_flow_unless_shared() {
+        // Each flow offers 1000-byte packets every 2 ms (4 Mbit/s), 300 of them: more than
+        // any rate here, fewer than the default limit, so each queue only grows.
+        let cases: [(&str, &str, bool, usize, f64); 6] = [
+            ("one flow", "rate 500kbit", false, 1, 500.0),
+            ("one flow, shared", "rate 500kbit", true, 1, 500.0),
+            (
+                "two flows each get the rate",
+                "rate 500kbit",
+                false,
+                2,
+                500.0,
+            ),
+            ("two flows share it", "rate 500kbit", true, 2, 250.0),
+            (
+                "three flows each get the rate",
+                "rate 2mbit",
+                false,
+                3,
+                2000.0,
+            ),
+            ("three flows share it", "rate 2mbit", true, 3, 2000.0 / 3.0),
+        ];
+        for (what, spec, shared, n_flows, want_kbit) in cases {
+            let flows: Vec<FlowKey> = (0..n_flows as u16).map(|i| udp(5000 + i)).collect();
+            let mut m = model(spec, 1).shared_rate(shared);
+            let per_flow = run_flows(&mut m, &flows, 300, us(2000), 1000);
+            for (f, d) in per_flow.iter().enumerate() {
+                assert_eq!(releases(d).len(), 300, "{what}: flow {f} dropped packets");
+                let kbit = flow_kbit(d, 1000);
+                assert!(
+                    (kbit - want_kbit).abs() < 0.01 * want_kbit,
+                    "{what}: flow {f} got {kbit} kbit/s, want {want_kbit}"
+                );
+            }
+            assert_eq!(m.queues(), if shared { 1 } else { n_flows }, "{what}");
+        }
+    }
+
+    #[test]
+    fn one_flow_alone_is_unchanged_by_the_flow_key() {
+        // The same seed gives the same decisions whether the packets carry a source, the
+        // default key, or go through the shared queue.
+        let spec = "delay 20ms 5ms distribution normal loss 5% rate 1mbit limit 50";
+        let with_key = |flow: FlowKey, shared: bool| {
+            let mut m = model(spec, 17).shared_rate(shared);
+            (0..5000u32)
+                .map(|i| m.decide(us(700) * i, 300 + (i as usize % 7) * 150, flow))
+                .collect::<Vec<_>>()
+        };
+        let reference = run(&mut model(spec, 17), 1, us(0), 300);
+        let a = with_key(udp(5004), false);
+        assert_eq!(a[0], reference[0].1);
+        assert_eq!(a, with_key(FlowKey::Other, false));
+        assert_eq!(a, with_key(udp(5004), true));
+        assert!(a.contains(&Decision::Drop(DropReason::Limit)));
+        assert!(a.contains(&Decision::Drop(DropReason::Loss)));
+    }
+
+    #[test]
+    fn limit_applies_per_flow() {
+        // Two flows offer 1000 packets/s of 1000 bytes to a 500 kbit/s link (62.5/s) with
+        // `limit 30`, and a light flow sends 100 bytes every 100 ms. Per flow, each heavy
+        // queue holds its own 30 and passes its own 62.5/s, and the light flow only waits
+        // for its own serialisation (1.6 ms). Shared, the heavy flows fill the one queue and
+        // the light flow loses most packets to the limit and waits behind the rest.
+        for (shared, held, heavy_released, light_released) in
+            [(false, 60, 2 * 655, 100), (true, 30, 655, 5)]
+        {
+            let mut m = model("rate 500kbit limit 30", 1).shared_rate(shared);
+            let (heavy_a, heavy_b, light) = (udp(5000), udp(5002), udp(6000));
+            let (mut heavy, mut light_d) = (Vec::new(), Vec::new());
+            for i in 0..10_000u32 {
+                let now = us(1000) * i;
+                heavy.push((now, m.decide(now, 1000, heavy_a)));
+                heavy.push((now, m.decide(now, 1000, heavy_b)));
+                if i % 100 == 50 {
+                    light_d.push((now, m.decide(now, 100, light)));
+                }
+            }
+            let what = if shared { "shared" } else { "per flow" };
+            assert_eq!(m.held(us(9_999_000)), held, "{what}");
+            let got = releases(&heavy).len() as i64;
+            // 10 s at 62.5/s (shared by both when shared) plus what is queued.
+            assert!(
+                (got - heavy_released as i64).abs() <= 4,
+                "{what}: heavy flows released {got}"
+            );
+            let light_got = releases(&light_d).len();
+            if shared {
+                assert!(light_got <= light_released, "{what}: light {light_got}");
+            } else {
+                assert_eq!(light_got, light_released, "{what}");
+                for (now, d) in &light_d {
+                    assert_eq!(*d, Decision::Release(*now + us(1600)), "{what}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn idle_flows_are_forgotten() {
+        // A new source port every 10 ms (TCP connections come and go): the queues kept stay
+        // bounded, and a flow forgotten while idle behaves as a fresh one.
+        let mut m = model("delay 5ms rate 1mbit", 1);
+        for i in 0..10_000u32 {
+            let now = us(10_000) * i;
+            let d = m.decide(now, 125, udp(10_000 + i as u16));
+            assert_eq!(d, Decision::Release(now + us(6000)));
+            assert!(m.queues() <= 2 * SWEEP_FLOWS, "{} queues", m.queues());
+        }
     }
 }

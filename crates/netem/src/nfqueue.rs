@@ -1,6 +1,6 @@
 //! The part of the nfnetlink_queue protocol the emulator needs, over a raw netlink socket:
-//! bind a queue (copying only the first bytes of each packet), receive packet ids and
-//! lengths, issue ACCEPT/DROP verdicts by id, unbind.
+//! bind a queue (copying only the first bytes of each packet), receive packet ids, lengths
+//! and flows (the source in those first bytes), issue ACCEPT/DROP verdicts by id, unbind.
 //!
 //! Message building and parsing are safe byte-slice code (and unit-tested); `unsafe` is
 //! limited to the socket system calls.
@@ -8,6 +8,8 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Duration;
+
+use crate::flow::FlowKey;
 
 const NFNL_SUBSYS_QUEUE: u16 = 3;
 const NFQNL_MSG_PACKET: u16 = 0;
@@ -36,8 +38,9 @@ const NLM_F_ACK: u16 = 4;
 /// Attribute type bits that are flags (NLA_F_NESTED, NLA_F_NET_BYTEORDER).
 const NLA_TYPE_MASK: u16 = 0x3fff;
 
-/// Bytes of each packet copied to us: enough for any IP header; the length comes from
-/// NFQA_CAP_LEN when the packet is longer.
+/// Bytes of each packet copied to us (NFQNL_COPY_PACKET): the IP header and the transport
+/// header's ports, for the packet's flow, with room for IPv4 options and a few IPv6
+/// extension headers; the length comes from NFQA_CAP_LEN when the packet is longer.
 const COPY_RANGE: u32 = 128;
 /// Packets the kernel may hold for us at once (held verdicts count). The kernel's default,
 /// 1024, is below what `rate` with netem's default `limit` of 1000 plus delay can hold.
@@ -52,6 +55,8 @@ pub struct Packet {
     pub id: u32,
     /// Length of the whole packet (IP header included).
     pub len: usize,
+    /// Its sender, from the copied header ([`FlowKey::Other`] when unreadable).
+    pub flow: FlowKey,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -364,6 +369,7 @@ fn parse_packet(body: &[u8]) -> Option<Packet> {
     let mut id = None;
     let mut cap_len = None;
     let mut payload_len = 0;
+    let mut flow = FlowKey::Other;
     let mut off = 4;
     while off + 4 <= body.len() {
         let alen = u16_ne(body, off)? as usize;
@@ -375,7 +381,10 @@ fn parse_packet(body: &[u8]) -> Option<Packet> {
         match aty {
             NFQA_PACKET_HDR => id = u32_be(data, 0),
             NFQA_CAP_LEN => cap_len = u32_be(data, 0),
-            NFQA_PAYLOAD => payload_len = data.len(),
+            NFQA_PAYLOAD => {
+                payload_len = data.len();
+                flow = FlowKey::of_packet(data);
+            }
             _ => {}
         }
         off += align4(alen);
@@ -383,6 +392,7 @@ fn parse_packet(body: &[u8]) -> Option<Packet> {
     Some(Packet {
         id: id?,
         len: cap_len.map_or(payload_len, |l| l as usize),
+        flow,
     })
 }
 
@@ -486,13 +496,17 @@ mod tests {
     }
 
     fn packet_message(id: u32, cap_len: Option<u32>, payload: usize) -> Vec<u8> {
+        packet_message_with(id, cap_len, &vec![0x45; payload])
+    }
+
+    fn packet_message_with(id: u32, cap_len: Option<u32>, payload: &[u8]) -> Vec<u8> {
         let mut buf = Vec::new();
         header(&mut buf, NFQNL_MSG_PACKET, 0, 0, 0);
         let mut hdr = id.to_be_bytes().to_vec();
         hdr.extend_from_slice(&[0x08, 0x00, 3]); // hw_protocol, hook
         attr(&mut buf, NFQA_PACKET_HDR, &hdr);
         attr(&mut buf, 5, &1u32.to_be_bytes()); // an attribute we ignore
-        attr(&mut buf, NFQA_PAYLOAD, &vec![0x45; payload]);
+        attr(&mut buf, NFQA_PAYLOAD, payload);
         if let Some(c) = cap_len {
             attr(&mut buf, NFQA_CAP_LEN | 0x4000, &c.to_be_bytes());
         }
@@ -501,13 +515,30 @@ mod tests {
 
     #[test]
     fn parses_packets_in_one_datagram() {
-        let mut dgram = packet_message(1, None, 61);
+        // A UDP packet from 127.0.0.1:5004, 61 bytes; then 128 bytes of garbage.
+        let mut udp = vec![0x45, 0, 0, 61, 0, 0, 0x40, 0, 64, 17, 0, 0];
+        udp.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 1, 0x13, 0x8c, 0x17, 0x70]);
+        udp.resize(61, 0);
+        let mut dgram = packet_message_with(1, None, &udp);
         dgram.extend(packet_message(2, Some(1400), 128));
+        let from = FlowKey::Source {
+            protocol: 17,
+            addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            port: 5004,
+        };
         assert_eq!(
             parse_messages(&dgram),
             vec![
-                Message::Packet(Packet { id: 1, len: 61 }),
-                Message::Packet(Packet { id: 2, len: 1400 }),
+                Message::Packet(Packet {
+                    id: 1,
+                    len: 61,
+                    flow: from
+                }),
+                Message::Packet(Packet {
+                    id: 2,
+                    len: 1400,
+                    flow: FlowKey::Other
+                }),
             ]
         );
     }

@@ -23,8 +23,14 @@ use peercall_netem::namespace::{prerequisites, script};
 
 /// Runs the probe under `spec` and returns its measurements.
 fn probe(spec: &str, seed: u64, params: Value) -> Value {
+    probe_with_env(spec, seed, params, &[])
+}
+
+/// [`probe`] with more environment for the script and the emulator.
+fn probe_with_env(spec: &str, seed: u64, params: Value, env: &[(&str, &str)]) -> Value {
     let exe = std::env::current_exe().expect("the test binary's path");
     let out = Command::new(script())
+        .envs(env.iter().copied())
         .arg(spec)
         .arg(exe)
         .args(["--exact", "probe_child", "--ignored", "--nocapture"])
@@ -118,6 +124,41 @@ fn rate_500kbit_limits_throughput() {
 }
 
 #[test]
+fn rate_500kbit_applies_per_flow_unless_shared() {
+    if !prerequisites("rate_500kbit_applies_per_flow_unless_shared") {
+        return;
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Two senders on their own ports, each offering 2 Mbit/s of 1000-byte datagrams: per
+    // flow (the default) each gets 500 kbit/s, as each direction of a call would; with
+    // NETEM_SHARED_RATE=1 they split one 500 kbit/s link.
+    let params = serde_json::json!({
+        "mode": "sink", "senders": 2, "count": 500, "rate": 250, "size": 1000,
+    });
+    for (env, want_each) in [(&[][..], 500.0), (&[("NETEM_SHARED_RATE", "1")][..], 250.0)] {
+        let r = probe_with_env("rate 500kbit limit 30", 1, params.clone(), env);
+        let kbit: Vec<f64> = r["sender_kbit"]
+            .as_array()
+            .expect("sender_kbit")
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect();
+        assert_eq!(kbit.len(), 2, "{r}");
+        for k in &kbit {
+            assert!(
+                (k - want_each).abs() < 0.1 * want_each,
+                "{env:?}: a sender got {k} kbit/s, want {want_each}: {r}"
+            );
+        }
+        let total: f64 = kbit.iter().sum();
+        assert!(
+            (total - 2.0 * want_each).abs() < 0.06 * 2.0 * want_each,
+            "{env:?}: {total} kbit/s in all: {r}"
+        );
+    }
+}
+
+#[test]
 fn the_script_returns_the_command_status_and_rejects_bad_specs() {
     let bad = Command::new(script())
         .args(["delay fast", "true"])
@@ -162,16 +203,40 @@ fn probe_child() {
     let mode = p["mode"].as_str().unwrap_or("echo");
     let (count, rate, size) = (get("count", 100), get("rate", 100), get("size", 100));
     let grace = Duration::from_millis(get("grace_ms", 1000));
-    let result = run_probe(mode == "echo", count, rate, size.max(16) as usize, grace);
+    let senders = if mode == "echo" { 1 } else { get("senders", 1) };
+    let result = run_probe(
+        mode == "echo",
+        senders.max(1) as usize,
+        count,
+        rate,
+        size.max(16) as usize,
+        grace,
+    );
     println!("PROBE {result}");
 }
 
 /// Sends `count` datagrams of `size` bytes at `rate` per second to an echo (or a sink) on
-/// 127.0.0.1 and waits until every answer is back or `grace` after the last send.
-fn run_probe(echo: bool, count: u64, rate: u64, size: usize, grace: Duration) -> Value {
+/// 127.0.0.1 and waits until every answer is back or `grace` after the last send. A sink
+/// may take `senders` senders, each from its own socket at that rate; it reports each one's
+/// throughput (`sender_kbit`) besides the total.
+fn run_probe(
+    echo: bool,
+    senders: usize,
+    count: u64,
+    rate: u64,
+    size: usize,
+    grace: Duration,
+) -> Value {
     let server = UdpSocket::bind("127.0.0.1:0").expect("bind server");
     let server_addr = server.local_addr().expect("server address");
     let client = UdpSocket::bind("127.0.0.1:0").expect("bind client");
+    let extra_clients: Vec<UdpSocket> = (1..senders)
+        .map(|_| UdpSocket::bind("127.0.0.1:0").expect("bind client"))
+        .collect();
+    let sender_ports: Vec<u16> = std::iter::once(&client)
+        .chain(&extra_clients)
+        .map(|c| c.local_addr().expect("client address").port())
+        .collect();
     let epoch = Instant::now();
     // Echo: until the client is done. Sink: until the sender is done and nothing more has
     // arrived for `quiet` (what the emulator still holds comes out by then).
@@ -194,7 +259,7 @@ fn run_probe(echo: bool, count: u64, rate: u64, size: usize, grace: Duration) ->
                         if echo {
                             let _ = server.send_to(&buf[..n], from);
                         } else {
-                            arrivals.push(last);
+                            arrivals.push((last, from.port()));
                         }
                     }
                     Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -213,6 +278,23 @@ fn run_probe(echo: bool, count: u64, rate: u64, size: usize, grace: Duration) ->
     };
 
     let receiver = client.try_clone().expect("clone client");
+    // The extra senders (sink only): like the first, each from its own socket.
+    let extra_senders: Vec<_> = extra_clients
+        .into_iter()
+        .map(|c| {
+            std::thread::spawn(move || {
+                let mut packet = vec![0u8; size];
+                for i in 0..count {
+                    let due = Duration::from_secs_f64(i as f64 / rate as f64);
+                    if let Some(wait) = due.checked_sub(epoch.elapsed()) {
+                        std::thread::sleep(wait); // pacing, not waiting for a result
+                    }
+                    packet[..8].copy_from_slice(&i.to_be_bytes());
+                    c.send_to(&packet, server_addr).expect("send");
+                }
+            })
+        })
+        .collect();
     let sender = {
         let sender_done = sender_done.clone();
         std::thread::spawn(move || {
@@ -226,6 +308,9 @@ fn run_probe(echo: bool, count: u64, rate: u64, size: usize, grace: Duration) ->
                 packet[..8].copy_from_slice(&i.to_be_bytes());
                 sent_at.push(epoch.elapsed());
                 client.send_to(&packet, server_addr).expect("send");
+            }
+            for s in extra_senders {
+                s.join().expect("sender");
             }
             sender_done.store(true, Ordering::SeqCst);
             sent_at
@@ -285,13 +370,26 @@ fn run_probe(echo: bool, count: u64, rate: u64, size: usize, grace: Duration) ->
     let mean = rtts.iter().fold(0.0, |a, x| a + x) / n;
     let sd = (rtts.iter().fold(0.0, |a, x| a + (x - mean).powi(2)) / n).sqrt();
     // Sink: IP throughput (UDP payload + 28 bytes of headers) from the first arrival to the
-    // last.
-    let ip_kbit = match (arrivals.first(), arrivals.last()) {
+    // last, in all and per sender.
+    let kbit = |times: &[Duration]| match (times.first(), times.last()) {
         (Some(a), Some(b)) if b > a => {
-            (arrivals.len() - 1) as f64 * (size + 28) as f64 * 8.0 / (*b - *a).as_secs_f64() / 1e3
+            (times.len() - 1) as f64 * (size + 28) as f64 * 8.0 / (*b - *a).as_secs_f64() / 1e3
         }
         _ => 0.0,
     };
+    let all: Vec<Duration> = arrivals.iter().map(|(t, _)| *t).collect();
+    let ip_kbit = kbit(&all);
+    let sender_kbit: Vec<f64> = sender_ports
+        .iter()
+        .map(|port| {
+            let times: Vec<Duration> = arrivals
+                .iter()
+                .filter(|(_, p)| p == port)
+                .map(|(t, _)| *t)
+                .collect();
+            kbit(&times)
+        })
+        .collect();
     serde_json::json!({
         "sent": count,
         "send_span_ms": send_span,
@@ -304,5 +402,6 @@ fn run_probe(echo: bool, count: u64, rate: u64, size: usize, grace: Duration) ->
         "rtt_max_ms": rtts.last().copied().unwrap_or(0.0),
         "reordered": order.windows(2).filter(|w| w[1] < w[0]).count(),
         "ip_kbit_per_s": ip_kbit,
+        "sender_kbit": sender_kbit,
     })
 }
