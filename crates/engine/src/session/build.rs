@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rtc::interceptor::{NackResponderBuilder, PacerBuilder, Registry, Slot};
+use rtc::interceptor::{
+    CongestionControlBuilder, ConstantBitrate, NackResponderBuilder, Registry, Slot,
+};
 use rtc::peer_connection::configuration::interceptor_registry::{
     configure_congestion_control, configure_rtcp_reports, configure_simulcast_extension_headers,
     configure_twcc_receiver_only, CongestionFeedback,
@@ -24,7 +26,13 @@ use webrtc::peer_connection::{PeerConnection, PeerConnectionBuilder, PeerConnect
 use super::bwe::{PublishingEstimator, PACING_FACTOR};
 use super::config::SessionConfig;
 use super::keyframe::{KeyframeRequestForwarder, KEYFRAME_SLOT};
+use super::pacer::{InFlightTracker, Outstanding, PacerConfig, PriorityPacer, IN_FLIGHT_SLOT};
 use super::SessionError;
+
+/// The congestion controller's first estimate, bit/s.
+const START_BPS: f64 = 300_000.0;
+/// How long a sent packet waits for its transport-wide feedback before it is written off.
+const FEEDBACK_HORIZON: Duration = Duration::from_secs(10);
 
 /// Payload type we offer for VP8.
 pub const VP8_PT: u8 = 96;
@@ -98,11 +106,13 @@ pub fn opus_codec() -> RTCRtpCodec {
     }
 }
 
-/// Builds a peer connection for `config`; `target_bps` receives GCC's estimate.
+/// Builds a peer connection for `config`; `target_bps` receives GCC's estimate,
+/// `outstanding` the bytes paced and in flight.
 pub async fn build_peer_connection(
     config: &SessionConfig,
     handler: Arc<dyn PeerConnectionEventHandler>,
     target_bps: Arc<AtomicU64>,
+    outstanding: Arc<Outstanding>,
 ) -> Result<Arc<dyn PeerConnection>, SessionError> {
     let mut media = MediaEngine::default();
     media.register_codec(
@@ -135,7 +145,13 @@ pub async fn build_peer_connection(
     );
 
     let video = config.video;
-    let initial = f64::from(video.max_kbps.min(1_500).max(video.min_kbps)) * 1000.0;
+    // Start where libwebrtc does (300 kbit/s): the estimator doubles quickly until the
+    // first overuse, and starting at the top flooded a thin link's queue before the
+    // first feedback could say so.
+    let initial = (START_BPS / 1000.0)
+        .min(f64::from(video.max_kbps))
+        .max(f64::from(video.min_kbps))
+        * 1000.0;
     target_bps.store(initial as u64, Ordering::Relaxed);
     let estimator = PublishingEstimator::new(
         initial,
@@ -143,19 +159,35 @@ pub async fn build_peer_connection(
         f64::from(video.max_kbps) * 1000.0 + 64_000.0,
         target_bps,
     );
+    // webrtc's helper registers the TWCC extension and feedback; our estimator then
+    // replaces its congestion controller with one that remembers unacknowledged
+    // packets for 10 s (not 2 s), so a queue deeper than 2 s still shows as delay
+    // instead of leaving every feedback batch empty.
     let registry = configure_congestion_control(
         Registry::new(),
-        estimator,
+        ConstantBitrate::new(initial),
         CongestionFeedback::Twcc,
         &mut media,
-    )?;
-    // Replace the default pacer (which starts at a fixed rate) by one that starts at the
-    // same multiple of our initial estimate.
+    )?
+    .with(
+        Slot::CongestionControl,
+        CongestionControlBuilder::new(estimator)
+            .with_prune_horizon(FEEDBACK_HORIZON)
+            .build(),
+    );
+    // Our pacer (priorities, unpaced audio, a queue-time limit; `pacer/`) in place of
+    // the default one, starting at the same multiple of our initial estimate.
     let registry = registry.with(
         Slot::Pacer,
-        PacerBuilder::new()
-            .with_target_bitrate(initial * PACING_FACTOR)
-            .build(),
+        PriorityPacer::new(
+            initial * PACING_FACTOR,
+            PacerConfig::default(),
+            outstanding.clone(),
+        ),
+    );
+    let registry = registry.with(
+        Slot::from(IN_FLIGHT_SLOT),
+        InFlightTracker::new(outstanding),
     );
     let registry = register_interceptors(registry, &mut media)?;
     let registry = registry.with(

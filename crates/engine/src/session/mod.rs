@@ -14,6 +14,7 @@ mod frame_buffer;
 mod handler;
 mod keyframe;
 mod nack;
+mod pacer;
 mod playout;
 mod receive;
 mod report;
@@ -153,6 +154,7 @@ impl PeerSession {
     ) -> Result<Self, SessionError> {
         let closed = Arc::new(AtomicBool::new(false));
         let target_bps = Arc::new(AtomicU64::new(0));
+        let outstanding = Arc::new(pacer::Outstanding::default());
         let channel = Arc::new(ControlChannel::default());
         let keyframe_wanted = Arc::new(tokio::sync::Notify::new());
         let receivers = Arc::new(Receivers {
@@ -169,12 +171,19 @@ impl PeerSession {
             channel: channel.clone(),
             receivers,
         });
-        let pc = build::build_peer_connection(&config, handler, target_bps.clone()).await?;
+        let pc = build::build_peer_connection(
+            &config,
+            handler,
+            target_bps.clone(),
+            outstanding.clone(),
+        )
+        .await?;
         let state = SendState {
             closed: closed.clone(),
             mic_muted: Arc::new(AtomicBool::new(false)),
             keyframe_wanted: Arc::new(AtomicBool::new(true)),
             target_bps,
+            outstanding,
             counters: counters.clone(),
         };
 

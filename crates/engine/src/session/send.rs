@@ -28,6 +28,7 @@ pub(crate) mod adapt;
 use self::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::config::VideoSettings;
 use super::keyframe::is_keyframe_request;
+use super::pacer::{pushback_window_bytes, Outstanding};
 use crate::stats::{pack_size, Counters};
 
 /// The camera in use (or none: camera off).
@@ -42,6 +43,8 @@ pub struct SendState {
     pub(crate) mic_muted: Arc<AtomicBool>,
     pub(crate) keyframe_wanted: Arc<AtomicBool>,
     pub(crate) target_bps: Arc<AtomicU64>,
+    /// Bytes paced and in flight (congestion window pushback).
+    pub(crate) outstanding: Arc<Outstanding>,
     pub(crate) counters: Arc<Counters>,
 }
 
@@ -153,11 +156,30 @@ pub fn spawn_video(
                     .counters
                     .video_send_fps
                     .store(u64::from(level.fps), Ordering::Relaxed);
+                // Congestion window pushback: while more than the window is paced or in
+                // flight, frames are not encoded (a keyframe request waits for the next one
+                // that is).
+                let window = pushback_window_bytes(
+                    state.target_bps.load(Ordering::Relaxed),
+                    state.counters.rtt(),
+                );
+                let pushed_back = state.outstanding.bytes() > window;
                 // A keyframe request is honoured at most once per 300 ms, and by the next
                 // frame encoded, even one the frame rate would skip.
-                let force =
-                    state.keyframe_wanted.swap(false, Ordering::Relaxed) && keyframes.allow(now);
+                let force = !pushed_back
+                    && state.keyframe_wanted.swap(false, Ordering::Relaxed)
+                    && keyframes.allow(now);
                 if !force && !adapt.keep_frame(frame.capture_time_us, settings.fps) {
+                    continue;
+                }
+                if pushed_back {
+                    adapt.on_dropped();
+                    Counters::add(&state.counters.video_frames_dropped_pushback, 1);
+                    tracing::debug!(
+                        target: "peercall::pacer",
+                        "pushback: frame skipped, {} B outstanding > window {window} B",
+                        state.outstanding.bytes()
+                    );
                     continue;
                 }
                 let picture = if (level.width, level.height) == size {

@@ -1,0 +1,93 @@
+//! Our pacer, at `Slot::Pacer` in place of webrtc-rs's `PacerInterceptor` (one FIFO, so
+//! audio and retransmissions waited behind a keyframe, and a backlog built while the
+//! estimate was high drained only at the pacing rate). Modelled on libwebrtc's
+//! `PacingController` (design note `MEDIA-ROBUSTNESS.md` §7):
+//! - **Priorities**: audio > retransmissions (RTX SSRC or payload type from `StreamInfo`,
+//!   or the NACK responder's `Attribute::Retransmission`) > video > padding; first in,
+//!   first out within a class (one SSRC each, so no round robin is needed).
+//! - **Audio is not paced**: it leaves at once and is not charged to the budget
+//!   (libwebrtc's default). **RTCP** is never paced.
+//! - **Bursts of 40 ms**: a packet may leave while the bytes sent ahead of the rate are at
+//!   most 40 ms worth.
+//! - **Queue-time limit 500 ms** (libwebrtc: 2 s): while the queue would not leave before
+//!   its mean wait reaches the limit, the rate is raised to empty it in time. The encoder is
+//!   held back first (below), so this only drains what a falling estimate left behind.
+//! - **The rate** is the congestion controller's (`PACING_FACTOR` × the estimate), read off
+//!   the `TargetBitrateChanged` attribute on the feedback packet's way past, as rtc's pacer
+//!   does.
+//!
+//! **Congestion window pushback.** The pacer publishes the bytes it holds and
+//! [`InFlightTracker`] those sent and not yet covered by transport-wide feedback
+//! ([`Outstanding`]); the video send thread skips encoding a frame while their sum exceeds
+//! [`pushback_window_bytes`] (libwebrtc's `CongestionWindowPushbackController` with
+//! "QueueSize:350, DropFrame:true"). The pacer's queue alone is not enough: it paces at
+//! 2.5 × the estimate, so on a link slower than that the queue builds on the path (and in
+//! the socket), where only the bytes in flight show it.
+//!
+//! [`queue`] is the pure core (table tests with simulated time), [`interceptor`] the
+//! adapter, [`in_flight`] the bytes-in-flight tracker.
+
+mod in_flight;
+mod interceptor;
+mod queue;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub use in_flight::{InFlightTracker, IN_FLIGHT_SLOT};
+pub use interceptor::PriorityPacer;
+pub use queue::PacerConfig;
+
+/// The data the congestion window counts, published by the two interceptors.
+#[derive(Debug, Default)]
+pub struct Outstanding {
+    /// Bytes waiting in the pacer.
+    pub paced: AtomicU64,
+    /// Bytes sent and not yet reported on by the receiver.
+    pub in_flight: AtomicU64,
+}
+
+impl Outstanding {
+    /// Both together.
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        self.paced.load(Ordering::Relaxed) + self.in_flight.load(Ordering::Relaxed)
+    }
+}
+
+/// How many bytes may be outstanding (paced + in flight) before the encoder skips a
+/// frame: `target × (RTT + 350 ms)` as libwebrtc, the RTT clamped to 20..=500 ms
+/// (unknown: 100 ms).
+///
+/// The margin covers what is normally outstanding besides the RTT — feedback comes every
+/// 50–100 ms, and a capped keyframe is ~300 ms of the target — so a healthy call drops
+/// nothing. The RTT is clamped because it includes the queues the window exists to keep
+/// short: left free it would widen the window as they grow.
+#[must_use]
+pub fn pushback_window_bytes(target_bps: u64, rtt: Option<Duration>) -> u64 {
+    let rtt = rtt
+        .unwrap_or(Duration::from_millis(100))
+        .clamp(Duration::from_millis(20), Duration::from_millis(500));
+    let window = rtt + Duration::from_millis(350);
+    (target_bps as f64 / 8.0 * window.as_secs_f64()) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pushback_window_is_the_target_over_rtt_plus_350_ms() {
+        let ms = Duration::from_millis;
+        let cases = [
+            (1_000_000, Some(ms(100)), 56_250),
+            (1_000_000, None, 56_250),
+            (100_000, Some(ms(600)), 10_625),
+            (100_000, Some(ms(5_000)), 10_625),
+            (2_000_000, Some(ms(1)), 92_500),
+        ];
+        for (target, rtt, want) in cases {
+            assert_eq!(pushback_window_bytes(target, rtt), want, "{target} {rtt:?}");
+        }
+    }
+}
