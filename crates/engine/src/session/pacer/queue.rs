@@ -215,18 +215,16 @@ mod tests {
 
     const MS: Duration = Duration::from_millis(1);
 
-    /// A named packet of `size` bytes in class `class`.
-    fn pkt(name: &'static str, class: Class, size: usize) -> (&'static str, Class, usize) {
+    /// A named packet: (name, class, size in bytes).
+    type Pkt = (&'static str, Class, usize);
+
+    fn pkt(name: &'static str, class: Class, size: usize) -> Pkt {
         (name, class, size)
     }
 
     /// Pushes `packets` at t = 0, then pops at every deadline the queue gives until it is
     /// empty; returns (name, ms after start it left) for each, in order of leaving.
-    fn schedule(
-        rate_bps: f64,
-        config: PacerConfig,
-        packets: &[(&'static str, Class, usize)],
-    ) -> Vec<(&'static str, u64)> {
+    fn schedule(rate_bps: f64, config: PacerConfig, packets: &[Pkt]) -> Vec<(&'static str, u64)> {
         let t0 = Instant::now();
         let mut q = PacedQueue::new(rate_bps, config);
         let mut out = Vec::new();
@@ -254,7 +252,7 @@ mod tests {
     fn priorities_audio_then_retransmissions_then_video_then_padding() {
         // 100 kbit/s: a 40 ms burst is 500 bytes, so each 1000-byte packet waits for the
         // last one's debt; every packet is queued before the first leaves.
-        let cases: &[(&str, &[(&str, Class, usize)], &[&str])] = &[
+        let cases: &[(&str, &[Pkt], &[&str])] = &[
             (
                 "video queued first still yields to a resend",
                 &[
