@@ -28,7 +28,7 @@ pub(crate) mod adapt;
 use self::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::config::VideoSettings;
 use super::keyframe::is_keyframe_request;
-use super::pacer::{pushback_window_bytes, Outstanding};
+use super::pacer::{pushback_window_bytes, Outstanding, MAX_PUSHBACK_GAP};
 use crate::stats::{pack_size, Counters};
 
 /// The camera in use (or none: camera off).
@@ -98,6 +98,8 @@ pub fn spawn_video(
             let mut scaled = VideoFrame::black(2, 2);
             let mut keyframes = KeyframeGate::default();
             let mut timeline = RtpTimeline::new(VIDEO_CLOCK_RATE, 0);
+            // When the last frame passed the pushback check.
+            let mut last_passed: Option<Instant> = None;
             while !state.closed.load(Ordering::Relaxed) {
                 let frame = {
                     let guard = match slot.lock() {
@@ -158,12 +160,14 @@ pub fn spawn_video(
                     .store(u64::from(level.fps), Ordering::Relaxed);
                 // Congestion window pushback: while more than the window is paced or in
                 // flight, frames are not encoded (a keyframe request waits for the next one
-                // that is).
+                // that is), but one goes at least every `MAX_PUSHBACK_GAP`.
                 let window = pushback_window_bytes(
                     state.target_bps.load(Ordering::Relaxed),
                     state.counters.rtt(),
                 );
-                let pushed_back = state.outstanding.bytes() > window;
+                let pushed_back = state.outstanding.bytes() > window
+                    && last_passed
+                        .is_some_and(|t| now.saturating_duration_since(t) < MAX_PUSHBACK_GAP);
                 // A keyframe request is honoured at most once per 300 ms, and by the next
                 // frame encoded, even one the frame rate would skip.
                 let force = !pushed_back
@@ -182,6 +186,7 @@ pub fn spawn_video(
                     );
                     continue;
                 }
+                last_passed = Some(now);
                 let picture = if (level.width, level.height) == size {
                     &frame
                 } else {

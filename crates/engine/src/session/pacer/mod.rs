@@ -20,7 +20,8 @@
 //! [`InFlightTracker`] those sent and not yet covered by transport-wide feedback
 //! ([`Outstanding`]); the video send thread skips encoding a frame while their sum exceeds
 //! [`pushback_window_bytes`] (libwebrtc's `CongestionWindowPushbackController` with
-//! "QueueSize:350, DropFrame:true"). The pacer's queue alone is not enough: it paces at
+//! "QueueSize:350, DropFrame:true"), but never for more than [`MAX_PUSHBACK_GAP`] in a
+//! row. The pacer's queue alone is not enough: it paces at
 //! 2.5 × the estimate, so on a link slower than that the queue builds on the path (and in
 //! the socket), where only the bytes in flight show it.
 //!
@@ -54,6 +55,13 @@ impl Outstanding {
         self.paced.load(Ordering::Relaxed) + self.in_flight.load(Ordering::Relaxed)
     }
 }
+
+/// Longest run of frames the pushback skips: one goes at least this often. Chromium counts
+/// an interval over `max(3 × mean, mean + 150 ms)` as a freeze, so a sender stalled on a
+/// full window showed as frozen (2–4 freezes in the first seconds on a 500 kbit/s link);
+/// a frame every 150 ms is not a freeze and still cuts the frames sent to under 7 a second
+/// while the window stays full (libvpx itself forces a frame after 2 s of drops).
+pub const MAX_PUSHBACK_GAP: Duration = Duration::from_millis(150);
 
 /// How many bytes may be outstanding (paced + in flight) before the encoder skips a
 /// frame: `target × (RTT + 350 ms)` as libwebrtc, the RTT clamped to 20..=500 ms
