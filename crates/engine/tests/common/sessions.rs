@@ -30,7 +30,11 @@ pub fn config() -> SessionConfig {
 }
 
 pub async fn open(role: OpenRole) -> Peer {
-    let cfg = config();
+    open_with(config(), role).await
+}
+
+/// Opens a session with this configuration, the test pattern and the tone as media.
+pub async fn open_with(cfg: SessionConfig, role: OpenRole) -> Peer {
     let cam = open_camera(&VideoSource::TestPattern, &cfg.video).expect("test pattern");
     let mic = open_mic(&AudioSource::Tone).expect("tone mic");
     let (vtx, video) = drop_oldest_queue(64);
@@ -106,13 +110,21 @@ pub fn has(events: &[SessionEvent], f: impl Fn(&SessionEvent) -> bool) -> bool {
 
 /// Opens a caller and a callee and exchanges offer, answer and early candidates.
 pub async fn offer_answer() -> (Peer, Peer) {
-    let mut caller = open(OpenRole::Caller).await;
+    offer_answer_with(config()).await
+}
+
+/// [`offer_answer`] with this configuration on both sides.
+pub async fn offer_answer_with(cfg: SessionConfig) -> (Peer, Peer) {
+    let mut caller = open_with(cfg.clone(), OpenRole::Caller).await;
     let (offer, caller_early) = next_description(&mut caller).await;
-    let mut callee = open(OpenRole::Callee {
-        offer,
-        candidates: caller_early,
-        end_of_candidates: false,
-    })
+    let mut callee = open_with(
+        cfg,
+        OpenRole::Callee {
+            offer,
+            candidates: caller_early,
+            end_of_candidates: false,
+        },
+    )
     .await;
     let (answer, callee_early) = next_description(&mut callee).await;
     caller.session.apply_answer(answer).await.expect("answer");
