@@ -13,7 +13,7 @@ mod common;
 use std::process::{Command, Stdio};
 
 use common::{agent_bin, start_server, workspace_bin};
-use peercall_netem::namespace::{prerequisites, script};
+use peercall_netem::namespace::{prerequisites, run_child_test};
 use serde_json::Value;
 
 const CHILD_ENV: &str = "PEERCALL_LOSSY_CALL_CHILD";
@@ -49,20 +49,8 @@ fn lossy_call_child() {
 }
 
 fn reports(spec: &str, seed: u64) -> Vec<(String, Value)> {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let out = Command::new(script())
-        .arg(spec)
-        .arg(exe)
-        .args(["--exact", "lossy_call_child", "--ignored", "--nocapture"])
-        .args(["--test-threads=1", "--quiet"])
-        .env(CHILD_ENV, "1")
-        .env(
-            "PEERCALL_NETEM_BIN",
-            workspace_bin("peercall-netem", "peercall-netem"),
-        )
-        .env("NETEM_SEED", seed.to_string())
-        .output()
-        .expect("running scripts/netem-run.sh");
+    let netem = workspace_bin("peercall-netem", "peercall-netem");
+    let out = run_child_test(spec, seed, "lossy_call_child", &netem, &[(CHILD_ENV, "1")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -3,8 +3,8 @@
 //! crate's own namespace tests and the agent's impaired-call tests.
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// `scripts/netem-run.sh` in this repository.
 #[must_use]
@@ -56,4 +56,31 @@ pub fn prerequisites(test: &str) -> bool {
         "SKIPPED {test}: {why} (under CI=true this fails instead)"
     );
     false
+}
+
+/// Runs the calling test binary's ignored test `child_test` (exact name) inside
+/// `scripts/netem-run.sh` under `spec` with this seed, the emulator binary `netem_bin` and
+/// extra environment; returns its output. The child sees the impaired namespace.
+///
+/// # Panics
+/// When the test binary's path is unknown or the script cannot be started.
+#[must_use]
+pub fn run_child_test(
+    spec: &str,
+    seed: u64,
+    child_test: &str,
+    netem_bin: &Path,
+    env: &[(&str, &str)],
+) -> Output {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    Command::new(script())
+        .envs(env.iter().copied())
+        .arg(spec)
+        .arg(exe)
+        .args(["--exact", child_test, "--ignored", "--nocapture"])
+        .args(["--test-threads=1", "--quiet"])
+        .env("PEERCALL_NETEM_BIN", netem_bin)
+        .env("NETEM_SEED", seed.to_string())
+        .output()
+        .expect("running scripts/netem-run.sh")
 }

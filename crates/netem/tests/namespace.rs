@@ -19,7 +19,8 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 const PROBE_ENV: &str = "PEERCALL_NETEM_PROBE";
 
-use peercall_netem::namespace::{prerequisites, script};
+use peercall_netem::namespace::{prerequisites, run_child_test, script};
+use std::path::Path;
 
 /// Runs the probe under `spec` and returns its measurements.
 fn probe(spec: &str, seed: u64, params: Value) -> Value {
@@ -28,18 +29,16 @@ fn probe(spec: &str, seed: u64, params: Value) -> Value {
 
 /// [`probe`] with more environment for the script and the emulator.
 fn probe_with_env(spec: &str, seed: u64, params: Value, env: &[(&str, &str)]) -> Value {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let out = Command::new(script())
-        .envs(env.iter().copied())
-        .arg(spec)
-        .arg(exe)
-        .args(["--exact", "probe_child", "--ignored", "--nocapture"])
-        .args(["--test-threads=1", "--quiet"])
-        .env(PROBE_ENV, params.to_string())
-        .env("PEERCALL_NETEM_BIN", env!("CARGO_BIN_EXE_peercall-netem"))
-        .env("NETEM_SEED", seed.to_string())
-        .output()
-        .expect("running scripts/netem-run.sh");
+    let probe_env = params.to_string();
+    let mut all_env = env.to_vec();
+    all_env.push((PROBE_ENV, probe_env.as_str()));
+    let out = run_child_test(
+        spec,
+        seed,
+        "probe_child",
+        Path::new(env!("CARGO_BIN_EXE_peercall-netem")),
+        &all_env,
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
