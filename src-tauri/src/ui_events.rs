@@ -97,7 +97,7 @@ pub struct CallStatsUpdate {
     pub freezes: f64,
     pub freeze_seconds: f64,
     /// Since the start of the call: NACKs sent / received, keyframe requests sent /
-    /// received, packets retransmitted to us / by us, holes repaired.
+    /// received, packets retransmitted to us / by us.
     pub nacks_sent: f64,
     pub nacks_received: f64,
     pub keyframe_requests_sent: f64,

@@ -102,7 +102,7 @@ export type CallStatsUpdate_Deserialize = {
 	freezeSeconds: number | null,
 	/**
 	 *  Since the start of the call: NACKs sent / received, keyframe requests sent /
-	 *  received, packets retransmitted to us / by us, holes repaired.
+	 *  received, packets retransmitted to us / by us.
 	 */
 	nacksSent: number | null,
 	nacksReceived: number | null,
@@ -137,7 +137,7 @@ export type CallStatsUpdate_Serialize = {
 	freezeSeconds: number | null,
 	/**
 	 *  Since the start of the call: NACKs sent / received, keyframe requests sent /
-	 *  received, packets retransmitted to us / by us, holes repaired.
+	 *  received, packets retransmitted to us / by us.
 	 */
 	nacksSent: number | null,
 	nacksReceived: number | null,
