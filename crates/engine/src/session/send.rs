@@ -60,6 +60,32 @@ pub fn watch_keyframe_requests(track: Arc<TrackLocalStaticSample>, state: SendSt
     });
 }
 
+/// Writes one sample (data lasting `duration`) to `track` from a media thread, blocking
+/// on the runtime; the SSRC is read once.
+fn sample_writer<'a>(
+    handle: &'a Handle,
+    track: &'a Arc<TrackLocalStaticSample>,
+    payload_type: u8,
+) -> impl Fn(Bytes, Duration) -> Result<(), webrtc::error::Error> + 'a {
+    let ssrc = handle
+        .block_on(track.ssrcs())
+        .first()
+        .copied()
+        .unwrap_or_default();
+    move |data, duration| {
+        let sample = Sample {
+            data,
+            duration,
+            ..Sample::new(Instant::now())
+        };
+        handle.block_on(
+            track
+                .sample_writer(ssrc, payload_type)
+                .write_sample(&sample),
+        )
+    }
+}
+
 /// Starts the video sender thread: each captured frame goes through the adapter (frame
 /// rate, size), the scaler and the encoder, and is written with an RTP timestamp from its
 /// capture time.
@@ -75,23 +101,7 @@ pub fn spawn_video(
     std::thread::Builder::new()
         .name("vp8-send".into())
         .spawn(move || {
-            let ssrc = handle
-                .block_on(track.ssrcs())
-                .first()
-                .copied()
-                .unwrap_or_default();
-            let write = |data: Bytes, duration: Duration| {
-                let sample = Sample {
-                    data,
-                    duration,
-                    ..Sample::new(Instant::now())
-                };
-                handle.block_on(
-                    track
-                        .sample_writer(ssrc, payload_type)
-                        .write_sample(&sample),
-                )
-            };
+            let write = sample_writer(&handle, &track, payload_type);
             let mut encoder: Option<Vp8Encoder> = None;
             // The adapter and the size it was made for (a new camera may capture another).
             let mut adapter: Option<(Adapter, (u32, u32))> = None;
@@ -284,23 +294,7 @@ pub fn spawn_audio(
     std::thread::Builder::new()
         .name("opus-send".into())
         .spawn(move || {
-            let ssrc = handle
-                .block_on(track.ssrcs())
-                .first()
-                .copied()
-                .unwrap_or_default();
-            let write = |data: Bytes, duration: Duration| {
-                let sample = Sample {
-                    data,
-                    duration,
-                    ..Sample::new(Instant::now())
-                };
-                handle.block_on(
-                    track
-                        .sample_writer(ssrc, payload_type)
-                        .write_sample(&sample),
-                )
-            };
+            let write = sample_writer(&handle, &track, payload_type);
             let mut encoder = match OpusEncoder::new(OpusConfig::default()) {
                 Ok(e) => e,
                 Err(e) => {
