@@ -114,6 +114,24 @@ impl NackList {
         out
     }
 
+    /// The stream's first packet did not start a frame: the packets just before it (up
+    /// to `count`) are missing too, though no earlier packet shows the gap. Call right
+    /// after the first [`on_packet`](Self::on_packet).
+    pub fn expect_before(&mut self, seq: u64, count: u64) {
+        if self.newest != Some(seq) || !self.entries.is_empty() {
+            return;
+        }
+        for missing in seq.saturating_sub(count)..seq {
+            self.entries.insert(
+                missing,
+                Entry {
+                    sent_at: None,
+                    retries: 0,
+                },
+            );
+        }
+    }
+
     /// The packets to request now: new holes, and holes whose last request is a round
     /// trip old. Marks them as requested; drops those out of retries.
     pub fn due(&mut self, now: Instant, rtt: Duration) -> Vec<u64> {
@@ -236,6 +254,18 @@ mod tests {
         let out = l.on_packet(1_000_000);
         assert!(!out.overflow);
         assert!(l.is_empty());
+    }
+
+    #[test]
+    fn a_stream_starting_mid_frame_asks_for_the_packets_before_it() {
+        let t0 = Instant::now();
+        let mut l = NackList::default();
+        l.on_packet(100);
+        l.expect_before(100, 3);
+        assert_eq!(l.due(t0, RTT), vec![97, 98, 99]);
+        assert!(l.on_packet(99).filled);
+        l.expect_before(101, 3); // only right after the first packet
+        assert_eq!(l.due(t0 + RTT, RTT), vec![97, 98]);
     }
 
     #[test]

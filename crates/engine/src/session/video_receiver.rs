@@ -16,6 +16,10 @@ use super::playout::{Playout, PlayoutConfig};
 use super::rtp_seq::SeqUnwrapper;
 use crate::stats::Counters;
 
+/// Packets asked for before a stream's first packet when that one is mid-frame (a
+/// keyframe is a few dozen packets at most at call start).
+const START_LOOKBACK: u64 = 32;
+
 /// The round trip assumed until one is measured (libwebrtc's default too).
 pub const DEFAULT_RTT: Duration = Duration::from_millis(100);
 
@@ -82,8 +86,16 @@ impl VideoReceiver {
         Counters::add(&counters.video_bytes_received, packet.payload.len() as u64);
         self.media_ssrc = packet.header.ssrc;
         let seq = self.seqs.unwrap(packet.header.sequence_number);
+        let first = self.newest_seq == 0;
         self.newest_seq = self.newest_seq.max(seq);
-        let nack = self.nacks.on_packet(seq);
+        let mut nack = self.nacks.on_packet(seq);
+        let part = Vp8Part::from_rtp(packet, seq);
+        if first && part.as_ref().is_some_and(|p| !p.start) {
+            // The keyframe's head was lost before we saw anything: ask for the packets
+            // just before this one instead of waiting for a keyframe request to be honoured.
+            self.nacks.expect_before(seq, START_LOOKBACK);
+            nack.new_holes = true;
+        }
         if nack.filled {
             Counters::add(&counters.video_packets_repaired, 1);
         }
@@ -94,7 +106,7 @@ impl VideoReceiver {
         if nack.new_holes {
             out.feedback.nack = self.due_nacks(now, counters);
         }
-        let Some(part) = Vp8Part::from_rtp(packet, seq) else {
+        let Some(part) = part else {
             return out;
         };
         let pushed = self.frames.push(part, now, rtt(counters));
