@@ -11,7 +11,7 @@ use peercall_engine::session::{SessionConfig, SessionEvent, VideoSettings};
 use peercall_engine::stats::unpack_size;
 
 /// 640x480 capture, at most 150 kbit/s of video: below 640x480's and 480x360's minimum,
-/// above 320x240's (see `session::send::adapt::min_kbps`).
+/// above 320x240's (see `session::adapt::min_kbps`).
 fn config() -> SessionConfig {
     let mut video = VideoSettings::new(640, 480, 30);
     video.max_kbps = 150;

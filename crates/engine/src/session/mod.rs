@@ -5,6 +5,7 @@
 //! state machine's `OpenSession` (so after consent), feeds it the remote description and
 //! candidates, and reads its [`SessionEvent`]s.
 
+mod adapt;
 mod build;
 mod bwe;
 mod channel;

@@ -1,5 +1,5 @@
 //! Local media out: camera → adapter (size and frame rate from GCC and QP, see
-//! [`adapt`]) → scaler → VP8 (bitrate from GCC, keyframe on PLI/FIR at most every 300 ms)
+//! [`super::adapt`]) → scaler → VP8 (bitrate from GCC, keyframe on PLI/FIR at most every 300 ms)
 //! → video track, microphone → Opus → audio track, both with RTP timestamps from the
 //! capture clock ([`RtpTimeline`]). Each runs on its own thread; the sources sit in
 //! swappable slots so a camera or microphone can change mid-call without renegotiation.
@@ -22,10 +22,7 @@ use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::Track;
 
-#[path = "adapt.rs"]
-pub(crate) mod adapt;
-
-use self::adapt::{AdaptConfig, Adapter, KeyframeGate};
+use super::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::config::VideoSettings;
 use super::keyframe::is_keyframe_request;
 use super::pacer::{pushback_window_bytes, Outstanding, MAX_PUSHBACK_GAP};
