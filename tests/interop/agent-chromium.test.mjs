@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-  AGENT_BIN, assertVideoFlowing, callByName, join, launchBrowser, sendChat, startAgent,
-  startServer, TIMEOUT, waitChat, waitEnded, waitState, waitStats,
+  AGENT_BIN, serverAndBrowser, assertVideoFlowing, callByName, sendChat, startAgent,
+  TIMEOUT, waitChat, waitEnded, waitState, waitStats,
 } from './harness.mjs';
 
 const skip = existsSync(AGENT_BIN) ? false : `${AGENT_BIN} not built`;
@@ -62,27 +62,15 @@ function checkReport(report) {
 }
 
 describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    await join(browser.page, server, 'web');
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const ctx = serverAndBrowser(before, after);
 
   test('Chromium calls the agent; Chromium hangs up', async () => {
-    const agent = startAgent(['--server', server.ws, '--name', 'agent-a', '--auto-answer', '--chat', AGENT_CHAT]);
+    const agent = startAgent(['--server', ctx.server.ws, '--name', 'agent-a', '--auto-answer', '--chat', AGENT_CHAT]);
     try {
-      await browser.page.getByRole('button', { name: 'Call agent-a', exact: true }).waitFor();
-      await callByName(browser.page, 'agent-a');
-      await waitState(browser.page, 'connected');
-      const sdp = await descriptions(browser.page);
+      await ctx.browser.page.getByRole('button', { name: 'Call agent-a', exact: true }).waitFor();
+      await callByName(ctx.browser.page, 'agent-a');
+      await waitState(ctx.browser.page, 'connected');
+      const sdp = await descriptions(ctx.browser.page);
       // Chromium offers far more than Peercall speaks; the answer keeps VP8 and Opus.
       const offered = codecs(sdp.local);
       for (const c of ['vp8', 'vp9', 'h264', 'av1', 'rtx', 'red', 'ulpfec', 'opus']) assert.ok(offered.has(c), `Chromium offered ${c}`);
@@ -90,12 +78,12 @@ describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
       const answered = codecs(sdp.remote);
       assert.ok(answered.has('vp8') && answered.has('opus'), [...answered].join());
       for (const c of ['vp9', 'h264', 'av1']) assert.ok(!answered.has(c), `the agent answered ${c}`);
-      const s = await checkMedia(browser.page, agent);
+      const s = await checkMedia(ctx.browser.page, agent);
       console.log('chromium receiving from the agent:', JSON.stringify(s.video));
       // Let the agent measure a few seconds of Chromium's video.
-      await waitStats(browser.page, (x) => x.video.framesDecoded > s.video.framesDecoded + 60, '2 s more video');
-      await browser.page.locator('#hangup-btn').click();
-      assert.equal(await waitEnded(browser.page, 1), 'hangup-local');
+      await waitStats(ctx.browser.page, (x) => x.video.framesDecoded > s.video.framesDecoded + 60, '2 s more video');
+      await ctx.browser.page.locator('#hangup-btn').click();
+      assert.equal(await waitEnded(ctx.browser.page, 1), 'hangup-local');
       const report = await agent.report;
       console.log('agent report:', JSON.stringify(report));
       checkReport(report);
@@ -105,18 +93,18 @@ describe('peercall-agent <-> Chromium', { skip, timeout: 6 * TIMEOUT }, () => {
   });
 
   test('the agent calls Chromium; the agent hangs up', async () => {
-    const agent = startAgent(['--server', server.ws, '--name', 'agent-b', '--call', 'web', '--duration', '8', '--wait-peer', '30', '--chat', AGENT_CHAT]);
+    const agent = startAgent(['--server', ctx.server.ws, '--name', 'agent-b', '--call', 'web', '--duration', '8', '--wait-peer', '30', '--chat', AGENT_CHAT]);
     try {
-      await browser.page.locator('#incoming').waitFor({ state: 'visible' });
-      assert.equal(await browser.page.locator('#incoming-name').textContent(), 'agent-b');
-      await browser.page.locator('#accept-btn').click();
-      await waitState(browser.page, 'connected');
-      const sdp = await descriptions(browser.page);
+      await ctx.browser.page.locator('#incoming').waitFor({ state: 'visible' });
+      assert.equal(await ctx.browser.page.locator('#incoming-name').textContent(), 'agent-b');
+      await ctx.browser.page.locator('#accept-btn').click();
+      await waitState(ctx.browser.page, 'connected');
+      const sdp = await descriptions(ctx.browser.page);
       const answered = codecs(sdp.local);
       assert.ok(answered.has('vp8') && answered.has('opus'), [...answered].join());
-      const s = await checkMedia(browser.page, agent);
+      const s = await checkMedia(ctx.browser.page, agent);
       console.log('chromium receiving from the agent:', JSON.stringify(s.video));
-      assert.equal(await waitEnded(browser.page, 2), 'hangup-remote');
+      assert.equal(await waitEnded(ctx.browser.page, 2), 'hangup-remote');
       const report = await agent.report;
       console.log('agent report:', JSON.stringify(report));
       checkReport(report);

@@ -176,3 +176,21 @@ export function startAgent(args) {
   });
   return { child, report, stderr: () => err };
 }
+
+/**
+ * Registers a before/after pair that starts a signaling server and one headless Chromium
+ * joined as `name`; returns the object that holds them (`ctx.server`, `ctx.browser`).
+ */
+export function serverAndBrowser(before, after, name = 'web') {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await startServer();
+    ctx.browser = await launchBrowser();
+    await join(ctx.browser.page, ctx.server, name);
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-  AGENT_BIN, callByName, join, launchBrowser, startAgent, startServer, TIMEOUT, waitEnded, waitState, waitStats,
+  AGENT_BIN, serverAndBrowser, callByName, startAgent, TIMEOUT, waitEnded, waitState, waitStats,
 } from '../harness.mjs';
 
 const skip = existsSync(AGENT_BIN) ? false : `${AGENT_BIN} not built`;
@@ -40,29 +40,17 @@ function checkBothWays(chromium, report) {
 }
 
 describe('peercall-agent <-> Chromium under 5 % loss', { skip, timeout: 6 * TIMEOUT }, () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    await join(browser.page, server, 'web');
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const ctx = serverAndBrowser(before, after);
 
   test('Chromium calls the agent', async () => {
-    const agent = startAgent(['--server', server.ws, '--name', 'agent-a', '--auto-answer']);
+    const agent = startAgent(['--server', ctx.server.ws, '--name', 'agent-a', '--auto-answer']);
     try {
-      await browser.page.getByRole('button', { name: 'Call agent-a', exact: true }).waitFor({ timeout: TIMEOUT });
-      await callByName(browser.page, 'agent-a');
-      await waitState(browser.page, 'connected');
-      const chromium = await chromiumReceives(browser.page);
-      await browser.page.locator('#hangup-btn').click();
-      await waitEnded(browser.page, 1);
+      await ctx.browser.page.getByRole('button', { name: 'Call agent-a', exact: true }).waitFor({ timeout: TIMEOUT });
+      await callByName(ctx.browser.page, 'agent-a');
+      await waitState(ctx.browser.page, 'connected');
+      const chromium = await chromiumReceives(ctx.browser.page);
+      await ctx.browser.page.locator('#hangup-btn').click();
+      await waitEnded(ctx.browser.page, 1);
       checkBothWays(chromium, await agent.report);
     } finally {
       agent.child.kill('SIGKILL');
@@ -70,13 +58,13 @@ describe('peercall-agent <-> Chromium under 5 % loss', { skip, timeout: 6 * TIME
   });
 
   test('the agent calls Chromium', async () => {
-    const agent = startAgent(['--server', server.ws, '--name', 'agent-b', '--call', 'web', '--duration', '10', '--wait-peer', '30']);
+    const agent = startAgent(['--server', ctx.server.ws, '--name', 'agent-b', '--call', 'web', '--duration', '10', '--wait-peer', '30']);
     try {
-      await browser.page.locator('#incoming').waitFor({ state: 'visible', timeout: TIMEOUT });
-      await browser.page.locator('#accept-btn').click();
-      await waitState(browser.page, 'connected');
-      const chromium = await chromiumReceives(browser.page);
-      await waitEnded(browser.page, 2);
+      await ctx.browser.page.locator('#incoming').waitFor({ state: 'visible', timeout: TIMEOUT });
+      await ctx.browser.page.locator('#accept-btn').click();
+      await waitState(ctx.browser.page, 'connected');
+      const chromium = await chromiumReceives(ctx.browser.page);
+      await waitEnded(ctx.browser.page, 2);
       checkBothWays(chromium, await agent.report);
     } finally {
       agent.child.kill('SIGKILL');
