@@ -9,11 +9,13 @@ BUILD_PACKAGES=(
 )
 
 # Running the test suite: virtual display, WebDriver, audio without a sound card, Chromium,
-# network namespaces and iptables-legacy's NFQUEUE for peercall-netem (scripts/netem-run.sh).
+# network namespaces and iptables-legacy's NFQUEUE for peercall-netem (scripts/netem-run.sh),
+# coturn and conntrack for the NAT lab (crates/agent/tests/common/natlab.rs).
 TEST_PACKAGES=(
   xvfb xauth dbus-daemon dbus-x11 webkit2gtk-driver
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
   chromium chromium-driver
   iproute2 util-linux
   iptables
+  coturn conntrack
 )
