@@ -1,5 +1,6 @@
 //! The shell's state, in one place: the frame bridge, the call engine, the settings dialog's
-//! live checks, the ringtone and the local signaling server.
+//! live checks and the local signaling server. (The ringtone belongs to the engine's event
+//! task in `call_link`: it ends with that engine.)
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -7,12 +8,12 @@ use std::sync::{Mutex, MutexGuard};
 use peercall_bridge::FrameBridge;
 use peercall_engine::Engine;
 
-use crate::devices_check::{MicMeter, Preview, Ringtone};
+use crate::devices_check::{MicMeter, Preview};
 use crate::local_server::{self, LocalSignaling};
 use crate::AppError;
 
 /// One optional running thing. Replacing or clearing drops the old value after the lock is
-/// released: dropping a preview, meter or ringtone joins its thread.
+/// released: dropping a preview or meter joins its thread.
 struct Slot<T>(Mutex<Option<T>>);
 
 impl<T> Slot<T> {
@@ -37,7 +38,6 @@ pub struct AppState {
     engine: Slot<Engine>,
     /// Bumped by every `set_engine`: an engine's event task knows whether it is still current.
     engine_generation: AtomicU64,
-    ringtone: Slot<Ringtone>,
     /// The local signaling server found or hosted on first use (kept for the app's life).
     local: tokio::sync::Mutex<Option<LocalSignaling>>,
 }
@@ -50,7 +50,6 @@ impl AppState {
             mic_meter: Slot::empty(),
             engine: Slot::empty(),
             engine_generation: AtomicU64::new(0),
-            ringtone: Slot::empty(),
             local: tokio::sync::Mutex::new(None),
         }
     }
@@ -119,15 +118,6 @@ impl AppState {
     /// Stops the preview camera (dropping it joins its thread).
     pub fn stop_preview(&self) {
         drop(self.preview.replace(None));
-    }
-
-    /// Rings until [`AppState::stop_ringtone`].
-    pub fn set_ringtone(&self, ringtone: Option<Ringtone>) {
-        drop(self.ringtone.replace(ringtone));
-    }
-
-    pub fn stop_ringtone(&self) {
-        self.set_ringtone(None);
     }
 
     pub fn set_mic_meter(&self, meter: MicMeter) {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use specta::Type;
 
 /// One other person in the room.
-#[derive(Debug, Clone, Serialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Peer {
     pub id: String,
@@ -14,7 +14,7 @@ pub struct Peer {
 }
 
 /// The signaling connection, always shown in the header.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionStatus {
     /// `connecting`, `online`, `reconnecting` or `offline`.
@@ -28,14 +28,14 @@ pub struct ConnectionStatus {
 }
 
 /// Everyone else in the room, sent whole on every change.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct PeersChanged {
     pub peers: Vec<Peer>,
 }
 
 /// A call is ringing here.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct IncomingCall {
     pub peer_id: String,
@@ -43,7 +43,7 @@ pub struct IncomingCall {
 }
 
 /// The call changed state.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct CallStatus {
     /// `outgoing`, `incoming`, `connecting`, `connected`, `reconnecting` or `ended`.
@@ -59,14 +59,14 @@ pub struct CallStatus {
 }
 
 /// A chat line from the other side.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatReceived {
     pub text: String,
 }
 
 /// The other side's microphone and camera state.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteMediaState {
     pub mic_muted: bool,
@@ -74,7 +74,7 @@ pub struct RemoteMediaState {
 }
 
 /// Call statistics, each second.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct CallStatsUpdate {
     pub rtt_ms: Option<f64>,
@@ -107,7 +107,7 @@ pub struct CallStatsUpdate {
 }
 
 /// Something went wrong that the user should hear about.
-#[derive(Debug, Clone, Serialize, Type, tauri_specta::Event)]
+#[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct AppNotice {
     pub code: String,

@@ -1,0 +1,132 @@
+//! The link between the shell and the call engine: connects with the user's settings,
+//! carries out the effects of engine events (decided by the pure [`translate`]) and pumps
+//! remote video and the local preview into the frame bridge. The engine owns every call
+//! decision; this only translates.
+
+mod config;
+#[cfg(test)]
+mod tests;
+mod translate;
+mod words;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use peercall_bridge::{FramePublisher, StreamId};
+use peercall_engine::{Engine, EngineEvent, EngineMedia};
+use peercall_media::{QueueReceiver, RecvError};
+use serde::Serialize;
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::devices_check::Ringtone;
+use crate::state::AppState;
+
+pub use config::engine_config;
+pub use translate::ServerMode;
+use translate::{server_taken_over, translate, Effect, ShellModel, UiEvent};
+
+/// Runs until the engine closes: events → UI, frames → bridge.
+pub fn spawn(
+    app: AppHandle,
+    engine: Engine,
+    generation: u64,
+    events: UnboundedReceiver<EngineEvent>,
+    media: EngineMedia,
+    server: ServerMode,
+    speaker: String,
+) {
+    let state = app.state::<AppState>();
+    pump_frames(
+        "remote-video",
+        media.remote_video,
+        state.bridge.publisher(StreamId::Remote),
+        |f| f.frame,
+    );
+    pump_frames(
+        "call-preview",
+        media.preview,
+        state.bridge.publisher(StreamId::LocalPreview),
+        |f| f,
+    );
+    tauri::async_runtime::spawn(forward_events(
+        app, engine, generation, events, server, speaker,
+    ));
+}
+
+fn pump_frames<T: Send + 'static>(
+    name: &str,
+    frames: QueueReceiver<T>,
+    publisher: FramePublisher,
+    to_frame: impl Fn(T) -> peercall_media::VideoFrame + Send + 'static,
+) {
+    let spawned = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || loop {
+            match frames.recv_timeout(Duration::from_millis(500)) {
+                Ok(item) => crate::frames::publish(&publisher, &to_frame(item)),
+                Err(RecvError::Timeout) => {}
+                Err(RecvError::Closed) => {
+                    publisher.clear();
+                    break;
+                }
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::error!(%err, "cannot start the frame pump");
+    }
+}
+
+/// Handles the engine's events until it closes; owns the ringtone (dropping it stops it).
+async fn forward_events(
+    app: AppHandle,
+    engine: Engine,
+    generation: u64,
+    mut events: UnboundedReceiver<EngineEvent>,
+    server: ServerMode,
+    speaker: String,
+) {
+    let mut model = ShellModel::new(server);
+    let mut ringtone: Option<Ringtone> = None;
+    while let Some(event) = events.recv().await {
+        model.current = app.state::<AppState>().is_current(generation);
+        let mut effects: VecDeque<Effect> = translate(event, &mut model).into();
+        while let Some(effect) = effects.pop_front() {
+            match effect {
+                Effect::Ui(event) => emit_ui(&app, event),
+                Effect::NotifyIncoming { caller } => crate::notify::incoming_call(&app, &caller),
+                Effect::StartRingtone => match Ringtone::start(&speaker) {
+                    Ok(started) => drop(ringtone.replace(started)),
+                    Err(err) => tracing::warn!(%err, "no ringtone"),
+                },
+                Effect::StopRingtone => drop(ringtone.take()),
+                Effect::TakeOverServer => {
+                    let hosting = app.state::<AppState>().take_over_local_server().await;
+                    effects.extend(server_taken_over(hosting, &mut model));
+                }
+                Effect::Finish => return,
+            }
+        }
+    }
+    drop(engine);
+}
+
+fn emit_ui(app: &AppHandle, event: UiEvent) {
+    match event {
+        UiEvent::Connection(e) => emit(app, e),
+        UiEvent::Peers(e) => emit(app, e),
+        UiEvent::Incoming(e) => emit(app, e),
+        UiEvent::Call(e) => emit(app, e),
+        UiEvent::Chat(e) => emit(app, e),
+        UiEvent::RemoteMedia(e) => emit(app, e),
+        UiEvent::Stats(e) => emit(app, *e),
+        UiEvent::Notice(e) => emit(app, e),
+    }
+}
+
+fn emit<E: Event + Serialize + Clone>(app: &AppHandle, event: E) {
+    if let Err(err) = event.emit(app) {
+        tracing::debug!(%err, "event not delivered");
+    }
+}

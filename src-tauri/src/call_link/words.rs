@@ -1,0 +1,104 @@
+//! Engine facts in the UI's words: call states, directions, end reasons, peers and stats.
+
+use peercall_engine::call::{CallState, Direction, EndReason, Side};
+use peercall_engine::stats::CallStats;
+use peercall_signal::protocol::PeerInfo;
+
+use crate::ui_events::{CallStatsUpdate, Peer};
+
+/// Words for the user at the end of a call (`direction`: who placed it).
+pub fn end_message(reason: &EndReason, peer: &str, direction: Direction) -> String {
+    match reason {
+        EndReason::HungUp(Side::Local) => "Call ended.".into(),
+        EndReason::HungUp(Side::Remote) => format!("{peer} hung up."),
+        EndReason::Declined(Side::Remote) => format!("{peer} declined the call."),
+        EndReason::Declined(Side::Local) => format!("You declined {peer}'s call."),
+        EndReason::Busy => format!("{peer} is busy in another call."),
+        EndReason::Timeout if direction == Direction::Incoming => {
+            format!("You missed a call from {peer}.")
+        }
+        EndReason::Timeout => format!("No answer from {peer}."),
+        EndReason::Cancelled(Side::Local) => "Call cancelled.".into(),
+        EndReason::Cancelled(Side::Remote) => format!("{peer} cancelled the call."),
+        EndReason::ConnectionFailed => format!("Could not connect to {peer}."),
+        EndReason::ConnectionLost => format!("The connection to {peer} was lost."),
+        EndReason::PeerLeft => format!("{peer} went offline."),
+        EndReason::SignalingLost => "The connection to the server was lost.".into(),
+        EndReason::SessionError(err) => format!("The call failed: {err}"),
+    }
+}
+
+/// The `CallStatus.state` word.
+pub fn state_word(state: &CallState) -> &'static str {
+    match state {
+        CallState::Idle => "idle",
+        CallState::OutgoingRinging => "outgoing",
+        CallState::IncomingRinging => "incoming",
+        CallState::Connecting => "connecting",
+        CallState::Connected => "connected",
+        CallState::Reconnecting => "reconnecting",
+        CallState::Ended(_) => "ended",
+    }
+}
+
+/// The `CallStatus.direction` word.
+pub fn direction_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Outgoing => "outgoing",
+        Direction::Incoming => "incoming",
+    }
+}
+
+pub fn peer(p: PeerInfo) -> Peer {
+    Peer {
+        id: p.id.0,
+        name: p.name,
+        busy: p.busy,
+    }
+}
+
+pub fn stats(s: CallStats) -> CallStatsUpdate {
+    CallStatsUpdate {
+        rtt_ms: s.rtt_ms,
+        bitrate_in_kbps: s.bitrate_in_kbps,
+        bitrate_out_kbps: s.bitrate_out_kbps,
+        packet_loss_percent: s.packet_loss * 100.0,
+        jitter_ms: s.jitter_ms,
+        fps_in: s.fps_in,
+        fps_out: s.fps_out,
+        resolution_in: s.resolution_in.map(|(w, h)| format!("{w}x{h}")),
+        resolution_out: s.resolution_out.map(|(w, h)| format!("{w}x{h}")),
+        candidate_type: s.candidate_type,
+        target_kbps: s.video_target_kbps as f64,
+        playout_delay_ms: s.totals.video_playout_delay_us as f64 / 1000.0,
+        freezes: s.totals.video_freezes as f64,
+        freeze_seconds: s.totals.video_freeze_ms as f64 / 1000.0,
+        nacks_sent: s.totals.nacks_sent.max(s.totals.rtcp_nacks_sent) as f64,
+        nacks_received: s.totals.rtcp_nacks_received as f64,
+        keyframe_requests_sent: s.totals.plis_sent as f64,
+        keyframe_requests_received: s.totals.keyframe_requests_received as f64,
+        retransmitted_received: s.totals.retransmitted_packets_received as f64,
+        retransmitted_sent: s.totals.retransmitted_packets_sent as f64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unanswered_call_reads_right_on_each_side() {
+        assert_eq!(
+            end_message(&EndReason::Timeout, "Bob", Direction::Outgoing),
+            "No answer from Bob."
+        );
+        assert_eq!(
+            end_message(&EndReason::Timeout, "Alice", Direction::Incoming),
+            "You missed a call from Alice."
+        );
+        assert_eq!(
+            end_message(&EndReason::Busy, "Bob", Direction::Outgoing),
+            "Bob is busy in another call."
+        );
+    }
+}
