@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { By, freshProfile, launchApp, screenshot, until, visible } from "./harness.mjs";
+import { atHome, clickPeer, firstRun, noticeText, peerButton } from "./steps.mjs";
 
 const env = {
   // A private port for the embedded server, so this run never meets another Peercall.
@@ -11,39 +12,6 @@ const env = {
   // Media stays on loopback.
   PEERCALL_ICE_BIND: "127.0.0.1:0",
 };
-
-async function firstRun(driver, name) {
-  await visible(driver, "#settings-dialog");
-  const input = await driver.findElement(By.css("#display-name"));
-  await input.clear();
-  await input.sendKeys(name);
-  // Wait for the device lists, then pick the synthetic camera and microphone.
-  await driver.wait(async () => (await driver.findElements(By.css("#microphone-select option[value='synthetic:tone']"))).length > 0, 20000, "devices never listed");
-  await driver.executeScript(`
-    const pick = (id, value) => { const s = document.getElementById(id); s.value = value; s.dispatchEvent(new Event("change")); };
-    pick("camera-select", "synthetic:test-pattern");
-    pick("microphone-select", "synthetic:tone");
-    pick("resolution-select", "640x480");`);
-  await driver.findElement(By.css("#settings-save")).click();
-  await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000);
-}
-
-/** Clicks a peer, again if the list was re-rendered (a peer update) between finding and clicking. */
-async function clickPeer(driver, name) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await (await peerButton(driver, name)).click();
-      return;
-    } catch (err) {
-      if (err.name !== "StaleElementReferenceError" || attempt >= 5) throw err;
-    }
-  }
-}
-
-async function peerButton(driver, name, timeoutMs = 30000) {
-  const xpath = `//button[contains(@class,'peer')][.//span[@class='peer-name' and text()='${name}']]`;
-  return driver.wait(until.elementLocated(By.xpath(xpath)), timeoutMs, `${name} never appeared in the peer list`);
-}
 
 /** Frames drawn and a pixel fingerprint of the remote canvas (not uniform black). */
 async function remotePicture(driver) {
@@ -71,17 +39,6 @@ async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
   assert.ok(second.variance > 50, `${label}: remote picture is uniform (variance ${second.variance})`);
   assert.ok(second.drawn > first.drawn, `${label}: frames stopped (${first.drawn} -> ${second.drawn})`);
   assert.notEqual(second.hash, first.hash, `${label}: remote picture does not change`);
-}
-
-async function noticeText(driver, pattern, timeoutMs = 30000) {
-  const notice = await driver.findElement(By.css("#notice"));
-  await driver.wait(async () => pattern.test(await notice.getText()), timeoutMs, `no notice matching ${pattern}`);
-  return notice.getText();
-}
-
-async function atHome(driver) {
-  await driver.wait(async () => !(await driver.findElement(By.css("#home")).getAttribute("hidden")), 15000, "not back at the peer list");
-  assert.equal(await driver.findElement(By.css("#call")).getAttribute("hidden"), "true");
 }
 
 describe("calls between app instances", () => {
