@@ -130,6 +130,16 @@ pub struct NetworkReport {
     pub packet_loss: f64,
     /// Largest inbound jitter, ms, at the last tick.
     pub jitter_ms: Option<f64>,
+    /// The path media took: the selected candidate pair's types.
+    pub path: PathReport,
+}
+
+/// The selected candidate pair's candidate types: `host`, `srflx`, `prflx` or `relay`
+/// (`null` when the call never connected).
+#[derive(Debug, Default, Serialize)]
+pub struct PathReport {
+    pub local: Option<String>,
+    pub remote: Option<String>,
 }
 
 /// Received audio.

@@ -15,8 +15,8 @@ use crate::cli::Args;
 use crate::measure::Measure;
 use crate::procstat::{rss_mb, CpuMeter};
 use crate::report::{
-    AudioReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome, Report, Setup,
-    VideoReport,
+    AudioReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome, PathReport,
+    Report, Setup, VideoReport,
 };
 use crate::ticks::Ticks;
 use peercall_engine::stats::{unpack_size, CounterSnapshot};
@@ -230,6 +230,10 @@ pub async fn run(args: &Args) -> Report {
             rtt_ms_median: ticks.rtt_median(),
             packet_loss: last.map_or(0.0, |s| s.packet_loss),
             jitter_ms: last.and_then(|s| s.jitter_ms),
+            path: PathReport {
+                local: ticks.path().map(|p| p.0.clone()),
+                remote: ticks.path().and_then(|p| p.1.clone()),
+            },
         },
         audio: AudioReport {
             packets_received: counters.audio_packets_received,

@@ -9,6 +9,7 @@ pub struct Ticks {
     last: Option<CallStats>,
     targets_kbps: Vec<u64>,
     rtts_ms: Vec<f64>,
+    path: Option<(String, Option<String>)>,
 }
 
 impl Ticks {
@@ -20,7 +21,16 @@ impl Ticks {
         if let Some(r) = s.rtt_ms {
             self.rtts_ms.push(r);
         }
+        if let Some(local) = &s.candidate_type {
+            self.path = Some((local.clone(), s.remote_candidate_type.clone()));
+        }
         self.last = Some(s);
+    }
+
+    /// The candidate types (local, remote) of the last tick that knew the selected pair.
+    #[must_use]
+    pub fn path(&self) -> Option<&(String, Option<String>)> {
+        self.path.as_ref()
     }
 
     /// The last tick.

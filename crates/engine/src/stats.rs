@@ -235,8 +235,11 @@ pub struct CallStats {
     pub resolution_out: Option<(u32, u32)>,
     /// Received resolution.
     pub resolution_in: Option<(u32, u32)>,
-    /// Selected candidate pair type: `host`, `srflx`, `prflx` or `relay`.
+    /// The selected candidate pair's local candidate type: `host`, `srflx`, `prflx`
+    /// or `relay`.
     pub candidate_type: Option<String>,
+    /// The selected candidate pair's remote candidate type (same values).
+    pub remote_candidate_type: Option<String>,
     /// The congestion controller's video target, kbit/s.
     pub video_target_kbps: u64,
     /// Counters since the start of the call (boxed: they outweigh the rest, and

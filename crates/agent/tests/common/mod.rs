@@ -1,6 +1,10 @@
 //! Shared by the agent's process tests: the binaries, and a signaling server on loopback.
 #![allow(dead_code)]
 
+pub mod labcall;
+pub mod natlab;
+pub mod netns;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -73,26 +73,43 @@ pub async fn fill_from_report(
     } else {
         0.0
     };
-    // The selected pair: the nominated one, else the one carrying the traffic.
+    // The selected pair: the transport's, else the nominated one carrying the traffic.
+    let selected = report.iter().find_map(|e| match e {
+        RTCStatsReportEntry::Transport(t) if !t.selected_candidate_pair_id.is_empty() => {
+            Some(t.selected_candidate_pair_id.clone())
+        }
+        _ => None,
+    });
     let pair = report
         .candidate_pairs()
-        .max_by_key(|p| (p.nominated, p.bytes_received + p.bytes_sent));
+        .find(|p| {
+            selected
+                .as_deref()
+                .is_some_and(|id| p.stats.id.ends_with(id))
+        })
+        .or_else(|| {
+            report
+                .candidate_pairs()
+                .max_by_key(|p| (p.nominated, p.bytes_received + p.bytes_sent))
+        });
     if let Some(pair) = pair {
         if rr_rtt.is_none() && pair.current_round_trip_time > 0.0 {
             stats.rtt_ms = Some(pair.current_round_trip_time * 1000.0);
         }
-        let local = report.iter().find_map(|e| match e {
-            // Entry ids are `RTCLocalIceCandidate_<candidate id>`.
-            RTCStatsReportEntry::LocalCandidate(c)
-                if c.stats.id.ends_with(pair.local_candidate_id.as_str()) =>
-            {
-                Some(c)
-            }
-            _ => None,
-        });
-        if let Some(local) = local {
-            stats.candidate_type = Some(local.candidate_type.to_string());
-        }
+        // Entry ids are `RTCLocalIceCandidate_<candidate id>` (and `RTCRemote…`).
+        let candidate_type = |id: &str, local: bool| {
+            report.iter().find_map(|e| match e {
+                RTCStatsReportEntry::LocalCandidate(c) if local && c.stats.id.ends_with(id) => {
+                    Some(c.candidate_type.to_string())
+                }
+                RTCStatsReportEntry::RemoteCandidate(c) if !local && c.stats.id.ends_with(id) => {
+                    Some(c.candidate_type.to_string())
+                }
+                _ => None,
+            })
+        };
+        stats.candidate_type = candidate_type(pair.local_candidate_id.as_str(), true);
+        stats.remote_candidate_type = candidate_type(pair.remote_candidate_id.as_str(), false);
     }
     if let Some(rtt) = rr_rtt {
         stats.rtt_ms = Some(rtt * 1000.0);

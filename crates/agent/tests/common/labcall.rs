@@ -1,0 +1,93 @@
+//! One call through a lab: "bob" answers on side B, "alice" calls from side A for a few
+//! seconds; both JSON reports come back, with the agents' logs kept for failure messages.
+
+use std::io::Read;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::natlab::{NatLab, Side};
+
+/// How long the connected call lasts, seconds.
+pub const CALL_SECONDS: &str = "3";
+
+/// What one agent left behind.
+pub struct Outcome {
+    pub ok: bool,
+    pub report: Value,
+    pub stderr: String,
+}
+
+/// Waits for the agent (killing it after `limit`) and parses its last stdout line.
+pub fn finish(mut child: Child, limit: Duration) -> Outcome {
+    let start = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = s.read_to_string(&mut stdout);
+    }
+    if let Some(mut s) = child.stderr.take() {
+        let _ = s.read_to_string(&mut stderr);
+    }
+    let ok = child.wait().is_ok_and(|s| s.success());
+    let line = stdout.lines().last().unwrap_or("{}");
+    let report = serde_json::from_str(line).unwrap_or(Value::Null);
+    Outcome { ok, report, stderr }
+}
+
+/// Calls B from A with these extra agent flags on both sides.
+pub fn call(lab: &NatLab, extra: &[&str]) -> (Outcome, Outcome) {
+    let log = "warn,peercall_agent=info";
+    let mut bob_args = vec!["--auto-answer"];
+    bob_args.extend_from_slice(extra);
+    let bob = lab.agent(Side::B, "bob", &bob_args, log);
+    let mut alice_args = vec!["--call", "bob", "--duration", CALL_SECONDS];
+    alice_args.extend_from_slice(extra);
+    let alice = lab.agent(Side::A, "alice", &alice_args, log);
+    let a = finish(alice, Duration::from_secs(60));
+    let b = finish(bob, Duration::from_secs(30));
+    (a, b)
+}
+
+/// A failure message with both reports, the tails of both logs and of coturn's.
+pub fn explain(lab: &NatLab, a: &Outcome, b: &Outcome) -> String {
+    let tail = |s: &str| {
+        let lines: Vec<&str> = s.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    };
+    format!(
+        "\nalice: {}\n{}\nbob: {}\n{}\ncoturn:\n{}",
+        a.report,
+        tail(&a.stderr),
+        b.report,
+        tail(&b.stderr),
+        lab.turn_log_tail(15)
+    )
+}
+
+/// Both agents had a call with video and audio both ways.
+pub fn assert_call_worked(lab: &NatLab, a: &Outcome, b: &Outcome) {
+    let why = explain(lab, a, b);
+    assert!(a.ok && b.ok, "exit codes{why}");
+    for r in [&a.report, &b.report] {
+        assert_eq!(r["result"], "ok", "{why}");
+        let frames = r["video"]["framesReceived"].as_u64().unwrap_or(0);
+        assert!(frames >= 20, "only {frames} frames{why}");
+        assert_eq!(r["audio"]["toneDetected"], true, "{why}");
+    }
+}
+
+/// The candidate types of the pair each side used: `(local, remote)`.
+pub fn path(o: &Outcome) -> (String, String) {
+    let p = &o.report["network"]["path"];
+    let s = |v: &Value| v.as_str().unwrap_or("none").to_owned();
+    (s(&p["local"]), s(&p["remote"]))
+}
