@@ -38,10 +38,23 @@ fn help_documents_every_option() {
         "--ping-interval",
         "--missed-pongs",
         "--resume-window",
+        "--outbound-bytes",
+        "--max-connections",
+        "--max-connections-per-ip",
+        "--write-timeout",
+        "--tcp-keepalive",
+        "--tcp-user-timeout",
     ] {
         assert!(help.contains(flag), "--help lacks {flag}:\n{help}");
     }
-    for env in ["HOST", "PORT", "PEERCALL_TOKEN"] {
+    for env in [
+        "HOST",
+        "PORT",
+        "PEERCALL_TOKEN",
+        "PEERCALL_MAX_CONNECTIONS",
+        "PEERCALL_MAX_CONNECTIONS_PER_IP",
+        "PEERCALL_WRITE_TIMEOUT",
+    ] {
         assert!(
             help.contains(&format!("env: {env}")),
             "--help lacks env {env}"

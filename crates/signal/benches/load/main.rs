@@ -85,6 +85,8 @@ async fn main() {
 
     let mut server = Command::new(SERVER)
         .args(["--host", "127.0.0.1", "--port", "0", "--room-size", "1000"])
+        // Tens of thousands of connections from a few loopback addresses: no caps.
+        .args(["--max-connections", "0", "--max-connections-per-ip", "0"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .kill_on_drop(true)

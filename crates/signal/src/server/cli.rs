@@ -79,6 +79,25 @@ pub struct Args {
     /// Seconds a dropped peer may resume its session.
     #[arg(long, default_value_t = 30.0)]
     pub resume_window: f64,
+    /// Outgoing bytes buffered per connection (and for a dropped peer) before it counts
+    /// as too slow.
+    #[arg(long, env = "PEERCALL_OUTBOUND_BYTES", default_value_t = 512 * 1024)]
+    pub outbound_bytes: usize,
+    /// Open connections at most (0: no cap).
+    #[arg(long, env = "PEERCALL_MAX_CONNECTIONS", default_value_t = 16_384)]
+    pub max_connections: usize,
+    /// Open connections per source address, IPv6 per /64 (0: no cap).
+    #[arg(long, env = "PEERCALL_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    pub max_connections_per_ip: usize,
+    /// Seconds a write to a client may take before the connection is dropped.
+    #[arg(long, env = "PEERCALL_WRITE_TIMEOUT", default_value_t = 10.0)]
+    pub write_timeout: f64,
+    /// Seconds idle before TCP keepalive probes (then every third of it, three probes).
+    #[arg(long, env = "PEERCALL_TCP_KEEPALIVE", default_value_t = 30.0)]
+    pub tcp_keepalive: f64,
+    /// Seconds sent data may stay unacknowledged before the kernel drops the connection.
+    #[arg(long, env = "PEERCALL_TCP_USER_TIMEOUT", default_value_t = 30.0)]
+    pub tcp_user_timeout: f64,
 }
 
 impl Args {
@@ -114,13 +133,18 @@ impl Args {
                 rate_burst: self.burst,
                 max_strikes: self.max_strikes.max(1),
                 resume_queue: self.resume_queue,
-                ..Limits::default()
+                outbound_bytes: self.outbound_bytes.max(1),
+                max_connections: self.max_connections,
+                max_connections_per_ip: self.max_connections_per_ip,
             },
             timing: Timing {
                 hello_timeout: secs(self.hello_timeout),
                 ping_interval: secs(self.ping_interval),
                 missed_pongs: self.missed_pongs.max(1),
                 resume_window: secs(self.resume_window),
+                write_timeout: secs(self.write_timeout),
+                tcp_keepalive: secs(self.tcp_keepalive),
+                tcp_user_timeout: secs(self.tcp_user_timeout),
                 ..Timing::default()
             },
         })
@@ -145,6 +169,20 @@ mod tests {
         assert_eq!(c.limits.room_size, 256);
         assert_eq!(c.timing.resume_window, Duration::from_secs(30));
         assert!(c.tls.is_none() && c.turn.is_none());
+        let l = Limits::default();
+        assert_eq!(
+            (
+                c.limits.outbound_bytes,
+                c.limits.max_connections,
+                c.limits.max_connections_per_ip
+            ),
+            (
+                l.outbound_bytes,
+                l.max_connections,
+                l.max_connections_per_ip
+            )
+        );
+        assert_eq!(c.timing.write_timeout, Timing::default().write_timeout);
     }
 
     #[test]

@@ -85,8 +85,13 @@ pub struct Limits {
     pub max_strikes: u32,
     /// Messages kept for a dropped peer until it resumes (bounded queue).
     pub resume_queue: usize,
-    /// Outgoing messages buffered per connection before it counts as too slow.
-    pub outbound_buffer: usize,
+    /// Outgoing bytes buffered per connection (and kept for a dropped peer until it
+    /// resumes) before it counts as too slow. One message always fits an empty queue.
+    pub outbound_bytes: usize,
+    /// Open TCP connections at most (0: no cap).
+    pub max_connections: usize,
+    /// Open TCP connections per source address (IPv6: per /64) at most (0: no cap).
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for Limits {
@@ -99,7 +104,9 @@ impl Default for Limits {
             rate_burst: 100.0,
             max_strikes: 20,
             resume_queue: 256,
-            outbound_buffer: 512,
+            outbound_bytes: 512 * 1024,
+            max_connections: 16_384,
+            max_connections_per_ip: 256,
         }
     }
 }
@@ -117,6 +124,15 @@ pub struct Timing {
     pub resume_window: Duration,
     /// How long shutdown waits for connections to close.
     pub shutdown_grace: Duration,
+    /// Longest a write (or close frame) to a client may take; past it the connection
+    /// is dropped (10 s).
+    pub write_timeout: Duration,
+    /// TCP keepalive: idle time before the first probe (probes then every third of it,
+    /// three of them) (30 s).
+    pub tcp_keepalive: Duration,
+    /// TCP user timeout: longest sent data may stay unacknowledged before the kernel
+    /// drops the connection (30 s).
+    pub tcp_user_timeout: Duration,
 }
 
 impl Default for Timing {
@@ -127,6 +143,9 @@ impl Default for Timing {
             missed_pongs: 2,
             resume_window: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
+            write_timeout: Duration::from_secs(10),
+            tcp_keepalive: Duration::from_secs(30),
+            tcp_user_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! missed pongs) keeps the peer for the resume window.
 
 use super::hello::handshake;
+use super::outbox::{self, Inbox};
 use super::ratelimit::TokenBucket;
 use super::state::Shared;
 use super::wire::WsIo;
@@ -12,7 +13,6 @@ use axum::extract::ws::Message;
 use peercall_protocol::{decode_client_message, ClientMessage, ErrorCode, ErrorMessage, PeerId};
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 /// How the connection ended, which decides what happens to the peer.
@@ -37,7 +37,10 @@ enum Flow {
 pub async fn serve<S: WsIo>(mut ws: S, shared: Arc<Shared>) {
     shared.metrics.connection_opened();
     let conn = shared.next_conn();
-    let (outbox, mut inbox) = mpsc::channel(shared.config.limits.outbound_buffer.max(1));
+    let (outbox, mut inbox) = outbox::channel(
+        shared.config.limits.outbound_bytes,
+        shared.metrics.outbound_bytes.clone(),
+    );
     if let Some(joined) = handshake(&mut ws, &shared, conn, outbox).await {
         let id = joined.id;
         tracing::debug!(peer = %id, conn, resumed = joined.resumed, "peer attached");
@@ -52,7 +55,7 @@ pub async fn serve<S: WsIo>(mut ws: S, shared: Arc<Shared>) {
                 // Under the registry lock nothing new can enter the inbox, so whatever
                 // it still holds moves to the resume queue and nothing is lost.
                 let mut registry = shared.registry();
-                while let Ok(text) = inbox.try_recv() {
+                while let Some(text) = inbox.try_recv() {
                     unsent.push(text);
                 }
                 registry.detach(&id, conn, now, unsent);
@@ -71,15 +74,15 @@ const BATCH: usize = 64;
 /// known to be written are left in `unsent`; returns whether all went out.
 async fn write_batch<S: WsIo>(
     ws: &mut S,
-    inbox: &mut mpsc::Receiver<String>,
+    inbox: &mut Inbox,
     first: String,
     unsent: &mut Vec<String>,
 ) -> bool {
     let mut batch = vec![first];
     while batch.len() < BATCH {
         match inbox.try_recv() {
-            Ok(text) => batch.push(text),
-            Err(_) => break,
+            Some(text) => batch.push(text),
+            None => break,
         }
     }
     for (i, text) in batch.iter().enumerate() {
@@ -119,7 +122,7 @@ impl<'a> Session<'a> {
     async fn run<S: WsIo>(
         &mut self,
         ws: &mut S,
-        inbox: &mut mpsc::Receiver<String>,
+        inbox: &mut Inbox,
         unsent: &mut Vec<String>,
     ) -> End {
         let timing = &self.shared.config.timing;

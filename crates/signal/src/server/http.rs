@@ -2,15 +2,19 @@
 //! or else the built-in web client from `web/`) and the accept loop that serves it over
 //! plain TCP or rustls, with graceful shutdown.
 
+use super::admission::Ticket;
 use super::connection;
 use super::state::Shared;
+use super::tcp;
+use super::timed::Timed;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -58,7 +62,16 @@ const WEB_CLIENT: &[(&str, &str, &str)] = &[
     ("/stamp.js", JS, include_str!("../../../../web/stamp.js")),
 ];
 
-async fn ws_upgrade(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
+/// The admission ticket of the TCP connection a request came on; the WebSocket task
+/// holds it after the upgrade, so the connection counts against the caps until it ends.
+#[derive(Clone)]
+struct ConnTicket(#[allow(dead_code)] Arc<Ticket>);
+
+async fn ws_upgrade(
+    State(shared): State<Arc<Shared>>,
+    ticket: Option<Extension<ConnTicket>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let limits = &shared.config.limits;
     // Set explicitly: the library's default maximum is 64 MiB per message. Small
     // buffers keep tens of thousands of idle connections cheap.
@@ -69,15 +82,23 @@ async fn ws_upgrade(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade
         .read_buffer_size(4 * 1024)
         // Frames fed in a batch collect here and go out with one flush.
         .write_buffer_size(16 * 1024)
-        .max_write_buffer_size(hard.saturating_mul(4));
+        // Room for one message of the largest size past the batch buffer; a client
+        // that reads too slowly is dropped by the write timeout, not buffered for.
+        .max_write_buffer_size(hard.saturating_add(32 * 1024));
     let tracker = shared.tracker.clone();
-    upgrade.on_upgrade(move |socket| tracker.track_future(connection::serve(socket, shared)))
+    let write_timeout = shared.config.timing.write_timeout;
+    upgrade.on_upgrade(move |socket| {
+        tracker.track_future(async move {
+            let _held = ticket;
+            connection::serve(Timed::new(socket, write_timeout), shared).await;
+        })
+    })
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let text = {
         let registry = shared.registry();
-        shared.metrics.render(&registry)
+        shared.metrics.render(&registry, shared.admission.open())
     };
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
@@ -93,7 +114,7 @@ pub async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared
             _ = shared.shutdown.cancelled() => break,
             a = listener.accept() => a,
         };
-        let (stream, _peer) = match accepted {
+        let (stream, peer) = match accepted {
             Ok(a) => a,
             Err(e) => {
                 // Typically out of file descriptors: back off instead of spinning.
@@ -102,17 +123,25 @@ pub async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared
                 continue;
             }
         };
-        let _ = stream.set_nodelay(true);
+        let ticket = match shared.admission.admit(peer.ip()) {
+            Ok(ticket) => ConnTicket(Arc::new(ticket)),
+            Err(why) => {
+                shared.metrics.connection_refused();
+                tracing::debug!(%peer, ?why, "connection cap reached; closing at once");
+                continue;
+            }
+        };
+        tcp::tune(&stream, &shared.config.timing);
         let router = router.clone();
         let tls = tls.clone();
         let shared = shared.clone();
         shared.tracker.clone().spawn(async move {
             match tls {
-                None => serve_http(stream, router, &shared).await,
+                None => serve_http(stream, router, ticket, &shared).await,
                 Some(acceptor) => {
                     let timeout = shared.config.timing.hello_timeout;
                     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(tls_stream)) => serve_http(tls_stream, router, &shared).await,
+                        Ok(Ok(tls_stream)) => serve_http(tls_stream, router, ticket, &shared).await,
                         Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
@@ -122,11 +151,15 @@ pub async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, shared
     }
 }
 
-async fn serve_http<S>(stream: S, router: Router, shared: &Shared)
+async fn serve_http<S>(stream: S, router: Router, ticket: ConnTicket, shared: &Shared)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = TowerToHyperService::new(router);
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ticket.clone());
+        let mut router = router.clone();
+        async move { tower_service::Service::call(&mut router, req).await }
+    });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(shared.config.timing.hello_timeout)

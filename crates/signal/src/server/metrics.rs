@@ -3,7 +3,8 @@
 use super::registry::Registry;
 use peercall_protocol::ErrorCode;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// Server-wide counters; cheap atomics updated by the connection tasks.
 #[derive(Debug, Default)]
@@ -13,6 +14,9 @@ pub struct Metrics {
     relayed: AtomicU64,
     resumes: AtomicU64,
     errors: [AtomicU64; ErrorCode::ALL.len()],
+    /// Bytes waiting in every connection's outgoing queue (shared with the queues).
+    pub outbound_bytes: Arc<AtomicUsize>,
+    refused_connections: AtomicU64,
 }
 
 impl Metrics {
@@ -44,13 +48,19 @@ impl Metrics {
         }
     }
 
+    /// A TCP connection was turned away by a connection cap.
+    pub fn connection_refused(&self) {
+        self.refused_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Open WebSocket connections.
     pub fn open_connections(&self) -> i64 {
         self.open_connections.load(Ordering::Relaxed)
     }
 
     /// Renders every metric in the Prometheus text exposition format.
-    pub fn render(&self, registry: &Registry) -> String {
+    /// `tcp_open`: TCP connections holding an admission ticket.
+    pub fn render(&self, registry: &Registry, tcp_open: usize) -> String {
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, kind: &str, value: String| {
             let _ = writeln!(
@@ -69,6 +79,24 @@ impl Metrics {
             "WebSocket connections accepted.",
             "counter",
             self.connections_total.load(Ordering::Relaxed).to_string(),
+        );
+        counter(
+            "peercall_tcp_connections",
+            "Open TCP connections (counted against --max-connections).",
+            "gauge",
+            tcp_open.to_string(),
+        );
+        counter(
+            "peercall_connections_refused_total",
+            "TCP connections turned away by the total or per-address cap.",
+            "counter",
+            self.refused_connections.load(Ordering::Relaxed).to_string(),
+        );
+        counter(
+            "peercall_outbound_queued_bytes",
+            "Bytes waiting in the connections' outgoing queues.",
+            "gauge",
+            self.outbound_bytes.load(Ordering::Relaxed).to_string(),
         );
         counter(
             "peercall_messages_relayed_total",
@@ -136,8 +164,8 @@ mod tests {
         m.connection_opened();
         m.error(ErrorCode::BadJson);
         m.relayed();
-        let mut r = Registry::new(4, 4);
-        let (tx, _rx) = tokio::sync::mpsc::channel(4);
+        let mut r = Registry::new(4, 4, 1024);
+        let (tx, _rx) = super::super::outbox::channel(1024, Default::default());
         r.join(
             "a".into(),
             "s".into(),
@@ -148,7 +176,7 @@ mod tests {
             std::time::Instant::now(),
         )
         .unwrap();
-        let text = m.render(&r);
+        let text = m.render(&r, 1);
         assert!(text.contains("peercall_open_connections 1\n"));
         assert!(text.contains("peercall_messages_relayed_total 1\n"));
         assert!(text.contains("peercall_errors_total{code=\"bad-json\"} 1\n"));

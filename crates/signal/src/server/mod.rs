@@ -6,17 +6,21 @@
 //! `hello` (the handshake phase), `connection` (one socket after welcome), `http`
 //! (router, accept loop, TLS), `turn` (credentials), `metrics`.
 
+mod admission;
 pub mod cli;
 pub mod config;
 mod connection;
 mod hello;
 mod http;
 mod metrics;
+mod outbox;
 mod ratelimit;
 mod registry;
 #[doc(hidden)]
 pub mod scripted;
 mod state;
+mod tcp;
+mod timed;
 mod tls;
 pub mod turn;
 mod wire;

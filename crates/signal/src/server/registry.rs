@@ -11,11 +11,9 @@ use peercall_protocol::{PeerId, PeerInfo, ServerMessage};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 
-/// A connection's outgoing queue of JSON texts.
-pub type Outbox = mpsc::Sender<String>;
+pub use super::outbox::Outbox;
+use super::outbox::Refused;
 
 /// The result of a successful join or resume.
 #[derive(Debug)]
@@ -49,6 +47,7 @@ enum Link {
     Detached {
         since: Instant,
         queue: VecDeque<String>,
+        bytes: usize,
         overflowed: bool,
     },
 }
@@ -69,17 +68,20 @@ pub struct Registry {
     sessions: HashMap<String, PeerId>,
     room_size: usize,
     resume_queue: usize,
+    resume_bytes: usize,
 }
 
 impl Registry {
-    /// An empty registry with a room size limit and a resume queue bound.
-    pub fn new(room_size: usize, resume_queue: usize) -> Self {
+    /// An empty registry with a room size limit and a resume queue bound in messages
+    /// and in bytes.
+    pub fn new(room_size: usize, resume_queue: usize, resume_bytes: usize) -> Self {
         Registry {
             peers: HashMap::new(),
             rooms: HashMap::new(),
             sessions: HashMap::new(),
             room_size,
             resume_queue,
+            resume_bytes,
         }
     }
 
@@ -245,13 +247,10 @@ impl Registry {
     pub fn detach(&mut self, id: &PeerId, conn: u64, now: Instant, unsent: Vec<String>) {
         if let Some(peer) = self.peers.get_mut(id) {
             if matches!(peer.link, Link::Attached { conn: c, .. } if c == conn) {
-                let overflowed = unsent.len() > self.resume_queue;
-                let queue = unsent.into_iter().take(self.resume_queue).collect();
-                peer.link = Link::Detached {
-                    since: now,
-                    queue,
-                    overflowed,
-                };
+                peer.link = Link::detached(now);
+                for text in unsent {
+                    enqueue(&mut peer.link, text, (self.resume_queue, self.resume_bytes));
+                }
             }
         }
     }
@@ -352,34 +351,59 @@ impl Registry {
     /// A connection whose outbox is full (too slow) or closed is detached, keeping the
     /// message; it can resume and get it.
     fn deliver(&mut self, id: &PeerId, text: String, now: Instant) {
+        let bounds = (self.resume_queue, self.resume_bytes);
         let Some(peer) = self.peers.get_mut(id) else {
             return;
         };
-        let limit = self.resume_queue;
-        match &mut peer.link {
+        let text = match &peer.link {
             Link::Attached { outbox, .. } => match outbox.try_send(text) {
-                Ok(()) => {}
-                Err(TrySendError::Full(text) | TrySendError::Closed(text)) => {
+                Ok(()) => return,
+                Err(Refused::Full(text) | Refused::Closed(text)) => {
                     tracing::info!(peer = %id, "outbox full or closed; detaching the connection");
-                    peer.link = Link::Detached {
-                        since: now,
-                        queue: VecDeque::from([text]),
-                        overflowed: false,
-                    };
+                    peer.link = Link::detached(now);
+                    text
                 }
             },
-            Link::Detached {
-                queue, overflowed, ..
-            } => {
-                if queue.len() >= limit {
-                    // Losing presence or signals would leave the peer with a wrong
-                    // picture of the room, so an overflowing peer is expired instead.
-                    *overflowed = true;
-                } else {
-                    queue.push_back(text);
-                }
-            }
+            Link::Detached { .. } => text,
+        };
+        enqueue(&mut peer.link, text, bounds);
+    }
+}
+
+impl Link {
+    fn detached(since: Instant) -> Link {
+        Link::Detached {
+            since,
+            queue: VecDeque::new(),
+            bytes: 0,
+            overflowed: false,
         }
+    }
+}
+
+/// Appends to a detached peer's resume queue within its bounds (messages, bytes).
+/// Losing presence or signals would leave the peer with a wrong picture of the room, so
+/// an overflowing peer is marked to expire instead (and its queue freed).
+fn enqueue(link: &mut Link, text: String, (max_messages, max_bytes): (usize, usize)) {
+    let Link::Detached {
+        queue,
+        bytes,
+        overflowed,
+        ..
+    } = link
+    else {
+        return;
+    };
+    if *overflowed {
+        return;
+    }
+    if queue.len() >= max_messages || *bytes + text.len() > max_bytes {
+        *overflowed = true;
+        *queue = VecDeque::new();
+        *bytes = 0;
+    } else {
+        *bytes += text.len();
+        queue.push_back(text);
     }
 }
 
@@ -390,17 +414,17 @@ mod tests {
 
     struct Conn {
         tx: Outbox,
-        rx: mpsc::Receiver<String>,
+        rx: super::super::outbox::Inbox,
     }
 
     fn conn() -> Conn {
-        let (tx, rx) = mpsc::channel(16);
+        let (tx, rx) = super::super::outbox::channel(1 << 20, Default::default());
         Conn { tx, rx }
     }
 
     fn drain(c: &mut Conn) -> Vec<Value> {
         let mut out = Vec::new();
-        while let Ok(t) = c.rx.try_recv() {
+        while let Some(t) = c.rx.try_recv() {
             out.push(serde_json::from_str(&t).unwrap());
         }
         out
@@ -421,7 +445,7 @@ mod tests {
 
     #[test]
     fn presence_join_update_leave() {
-        let mut r = Registry::new(8, 8);
+        let mut r = Registry::new(8, 8, 1 << 20);
         let (mut a, b) = (conn(), conn());
         assert!(join(&mut r, "a", "x", &a, 1).peers.is_empty());
         let jb = join(&mut r, "b", "x", &b, 2);
@@ -441,7 +465,7 @@ mod tests {
 
     #[test]
     fn relay_stays_in_the_room() {
-        let mut r = Registry::new(8, 8);
+        let mut r = Registry::new(8, 8, 1 << 20);
         let (a, mut b, c) = (conn(), conn(), conn());
         join(&mut r, "a", "x", &a, 1);
         join(&mut r, "b", "x", &b, 2);
@@ -465,7 +489,7 @@ mod tests {
 
     #[test]
     fn room_size_is_enforced() {
-        let mut r = Registry::new(1, 8);
+        let mut r = Registry::new(1, 8, 1 << 20);
         let (a, b) = (conn(), conn());
         join(&mut r, "a", "x", &a, 1);
         let full = r.join(
@@ -482,7 +506,7 @@ mod tests {
 
     #[test]
     fn detach_queue_resume_and_expiry() {
-        let mut r = Registry::new(8, 8);
+        let mut r = Registry::new(8, 8, 1 << 20);
         let (mut a, b) = (conn(), conn());
         join(&mut r, "a", "x", &a, 1);
         join(&mut r, "b", "x", &b, 2);
@@ -514,7 +538,7 @@ mod tests {
 
     #[test]
     fn overflowing_queue_expires_the_peer() {
-        let mut r = Registry::new(8, 2);
+        let mut r = Registry::new(8, 2, 1 << 20);
         let (a, b) = (conn(), conn());
         join(&mut r, "a", "x", &a, 1);
         join(&mut r, "b", "x", &b, 2);
@@ -527,8 +551,59 @@ mod tests {
     }
 
     #[test]
+    fn the_resume_queue_is_bounded_in_bytes_too() {
+        let mut r = Registry::new(8, 100, 64);
+        let (a, b) = (conn(), conn());
+        join(&mut r, "a", "x", &a, 1);
+        join(&mut r, "b", "x", &b, 2);
+        let t0 = Instant::now();
+        r.detach(&"b".into(), 2, t0, Vec::new());
+        // Each relayed message is about 50 bytes: the second passes the 64-byte bound.
+        r.relay(&"a".into(), &"b".into(), json!({}), t0).unwrap();
+        assert_eq!(r.expire(t0, Duration::from_secs(30)), 0);
+        r.relay(&"a".into(), &"b".into(), json!({}), t0).unwrap();
+        assert_eq!(r.expire(t0, Duration::from_secs(30)), 1);
+    }
+
+    #[test]
+    fn a_full_outbox_detaches_and_keeps_the_message() {
+        let mut r = Registry::new(8, 8, 1 << 20);
+        let a = conn();
+        let (tx, _rx) = super::super::outbox::channel(60, Default::default());
+        join(&mut r, "a", "x", &a, 1);
+        r.join(
+            "b".into(),
+            "s-b".into(),
+            "B".into(),
+            "x",
+            2,
+            tx,
+            Instant::now(),
+        )
+        .unwrap();
+        let t0 = Instant::now();
+        for n in 0..3 {
+            r.relay(&"a".into(), &"b".into(), json!({"n": n}), t0)
+                .unwrap();
+        }
+        assert_eq!(r.detached_count(), 1);
+        let b2 = conn();
+        let j = r.resume("s-b", "x", "B", 3, b2.tx.clone(), t0).unwrap();
+        let ns: Vec<Value> = j
+            .queued
+            .iter()
+            .map(|t| serde_json::from_str::<Value>(t).unwrap()["data"]["n"].clone())
+            .collect();
+        assert_eq!(
+            ns,
+            [json!(1), json!(2)],
+            "what did not fit went to the resume queue"
+        );
+    }
+
+    #[test]
     fn resume_takes_over_a_live_connection() {
-        let mut r = Registry::new(8, 8);
+        let mut r = Registry::new(8, 8, 1 << 20);
         let a = conn();
         join(&mut r, "a", "x", &a, 1);
         let a2 = conn();

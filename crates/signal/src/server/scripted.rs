@@ -108,7 +108,8 @@ pub fn fuzz_config() -> Config {
             rate_burst: 8.0,
             max_strikes: 3,
             resume_queue: 4,
-            outbound_buffer: 4,
+            outbound_bytes: 2048,
+            ..Limits::default()
         },
         ..Config::loopback()
     }

@@ -1,12 +1,13 @@
 //! State shared by every connection of one server.
 
+use super::admission::Admission;
 use super::config::Config;
 use super::metrics::Metrics;
 use super::registry::Registry;
 use base64::Engine;
 use sha1::{Digest, Sha1};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -17,6 +18,7 @@ pub struct Shared {
     pub metrics: Metrics,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
+    pub admission: Arc<Admission>,
     registry: Mutex<super::registry::Registry>,
     next_conn: AtomicU64,
     token_digest: Option<[u8; 20]>,
@@ -29,6 +31,11 @@ impl Shared {
             registry: Mutex::new(Registry::new(
                 config.limits.room_size,
                 config.limits.resume_queue,
+                config.limits.outbound_bytes,
+            )),
+            admission: Arc::new(Admission::new(
+                config.limits.max_connections,
+                config.limits.max_connections_per_ip,
             )),
             config,
             metrics: Metrics::default(),

@@ -3,6 +3,8 @@
 //! connections without a close frame.
 #![allow(dead_code)]
 
+pub mod process;
+
 use futures_util::{SinkExt, StreamExt};
 use peercall_signal::client::{ClientConfig, ClientEvent, ReconnectPolicy, SignalClient};
 use peercall_signal::server::{Config, Server, ServerHandle};
@@ -168,6 +170,14 @@ impl Raw {
         self.send_json(json!({"type":"signal","to":"nobody","data":{}}))
             .await;
         self.expect_error("unknown-peer").await;
+    }
+
+    /// Like [`Raw::assert_alive`], but skips whatever else arrives first (presence,
+    /// relayed messages, errors about earlier sends).
+    pub async fn assert_alive_past_backlog(&mut self) {
+        self.send_json(json!({"type":"signal","to":"nobody","data":{}}))
+            .await;
+        while self.recv().await["to"] != "nobody" {}
     }
 
     /// Sends a close frame and waits for the server's.
