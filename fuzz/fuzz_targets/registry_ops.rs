@@ -6,9 +6,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use peercall_protocol::{decode_client_message, ClientMessage, PeerId, DEFAULT_ROOM};
+use peercall_signal::server::outbox::{self, Inbox, Outbox};
 use peercall_signal::server::Registry;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 
 const ROOM_SIZE: usize = 4;
 const QUEUE: usize = 8;
@@ -17,12 +17,12 @@ struct Conn {
     id: Option<PeerId>,
     session: Option<String>,
     conn: u64,
-    rx: mpsc::Receiver<String>,
-    tx: mpsc::Sender<String>,
+    rx: Inbox,
+    tx: Outbox,
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut registry = Registry::new(ROOM_SIZE, QUEUE);
+    let mut registry = Registry::new(ROOM_SIZE, QUEUE, QUEUE * 256);
     let mut now = Instant::now();
     let mut conns: Vec<Conn> = Vec::new();
     let mut next_conn = 1u64;
@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         let who = (op >> 4) as usize;
         match op & 0x0f {
             0 => {
-                let (tx, rx) = mpsc::channel(4);
+                let (tx, rx) = outbox::channel(1024, Default::default());
                 conns.push(Conn {
                     id: None,
                     session: None,
@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
                     4 => {
                         if let Some(id) = &c.id {
                             let mut unsent = Vec::new();
-                            while let Ok(t) = c.rx.try_recv() {
+                            while let Some(t) = c.rx.try_recv() {
                                 unsent.push(t);
                             }
                             registry.detach(id, c.conn, now, unsent);
@@ -82,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 // Drain so outboxes do not fill (a full outbox is also exercised by size 4).
                 if op_kind % 2 == 0 {
-                    while c.rx.try_recv().is_ok() {}
+                    while c.rx.try_recv().is_some() {}
                 }
             }
         }

@@ -13,7 +13,8 @@ mod connection;
 mod hello;
 mod http;
 mod metrics;
-mod outbox;
+#[doc(hidden)]
+pub mod outbox;
 mod ratelimit;
 mod registry;
 #[doc(hidden)]
