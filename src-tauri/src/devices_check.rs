@@ -17,15 +17,6 @@ use tauri_specta::Event;
 use crate::settings::Resolution;
 use crate::AppError;
 
-/// An empty id means the system default.
-pub fn choice(id: &str) -> DeviceChoice {
-    if id.is_empty() {
-        DeviceChoice::SystemDefault
-    } else {
-        DeviceChoice::Id(id.to_owned())
-    }
-}
-
 /// A background thread that stops and is joined on drop.
 struct Worker {
     stop: Arc<AtomicBool>,
@@ -76,7 +67,11 @@ impl Preview {
             height,
             fps: 30,
         };
-        let capture = CameraCapture::open(&choice(camera), request, CameraOptions::default())?;
+        let capture = CameraCapture::open(
+            &DeviceChoice::parse(camera),
+            request,
+            CameraOptions::default(),
+        )?;
         tracing::info!(camera, format = ?capture.format(), "preview started");
         let worker = Worker::spawn("preview", move |stop| {
             while !stop.load(Ordering::Relaxed) {
@@ -120,7 +115,7 @@ pub struct MicMeter {
 
 impl MicMeter {
     pub fn start(microphone: &str, app: AppHandle) -> Result<Self, AppError> {
-        let mic = MicCapture::open(&choice(microphone), MicOptions::default())?;
+        let mic = MicCapture::open(&DeviceChoice::parse(microphone), MicOptions::default())?;
         tracing::info!(microphone = mic.name(), "mic meter started");
         let worker = Worker::spawn("mic-meter", move |stop| {
             let (mut sum_sq, mut peak, mut count) = (0f64, 0f32, 0usize);
@@ -160,7 +155,7 @@ impl MicMeter {
 
 /// A short rising two-note chime (about 0.6 s), then waits until it has been played.
 pub fn play_test_sound(speaker: &str) -> Result<(), AppError> {
-    let mut out = SpeakerPlayback::open(&choice(speaker), SpeakerOptions::default())?;
+    let mut out = SpeakerPlayback::open(&DeviceChoice::parse(speaker), SpeakerOptions::default())?;
     play_chime(&mut out, &AtomicBool::new(false));
     let deadline = Instant::now() + Duration::from_secs(2);
     while out.buffered_ms() > 0 && Instant::now() < deadline {
@@ -185,8 +180,10 @@ impl Ringtone {
     pub fn start(speaker: &str) -> Result<Self, AppError> {
         let speaker = speaker.to_owned();
         let worker = Worker::spawn("ringtone", move |stop| {
-            let mut out = match SpeakerPlayback::open(&choice(&speaker), SpeakerOptions::default())
-            {
+            let mut out = match SpeakerPlayback::open(
+                &DeviceChoice::parse(&speaker),
+                SpeakerOptions::default(),
+            ) {
                 Ok(out) => out,
                 Err(err) => {
                     tracing::warn!(%err, "no ringtone: speaker unavailable");

@@ -52,14 +52,6 @@ impl AudioSource {
     }
 }
 
-fn choice(id: &str) -> DeviceChoice {
-    if id == "default" {
-        DeviceChoice::SystemDefault
-    } else {
-        DeviceChoice::Id(id.to_owned())
-    }
-}
-
 /// Opens the camera for `source` (`Ok(None)` for no camera).
 pub fn open_camera(
     source: &VideoSource,
@@ -75,7 +67,7 @@ pub fn open_camera(
         height: video.height,
         fps: video.fps,
     };
-    CameraCapture::open(&choice(id), request, CameraOptions::default()).map(Some)
+    CameraCapture::open(&DeviceChoice::parse(id), request, CameraOptions::default()).map(Some)
 }
 
 /// Opens the microphone for `source` (`Ok(None)` for none).
@@ -85,5 +77,5 @@ pub fn open_mic(source: &AudioSource) -> Result<Option<MicCapture>, DeviceError>
         AudioSource::Tone => TONE_MIC_ID,
         AudioSource::Mic(id) => id.as_str(),
     };
-    MicCapture::open(&choice(id), MicOptions::default()).map(Some)
+    MicCapture::open(&DeviceChoice::parse(id), MicOptions::default()).map(Some)
 }

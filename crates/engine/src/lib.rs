@@ -1,6 +1,7 @@
 //! Peercall call engine: the pure call state machine ([`call`]), WebRTC peer sessions
 //! ([`session`]), per-call stats ([`stats`]).
 
+pub mod app_config;
 pub mod call;
 pub mod devices;
 pub mod engine;

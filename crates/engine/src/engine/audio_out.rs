@@ -17,12 +17,7 @@ pub fn spawn(
         .name("audio-out".into())
         .spawn(move || {
             let mut playback = speaker.and_then(|id| {
-                let choice = if id == "default" {
-                    DeviceChoice::SystemDefault
-                } else {
-                    DeviceChoice::Id(id)
-                };
-                match SpeakerPlayback::open(&choice, SpeakerOptions::default()) {
+                match SpeakerPlayback::open(&DeviceChoice::parse(&id), SpeakerOptions::default()) {
                     Ok(p) => Some(p),
                     Err(e) => {
                         tracing::warn!("no speaker, remote audio is not played: {e}");

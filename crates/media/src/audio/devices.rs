@@ -15,6 +15,18 @@ pub enum DeviceChoice {
     Id(String),
 }
 
+impl DeviceChoice {
+    /// The settings' and command line's form: a listed id, or the system default for an
+    /// empty id or `default` (both spellings mean the same everywhere).
+    #[must_use]
+    pub fn parse(id: &str) -> Self {
+        match id.trim() {
+            "" | "default" => Self::SystemDefault,
+            id => Self::Id(id.to_owned()),
+        }
+    }
+}
+
 /// A microphone or speaker as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudioDeviceInfo {
@@ -119,5 +131,33 @@ pub(crate) fn map_cpal(device: &str, e: &cpal::Error) -> DeviceError {
             device: device.to_string(),
             reason: e.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_default_both_mean_the_system_default() {
+        for id in ["", "default", "  ", " default "] {
+            assert_eq!(
+                DeviceChoice::parse(id),
+                DeviceChoice::SystemDefault,
+                "{id:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn anything_else_is_a_device_id() {
+        for id in [
+            TONE_MIC_ID,
+            "alsa:pulse",
+            "alsa:hw:CARD=PCH,DEV=0",
+            "Default",
+        ] {
+            assert_eq!(DeviceChoice::parse(id), DeviceChoice::Id(id.to_owned()));
+        }
     }
 }

@@ -1,0 +1,187 @@
+//! The engine settings a desktop app derives from its user's settings: device choices (an
+//! empty id means the system default, as `default` does), the camera fallback and the ICE
+//! bind policy. Pure: the machine's cameras and the bind override come in as arguments.
+
+use peercall_media::camera::{CameraInfo, TEST_PATTERN_ID};
+
+use crate::devices::{AudioSource, VideoSource};
+use crate::session::VideoSettings;
+use crate::EngineConfig;
+
+/// The user's settings, as the app stores them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserSettings<'a> {
+    /// Name shown to others.
+    pub display_name: &'a str,
+    /// The server's access token (empty: none).
+    pub server_token: &'a str,
+    /// Camera id, `synthetic:test-pattern`, `none`, or empty for the system's camera.
+    pub camera: &'a str,
+    /// Microphone id, `synthetic:tone`, `none`, or empty for the system default.
+    pub microphone: &'a str,
+    /// Speaker id, or empty for the system default.
+    pub speaker: &'a str,
+    /// Video size sent.
+    pub resolution: (u32, u32),
+}
+
+/// What the machine offers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Machine<'a> {
+    /// Its cameras (not the synthetic one).
+    pub cameras: &'a [CameraInfo],
+    /// Comma-separated local addresses to bind for ICE instead of the default
+    /// (`PEERCALL_ICE_BIND`; tests keep media on loopback with `127.0.0.1:0`).
+    pub ice_bind: Option<&'a str>,
+}
+
+/// The engine configuration for an app connecting to `url`.
+#[must_use]
+pub fn app_engine_config(
+    url: &str,
+    user: &UserSettings<'_>,
+    machine: &Machine<'_>,
+) -> EngineConfig {
+    let mut config = EngineConfig::new(url, user.display_name);
+    if !user.server_token.is_empty() {
+        config.signaling.token = Some(user.server_token.to_owned());
+    }
+    config.video = camera_source(user.camera, machine.cameras);
+    config.audio = match user.microphone.trim() {
+        "" => AudioSource::Mic("default".into()),
+        id => AudioSource::parse(id),
+    };
+    config.speaker = Some(match user.speaker.trim() {
+        "" => "default".into(),
+        id => id.to_owned(),
+    });
+    let (width, height) = user.resolution;
+    config.session.video = VideoSettings::new(width, height, 30);
+    config.session.bind_addrs = ice_bind_addrs(machine.ice_bind);
+    config.preview = true;
+    config
+}
+
+/// The camera to send: the chosen one; for the system default (empty or `default`) the
+/// machine's first camera, else the test pattern, so a call still shows video.
+#[must_use]
+pub fn camera_source(id: &str, cameras: &[CameraInfo]) -> VideoSource {
+    match id.trim() {
+        "" | "default" => match cameras.iter().find(|c| !c.synthetic) {
+            Some(camera) => VideoSource::Camera(camera.id.clone()),
+            None => VideoSource::parse(TEST_PATTERN_ID),
+        },
+        id => VideoSource::parse(id),
+    }
+}
+
+/// Where ICE gathers: every LAN interface (`0.0.0.0:0`) and loopback (so two apps on one
+/// machine meet), unless `ice_bind` names the addresses.
+#[must_use]
+pub fn ice_bind_addrs(ice_bind: Option<&str>) -> Vec<String> {
+    let listed: Vec<String> = ice_bind
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if listed.is_empty() {
+        vec!["0.0.0.0:0".into(), "127.0.0.1:0".into()]
+    } else {
+        listed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn camera(id: &str, synthetic: bool) -> CameraInfo {
+        CameraInfo {
+            id: id.into(),
+            name: id.into(),
+            formats: Vec::new(),
+            synthetic,
+        }
+    }
+
+    #[test]
+    fn the_default_camera_is_the_first_real_one_else_the_test_pattern() {
+        let webcam = camera("v4l2:bus:1-1:1.0", false);
+        let pattern = camera(TEST_PATTERN_ID, true);
+        for id in ["", "default"] {
+            assert_eq!(
+                camera_source(id, &[pattern.clone(), webcam.clone()]),
+                VideoSource::Camera(webcam.id.clone())
+            );
+            assert_eq!(camera_source(id, &[]), VideoSource::TestPattern);
+            assert_eq!(
+                camera_source(id, std::slice::from_ref(&pattern)),
+                VideoSource::TestPattern
+            );
+        }
+        assert_eq!(
+            camera_source("none", std::slice::from_ref(&webcam)),
+            VideoSource::None
+        );
+        assert_eq!(
+            camera_source("v4l2:index:3", &[webcam]),
+            VideoSource::Camera("v4l2:index:3".into())
+        );
+    }
+
+    #[test]
+    fn ice_binds_lan_and_loopback_unless_told_otherwise() {
+        let both = ["0.0.0.0:0", "127.0.0.1:0"];
+        assert_eq!(ice_bind_addrs(None), both);
+        assert_eq!(ice_bind_addrs(Some("")), both);
+        assert_eq!(ice_bind_addrs(Some(" , ")), both);
+        assert_eq!(ice_bind_addrs(Some("127.0.0.1:0")), ["127.0.0.1:0"]);
+        assert_eq!(
+            ice_bind_addrs(Some("10.0.0.2:0, 127.0.0.1:0")),
+            ["10.0.0.2:0", "127.0.0.1:0"]
+        );
+    }
+
+    #[test]
+    fn empty_device_settings_mean_the_system_defaults() {
+        let user = UserSettings {
+            display_name: "Bob",
+            resolution: (1280, 720),
+            ..UserSettings::default()
+        };
+        let config = app_engine_config("ws://h/ws", &user, &Machine::default());
+        assert_eq!(config.audio, AudioSource::Mic("default".into()));
+        assert_eq!(config.speaker.as_deref(), Some("default"));
+        assert_eq!(config.video, VideoSource::TestPattern);
+        assert_eq!(config.signaling.token, None);
+        assert_eq!(
+            (config.session.video.width, config.session.video.height),
+            (1280, 720)
+        );
+        assert!(config.preview);
+    }
+
+    #[test]
+    fn chosen_devices_and_token_are_kept() {
+        let user = UserSettings {
+            display_name: "Bob",
+            server_token: "s3cret",
+            camera: "synthetic:test-pattern",
+            microphone: "synthetic:tone",
+            speaker: "alsa:pulse",
+            resolution: (640, 480),
+        };
+        let machine = Machine {
+            cameras: &[camera("v4l2:index:0", false)],
+            ice_bind: Some("127.0.0.1:0"),
+        };
+        let config = app_engine_config("ws://h/ws", &user, &machine);
+        assert_eq!(config.video, VideoSource::TestPattern);
+        assert_eq!(config.audio, AudioSource::Tone);
+        assert_eq!(config.speaker.as_deref(), Some("alsa:pulse"));
+        assert_eq!(config.signaling.token.as_deref(), Some("s3cret"));
+        assert_eq!(config.session.bind_addrs, ["127.0.0.1:0"]);
+    }
+}
