@@ -17,6 +17,7 @@ mod keyframe;
 mod nack;
 mod pacer;
 mod playout;
+mod reach;
 mod receive;
 mod report;
 mod rtp_seq;
@@ -325,6 +326,10 @@ impl PeerSession {
 }
 
 async fn add_candidate(pc: &Arc<dyn PeerConnection>, c: IceCandidate) -> Result<(), SessionError> {
+    if !reach::keep_remote_candidate(&c.candidate, reach::current_routes().as_deref()) {
+        tracing::debug!(candidate = %c.candidate, "not handed to ICE: a private address no route of ours reaches");
+        return Ok(());
+    }
     pc.add_ice_candidate(RTCIceCandidateInit {
         candidate: c.candidate,
         sdp_mid: c.sdp_mid,
