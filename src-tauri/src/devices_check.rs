@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use peercall_bridge::FramePublisher;
 use peercall_media::audio::{MicCapture, MicOptions, SpeakerOptions, SpeakerPlayback};
 use peercall_media::camera::{CameraCapture, CameraOptions, CaptureRequest};
+use peercall_media::level::{Level, LevelMeter};
+use peercall_media::source::chime::{chime, RING_PERIOD};
 use peercall_media::{DeviceChoice, DeviceError, AUDIO_RATE};
 use serde::Serialize;
 use tauri::AppHandle;
@@ -100,14 +102,6 @@ pub struct MicLevel {
     pub peak_db: f32,
 }
 
-fn dbfs(x: f32) -> f32 {
-    if x <= 1e-5 {
-        -100.0
-    } else {
-        20.0 * x.log10()
-    }
-}
-
 /// The microphone level meter, until dropped.
 pub struct MicMeter {
     _worker: Worker,
@@ -118,34 +112,20 @@ impl MicMeter {
         let mic = MicCapture::open(&DeviceChoice::parse(microphone), MicOptions::default())?;
         tracing::info!(microphone = mic.name(), "mic meter started");
         let worker = Worker::spawn("mic-meter", move |stop| {
-            let (mut sum_sq, mut peak, mut count) = (0f64, 0f32, 0usize);
+            let mut meter = LevelMeter::default();
             let mut last_emit = Instant::now();
             while !stop.load(Ordering::Relaxed) {
                 match mic.frames().recv_timeout(Duration::from_millis(100)) {
-                    Ok(frame) => {
-                        for &s in &frame.samples {
-                            sum_sq += f64::from(s) * f64::from(s);
-                            peak = peak.max(s.abs());
-                        }
-                        count += frame.samples.len();
-                    }
+                    Ok(frame) => meter.feed(&frame.samples),
                     Err(peercall_media::RecvError::Timeout) => {}
                     Err(peercall_media::RecvError::Closed) => break,
                 }
                 if last_emit.elapsed() >= Duration::from_millis(100) {
-                    let rms = if count == 0 {
-                        0.0
-                    } else {
-                        (sum_sq / count as f64).sqrt() as f32
-                    };
-                    let level = MicLevel {
-                        rms_db: dbfs(rms),
-                        peak_db: dbfs(peak),
-                    };
-                    if let Err(err) = level.emit(&app) {
+                    let Level { rms_db, peak_db } = meter.take();
+                    if let Err(err) = (MicLevel { rms_db, peak_db }).emit(&app) {
                         tracing::debug!(%err, "mic level not delivered");
                     }
-                    (sum_sq, peak, count, last_emit) = (0.0, 0.0, 0, Instant::now());
+                    last_emit = Instant::now();
                 }
             }
         })?;
@@ -171,7 +151,7 @@ pub fn play_test_sound(speaker: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The ringtone of an incoming call: the chime every two seconds until dropped.
+/// The ringtone of an incoming call: the chime every [`RING_PERIOD`] until dropped.
 pub struct Ringtone {
     _worker: Worker,
 }
@@ -191,9 +171,9 @@ impl Ringtone {
                 }
             };
             while !stop.load(Ordering::Relaxed) {
+                let next_ring = Instant::now() + RING_PERIOD;
                 play_chime(&mut out, stop);
-                let pause_until = Instant::now() + Duration::from_millis(1400);
-                while Instant::now() < pause_until && !stop.load(Ordering::Relaxed) {
+                while Instant::now() < next_ring && !stop.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(20));
                 }
             }
@@ -204,17 +184,7 @@ impl Ringtone {
 
 /// Queues the chime at real-time pace (the speaker buffer holds about 200 ms).
 fn play_chime(out: &mut SpeakerPlayback, stop: &AtomicBool) {
-    let rate = AUDIO_RATE as usize;
-    let mut samples = Vec::with_capacity(rate * 6 / 10);
-    for (freq, len) in [(660.0f32, rate * 3 / 10), (880.0f32, rate * 3 / 10)] {
-        for i in 0..len {
-            let t = i as f32 / AUDIO_RATE as f32;
-            // A gentle fade in and out so the chime does not click.
-            let env = (i.min(len - i) as f32 / (rate as f32 * 0.02)).min(1.0);
-            samples.push(0.3 * env * (std::f32::consts::TAU * freq * t).sin());
-        }
-    }
-    for chunk in samples.chunks(960) {
+    for chunk in chime(AUDIO_RATE).chunks(960) {
         if stop.load(Ordering::Relaxed) {
             return;
         }

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod devices;
 pub mod error;
 pub mod frame;
+pub mod level;
 pub mod processing;
 pub mod queue;
 pub mod scale;

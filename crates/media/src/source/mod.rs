@@ -1,5 +1,7 @@
-//! Synthetic sources: the test-pattern picture with its stamp, and the tone with beeps.
+//! Synthetic sources: the test-pattern picture with its stamp, the tone with beeps, and the
+//! app's chime.
 
+pub mod chime;
 pub mod pattern;
 pub mod stamp;
 pub mod tone;
