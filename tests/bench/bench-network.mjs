@@ -13,12 +13,17 @@
 //     (the caller's sending direction first), for BENCHMARKS.md.
 //
 // A benchmark, not a test: nothing here asserts on timing.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { AGENT_BIN, join, launchBrowser, startServer, startAgent, stopChild } from '../interop/harness.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 30);
 const log = (...a) => console.error('[bench-network]', ...a);
+// BENCH_LOG_DIR: keep each agent's log (its last 200 kB of stderr; set RUST_LOG to choose).
+const keepLog = (name, text) => {
+  mkdirSync(process.env.BENCH_LOG_DIR, { recursive: true });
+  writeFileSync(`${process.env.BENCH_LOG_DIR}/${name.replace(/[^\w.-]+/g, '_')}.log`, text);
+};
 const num = (x) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
 
 function median(xs) {
@@ -97,6 +102,7 @@ async function agentAgent(server, o) {
     clearTimeout(stopCallee);
     for (const [who, r, p] of [['alice', a, caller], ['bob', b, callee]]) {
       if (r?.result !== 'ok') log(`${who}: ${JSON.stringify({ result: r?.result, reason: r?.reason })}\n${p.stderr().slice(-3000)}`);
+      if (process.env.BENCH_LOG_DIR) keepLog(`${o.label} ${o.size} ${who}`, p.stderr());
     }
     return [
       { direction: 'alice→bob', ...agentDirection(b, a, a) },

@@ -7,6 +7,14 @@
 //!   entry off the list.
 //! - An entry is requested again once a round trip has passed since its last request,
 //!   at most [`NackConfig::max_retries`] times.
+//! - On a path that reorders, a new hole is first held for the 90th percentile of how late
+//!   reordered packets lately came (at most half a round trip, [`NackConfig::max_reorder_wait`]),
+//!   so plain reordering does not cost a retransmission. libwebrtc waits a number of
+//!   packets from a reordering histogram; a time suits the 20 ms tick better.
+//! - When the measured loss is at least [`NackConfig::redundancy_loss`], the first request
+//!   is repeated [`NackConfig::redundant_gap`] later, so two retransmissions (each its own
+//!   RTX packet) come back: a repair then fails only if both are lost, which is what turns
+//!   a lost retransmission from a freeze of a round trip into nothing.
 //! - Entries far behind the newest packet are forgotten; a list that grows past
 //!   [`NackConfig::max_entries`] is cleared and the caller asks for a keyframe instead.
 //!
@@ -15,8 +23,12 @@
 //! packets before they are unwrapped, so it never credits a repair to the primary stream
 //! (`shared/design/MEDIA-ROBUSTNESS.md` §1). Here the packets arrive already unwrapped.
 
+mod observe;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+
+use observe::{LossMeter, ReorderDelays};
 
 /// Limits of the NACK list.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +41,12 @@ pub struct NackConfig {
     pub max_age_packets: u64,
     /// The shortest gap between two requests of one packet, whatever the RTT.
     pub min_retry_interval: Duration,
+    /// The longest a new hole is held for reordering (also at most half the RTT).
+    pub max_reorder_wait: Duration,
+    /// Measured loss (0–1) from which every first request is sent twice.
+    pub redundancy_loss: f64,
+    /// The gap between the two first requests.
+    pub redundant_gap: Duration,
 }
 
 impl Default for NackConfig {
@@ -38,14 +56,28 @@ impl Default for NackConfig {
             max_entries: 1000,
             max_age_packets: 10_000,
             min_retry_interval: Duration::from_millis(20),
+            max_reorder_wait: Duration::from_millis(50),
+            redundancy_loss: 0.02,
+            redundant_gap: Duration::from_millis(20),
         }
     }
 }
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
+    opened: Instant,
     sent_at: Option<Instant>,
     retries: u32,
+}
+
+impl Entry {
+    fn new(opened: Instant) -> Self {
+        Self {
+            opened,
+            sent_at: None,
+            retries: 0,
+        }
+    }
 }
 
 /// What [`NackList::on_packet`] found.
@@ -65,6 +97,10 @@ pub struct NackList {
     config: NackConfig,
     entries: BTreeMap<u64, Entry>,
     newest: Option<u64>,
+    reorder: ReorderDelays,
+    loss: LossMeter,
+    /// The round trip last given to [`due`](Self::due).
+    rtt: Duration,
 }
 
 impl NackList {
@@ -77,29 +113,27 @@ impl NackList {
         }
     }
 
-    /// Takes one received packet (extended sequence number).
-    pub fn on_packet(&mut self, seq: u64) -> PacketOutcome {
+    /// Takes one received packet (extended sequence number) at `now`.
+    pub fn on_packet(&mut self, seq: u64, now: Instant) -> PacketOutcome {
         let mut out = PacketOutcome::default();
         let Some(newest) = self.newest else {
             self.newest = Some(seq);
             return out;
         };
         if seq <= newest {
-            out.filled = self.entries.remove(&seq).is_some();
+            if let Some(entry) = self.entries.remove(&seq) {
+                out.filled = true;
+                self.learn_reordering(&entry, now);
+            }
             return out;
         }
+        self.loss.expected(seq - newest);
         // Everything between the newest and this one is missing. A jump too large to be
         // loss (a restarted stream) is not a list of holes.
         if seq - newest <= self.config.max_age_packets {
             out.new_holes = seq > newest + 1;
             for missing in newest + 1..seq {
-                self.entries.insert(
-                    missing,
-                    Entry {
-                        sent_at: None,
-                        retries: 0,
-                    },
-                );
+                self.entries.insert(missing, Entry::new(now));
             }
         } else {
             self.entries.clear();
@@ -114,46 +148,75 @@ impl NackList {
         out
     }
 
+    /// A hole filled before any request could have been answered (none sent, or the last
+    /// less than half a round trip ago) was reordering: remember how late it came.
+    fn learn_reordering(&mut self, entry: &Entry, now: Instant) {
+        let unanswerable = entry
+            .sent_at
+            .is_none_or(|at| now.saturating_duration_since(at) < self.rtt / 2);
+        if unanswerable {
+            self.reorder
+                .sample(now, now.saturating_duration_since(entry.opened));
+        }
+    }
+
     /// The stream's first packet did not start a frame: the packets just before it (up
     /// to `count`) are missing too, though no earlier packet shows the gap. Call right
     /// after the first [`on_packet`](Self::on_packet).
-    pub fn expect_before(&mut self, seq: u64, count: u64) {
+    pub fn expect_before(&mut self, seq: u64, count: u64, now: Instant) {
         if self.newest != Some(seq) || !self.entries.is_empty() {
             return;
         }
         for missing in seq.saturating_sub(count)..seq {
-            self.entries.insert(
-                missing,
-                Entry {
-                    sent_at: None,
-                    retries: 0,
-                },
-            );
+            self.entries.insert(missing, Entry::new(now));
         }
     }
 
-    /// The packets to request now: new holes, and holes whose last request is a round
-    /// trip old. Marks them as requested; drops those out of retries.
+    /// The packets to request now: new holes (once held for reordering), the second of
+    /// a redundant first request, and holes whose last request is a round trip old.
+    /// Marks them as requested; drops those out of retries.
     pub fn due(&mut self, now: Instant, rtt: Duration) -> Vec<u64> {
+        self.rtt = rtt;
+        let hold = self
+            .reorder
+            .wait(now, self.config.max_reorder_wait.min(rtt / 2));
+        let redundant = self.loss.fraction() >= self.config.redundancy_loss;
         let retry_after = rtt.max(self.config.min_retry_interval);
+        let config = self.config;
         let mut out = Vec::new();
-        let max = self.config.max_retries;
+        let mut first_requests = 0;
         self.entries.retain(|seq, e| {
-            let ready = e
-                .sent_at
-                .is_none_or(|t| now.saturating_duration_since(t) >= retry_after);
+            let ready = match e.sent_at {
+                None => now.saturating_duration_since(e.opened) >= hold,
+                Some(t) if redundant && e.retries == 1 => {
+                    now.saturating_duration_since(t) >= config.redundant_gap
+                }
+                Some(t) => now.saturating_duration_since(t) >= retry_after,
+            };
             if !ready {
                 return true;
             }
-            if e.retries >= max {
+            if e.retries >= config.max_retries {
                 return false;
+            }
+            if e.sent_at.is_none() {
+                first_requests += 1;
             }
             e.retries += 1;
             e.sent_at = Some(now);
             out.push(*seq);
             true
         });
+        for _ in 0..first_requests {
+            self.loss.requested();
+        }
         out
+    }
+
+    /// The share of packets lately requested (0–1).
+    #[cfg(test)]
+    pub fn loss(&self) -> f64 {
+        self.loss.fraction()
     }
 
     /// Forgets every hole up to and including `seq` (the frame buffer no longer needs it).
@@ -169,112 +232,4 @@ impl NackList {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RTT: Duration = Duration::from_millis(100);
-
-    fn ms(t0: Instant, n: u64) -> Instant {
-        t0 + Duration::from_millis(n)
-    }
-
-    #[test]
-    fn a_gap_is_requested_at_once_then_once_per_round_trip() {
-        let t0 = Instant::now();
-        let mut l = NackList::default();
-        l.on_packet(10);
-        l.on_packet(11);
-        assert!(l.due(t0, RTT).is_empty());
-        l.on_packet(14);
-        assert_eq!(l.due(t0, RTT), vec![12, 13]);
-        assert!(l.due(ms(t0, 50), RTT).is_empty(), "not before a round trip");
-        assert_eq!(l.due(ms(t0, 100), RTT), vec![12, 13]);
-    }
-
-    #[test]
-    fn a_repair_or_reordered_packet_takes_its_hole_off_the_list() {
-        let t0 = Instant::now();
-        let mut l = NackList::default();
-        l.on_packet(1);
-        assert!(l.on_packet(4).new_holes);
-        assert_eq!(
-            l.on_packet(3),
-            PacketOutcome {
-                filled: true,
-                ..PacketOutcome::default()
-            }
-        );
-        assert_eq!(l.on_packet(3), PacketOutcome::default(), "a duplicate");
-        assert_eq!(l.due(t0, RTT), vec![2]);
-        l.on_packet(2);
-        assert!(l.is_empty());
-    }
-
-    #[test]
-    fn retries_stop_at_the_limit() {
-        let t0 = Instant::now();
-        let mut l = NackList::new(NackConfig {
-            max_retries: 3,
-            ..NackConfig::default()
-        });
-        l.on_packet(1);
-        l.on_packet(3);
-        let sent: usize = (0..10).map(|i| l.due(ms(t0, i * 100), RTT).len()).sum();
-        assert_eq!(sent, 3);
-        assert!(l.is_empty());
-    }
-
-    #[test]
-    fn a_tiny_rtt_still_waits_the_minimum_interval() {
-        let t0 = Instant::now();
-        let mut l = NackList::default();
-        l.on_packet(1);
-        l.on_packet(3);
-        assert_eq!(l.due(t0, Duration::ZERO), vec![2]);
-        assert!(l.due(ms(t0, 5), Duration::ZERO).is_empty());
-        assert_eq!(l.due(ms(t0, 20), Duration::ZERO), vec![2]);
-    }
-
-    #[test]
-    fn overflow_clears_the_list_and_asks_for_a_keyframe() {
-        let mut l = NackList::new(NackConfig {
-            max_entries: 5,
-            ..NackConfig::default()
-        });
-        l.on_packet(1);
-        assert!(!l.on_packet(5).overflow);
-        assert!(l.on_packet(20).overflow);
-        assert!(l.is_empty());
-    }
-
-    #[test]
-    fn a_huge_jump_is_a_restart_not_a_thousand_holes() {
-        let mut l = NackList::default();
-        l.on_packet(1);
-        let out = l.on_packet(1_000_000);
-        assert!(!out.overflow);
-        assert!(l.is_empty());
-    }
-
-    #[test]
-    fn a_stream_starting_mid_frame_asks_for_the_packets_before_it() {
-        let t0 = Instant::now();
-        let mut l = NackList::default();
-        l.on_packet(100);
-        l.expect_before(100, 3);
-        assert_eq!(l.due(t0, RTT), vec![97, 98, 99]);
-        assert!(l.on_packet(99).filled);
-        l.expect_before(101, 3); // only right after the first packet
-        assert_eq!(l.due(t0 + RTT, RTT), vec![97, 98]);
-    }
-
-    #[test]
-    fn forgetting_drops_holes_the_frame_buffer_gave_up() {
-        let t0 = Instant::now();
-        let mut l = NackList::default();
-        l.on_packet(1);
-        l.on_packet(10);
-        l.forget_through(5);
-        assert_eq!(l.due(t0, RTT), vec![6, 7, 8, 9]);
-    }
-}
+mod tests;

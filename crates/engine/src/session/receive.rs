@@ -135,6 +135,7 @@ impl Receivers {
         };
         let mut first = true;
         let mut freezes = FreezeDetector::default();
+        let mut last_shown: Option<(f64, u64)> = None;
         while let Ok(ReadyFrame { data, render_at }) = input.recv() {
             if self.closed.load(Ordering::Relaxed) {
                 return;
@@ -158,11 +159,20 @@ impl Receivers {
                     }
                     let shown_ms = now_us() as f64 / 1000.0;
                     if freezes.frame(shown_ms) {
+                        if let Some((at, number)) = last_shown {
+                            tracing::debug!(
+                                "video freeze: {:.0} ms without a new frame (frame {} after {})",
+                                shown_ms - at,
+                                frame.frame_number,
+                                number
+                            );
+                        }
                         Counters::add(&self.counters.video_freezes, 1);
                         self.counters
                             .video_freeze_ms
                             .store((freezes.total_seconds() * 1000.0) as u64, Ordering::Relaxed);
                     }
+                    last_shown = Some((shown_ms, frame.frame_number));
                     if first {
                         first = false;
                         let _ = self.events.send(SessionEvent::FirstRemoteFrame);

@@ -88,18 +88,19 @@ impl VideoReceiver {
         let seq = self.seqs.unwrap(packet.header.sequence_number);
         let first = self.newest_seq == 0;
         self.newest_seq = self.newest_seq.max(seq);
-        let mut nack = self.nacks.on_packet(seq);
+        let mut nack = self.nacks.on_packet(seq, now);
         let part = Vp8Part::from_rtp(packet, seq);
         if first && part.as_ref().is_some_and(|p| !p.start) {
             // The keyframe's head was lost before we saw anything: ask for the packets
             // just before this one instead of waiting for a keyframe request to be honoured.
-            self.nacks.expect_before(seq, START_LOOKBACK);
+            self.nacks.expect_before(seq, START_LOOKBACK, now);
             nack.new_holes = true;
         }
         if nack.filled {
             Counters::add(&counters.video_packets_repaired, 1);
         }
         if nack.overflow {
+            tracing::debug!("video NACK list overflowed at seq {seq}");
             self.frames.request_keyframe(now);
         }
         let mut out = Received::default();
@@ -150,10 +151,12 @@ impl VideoReceiver {
         let mut out = Feedback::default();
         let tick = self.frames.tick(now, rtt);
         if tick.gave_up {
+            tracing::debug!("video frame given up (rtt {} ms)", rtt.as_millis());
             Counters::add(&counters.video_frames_lost, 1);
             self.forget_old_holes();
         }
         if tick.request_keyframe {
+            tracing::debug!("video keyframe requested");
             out.pli = Some(PictureLossIndication {
                 sender_ssrc: 0,
                 media_ssrc: self.media_ssrc,

@@ -313,7 +313,7 @@ fn simulate(seed: u64, loss: f64, jitter_ms: u64, seconds: u64) -> SimResult {
         to_rx.sort_by_key(|(t, _)| *t);
         let split = to_rx.partition_point(|(t, _)| *t <= now);
         for (_, p) in to_rx.drain(..split).collect::<Vec<_>>() {
-            nacks.on_packet(p.seq);
+            nacks.on_packet(p.seq, at);
             res.decoded
                 .extend(fb.push(p, at, RTT).frames.iter().map(|f| f.timestamp));
         }
