@@ -3,6 +3,7 @@
 mod capture;
 mod devices;
 mod error_log;
+pub mod neteq;
 mod playback;
 pub mod resample;
 

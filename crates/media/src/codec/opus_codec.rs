@@ -6,6 +6,8 @@ use opus::{Application, Bitrate, Channels};
 
 /// Largest Opus packet we produce (RFC 6716 allows 1275 bytes per frame).
 const MAX_PACKET: usize = 1275;
+/// Longest Opus packet duration: 120 ms at 48 kHz.
+const MAX_FRAME_SAMPLES: usize = 5760;
 
 /// Encoder settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,9 @@ impl OpusEncoder {
         inner.set_dtx(config.dtx)?;
         inner.set_packet_loss_perc(config.expected_loss_pct.clamp(0, 100))?;
         inner.set_complexity(config.complexity.clamp(0, 10))?;
+        // Speech coding (SILK or hybrid), which is what carries in-band FEC: in its
+        // music mode (CELT only, e.g. for a steady test tone) FEC is not sent at all.
+        inner.set_signal(opus::Signal::Voice)?;
         Ok(Self {
             inner,
             buf: vec![0; MAX_PACKET],
@@ -103,7 +108,7 @@ impl OpusDecoder {
 
     /// Synthesises 20 ms for a lost packet when nothing better is available (PLC).
     pub fn conceal(&mut self) -> Result<Vec<f32>, CodecError> {
-        self.run(&[], false)
+        self.run_len(&[], false, AUDIO_FRAME_SAMPLES)
     }
 
     /// Rebuilds a lost packet from the FEC data in the packet that followed it. Call this
@@ -113,11 +118,61 @@ impl OpusDecoder {
         if next_packet.is_empty() {
             return self.conceal();
         }
-        self.run(next_packet, true)
+        self.run_len(next_packet, true, AUDIO_FRAME_SAMPLES)
+    }
+
+    /// Synthesises `samples` samples (a multiple of 2.5 ms) of concealment (PLC).
+    pub fn conceal_for(&mut self, samples: usize) -> Result<Vec<f32>, CodecError> {
+        self.run_len(&[], false, samples)
+    }
+
+    /// Rebuilds the `samples` samples just before `next_packet` from its in-band FEC
+    /// (concealment where it carries none). `samples` is a multiple of 2.5 ms.
+    pub fn recover_for(
+        &mut self,
+        next_packet: &[u8],
+        samples: usize,
+    ) -> Result<Vec<f32>, CodecError> {
+        self.run_len(next_packet, true, samples)
+    }
+
+    /// How many samples (at 48 kHz) `packet` decodes to.
+    pub fn packet_samples(packet: &[u8]) -> Result<usize, CodecError> {
+        Ok(opus::packet::get_nb_samples(packet, 48_000)?)
+    }
+
+    /// Whether `packet` carries in-band FEC (SILK LBRR) for the frame before it.
+    ///
+    /// RFC 6716 §4.2.3–4.2.4: a SILK or hybrid frame opens with one voice-activity bit per
+    /// SILK frame (one per 20 ms, one for 10 ms), then the LBRR flag, all coded with
+    /// probability ½ at the start of the range coder, so they are the top bits of the
+    /// first byte after the TOC. CELT-only packets never carry FEC. Packets with several
+    /// frames or two channels (which we do not send) are assumed to carry it.
+    pub fn has_fec(packet: &[u8]) -> bool {
+        let Some((&toc, rest)) = packet.split_first() else {
+            return false;
+        };
+        let config = toc >> 3;
+        if config >= 16 {
+            return false;
+        }
+        if toc & 0x07 != 0 {
+            return true;
+        }
+        let silk_frames = match (config < 12, config & 3) {
+            (true, 2) => 2,
+            (true, 3) => 3,
+            _ => 1,
+        };
+        rest.first().is_some_and(|b| b & (0x80 >> silk_frames) != 0)
     }
 
     fn run(&mut self, packet: &[u8], fec: bool) -> Result<Vec<f32>, CodecError> {
-        let mut out = vec![0.0f32; AUDIO_FRAME_SAMPLES];
+        self.run_len(packet, fec, MAX_FRAME_SAMPLES)
+    }
+
+    fn run_len(&mut self, packet: &[u8], fec: bool, len: usize) -> Result<Vec<f32>, CodecError> {
+        let mut out = vec![0.0f32; len.min(MAX_FRAME_SAMPLES)];
         let n = self.inner.decode_float(packet, &mut out, fec)?;
         out.truncate(n);
         Ok(out)

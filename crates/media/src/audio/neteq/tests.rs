@@ -1,0 +1,250 @@
+//! Scenario table for the jitter buffer: a real Opus encoder sends a 440 Hz tone through
+//! a simulated network (per-packet delay, loss, duplication, sender clock drift), and the
+//! buffer is pulled every 10 ms of receiver time. Each scenario checks continuity (no
+//! silent stretch the listener would hear) and bounded delay.
+
+use super::*;
+use crate::codec::{OpusConfig, OpusEncoder};
+use std::time::Duration;
+
+/// RMS of the quietest part of the test signal.
+const TONE_RMS: f32 = 0.1 / std::f32::consts::SQRT_2;
+
+/// The test signal: 440 Hz whose level swings between 0.1 and 0.3 three times a
+/// second (a steady tone is coded without FEC: the encoder treats it as background).
+fn signal(n: u64) -> f32 {
+    let t = n as f32 / 48_000.0;
+    (0.2 + 0.1 * (6.0 * t).sin()) * (2.0 * std::f32::consts::PI * 440.0 * t).sin()
+}
+
+/// Deterministic xorshift for the simulated network.
+struct Rng(u64);
+
+impl Rng {
+    fn uniform(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A scenario: how long, the sender's clock error, and the network: for packet `i`, the
+/// extra delays (ms) of each copy that arrives (empty: lost).
+struct Scenario {
+    seconds: u64,
+    drift_ppm: f64,
+    network: fn(u64, &mut Rng) -> Vec<f64>,
+}
+
+/// What came out.
+struct Run {
+    out: Vec<f32>,
+    stats: NetEqStats,
+    /// What each pull after the start did.
+    decisions: Vec<Decision>,
+}
+
+fn run(s: &Scenario) -> Run {
+    let mut enc = OpusEncoder::new(OpusConfig::default()).expect("encoder");
+    let mut neteq = NetEq::new(DelayConfig::default()).expect("neteq");
+    let mut rng = Rng(0x5eed_1234_abcd);
+    let start = Instant::now();
+    let interval_ms = 20.0 / (1.0 + s.drift_ppm * 1e-6);
+    let packets = s.seconds * 50;
+    let mut arrivals: Vec<(f64, u64, Vec<u8>)> = Vec::new();
+    for i in 0..packets {
+        let pcm: Vec<f32> = (0..960).map(|n| signal(i * 960 + n)).collect();
+        let payload = enc.encode(&pcm).expect("encode");
+        for extra in (s.network)(i, &mut rng) {
+            arrivals.push((i as f64 * interval_ms + 10.0 + extra, i, payload.clone()));
+        }
+    }
+    arrivals.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut next = 0;
+    let mut out = Vec::new();
+    let mut decisions = Vec::new();
+    for k in 0..(s.seconds * 100) {
+        let now_ms = k as f64 * 10.0;
+        while next < arrivals.len() && arrivals[next].0 <= now_ms {
+            let (at, i, ref payload) = arrivals[next];
+            let when = start + Duration::from_secs_f64(at / 1000.0);
+            neteq.insert(i as u16, (i * 960) as u32, payload, when);
+            next += 1;
+        }
+        let pull = neteq.pull(start + Duration::from_secs_f64(now_ms / 1000.0));
+        if pull.decision != Decision::Buffering {
+            out.extend_from_slice(&pull.samples);
+            decisions.push(pull.decision);
+        }
+    }
+    Run {
+        out,
+        stats: neteq.stats(),
+        decisions,
+    }
+}
+
+/// The longest run of 2.5 ms windows quieter than a tenth of the tone, ms.
+fn longest_gap_ms(out: &[f32]) -> f64 {
+    let mut longest = 0;
+    let mut current = 0;
+    // The decoder's first 20 ms include its start-up delay.
+    for w in out.chunks(120).skip(8) {
+        let rms = (w.iter().map(|v| v * v).sum::<f32>() / w.len() as f32).sqrt();
+        if rms < TONE_RMS / 10.0 {
+            current += 1;
+            longest = longest.max(current);
+        } else {
+            current = 0;
+        }
+    }
+    longest as f64 * 2.5
+}
+
+fn check(name: &str, r: &Run, max_gap_ms: f64, max_p95_ms: f64) {
+    let s = &r.stats;
+    eprintln!(
+        "{name}: concealed {:.2} %, fec {} samples, stretch {:.2} %, underruns {}, late {}, dup {}, delay p50 {} / p95 {} ms, target {} ms, gap {} ms",
+        s.concealed_pct(),
+        s.fec_samples,
+        s.stretch_pct(),
+        s.underruns,
+        s.late_packets,
+        s.duplicate_packets,
+        s.delay_p50_ms,
+        s.delay_p95_ms,
+        s.target_ms,
+        longest_gap_ms(&r.out)
+    );
+    assert!(!r.out.is_empty(), "{name}: nothing played");
+    let gap = longest_gap_ms(&r.out);
+    assert!(gap <= max_gap_ms, "{name}: a {gap} ms gap");
+    assert!(
+        s.delay_p95_ms <= max_p95_ms,
+        "{name}: delay p95 {} ms",
+        s.delay_p95_ms
+    );
+}
+
+fn count(r: &Run, d: Decision) -> usize {
+    r.decisions.iter().filter(|&&x| x == d).count()
+}
+
+#[test]
+fn clean_path_holds_about_20_ms_and_never_conceals() {
+    let r = run(&Scenario {
+        seconds: 20,
+        drift_ppm: 0.0,
+        network: |_, _| vec![0.0],
+    });
+    check("clean", &r, 0.0, 30.0);
+    // 20 ms packets pulled 10 ms at a time: ~15 ms of the ~22 ms held is granularity.
+    assert!(r.stats.delay_p50_ms <= 25.0, "p50 {}", r.stats.delay_p50_ms);
+    assert_eq!(r.stats.concealed_samples, 0);
+    assert_eq!(r.stats.underruns, 0);
+}
+
+#[test]
+fn reordered_packets_still_in_the_window_are_used() {
+    // Every 7th packet is 30 ms late: it arrives after the one that follows it.
+    let r = run(&Scenario {
+        seconds: 20,
+        drift_ppm: 0.0,
+        network: |i, _| vec![if i % 7 == 3 { 30.0 } else { 0.0 }],
+    });
+    check("reorder", &r, 0.0, 80.0);
+    assert!(r.stats.late_packets <= 2, "late {}", r.stats.late_packets);
+    assert!(r.stats.concealed_pct() < 0.5);
+}
+
+#[test]
+fn duplicates_are_dropped_and_change_nothing() {
+    let r = run(&Scenario {
+        seconds: 20,
+        drift_ppm: 0.0,
+        network: |i, _| {
+            if i % 3 == 0 {
+                vec![0.0, 4.0]
+            } else {
+                vec![0.0]
+            }
+        },
+    });
+    check("duplicates", &r, 0.0, 30.0);
+    // 334 copies, the last after the run ends; the first packet's copy comes after its
+    // audio has gone: late, not duplicate.
+    assert_eq!(r.stats.duplicate_packets + r.stats.late_packets, 333);
+    assert_eq!(r.stats.concealed_samples, 0);
+}
+
+#[test]
+fn loss_bursts_are_rebuilt_from_fec_or_concealed_without_a_gap() {
+    // 5 % random single losses, and a burst of 3 every 2 s.
+    let r = run(&Scenario {
+        seconds: 20,
+        drift_ppm: 0.0,
+        network: |i, rng| {
+            let burst = i % 100 >= 50 && i % 100 < 53;
+            if burst || rng.uniform() < 0.05 {
+                vec![]
+            } else {
+                vec![0.0]
+            }
+        },
+    });
+    check("loss", &r, 0.0, 60.0);
+    assert!(
+        count(&r, Decision::Fec) > 20,
+        "fec {}",
+        count(&r, Decision::Fec)
+    );
+    assert!(count(&r, Decision::Conceal) >= 20);
+    assert!(r.stats.concealed_pct() < 8.0);
+}
+
+#[test]
+fn a_jump_in_jitter_raises_the_delay_instead_of_underrunning() {
+    // Clean for 10 s, then every packet delayed by 0–40 ms (uniform).
+    let r = run(&Scenario {
+        seconds: 30,
+        drift_ppm: 0.0,
+        network: |i, rng| {
+            if i < 500 {
+                vec![0.0]
+            } else {
+                vec![rng.uniform() * 40.0]
+            }
+        },
+    });
+    check("jitter jump", &r, 0.0, 90.0);
+    assert!(r.stats.target_ms >= 50.0, "target {}", r.stats.target_ms);
+    assert!(r.stats.underruns <= 4, "underruns {}", r.stats.underruns);
+    assert!(count(&r, Decision::PreemptiveExpand) > 0);
+}
+
+#[test]
+fn a_fast_sender_clock_is_absorbed_by_accelerating() {
+    let r = run(&Scenario {
+        seconds: 120,
+        drift_ppm: 200.0,
+        network: |_, _| vec![0.0],
+    });
+    check("drift +200 ppm", &r, 0.0, 45.0);
+    assert!(r.stats.accelerate_samples > 0);
+    assert_eq!(r.stats.underruns, 0);
+    assert!(r.stats.stretch_pct() < 0.2, "{}", r.stats.stretch_pct());
+}
+
+#[test]
+fn a_slow_sender_clock_is_absorbed_by_expanding() {
+    let r = run(&Scenario {
+        seconds: 120,
+        drift_ppm: -200.0,
+        network: |_, _| vec![0.0],
+    });
+    check("drift -200 ppm", &r, 0.0, 30.0);
+    assert!(r.stats.expand_samples > 0);
+    assert_eq!(r.stats.underruns, 0);
+    assert!(r.stats.stretch_pct() < 0.2, "{}", r.stats.stretch_pct());
+}
