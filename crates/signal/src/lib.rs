@@ -12,5 +12,6 @@ pub use peercall_protocol as protocol;
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod ratelimit;
 #[cfg(feature = "server")]
 pub mod server;

@@ -121,23 +121,31 @@ async fn client_gives_up_after_max_attempts() {
 }
 
 #[tokio::test]
-async fn kicked_for_flooding_is_final() {
+async fn kicked_by_the_server_it_comes_back_with_a_fresh_identity() {
     let server = start_fast().await;
+    let (client_b, _eb) = client(&server.url(), "B", "r").await;
     let (client_a, mut ea) = client(&server.url(), "A", "r").await;
-    for _ in 0..300 {
-        if client_a.update(None, Some(false)).await.is_err() {
+    let old_id = client_a.id();
+    // 20 messages past the size limit in a row: the server closes with 1008.
+    let pad = "x".repeat(65 * 1024);
+    for _ in 0..20 {
+        let data = serde_json::json!({ "pad": pad });
+        if client_a
+            .send_raw_signal(&client_b.id(), data)
+            .await
+            .is_err()
+        {
             break;
         }
     }
-    let e = wait_event(&mut ea, |e| matches!(e, ClientEvent::Closed { .. })).await;
-    assert!(
-        matches!(
-            e,
-            ClientEvent::Closed {
-                reason: CloseReason::ByServer { code: 1008, .. }
-            }
-        ),
-        "{e:?}"
-    );
+    let e = wait_event(&mut ea, |e| {
+        matches!(e, ClientEvent::Welcome { .. } | ClientEvent::Closed { .. })
+    })
+    .await;
+    let ClientEvent::Welcome { id, .. } = e else {
+        panic!("a kicked client stopped instead of reconnecting: {e:?}");
+    };
+    assert_ne!(id, old_id, "the server removed the old peer");
+    client_a.update(None, Some(true)).await.expect("usable");
     server.shutdown().await;
 }

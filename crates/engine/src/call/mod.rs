@@ -40,7 +40,8 @@
 //!   nothing for the call but `reject`; the caller's candidates are buffered and
 //!   handed to the session when the user accepts.
 //! - **Busy**: an offer for another call while a call is in progress is answered
-//!   `reject busy` without asking the user.
+//!   `reject busy` without asking the user — at most once per peer per
+//!   [`BUSY_REPLY_INTERVAL`], so a burst of offers cannot make us flood the server.
 //! - **Glare**: both call each other at once; the call with the smaller call id wins
 //!   on both sides, the other side drops its own call and answers the winner's.
 //! - **Stale messages**: anything for another call id, from another sender, or for a
@@ -54,7 +55,7 @@ mod machine;
 mod types;
 
 pub use io::{Action, Input, SessionRole};
-pub use machine::{CallConfig, CallMachine};
+pub use machine::{CallConfig, CallMachine, BUSY_REPLY_INTERVAL};
 pub use types::{
     CallId, CallState, Direction, EndReason, IceCandidate, MediaKinds, PeerId, RejectReason, Side,
     Signal,

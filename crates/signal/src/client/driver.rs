@@ -4,6 +4,7 @@
 use super::backoff::backoff_delay;
 use super::handshake::{Connector, Socket};
 use super::{ClientConfig, ClientEvent, CloseReason, Command};
+use crate::ratelimit::TokenBucket;
 use futures_util::{SinkExt, StreamExt};
 use peercall_protocol::{PeerId, ServerMessage, SignalData, Welcome};
 use std::collections::VecDeque;
@@ -31,6 +32,8 @@ pub(crate) struct Driver {
     id: Arc<Mutex<PeerId>>,
     session: String,
     outbox: VecDeque<String>,
+    /// Paces sends under the server's rate limit (`None`: unpaced).
+    pace: Option<TokenBucket>,
 }
 
 impl Driver {
@@ -42,11 +45,18 @@ impl Driver {
         id: Arc<Mutex<PeerId>>,
     ) -> Self {
         Driver {
-            config,
             connector: Arc::new(connector),
             commands,
             events,
             id,
+            pace: (config.send_rate > 0.0).then(|| {
+                TokenBucket::new(
+                    config.send_rate,
+                    config.send_burst,
+                    std::time::Instant::now(),
+                )
+            }),
+            config,
             session: String::new(),
             outbox: VecDeque::new(),
         }
@@ -115,17 +125,14 @@ impl Driver {
     }
 
     async fn serve(&mut self, socket: &mut Socket) -> Ended {
-        while let Some(text) = self.outbox.pop_front() {
-            if socket.send(Message::text(text.clone())).await.is_err() {
-                self.outbox.push_front(text);
-                return Ended::Dropped;
-            }
-        }
         let interval = self.config.ping_interval;
         let mut ticker = tokio::time::interval_at(Instant::now() + interval, interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
         loop {
+            let wait = self.pace_wait();
+            // What queued up while reconnecting goes first, paced like everything else.
+            let backlog = !self.outbox.is_empty();
             tokio::select! {
                 frame = socket.next() => {
                     let frame = match frame {
@@ -143,10 +150,21 @@ impl Driver {
                         _ => {}
                     }
                 }
-                cmd = self.commands.recv() => match cmd {
+                _ = tokio::time::sleep(wait), if backlog || !wait.is_zero() => {
+                    if backlog && self.take_token() {
+                        if let Some(text) = self.outbox.pop_front() {
+                            if socket.send(Message::text(text.clone())).await.is_err() {
+                                self.outbox.push_front(text);
+                                return Ended::Dropped;
+                            }
+                        }
+                    }
+                }
+                cmd = self.commands.recv(), if !backlog && wait.is_zero() => match cmd {
                     None => return Ended::ByClient(None),
                     Some(Command::Close(ack)) => return Ended::ByClient(Some(ack)),
                     Some(Command::Send(text)) => {
+                        self.take_token();
                         if socket.send(Message::text(text.clone())).await.is_err() {
                             self.queue(text);
                             return after_write_error(socket).await;
@@ -164,6 +182,19 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// How long until the pacer lets the next message go.
+    fn pace_wait(&mut self) -> std::time::Duration {
+        self.pace.as_mut().map_or(std::time::Duration::ZERO, |p| {
+            p.wait(std::time::Instant::now())
+        })
+    }
+
+    fn take_token(&mut self) -> bool {
+        self.pace
+            .as_mut()
+            .is_none_or(|p| p.try_take(std::time::Instant::now()))
     }
 
     async fn reconnect(&mut self) -> Result<Socket, Ended> {
@@ -277,13 +308,13 @@ async fn after_write_error(socket: &mut Socket) -> Ended {
         .unwrap_or(Ended::Dropped)
 }
 
+/// Any close after `welcome` is retried: going away (a restart), superseded, too big,
+/// and a policy close (1008, e.g. after repeated refusals) too — the server removed the
+/// peer then, so the reconnect comes back with a fresh identity instead of leaving the
+/// app offline while it believes it is online. The backoff keeps the retries slow.
 fn on_close(frame: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>) -> Ended {
-    match frame {
-        Some(f) if f.code == CloseCode::Policy => Ended::Fatal(CloseReason::ByServer {
-            code: u16::from(f.code),
-            reason: f.reason.to_string(),
-        }),
-        // Going away (server restart), errors and unexplained closes: try again.
-        _ => Ended::Dropped,
+    if let Some(f) = frame.filter(|f| f.code == CloseCode::Policy) {
+        tracing::warn!(reason = %f.reason, "the signaling server closed us (1008); reconnecting");
     }
+    Ended::Dropped
 }

@@ -60,6 +60,12 @@ pub struct ClientConfig {
     pub max_message_size: usize,
     /// Capacity of the event channel and of the outgoing queue kept while reconnecting.
     pub queue_capacity: usize,
+    /// Messages per second the client sends at most, sustained (0: unpaced). Kept under
+    /// the server's limit (50/s by default), which also counts pings and pongs: a burst
+    /// of sends waits here instead of getting the connection closed.
+    pub send_rate: f64,
+    /// Messages the client may send at once before the rate applies.
+    pub send_burst: f64,
 }
 
 impl ClientConfig {
@@ -76,6 +82,8 @@ impl ClientConfig {
             ping_interval: Duration::from_secs(15),
             max_message_size: 1 << 20,
             queue_capacity: 1024,
+            send_rate: 40.0,
+            send_burst: 80.0,
         }
     }
 }
@@ -86,8 +94,8 @@ impl ClientConfig {
 pub enum CloseReason {
     /// [`SignalClient::close`] was called or the client was dropped.
     ByClient,
-    /// The server closed with a policy code (e.g. 1008 after a flood) and reconnecting
-    /// would not help.
+    /// The server closed with a policy code. (No longer produced: a close after
+    /// `welcome` is retried like a drop and comes back with a fresh identity.)
     ByServer {
         /// WebSocket close code.
         code: u16,

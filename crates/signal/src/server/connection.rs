@@ -5,10 +5,10 @@
 
 use super::hello::handshake;
 use super::outbox::{self, Inbox};
-use super::ratelimit::TokenBucket;
 use super::state::Shared;
 use super::wire::WsIo;
 use super::wire::{self, close};
+use crate::ratelimit::TokenBucket;
 use axum::extract::ws::Message;
 use peercall_protocol::{decode_client_message, ClientMessage, ErrorCode, ErrorMessage, PeerId};
 use std::sync::Arc;

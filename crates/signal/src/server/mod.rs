@@ -15,7 +15,6 @@ mod http;
 mod metrics;
 #[doc(hidden)]
 pub mod outbox;
-mod ratelimit;
 mod registry;
 #[doc(hidden)]
 pub mod scripted;
@@ -26,9 +25,9 @@ mod tls;
 pub mod turn;
 mod wire;
 
+pub use crate::ratelimit::TokenBucket;
 pub use config::{Config, Limits, Timing, TlsConfig, TurnConfig};
 pub use hello::SERVER_NAME;
-pub use ratelimit::TokenBucket;
 pub use registry::Registry;
 
 use state::Shared;

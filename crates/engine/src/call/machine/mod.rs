@@ -1,6 +1,9 @@
 //! The call state machine itself: one call at a time, pure and clock-free.
 
+mod busy;
 mod signaling;
+
+pub use busy::BUSY_REPLY_INTERVAL;
 
 use std::time::{Duration, Instant};
 
@@ -93,6 +96,7 @@ pub struct CallMachine {
     last_call: Option<CallId>,
     mic_muted: bool,
     camera_on: bool,
+    busy_replies: busy::BusyReplies,
 }
 
 impl CallMachine {
@@ -106,6 +110,7 @@ impl CallMachine {
             last_call: None,
             mic_muted: false,
             camera_on: true,
+            busy_replies: busy::BusyReplies::default(),
         }
     }
 

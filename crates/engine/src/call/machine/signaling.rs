@@ -121,6 +121,9 @@ impl CallMachine {
         }
         let glare = self.state == CallState::OutgoingRinging && current.peer == from;
         if !glare {
+            if !self.busy_replies.allow(&from, now) {
+                return; // answered busy a moment ago; a flood gets no flood back
+            }
             out.push(Action::Send {
                 to: from,
                 signal: Signal::Reject {

@@ -1,6 +1,7 @@
-//! Per-connection token bucket; time is an input.
+//! A token bucket; time is an input. The server limits each connection with one, and
+//! the client paces its own sends with one set under the server's limit.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A token bucket: `burst` tokens, refilled at `rate` per second.
 #[derive(Debug, Clone)]
@@ -25,9 +26,7 @@ impl TokenBucket {
 
     /// Takes one token if there is one.
     pub fn try_take(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.refill(now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true
@@ -35,12 +34,29 @@ impl TokenBucket {
             false
         }
     }
+
+    /// How long from `now` until a token is there (zero if one is).
+    pub fn wait(&mut self, now: Instant) -> Duration {
+        self.refill(now);
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else if self.rate <= 0.0 {
+            Duration::MAX
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / self.rate)
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = self.last.max(now);
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn allows_the_burst_then_the_rate() {
@@ -56,6 +72,17 @@ mod tests {
             t += Duration::from_millis(20);
             assert!(b.try_take(t));
         }
+    }
+
+    #[test]
+    fn wait_says_when_the_next_token_comes() {
+        let t0 = Instant::now();
+        let mut b = TokenBucket::new(50.0, 2.0, t0);
+        assert_eq!(b.wait(t0), Duration::ZERO);
+        assert!(b.try_take(t0) && b.try_take(t0));
+        let w = b.wait(t0);
+        assert!((w.as_secs_f64() - 0.02).abs() < 1e-9, "{w:?}");
+        assert!(b.try_take(t0 + w));
     }
 
     #[test]
