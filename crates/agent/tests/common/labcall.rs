@@ -2,12 +2,14 @@
 //! seconds; both JSON reports come back, with the agents' logs kept for failure messages.
 
 use std::io::Read;
-use std::process::Child;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::natlab::{NatLab, Side};
+use super::agent_bin;
+use super::natlab::NatLab;
+use super::netns::Netns;
 
 /// How long the connected call lasts, seconds.
 pub const CALL_SECONDS: &str = "3";
@@ -43,39 +45,66 @@ pub fn finish(mut child: Child, limit: Duration) -> Outcome {
     Outcome { ok, report, stderr }
 }
 
-/// Calls B from A with these extra agent flags on both sides.
-pub fn call(lab: &NatLab, extra: &[&str]) -> (Outcome, Outcome) {
-    let log = "warn,peercall_agent=info";
+/// Starts `peercall-agent` in `ns` with a JSON report, a small picture and these extra
+/// flags; stdout and stderr are piped.
+pub fn agent_in(ns: &Netns, url: &str, name: &str, extra: &[&str]) -> Child {
+    ns.command(agent_bin())
+        .args(["--server", url, "--name", name])
+        .args(["--resolution", "320x240", "--report", "json"])
+        .args(extra)
+        .env("RUST_LOG", "warn,peercall_agent=info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn peercall-agent in a namespace")
+}
+
+/// "alice" in `a` calls "bob" in `b` through the server at `url`; both get `extra`.
+pub fn call_between(a: &Netns, b: &Netns, url: &str, extra: &[&str]) -> (Outcome, Outcome) {
     let mut bob_args = vec!["--auto-answer"];
     bob_args.extend_from_slice(extra);
-    let bob = lab.agent(Side::B, "bob", &bob_args, log);
+    let bob = agent_in(b, url, "bob", &bob_args);
     let mut alice_args = vec!["--call", "bob", "--duration", CALL_SECONDS];
     alice_args.extend_from_slice(extra);
-    let alice = lab.agent(Side::A, "alice", &alice_args, log);
+    let alice = agent_in(a, url, "alice", &alice_args);
     let a = finish(alice, Duration::from_secs(60));
     let b = finish(bob, Duration::from_secs(30));
     (a, b)
 }
 
+/// Calls the lab's side B from side A with these extra agent flags on both sides.
+pub fn call(lab: &NatLab, extra: &[&str]) -> (Outcome, Outcome) {
+    call_between(&lab.a, &lab.b, &NatLab::server_url(), extra)
+}
+
 /// A failure message with both reports, the tails of both logs and of coturn's.
 pub fn explain(lab: &NatLab, a: &Outcome, b: &Outcome) -> String {
+    explain_with(a, b, &lab.turn_log_tail(15))
+}
+
+/// A failure message with both reports, the tails of both logs and `more`.
+pub fn explain_with(a: &Outcome, b: &Outcome, more: &str) -> String {
     let tail = |s: &str| {
         let lines: Vec<&str> = s.lines().collect();
         lines[lines.len().saturating_sub(15)..].join("\n")
     };
     format!(
-        "\nalice: {}\n{}\nbob: {}\n{}\ncoturn:\n{}",
+        "\nalice: {}\n{}\nbob: {}\n{}\n{more}",
         a.report,
         tail(&a.stderr),
         b.report,
         tail(&b.stderr),
-        lab.turn_log_tail(15)
     )
 }
 
 /// Both agents had a call with video and audio both ways.
 pub fn assert_call_worked(lab: &NatLab, a: &Outcome, b: &Outcome) {
-    let why = explain(lab, a, b);
+    assert_worked(a, b, &explain(lab, a, b));
+}
+
+/// Both agents had a call with video and audio both ways; `why` explains a failure.
+pub fn assert_worked(a: &Outcome, b: &Outcome, why: &str) {
     assert!(a.ok && b.ok, "exit codes{why}");
     for r in [&a.report, &b.report] {
         assert_eq!(r["result"], "ok", "{why}");

@@ -11,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use super::netns::{ip, Netns};
-use super::{agent_bin, signal_bin};
+use super::signal_bin;
 
 /// How a NAT maps a LAN host's UDP source port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,16 +23,10 @@ pub enum Nat {
     Symmetric,
 }
 
-/// One side of the lab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    A,
-    B,
-}
-
 /// The server's address on the public segment.
 pub const SERVER_IP: &str = "203.0.113.10";
-const SIGNAL_PORT: &str = "7788";
+/// The signaling server's port.
+pub const SIGNAL_PORT: &str = "7788";
 const TURN_PORT: &str = "3478";
 
 /// Everything the lab runs; dropping it kills the processes and deletes the namespaces.
@@ -94,30 +88,6 @@ impl NatLab {
     /// The signaling URL the agents use.
     pub fn server_url() -> String {
         format!("ws://{SERVER_IP}:{SIGNAL_PORT}/ws")
-    }
-
-    /// The host namespace of one side.
-    pub fn host(&self, side: Side) -> &Netns {
-        match side {
-            Side::A => &self.a,
-            Side::B => &self.b,
-        }
-    }
-
-    /// Starts `peercall-agent` on a side's host with a JSON report, a small picture and
-    /// these extra flags; stdout and stderr are piped.
-    pub fn agent(&self, side: Side, name: &str, extra: &[&str], log: &str) -> Child {
-        self.host(side)
-            .command(agent_bin())
-            .args(["--server", &Self::server_url(), "--name", name])
-            .args(["--resolution", "320x240", "--report", "json"])
-            .args(extra)
-            .env("RUST_LOG", log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn peercall-agent in the lab")
     }
 
     /// The last lines of coturn's log (for a failure message).
@@ -333,16 +303,23 @@ fn udp_port_bound(ns: &Netns, port: &str, limit: Duration) -> bool {
 fn start_signal(srv: &Netns, secret: &str) -> Child {
     let stun = format!("stun:{SERVER_IP}:{TURN_PORT}");
     let turn = format!("turn:{SERVER_IP}:{TURN_PORT}?transport=udp");
-    let mut child = srv
+    let args = ["--stun", &stun, "--turn-url", &turn];
+    signal_in(srv, SERVER_IP, &args, &[("PEERCALL_TURN_SECRET", secret)])
+}
+
+/// `peercall-signal` in `ns` on `host`:7788 with extra flags and environment; returns
+/// once it listens.
+pub fn signal_in(ns: &Netns, host: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
+    let mut child = ns
         .command(signal_bin())
-        .args(["--host", SERVER_IP, "--port", SIGNAL_PORT])
-        .args(["--stun", &stun, "--turn-url", &turn])
-        .env("PEERCALL_TURN_SECRET", secret)
+        .args(["--host", host, "--port", SIGNAL_PORT])
+        .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("spawn peercall-signal in the lab");
+        .expect("spawn peercall-signal in a namespace");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
     loop {

@@ -225,6 +225,7 @@ pub async fn build_peer_connection(
         .with_host_acceptance_min_wait(Some(Duration::ZERO))
         .with_srflx_acceptance_min_wait(Some(Duration::ZERO))
         .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
+        .with_multicast_dns_mode(super::mdns::multicast_dns_mode())
         .with_include_loopback_candidate(config.bind_addrs.iter().any(|a| a.starts_with("127.")))
         .build();
 

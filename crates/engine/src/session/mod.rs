@@ -14,6 +14,7 @@ mod events;
 mod frame_buffer;
 mod handler;
 mod keyframe;
+mod mdns;
 mod nack;
 mod pacer;
 mod playout;
