@@ -108,5 +108,10 @@ fn lossy_call_repairs_loss_without_keyframes() {
             num(r, &["video", "packetsRepaired"]) > 0.0,
             "{name}: 5 % loss and nothing repaired? {r}"
         );
+        // The other side's NACKs arrive and are counted where the user can see them.
+        assert!(
+            num(r, &["video", "nacksReceived"]) > 0.0,
+            "{name} counted no NACKs from its peer: {r}"
+        );
     }
 }

@@ -37,6 +37,24 @@ pub struct Counters {
     pub audio_bytes_received: AtomicU64,
     /// Audio packets missing (sequence gaps).
     pub audio_packets_lost: AtomicU64,
+    // The audio jitter buffer's totals (`session/audio_receive.rs`), samples at 48 kHz.
+    /// Samples played out.
+    pub audio_samples_played: AtomicU64,
+    /// Samples concealed (pitch repetition or comfort noise).
+    pub audio_concealed_samples: AtomicU64,
+    /// Samples rebuilt from in-band FEC.
+    pub audio_fec_samples: AtomicU64,
+    /// Samples removed or inserted by time-stretching.
+    pub audio_stretched_samples: AtomicU64,
+    /// Times the buffer ran dry waiting for a late packet.
+    pub audio_underruns: AtomicU64,
+    /// Packets that came after their audio had been played or concealed.
+    pub audio_late_packets: AtomicU64,
+    /// Audio held in the buffer, µs: median and 95th percentile over the call.
+    pub audio_delay_p50_us: AtomicU64,
+    pub audio_delay_p95_us: AtomicU64,
+    /// The buffer's target delay now, µs.
+    pub audio_target_delay_us: AtomicU64,
     /// The encoder's current target, kbit/s.
     pub video_target_kbps: AtomicU64,
     /// Video frames the encoder's rate control skipped (libvpx frame dropping).
@@ -68,7 +86,8 @@ pub struct Counters {
     // (stored, not added: the report's counters are cumulative already).
     /// RTCP NACK packets we sent about the peer's streams (webrtc stats: inbound `nackCount`).
     pub rtcp_nacks_sent: AtomicU64,
-    /// RTCP NACK packets the peer sent about our streams (webrtc stats: outbound `nackCount`).
+    /// RTCP NACK packets the peer sent about our streams (counted as they arrive, in
+    /// `session::keyframe`: webrtc 0.21 leaves outbound `nackCount` at 0).
     pub rtcp_nacks_received: AtomicU64,
     /// RTCP PLIs we sent (webrtc stats: inbound `pliCount`).
     pub rtcp_plis_sent: AtomicU64,
@@ -90,6 +109,11 @@ pub struct Counters {
     pub fec_packets_received: AtomicU64,
     /// FEC packets received but not needed (webrtc stats: inbound `fecPacketsDiscarded`).
     pub fec_packets_discarded: AtomicU64,
+    /// Candidates the peer signaled (trickled or in its description), by type: what
+    /// the peer let out of its machine (`session::candidates`).
+    pub remote_host_candidates: AtomicU64,
+    pub remote_srflx_candidates: AtomicU64,
+    pub remote_relay_candidates: AtomicU64,
 }
 
 impl Counters {
@@ -134,6 +158,15 @@ impl Counters {
             audio_bytes_received: l(&self.audio_bytes_received),
             audio_packets_received: l(&self.audio_packets_received),
             audio_packets_lost: l(&self.audio_packets_lost),
+            audio_samples_played: l(&self.audio_samples_played),
+            audio_concealed_samples: l(&self.audio_concealed_samples),
+            audio_fec_samples: l(&self.audio_fec_samples),
+            audio_stretched_samples: l(&self.audio_stretched_samples),
+            audio_underruns: l(&self.audio_underruns),
+            audio_late_packets: l(&self.audio_late_packets),
+            audio_delay_p50_us: l(&self.audio_delay_p50_us),
+            audio_delay_p95_us: l(&self.audio_delay_p95_us),
+            audio_target_delay_us: l(&self.audio_target_delay_us),
             keyframe_requests_received: l(&self.keyframe_requests_received),
             plis_sent: l(&self.plis_sent),
             video_sent_size: l(&self.video_sent_size),
@@ -162,6 +195,9 @@ impl Counters {
             retransmitted_bytes_received: l(&self.retransmitted_bytes_received),
             fec_packets_received: l(&self.fec_packets_received),
             fec_packets_discarded: l(&self.fec_packets_discarded),
+            remote_host_candidates: l(&self.remote_host_candidates),
+            remote_srflx_candidates: l(&self.remote_srflx_candidates),
+            remote_relay_candidates: l(&self.remote_relay_candidates),
         }
     }
 }
@@ -182,6 +218,15 @@ pub struct CounterSnapshot {
     pub audio_bytes_received: u64,
     pub audio_packets_received: u64,
     pub audio_packets_lost: u64,
+    pub audio_samples_played: u64,
+    pub audio_concealed_samples: u64,
+    pub audio_fec_samples: u64,
+    pub audio_stretched_samples: u64,
+    pub audio_underruns: u64,
+    pub audio_late_packets: u64,
+    pub audio_delay_p50_us: u64,
+    pub audio_delay_p95_us: u64,
+    pub audio_target_delay_us: u64,
     pub keyframe_requests_received: u64,
     pub plis_sent: u64,
     pub video_sent_size: u64,
@@ -210,6 +255,9 @@ pub struct CounterSnapshot {
     pub retransmitted_bytes_received: u64,
     pub fec_packets_received: u64,
     pub fec_packets_discarded: u64,
+    pub remote_host_candidates: u64,
+    pub remote_srflx_candidates: u64,
+    pub remote_relay_candidates: u64,
 }
 
 /// Stats of one interval (normally one second).

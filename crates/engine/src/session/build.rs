@@ -28,6 +28,7 @@ use super::config::SessionConfig;
 use super::keyframe::{KeyframeRequestForwarder, KEYFRAME_SLOT};
 use super::pacer::{InFlightTracker, Outstanding, PacerConfig, PriorityPacer, IN_FLIGHT_SLOT};
 use super::SessionError;
+use crate::stats::Counters;
 
 /// The congestion controller's first estimate, bit/s.
 const START_BPS: f64 = 300_000.0;
@@ -107,12 +108,13 @@ pub fn opus_codec() -> RTCRtpCodec {
 }
 
 /// Builds a peer connection for `config`; `target_bps` receives GCC's estimate,
-/// `outstanding` the bytes paced and in flight.
+/// `outstanding` the bytes paced and in flight, `counters` the inbound NACKs.
 pub async fn build_peer_connection(
     config: &SessionConfig,
     handler: Arc<dyn PeerConnectionEventHandler>,
     target_bps: Arc<AtomicU64>,
     outstanding: Arc<Outstanding>,
+    counters: Arc<Counters>,
 ) -> Result<Arc<dyn PeerConnection>, SessionError> {
     let mut media = MediaEngine::default();
     media.register_codec(
@@ -192,7 +194,7 @@ pub async fn build_peer_connection(
     let registry = register_interceptors(registry, &mut media)?;
     let registry = registry.with(
         Slot::from(KEYFRAME_SLOT),
-        KeyframeRequestForwarder::default(),
+        KeyframeRequestForwarder::new(counters),
     );
 
     let ice_servers = config

@@ -174,9 +174,14 @@ impl PeerSession {
             channel: channel.clone(),
             receivers,
         });
-        let pc =
-            build::build_peer_connection(&config, handler, target_bps.clone(), outstanding.clone())
-                .await?;
+        let pc = build::build_peer_connection(
+            &config,
+            handler,
+            target_bps.clone(),
+            outstanding.clone(),
+            counters.clone(),
+        )
+        .await?;
         let state = SendState {
             closed: closed.clone(),
             mic_muted: Arc::new(AtomicBool::new(false)),

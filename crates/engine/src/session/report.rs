@@ -33,7 +33,6 @@ pub async fn fill_from_report(
         fb.fec_discarded += s.fec_packets_discarded;
     }
     for s in report.outbound_rtp_streams() {
-        fb.nacks_received += u64::from(s.nack_count);
         fb.plis_received += u64::from(s.pli_count);
         fb.firs_received += u64::from(s.fir_count);
         fb.rtx_packets_sent += s.retransmitted_packets_sent;
@@ -123,7 +122,6 @@ pub async fn fill_from_report(
 #[derive(Debug, Default)]
 struct Feedback {
     nacks_sent: u64,
-    nacks_received: u64,
     plis_sent: u64,
     plis_received: u64,
     firs_sent: u64,
@@ -139,7 +137,6 @@ struct Feedback {
 impl Feedback {
     fn store(&self, c: &Counters) {
         Counters::set(&c.rtcp_nacks_sent, self.nacks_sent);
-        Counters::set(&c.rtcp_nacks_received, self.nacks_received);
         Counters::set(&c.rtcp_plis_sent, self.plis_sent);
         Counters::set(&c.rtcp_plis_received, self.plis_received);
         Counters::set(&c.rtcp_firs_sent, self.firs_sent);
