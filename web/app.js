@@ -68,6 +68,10 @@ $('join').addEventListener('submit', async (e) => {
   }
 });
 sig.addEventListener('closed', () => { $('status').textContent = 'offline'; notice('Disconnected from the server.'); });
+sig.addEventListener('reconnecting', (e) => {
+  $('status').textContent = `offline, reconnecting (attempt ${e.detail.attempt})`;
+});
+sig.addEventListener('reconnected', () => { $('status').textContent = `online as ${sig.name}`; });
 sig.addEventListener('error', (e) => console.warn('server error', e.detail));
 
 // ---- peers ----

@@ -29,6 +29,9 @@ function isLoopback(cand) {
   return addr === '127.0.0.1' || addr === '::1';
 }
 
+const BUSY_REPLY_MS = 5000;
+const BUSY_PEERS = 64;
+
 export class CallManager extends EventTarget {
   constructor(signaling, options = {}) {
     super();
@@ -47,6 +50,28 @@ export class CallManager extends EventTarget {
       if (e.detail.code === 'unknown-peer' && this.call && e.detail.to === this.call.peer) this.#end('peer-left');
     });
     signaling.addEventListener('closed', () => { if (this.call) this.#end('signaling-lost'); });
+    // Back with a fresh identity: the other side no longer knows who we are.
+    signaling.addEventListener('reconnected', (e) => {
+      if (!e.detail.resumed && this.call) this.#end('signaling-lost', { quiet: true });
+    });
+    this.busyReplies = new Map(); // peer id -> when it last got `reject busy`
+  }
+
+  /**
+   * Whether `peer` may get a `busy` now (at most one per BUSY_REPLY_MS, for at most
+   * BUSY_PEERS peers at once): a reply per offer would let a burst of offers push us over
+   * the server's rate limit. Offers that get no reply end at the caller's ring timeout.
+   */
+  #busyReplyAllowed(peer) {
+    const now = Date.now();
+    const last = this.busyReplies.get(peer);
+    if (last !== undefined && now - last < BUSY_REPLY_MS) return false;
+    if (this.busyReplies.size >= BUSY_PEERS) {
+      for (const [p, at] of this.busyReplies) if (now - at >= BUSY_REPLY_MS) this.busyReplies.delete(p);
+      if (this.busyReplies.size >= BUSY_PEERS) return false;
+    }
+    this.busyReplies.set(peer, now);
+    return true;
   }
 
   /** Calls `peer` (its server id). */
@@ -200,7 +225,7 @@ export class CallManager extends EventTarget {
       return;
     }
     if (call) {
-      this.sig.send(from, { kind: 'reject', call: data.call, reason: 'busy' });
+      if (this.#busyReplyAllowed(from)) this.sig.send(from, { kind: 'reject', call: data.call, reason: 'busy' });
       return;
     }
     this.#ring(from, data);

@@ -1,5 +1,17 @@
 // Signaling protocol v1 (docs/protocol.md): one WebSocket at /ws, JSON text frames.
-// Emits: welcome, peers (the full map after any presence change), signal, error, closed.
+// Emits: welcome, peers (the full map after any presence change), signal, error,
+// reconnecting {attempt, delayMs}, reconnected {resumed} and closed (only after close()).
+//
+// Sends are paced under the server's limit (50 messages/s, bursts of 100, pings
+// included): 40/s with bursts of 80, the rest waits here instead of being refused and
+// getting the socket closed. After any close the client comes back by itself with
+// jittered exponential backoff (250 ms doubling to 10 s) and resumes its session.
+
+const PACE_RATE = 40; // messages per second
+const PACE_BURST = 80;
+const QUEUE_MAX = 1024; // messages waiting for the pacer; the oldest go first when full
+const BACKOFF_FIRST_MS = 250;
+const BACKOFF_MAX_MS = 10000;
 
 export class Signaling extends EventTarget {
   constructor(url) {
@@ -7,19 +19,34 @@ export class Signaling extends EventTarget {
     this.url = url;
     this.ws = null;
     this.id = null;
+    this.session = null;
     this.peers = new Map(); // id -> {id, name, busy}
     this.iceServers = [];
+    this.queue = [];
+    this.tokens = PACE_BURST;
+    this.tokensAt = Date.now();
+    this.pumpTimer = null;
+    this.closing = false;
+    this.attempt = 0;
   }
 
   /** Opens the socket and sends hello; resolves with the welcome, rejects on refusal. */
   connect(name, room) {
+    this.name = name;
+    this.room = room;
+    this.closing = false;
+    return this.#open(null);
+  }
+
+  #open(resume) {
     return new Promise((resolve, reject) => {
       let welcomed = false;
       const ws = new WebSocket(this.url);
       this.ws = ws;
       ws.onopen = () => {
-        const hello = { type: 'hello', protocol: 1, name };
-        if (room) hello.room = room;
+        const hello = { type: 'hello', protocol: 1, name: this.name };
+        if (this.room) hello.room = this.room;
+        if (resume) hello.resume = resume;
         ws.send(JSON.stringify(hello));
       };
       ws.onmessage = (ev) => {
@@ -28,11 +55,16 @@ export class Signaling extends EventTarget {
         if (!msg || typeof msg.type !== 'string') return;
         if (msg.type === 'welcome') {
           welcomed = true;
+          this.attempt = 0;
           this.id = msg.id;
+          this.session = msg.session;
           this.iceServers = Array.isArray(msg.iceServers) ? msg.iceServers : [];
           this.peers = new Map((msg.peers || []).map((p) => [p.id, p]));
           resolve(msg);
+          if (resume && msg.resumed !== true) this.queue = []; // meant for the old identity
+          if (resume) this.#emit('reconnected', { resumed: msg.resumed === true });
           this.#emit('peers');
+          this.#pump();
         } else if (msg.type === 'error' && !welcomed) {
           reject(new Error(msg.message || msg.code));
         } else {
@@ -41,10 +73,24 @@ export class Signaling extends EventTarget {
       };
       ws.onerror = () => { if (!welcomed) reject(new Error('cannot reach the server')); };
       ws.onclose = (ev) => {
+        if (this.ws !== ws) return;
         if (!welcomed) reject(new Error(`server closed the connection (${ev.code})`));
-        this.#emit('closed', { code: ev.code });
+        if (this.closing) this.#emit('closed', { code: ev.code });
+        else if (welcomed || resume) this.#reconnect(ev.code);
       };
     });
+  }
+
+  /** Any close we did not ask for: try again after a backoff, resuming the session. */
+  #reconnect(code) {
+    this.attempt += 1;
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (this.attempt - 1));
+    const delayMs = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    this.#emit('reconnecting', { attempt: this.attempt, delayMs, code });
+    setTimeout(() => {
+      if (this.closing) return;
+      this.#open(this.session).catch(() => {}); // a failure closes again and retries
+    }, delayMs);
   }
 
   #handle(msg) {
@@ -71,19 +117,37 @@ export class Signaling extends EventTarget {
     }
   }
 
-  send(to, data) {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
-      this.ws.send(JSON.stringify({ type: 'signal', to, data }));
-    }
+  send(to, data) { this.#write({ type: 'signal', to, data }); }
+
+  setBusy(busy) { this.#write({ type: 'update', busy }); }
+
+  close() {
+    this.closing = true;
+    this.queue = [];
+    if (this.ws) this.ws.close(1000);
   }
 
-  setBusy(busy) {
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
-      this.ws.send(JSON.stringify({ type: 'update', busy }));
-    }
+  /** Queues a message for the pacer (also while reconnecting). */
+  #write(msg) {
+    if (this.queue.length >= QUEUE_MAX) this.queue.shift();
+    this.queue.push(JSON.stringify(msg));
+    this.#pump();
   }
 
-  close() { if (this.ws) this.ws.close(1000); }
+  /** Sends what the token bucket allows now and comes back when the next token is due. */
+  #pump() {
+    const now = Date.now();
+    this.tokens = Math.min(PACE_BURST, this.tokens + ((now - this.tokensAt) / 1000) * PACE_RATE);
+    this.tokensAt = now;
+    while (this.queue.length && this.tokens >= 1 && this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(this.queue.shift());
+      this.tokens -= 1;
+    }
+    if (this.queue.length && !this.pumpTimer && this.ws && this.ws.readyState === WebSocket.OPEN) {
+      const waitMs = Math.ceil(((1 - this.tokens) / PACE_RATE) * 1000);
+      this.pumpTimer = setTimeout(() => { this.pumpTimer = null; this.#pump(); }, waitMs);
+    }
+  }
 
   #emit(type, detail = {}) { this.dispatchEvent(new CustomEvent(type, { detail })); }
 }
