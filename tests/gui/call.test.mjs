@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { By, freshProfile, launchApp, screenshot, until, visible } from "./harness.mjs";
-import { atHome, clickPeer, firstRun, noticeText, peerButton } from "./steps.mjs";
+import { atHome, clickPeer, firstRun, noticeText, peerButton, waitForMovingVideo } from "./steps.mjs";
 
 const env = {
   // A private port for the embedded server, so this run never meets another Peercall.
@@ -12,34 +12,6 @@ const env = {
   // Media stays on loopback.
   PEERCALL_ICE_BIND: "127.0.0.1:0",
 };
-
-/** Frames drawn and a pixel fingerprint of the remote canvas (not uniform black). */
-async function remotePicture(driver) {
-  return driver.executeScript(`
-    const c = document.getElementById("remote-video");
-    const probe = document.createElement("canvas");
-    probe.width = 64; probe.height = 48;
-    const g = probe.getContext("2d");
-    g.drawImage(c, 0, 0, 64, 48);
-    const px = g.getImageData(0, 0, 64, 48).data;
-    let sum = 0, sumSq = 0, hash = 0;
-    for (let i = 0; i < px.length; i += 4) {
-      const y = (px[i] + px[i + 1] + px[i + 2]) / 3;
-      sum += y; sumSq += y * y; hash = (hash * 31 + px[i]) >>> 0;
-    }
-    const n = px.length / 4, mean = sum / n;
-    return { drawn: window.peercallDebug.remote().drawn, mean, variance: sumSq / n - mean * mean, hash };`);
-}
-
-async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
-  await driver.wait(async () => (await remotePicture(driver)).drawn > 0, timeoutMs, `${label}: no remote frame drawn within ${timeoutMs} ms`);
-  const first = await remotePicture(driver);
-  await driver.sleep(700);
-  const second = await remotePicture(driver);
-  assert.ok(second.variance > 50, `${label}: remote picture is uniform (variance ${second.variance})`);
-  assert.ok(second.drawn > first.drawn, `${label}: frames stopped (${first.drawn} -> ${second.drawn})`);
-  assert.notEqual(second.hash, first.hash, `${label}: remote picture does not change`);
-}
 
 describe("calls between app instances", () => {
   let alice;

@@ -1,5 +1,5 @@
-// What a user does in the app, shared by the GUI tests: first run, clicking a peer, reading
-// the notice, waiting to be back at the peer list.
+// What a user does and sees in the app, shared by the GUI tests: first run, clicking a peer,
+// reading the notice, waiting to be back at the peer list, the remote picture.
 import assert from "node:assert/strict";
 import { By, until, visible } from "./harness.mjs";
 
@@ -50,4 +50,32 @@ export async function atHome(driver) {
 
 export async function incomingDialogClosed(driver) {
   await driver.wait(async () => (await driver.findElement(By.css("#incoming-dialog")).getAttribute("open")) === null, 10000, "the incoming-call dialog stayed open");
+}
+
+/** Frames drawn and a pixel fingerprint of the remote canvas (not uniform black). */
+export async function remotePicture(driver) {
+  return driver.executeScript(`
+    const c = document.getElementById("remote-video");
+    const probe = document.createElement("canvas");
+    probe.width = 64; probe.height = 48;
+    const g = probe.getContext("2d");
+    g.drawImage(c, 0, 0, 64, 48);
+    const px = g.getImageData(0, 0, 64, 48).data;
+    let sum = 0, sumSq = 0, hash = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      const y = (px[i] + px[i + 1] + px[i + 2]) / 3;
+      sum += y; sumSq += y * y; hash = (hash * 31 + px[i]) >>> 0;
+    }
+    const n = px.length / 4, mean = sum / n;
+    return { drawn: window.peercallDebug.remote().drawn, mean, variance: sumSq / n - mean * mean, hash };`);
+}
+
+export async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
+  await driver.wait(async () => (await remotePicture(driver)).drawn > 0, timeoutMs, `${label}: no remote frame drawn within ${timeoutMs} ms`);
+  const first = await remotePicture(driver);
+  await driver.sleep(700);
+  const second = await remotePicture(driver);
+  assert.ok(second.variance > 50, `${label}: remote picture is uniform (variance ${second.variance})`);
+  assert.ok(second.drawn > first.drawn, `${label}: frames stopped (${first.drawn} -> ${second.drawn})`);
+  assert.notEqual(second.hash, first.hash, `${label}: remote picture does not change`);
 }

@@ -22,7 +22,7 @@ export class App {
   constructor(info: AppInfo) {
     this.remote = new VideoView(el<HTMLCanvasElement>("remote-video"), info.remoteUrl, () => this.call.firstRemoteFrame());
     this.local = new VideoView(el<HTMLCanvasElement>("local-video"), info.previewUrl);
-    this.call = new CallView(this.remote, (message) => this.showNotice(message));
+    this.call = new CallView(this.remote, this.local, (message) => this.showNotice(message));
     el<HTMLButtonElement>("cancel-call").addEventListener("click", () => void this.act(commands.cancelCall()));
     el<HTMLButtonElement>("accept-call").addEventListener("click", () => void this.act(commands.acceptCall()));
     el<HTMLButtonElement>("reject-call").addEventListener("click", () => void this.act(commands.rejectCall()));
@@ -69,6 +69,7 @@ export class App {
   }
 
   async connect(settings: Settings): Promise<void> {
+    this.call.setOwnName(settings.displayName);
     el("greeting").textContent = settings.displayName ? `You appear to others as ${settings.displayName}.` : "";
     if (!settings.displayName) return;
     try {

@@ -2,6 +2,7 @@
 // the remote side's mute/camera state, chat and a stats overlay.
 import { commands, errorMessage, type CallStatsUpdate } from "./ipc";
 import { el, formatDuration, show } from "./dom";
+import { coverText, initial, remoteCover } from "./stage";
 import type { VideoView } from "./video/video-view";
 
 export class CallView {
@@ -10,6 +11,9 @@ export class CallView {
   private readonly peerName = el<HTMLElement>("call-peer");
   private readonly stateBadge = el<HTMLElement>("call-state");
   private readonly placeholder = el<HTMLElement>("remote-placeholder");
+  private readonly placeholderText = el<HTMLElement>("remote-placeholder-text");
+  private readonly remoteAvatar = el<HTMLElement>("remote-avatar");
+  private readonly localCameraOff = el<HTMLElement>("local-camera-off");
   private readonly muteButton = el<HTMLButtonElement>("toggle-mute");
   private readonly cameraButton = el<HTMLButtonElement>("toggle-camera");
   private readonly chatButton = el<HTMLButtonElement>("toggle-chat");
@@ -22,9 +26,13 @@ export class CallView {
   private tick: number | undefined;
   private muted = false;
   private cameraOff = false;
+  private remoteCameraOn = true;
+  private connected = false;
+  private ownName = "";
 
   constructor(
     private readonly remote: VideoView,
+    private readonly local: VideoView,
     private readonly onError: (message: string) => void,
   ) {
     this.muteButton.addEventListener("click", () => void this.toggleMute());
@@ -56,15 +64,22 @@ export class CallView {
     return !this.root.hidden;
   }
 
+  /** The user's own name, for the self-view's placeholder. */
+  setOwnName(name: string): void {
+    this.ownName = name;
+  }
+
   open(peerName: string): void {
     this.peerName.textContent = peerName;
     this.chatLog.replaceChildren();
     this.muted = false;
     this.cameraOff = false;
+    this.connected = false;
+    // Never show the previous call's last pictures.
+    this.remote.clear();
+    this.local.clear();
     this.syncButtons();
     this.setRemoteMedia(false, true);
-    this.placeholder.textContent = "Connecting…";
-    this.remote.resetStats();
     this.connectedAt = 0;
     this.timer.textContent = "00:00";
     show(this.root, true);
@@ -80,11 +95,12 @@ export class CallView {
     }
     this.stateBadge.textContent = state === "reconnecting" ? "Reconnecting…" : state === "connecting" ? "Connecting…" : "";
     show(this.stateBadge, this.stateBadge.textContent !== "");
-    if (state === "connected" && this.remote.snapshot().drawn === 0) this.placeholder.textContent = "Waiting for video…";
+    if (state === "connected") this.connected = true;
+    this.renderCover();
   }
 
   firstRemoteFrame(): void {
-    this.placeholder.textContent = "";
+    this.renderCover();
   }
 
   close(): void {
@@ -96,8 +112,19 @@ export class CallView {
   setRemoteMedia(micMuted: boolean, cameraOn: boolean): void {
     show(el("remote-muted"), micMuted);
     show(el("remote-camera-off"), !cameraOn);
-    if (!cameraOn) this.placeholder.textContent = "Camera off";
-    else if (this.remote.snapshot().drawn > 0) this.placeholder.textContent = "";
+    // Off: drop the frozen picture. On again: wait for a fresh one.
+    if (cameraOn !== this.remoteCameraOn) this.remote.clear();
+    this.remoteCameraOn = cameraOn;
+    this.renderCover();
+  }
+
+  private renderCover(): void {
+    const cover = remoteCover({ connected: this.connected, cameraOn: this.remoteCameraOn, framesSinceClear: this.remote.snapshot().drawn });
+    const name = this.peerName.textContent ?? "";
+    this.placeholderText.textContent = coverText(cover, name);
+    this.remoteAvatar.textContent = initial(name);
+    show(this.remoteAvatar, cover === "camera-off");
+    show(this.placeholder, cover !== "none");
   }
 
   addChat(text: string, mine: boolean): void {
@@ -190,6 +217,10 @@ export class CallView {
     this.muteButton.textContent = this.muted ? "Unmute" : "Mute";
     this.cameraButton.setAttribute("aria-pressed", String(this.cameraOff));
     this.cameraButton.textContent = this.cameraOff ? "Camera on" : "Camera off";
+    // The self-view: the user's initial instead of a frozen picture while the camera is off.
+    if (this.cameraOff && this.localCameraOff.hidden) this.local.clear();
+    el("local-avatar").textContent = initial(this.ownName);
+    show(this.localCameraOff, this.cameraOff);
   }
 
   private togglePanel(button: HTMLButtonElement, panel: HTMLElement): void {

@@ -71,6 +71,12 @@ export class VideoView {
     Object.assign(this.stats, { received: 0, drawn: 0, bridgeLatencyMs: [], captureLatencyMs: [] });
   }
 
+  /** Forgets the picture: the canvas turns black and the next frame counts as the first. */
+  clear(): void {
+    this.renderer.clear();
+    this.resetStats();
+  }
+
   close(): void {
     this.closed = true;
     this.observer.disconnect();

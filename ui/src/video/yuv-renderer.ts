@@ -67,6 +67,12 @@ export class YuvRenderer {
     this.mirrorLoc = gl.getUniformLocation(program, "mirror");
   }
 
+  /** Paints the canvas black (no picture). */
+  clear(): void {
+    this.gl.clearColor(0, 0, 0, 1);
+    this.gl.clear(this.gl.COLOR_BUFFER_BIT);
+  }
+
   draw(frame: BridgeFrame, target: Size): void {
     const gl = this.gl;
     const { width, height } = frame;

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { coverText, initial, remoteCover } from "./stage";
+
+describe("remoteCover", () => {
+  it("shows a live picture only when the camera is on and a frame of this call was drawn", () => {
+    const cases: [boolean, boolean, number, string][] = [
+      // connected, cameraOn, framesSinceClear, cover
+      [false, true, 0, "connecting"],
+      [true, true, 0, "waiting"],
+      [true, true, 3, "none"],
+      [false, true, 3, "none"],
+      [true, false, 0, "camera-off"],
+      [true, false, 12, "camera-off"],
+      [false, false, 0, "camera-off"],
+    ];
+    for (const [connected, cameraOn, framesSinceClear, cover] of cases) {
+      expect(remoteCover({ connected, cameraOn, framesSinceClear }), JSON.stringify({ connected, cameraOn, framesSinceClear })).toBe(cover);
+    }
+  });
+
+  it("says why in plain words", () => {
+    expect(coverText("camera-off", "Alice")).toBe("Alice turned their camera off");
+    expect(coverText("waiting", "Alice")).toBe("Waiting for video…");
+    expect(coverText("connecting", "Alice")).toBe("Connecting…");
+    expect(coverText("none", "Alice")).toBe("");
+  });
+});
+
+describe("initial", () => {
+  it("is the first letter, upper case, of the trimmed name", () => {
+    expect(initial(" alice")).toBe("A");
+    expect(initial("Élodie")).toBe("É");
+    expect(initial("")).toBe("?");
+  });
+});
