@@ -1,5 +1,5 @@
 //! Remote tracks: VP8 reassembly + decode (with keyframe requests when decoding starts
-//! or fails) and Opus decode, into queues the engine reads.
+//! or fails) into queues the engine reads; audio goes to `audio_receive.rs`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use peercall_media::clock::now_us;
 use peercall_media::source::stamp;
-use peercall_media::{AudioFrame, OpusDecoder, QueueSender, Vp8Decoder};
+use peercall_media::{AudioFrame, QueueSender, Vp8Decoder};
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
@@ -194,55 +194,5 @@ impl Receivers {
                 }
             }
         }
-    }
-
-    async fn read_audio(self: Arc<Self>, track: Arc<dyn TrackRemote>) {
-        let mut decoder = match OpusDecoder::new() {
-            Ok(d) => d,
-            Err(e) => {
-                let _ = self
-                    .events
-                    .send(SessionEvent::Error(format!("opus decoder: {e}")));
-                return;
-            }
-        };
-        let mut last_seq: Option<u16> = None;
-        while let Some(event) = track.poll().await {
-            let TrackRemoteEvent::OnRtpPacket(packet) = event else {
-                continue;
-            };
-            let seq = packet.header.sequence_number;
-            Counters::add(&self.counters.audio_packets_received, 1);
-            Counters::add(
-                &self.counters.audio_bytes_received,
-                packet.payload.len() as u64,
-            );
-            if let Some(prev) = last_seq {
-                let gap = seq.wrapping_sub(prev);
-                if gap == 0 || gap > 0x8000 {
-                    continue; // duplicate or late
-                }
-                if gap > 1 {
-                    Counters::add(&self.counters.audio_packets_lost, u64::from(gap - 1));
-                    if gap == 2 {
-                        if let Ok(pcm) = decoder.recover(&packet.payload) {
-                            self.push_audio(pcm);
-                        }
-                    }
-                }
-            }
-            last_seq = Some(seq);
-            match decoder.decode(&packet.payload) {
-                Ok(pcm) => self.push_audio(pcm),
-                Err(e) => tracing::debug!("opus decode error: {e}"),
-            }
-        }
-    }
-
-    fn push_audio(&self, samples: Vec<f32>) {
-        self.audio_out.push(AudioFrame {
-            samples,
-            capture_time_us: now_us(),
-        });
     }
 }

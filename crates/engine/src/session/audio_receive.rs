@@ -1,0 +1,150 @@
+//! Remote audio: RTP packets go into the jitter buffer (NetEQ-lite,
+//! [`peercall_media::audio::neteq`]) as they arrive; a playout thread pulls 10 ms every
+//! 10 ms of the local clock into the audio-out queue and publishes the buffer's figures
+//! in the call's [`Counters`]. Concealment, FEC, reordering and time-stretching are all
+//! the buffer's; this file only moves packets, time and samples.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use peercall_media::audio::neteq::{DelayConfig, NetEq, NetEqStats, PULL_SAMPLES};
+use peercall_media::clock::now_us;
+use peercall_media::AudioFrame;
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+
+use super::events::SessionEvent;
+use super::receive::Receivers;
+use crate::stats::Counters;
+
+/// The playout clock's period.
+const PULL_PERIOD: Duration = Duration::from_millis(10);
+/// Behind by more than this (the thread was starved), the clock restarts from now
+/// instead of pulling a burst.
+const MAX_LAG: Duration = Duration::from_millis(100);
+/// Pulls between two stats publications (every 100 ms).
+const STATS_EVERY: u64 = 10;
+
+type Shared = Arc<Mutex<NetEq>>;
+
+impl Receivers {
+    /// Reads the remote audio track into a jitter buffer played out by its own thread.
+    pub(super) async fn read_audio(self: Arc<Self>, track: Arc<dyn TrackRemote>) {
+        let neteq = match NetEq::new(DelayConfig::default()) {
+            Ok(n) => Arc::new(Mutex::new(n)),
+            Err(e) => {
+                let _ = self
+                    .events
+                    .send(SessionEvent::Error(format!("opus decoder: {e}")));
+                return;
+            }
+        };
+        let ended = Arc::new(AtomicBool::new(false));
+        let playout = {
+            let (me, neteq, ended) = (self.clone(), neteq.clone(), ended.clone());
+            std::thread::Builder::new()
+                .name("audio-playout".into())
+                .spawn(move || me.playout_loop(&neteq, &ended))
+        };
+        if let Err(e) = playout {
+            let _ = self
+                .events
+                .send(SessionEvent::Error(format!("audio playout thread: {e}")));
+            return;
+        }
+        let mut losses = LossCounter::default();
+        while let Some(event) = track.poll().await {
+            let TrackRemoteEvent::OnRtpPacket(packet) = event else {
+                continue;
+            };
+            let c = &self.counters;
+            Counters::add(&c.audio_packets_received, 1);
+            Counters::add(&c.audio_bytes_received, packet.payload.len() as u64);
+            losses.on_sequence(packet.header.sequence_number, c);
+            let Ok(mut buffer) = neteq.lock() else { break };
+            buffer.insert(
+                packet.header.sequence_number,
+                packet.header.timestamp,
+                &packet.payload,
+                Instant::now(),
+            );
+        }
+        ended.store(true, Ordering::Relaxed);
+    }
+
+    /// Pulls 10 ms every 10 ms until the track or the session ends.
+    fn playout_loop(&self, neteq: &Shared, ended: &AtomicBool) {
+        let mut next = Instant::now();
+        let mut pulls = 0u64;
+        while !ended.load(Ordering::Relaxed) && !self.closed.load(Ordering::Relaxed) {
+            let now = Instant::now();
+            if next > now {
+                std::thread::sleep(next - now);
+            } else if now - next > MAX_LAG {
+                next = now;
+            }
+            next += PULL_PERIOD;
+            let (pull, stats) = {
+                let Ok(mut buffer) = neteq.lock() else { return };
+                let pull = buffer.pull(Instant::now());
+                pulls += 1;
+                let stats = pulls.is_multiple_of(STATS_EVERY).then(|| buffer.stats());
+                (pull, stats)
+            };
+            if let Some(stats) = stats {
+                publish(&self.counters, &stats);
+            }
+            debug_assert_eq!(pull.samples.len(), PULL_SAMPLES);
+            self.audio_out.push(AudioFrame {
+                samples: pull.samples,
+                capture_time_us: now_us(),
+            });
+        }
+    }
+}
+
+/// Copies the buffer's totals into the call's counters.
+fn publish(c: &Counters, s: &NetEqStats) {
+    Counters::set(&c.audio_samples_played, s.samples_out);
+    Counters::set(&c.audio_concealed_samples, s.concealed_samples);
+    Counters::set(&c.audio_fec_samples, s.fec_samples);
+    Counters::set(
+        &c.audio_stretched_samples,
+        s.accelerate_samples + s.expand_samples,
+    );
+    Counters::set(&c.audio_underruns, s.underruns);
+    Counters::set(&c.audio_late_packets, s.late_packets);
+    Counters::set(&c.audio_delay_p50_us, (s.delay_p50_ms * 1000.0) as u64);
+    Counters::set(&c.audio_delay_p95_us, (s.delay_p95_ms * 1000.0) as u64);
+    Counters::set(&c.audio_target_delay_us, (s.target_ms * 1000.0) as u64);
+}
+
+/// Counts sequence gaps as lost packets, and takes one back when a reordered packet
+/// fills a gap.
+#[derive(Debug, Default)]
+struct LossCounter {
+    highest: Option<u16>,
+}
+
+impl LossCounter {
+    fn on_sequence(&mut self, seq: u16, c: &Counters) {
+        let Some(high) = self.highest else {
+            self.highest = Some(seq);
+            return;
+        };
+        let ahead = seq.wrapping_sub(high);
+        if ahead == 0 {
+            return;
+        }
+        if ahead < 0x8000 {
+            Counters::add(&c.audio_packets_lost, u64::from(ahead - 1));
+            self.highest = Some(seq);
+        } else {
+            let _ = c
+                .audio_packets_lost
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                    Some(v.saturating_sub(1))
+                });
+        }
+    }
+}
