@@ -65,6 +65,10 @@ pub struct Args {
     /// Ring timeout, seconds.
     #[arg(long, default_value_t = 30.0)]
     pub ring_timeout: f64,
+    /// Privacy: gather and send only TURN relay candidates, so the peer never learns
+    /// this machine's addresses (needs the server to hand out a TURN server).
+    #[arg(long)]
+    pub relay_only: bool,
     /// Send this chat line once the call is connected.
     #[arg(long, value_name = "TEXT")]
     pub chat: Option<String>,

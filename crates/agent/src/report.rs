@@ -132,6 +132,16 @@ pub struct NetworkReport {
     pub jitter_ms: Option<f64>,
     /// The path media took: the selected candidate pair's types.
     pub path: PathReport,
+    /// The candidates the peer signaled, by type: what it let out of its machine.
+    pub candidates_received: CandidatesReport,
+}
+
+/// Candidates by type.
+#[derive(Debug, Default, Serialize)]
+pub struct CandidatesReport {
+    pub host: u64,
+    pub srflx: u64,
+    pub relay: u64,
 }
 
 /// The selected candidate pair's candidate types: `host`, `srflx`, `prflx` or `relay`

@@ -15,8 +15,8 @@ use crate::cli::Args;
 use crate::measure::Measure;
 use crate::procstat::{rss_mb, CpuMeter};
 use crate::report::{
-    AudioReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome, PathReport,
-    Report, Setup, VideoReport,
+    AudioReport, CandidatesReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome,
+    PathReport, Report, Setup, VideoReport,
 };
 use crate::ticks::Ticks;
 use peercall_engine::stats::{unpack_size, CounterSnapshot};
@@ -37,6 +37,7 @@ fn engine_config(args: &Args) -> EngineConfig {
     };
     cfg.call.ring_timeout = Duration::from_secs_f64(args.ring_timeout.max(0.1));
     cfg.session.bind_addrs = vec![args.bind.clone()];
+    cfg.session.relay_only = args.relay_only;
     cfg.session.video = VideoSettings::new(args.resolution.0, args.resolution.1, args.fps);
     cfg.video = VideoSource::parse(&args.video);
     cfg.audio = AudioSource::parse(&args.audio);
@@ -230,6 +231,11 @@ pub async fn run(args: &Args) -> Report {
             rtt_ms_median: ticks.rtt_median(),
             packet_loss: last.map_or(0.0, |s| s.packet_loss),
             jitter_ms: last.and_then(|s| s.jitter_ms),
+            candidates_received: CandidatesReport {
+                host: counters.remote_host_candidates,
+                srflx: counters.remote_srflx_candidates,
+                relay: counters.remote_relay_candidates,
+            },
             path: PathReport {
                 local: ticks.path().map(|p| p.0.clone()),
                 remote: ticks.path().and_then(|p| p.1.clone()),

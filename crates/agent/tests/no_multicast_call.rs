@@ -16,7 +16,8 @@ fn a_call_without_multicast_connects() {
     let ns = Netns::add("lo");
     let mut server = signal_in(&ns, "127.0.0.1", &[], &[]);
     let url = format!("ws://127.0.0.1:{SIGNAL_PORT}/ws");
-    let (a, b) = call_between(&ns, &ns, &url, &["--bind", "127.0.0.1:0"]);
+    let bind = ["--bind", "127.0.0.1:0"];
+    let (a, b) = call_between(&ns, &ns, &url, &bind, &bind);
     let _ = server.kill();
     let _ = server.wait();
     assert_worked(&a, &b, &explain_with(&a, &b, ""));

@@ -60,13 +60,20 @@ pub fn agent_in(ns: &Netns, url: &str, name: &str, extra: &[&str]) -> Child {
         .expect("spawn peercall-agent in a namespace")
 }
 
-/// "alice" in `a` calls "bob" in `b` through the server at `url`; both get `extra`.
-pub fn call_between(a: &Netns, b: &Netns, url: &str, extra: &[&str]) -> (Outcome, Outcome) {
+/// "alice" in `a` calls "bob" in `b` through the server at `url`, each with its extra
+/// flags.
+pub fn call_between(
+    a: &Netns,
+    b: &Netns,
+    url: &str,
+    alice_extra: &[&str],
+    bob_extra: &[&str],
+) -> (Outcome, Outcome) {
     let mut bob_args = vec!["--auto-answer"];
-    bob_args.extend_from_slice(extra);
+    bob_args.extend_from_slice(bob_extra);
     let bob = agent_in(b, url, "bob", &bob_args);
     let mut alice_args = vec!["--call", "bob", "--duration", CALL_SECONDS];
-    alice_args.extend_from_slice(extra);
+    alice_args.extend_from_slice(alice_extra);
     let alice = agent_in(a, url, "alice", &alice_args);
     let a = finish(alice, Duration::from_secs(60));
     let b = finish(bob, Duration::from_secs(30));
@@ -75,7 +82,7 @@ pub fn call_between(a: &Netns, b: &Netns, url: &str, extra: &[&str]) -> (Outcome
 
 /// Calls the lab's side B from side A with these extra agent flags on both sides.
 pub fn call(lab: &NatLab, extra: &[&str]) -> (Outcome, Outcome) {
-    call_between(&lab.a, &lab.b, &NatLab::server_url(), extra)
+    call_between(&lab.a, &lab.b, &NatLab::server_url(), extra, extra)
 }
 
 /// A failure message with both reports, the tails of both logs and of coturn's.

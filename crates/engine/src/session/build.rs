@@ -16,7 +16,7 @@ use rtc::peer_connection::configuration::media_engine::{
     MediaEngine, MIME_TYPE_OPUS, MIME_TYPE_RTX, MIME_TYPE_VP8,
 };
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
-use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::configuration::{RTCConfigurationBuilder, RTCIceTransportPolicy};
 use rtc::peer_connection::transport::RTCIceServer;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind,
@@ -105,6 +105,14 @@ pub fn opus_codec() -> RTCRtpCodec {
         sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
         rtcp_feedback: vec![],
     }
+}
+
+/// Whether an ICE server entry names a TURN server.
+fn has_turn_url(server: &super::config::IceServerConfig) -> bool {
+    server
+        .urls
+        .iter()
+        .any(|u| u.starts_with("turn:") || u.starts_with("turns:"))
 }
 
 /// Builds a peer connection for `config`; `target_bps` receives GCC's estimate,
@@ -206,8 +214,17 @@ pub async fn build_peer_connection(
             credential: s.credential.clone().unwrap_or_default(),
         })
         .collect();
+    if config.relay_only && !config.ice_servers.iter().any(has_turn_url) {
+        tracing::warn!("relay-only without a TURN server: this call cannot connect");
+    }
+    let policy = if config.relay_only {
+        RTCIceTransportPolicy::Relay
+    } else {
+        RTCIceTransportPolicy::All
+    };
     let rtc_config = RTCConfigurationBuilder::new()
         .with_ice_servers(ice_servers)
+        .with_ice_transport_policy(policy)
         .build();
     let settings = SettingEngineBuilder::new()
         .with_ice_timeouts(

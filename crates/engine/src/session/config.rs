@@ -72,6 +72,9 @@ pub struct SessionConfig {
     pub stats_interval: Duration,
     /// Smallest gap between two keyframe requests we send.
     pub pli_min_interval: Duration,
+    /// Privacy: gather and send only TURN relay candidates, so the peer never learns
+    /// our addresses (needs a TURN server; without one the call cannot connect).
+    pub relay_only: bool,
 }
 
 impl SessionConfig {
@@ -96,6 +99,7 @@ impl Default for SessionConfig {
             ice_keepalive_interval: Duration::from_millis(500),
             stats_interval: Duration::from_secs(1),
             pli_min_interval: Duration::from_millis(300),
+            relay_only: false,
         }
     }
 }

@@ -9,6 +9,7 @@ mod adapt;
 mod audio_receive;
 mod build;
 mod bwe;
+mod candidates;
 mod channel;
 mod config;
 mod events;
@@ -193,6 +194,9 @@ impl PeerSession {
         };
 
         if let OpenRole::Callee { offer, .. } = &role {
+            for line in candidates::in_description(offer) {
+                candidates::count_remote(&counters, line);
+            }
             pc.set_remote_description(RTCSessionDescription::offer(offer.clone())?)
                 .await?;
         }
@@ -224,6 +228,7 @@ impl PeerSession {
                 let answer = pc.create_answer(None).await?;
                 pc.set_local_description(answer.clone()).await?;
                 for c in candidates {
+                    candidates::count_remote(&counters, &c.candidate);
                     add_candidate(&pc, c).await?;
                 }
                 answer.sdp
@@ -253,6 +258,9 @@ impl PeerSession {
 
     /// Applies the callee's answer (caller only).
     pub async fn apply_answer(&self, sdp: String) -> Result<(), SessionError> {
+        for line in candidates::in_description(&sdp) {
+            candidates::count_remote(&self.state.counters, line);
+        }
         self.pc
             .set_remote_description(RTCSessionDescription::answer(sdp)?)
             .await?;
@@ -261,6 +269,7 @@ impl PeerSession {
 
     /// Hands a remote candidate to ICE.
     pub async fn add_remote_candidate(&self, candidate: IceCandidate) -> Result<(), SessionError> {
+        candidates::count_remote(&self.state.counters, &candidate.candidate);
         add_candidate(&self.pc, candidate).await
     }
 

@@ -67,11 +67,7 @@ pub fn keep_remote_candidate(candidate: &str, routes: Option<&[Route]>) -> bool 
     let Some(routes) = routes else {
         return true;
     };
-    // candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> …
-    let fields: Vec<&str> = candidate.split_whitespace().collect();
-    let (Some(address), Some(&"typ"), Some(&"host")) =
-        (fields.get(4), fields.get(6), fields.get(7))
-    else {
+    let Some((address, "host")) = super::candidates::address_and_type(candidate) else {
         return true;
     };
     match address.parse::<IpAddr>() {
