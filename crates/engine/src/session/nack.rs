@@ -68,7 +68,13 @@ struct Entry {
     opened: Instant,
     sent_at: Option<Instant>,
     retries: u32,
+    /// Guessed rather than seen missing (before the stream's first packet): it may never
+    /// have been sent, so it gets [`SPECULATIVE_TRIES`] and does not count as loss.
+    speculative: bool,
 }
+
+/// Requests of a packet only guessed to exist.
+const SPECULATIVE_TRIES: u32 = 2;
 
 impl Entry {
     fn new(opened: Instant) -> Self {
@@ -76,6 +82,7 @@ impl Entry {
             opened,
             sent_at: None,
             retries: 0,
+            speculative: false,
         }
     }
 }
@@ -168,7 +175,11 @@ impl NackList {
             return;
         }
         for missing in seq.saturating_sub(count)..seq {
-            self.entries.insert(missing, Entry::new(now));
+            let entry = Entry {
+                speculative: true,
+                ..Entry::new(now)
+            };
+            self.entries.insert(missing, entry);
         }
     }
 
@@ -196,10 +207,15 @@ impl NackList {
             if !ready {
                 return true;
             }
-            if e.retries >= config.max_retries {
+            let tries = if e.speculative {
+                SPECULATIVE_TRIES
+            } else {
+                config.max_retries
+            };
+            if e.retries >= tries {
                 return false;
             }
-            if e.sent_at.is_none() {
+            if e.sent_at.is_none() && !e.speculative {
                 first_requests += 1;
             }
             e.retries += 1;

@@ -190,3 +190,18 @@ fn without_loss_the_first_request_is_sent_once() {
     assert!(l.due(ms(t0, 20), RTT).is_empty());
     assert!(l.due(ms(t0, 99), RTT).is_empty());
 }
+
+#[test]
+fn packets_guessed_before_the_start_are_asked_for_twice_and_are_not_loss() {
+    let t0 = Instant::now();
+    let mut l = NackList::default();
+    l.on_packet(100, t0);
+    l.expect_before(100, 30, t0);
+    let asked: usize = (0..10).map(|i| l.due(ms(t0, i * 100), RTT).len()).sum();
+    assert_eq!(asked, 60);
+    assert!(l.is_empty());
+    for seq in 101..400 {
+        l.on_packet(seq, t0);
+    }
+    assert!(l.loss() < f64::EPSILON, "loss {}", l.loss());
+}
