@@ -1,6 +1,8 @@
 //! `peercall-agent`: a headless Peercall client that places or answers calls and
 //! measures them (setup time, frames, glass-to-glass latency, tone, CPU, RSS).
 
+mod audio_gaps;
+mod audio_report;
 mod chat;
 mod cli;
 mod measure;

@@ -6,6 +6,7 @@ use peercall_engine::session::RemoteVideoFrame;
 use peercall_media::source::tone::{dominant_frequency, tone_purity};
 use peercall_media::{AudioFrame, AUDIO_RATE};
 
+use crate::audio_gaps::GapDetector;
 use crate::smoothness::{FpsSeries, FreezeDetector};
 
 /// Tone frequency the synthetic microphone plays.
@@ -27,6 +28,7 @@ pub struct Measure {
     pcm: Vec<f32>,
     tone_hits: u32,
     tone_hz: Option<f32>,
+    gaps: GapDetector,
 }
 
 impl Measure {
@@ -66,6 +68,7 @@ impl Measure {
     /// that carries the tone.
     pub fn audio(&mut self, a: &AudioFrame) {
         self.audio_frames += 1;
+        self.gaps.samples(&a.samples);
         self.pcm.extend_from_slice(&a.samples);
         let window = AUDIO_RATE as usize / 4;
         if self.pcm.len() >= window {
@@ -150,6 +153,12 @@ impl Measure {
     #[must_use]
     pub fn fps_min_median(&self, end_us: u64) -> (Option<f64>, Option<f64>) {
         self.fps.min_median(end_us as f64 / 1000.0)
+    }
+
+    /// Silent runs in the received audio: count, longest (ms), and those over 60 ms.
+    #[must_use]
+    pub fn audio_gaps(&self) -> (u64, f64, u64) {
+        self.gaps.gaps()
     }
 
     /// Whether the tone was heard (in at least two quarter-second windows).

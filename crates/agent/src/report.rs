@@ -152,13 +152,36 @@ pub struct PathReport {
     pub remote: Option<String>,
 }
 
-/// Received audio.
+/// Received audio, and what the jitter buffer did with it (percentages of the
+/// samples played; `null` before any).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AudioReport {
     pub packets_received: u64,
+    /// Sequence gaps (less reordered packets that filled them).
+    pub packets_lost: u64,
     pub tone_detected: bool,
     pub tone_hz: Option<f32>,
+    /// Samples concealed (pitch repetition, comfort noise).
+    pub concealed_pct: Option<f64>,
+    /// Samples rebuilt from Opus in-band FEC.
+    pub fec_pct: Option<f64>,
+    /// Samples removed or inserted by time-stretching.
+    pub stretch_pct: Option<f64>,
+    /// Times the buffer ran dry waiting for a late packet.
+    pub underruns: u64,
+    pub underruns_per_min: Option<f64>,
+    /// Packets that came after their audio had been played or concealed.
+    pub late_packets: u64,
+    /// Audio held in the jitter buffer over the call, ms.
+    pub buffer_delay_ms: Latency,
+    /// The buffer's target delay at the end, ms.
+    pub target_delay_ms: Option<f64>,
+    /// Silent runs (≥ 10 ms under −34 dBFS) in the decoded output after the tone started,
+    /// the longest, and those over 60 ms.
+    pub gaps: u64,
+    pub longest_gap_ms: f64,
+    pub gaps_over_60ms: u64,
 }
 
 /// Chat lines over the data channel.

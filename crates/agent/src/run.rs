@@ -10,13 +10,14 @@ use peercall_engine::session::VideoSettings;
 use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia};
 use tokio::sync::mpsc;
 
+use crate::audio_report::audio_report;
 use crate::chat::ChatOut;
 use crate::cli::Args;
 use crate::measure::Measure;
 use crate::procstat::{rss_mb, CpuMeter};
 use crate::report::{
-    AudioReport, CandidatesReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome,
-    PathReport, Report, Setup, VideoReport,
+    CandidatesReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome, PathReport,
+    Report, Setup, VideoReport,
 };
 use crate::ticks::Ticks;
 use peercall_engine::stats::{unpack_size, CounterSnapshot};
@@ -215,7 +216,6 @@ pub async fn run(args: &Args) -> Report {
         Ok(mut g) => std::mem::take(&mut *g),
         Err(p) => std::mem::take(&mut *p.into_inner()),
     };
-    let (tone_detected, tone_hz) = m.tone();
     let video = video_report(&m, &counters, &ticks, call_seconds, ended_at_us);
     let last = ticks.last();
     Report {
@@ -241,11 +241,7 @@ pub async fn run(args: &Args) -> Report {
                 remote: ticks.path().and_then(|p| p.1.clone()),
             },
         },
-        audio: AudioReport {
-            packets_received: counters.audio_packets_received,
-            tone_detected,
-            tone_hz,
-        },
+        audio: audio_report(&m, &counters, call_seconds),
         chat: ChatReport {
             received: chat_received,
             sent: chat_out.sent(),

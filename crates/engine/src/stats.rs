@@ -55,6 +55,9 @@ pub struct Counters {
     pub audio_delay_p95_us: AtomicU64,
     /// The buffer's target delay now, µs.
     pub audio_target_delay_us: AtomicU64,
+    /// The fraction of our audio the peer reports lost (RTCP receiver reports), in
+    /// parts per million plus one (0: no report yet). Drives the Opus encoder's FEC.
+    pub audio_remote_loss_ppm1: AtomicU64,
     /// The encoder's current target, kbit/s.
     pub video_target_kbps: AtomicU64,
     /// Video frames the encoder's rate control skipped (libvpx frame dropping).

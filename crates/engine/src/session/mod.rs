@@ -6,6 +6,7 @@
 //! candidates, and reads its [`SessionEvent`]s.
 
 mod adapt;
+mod audio_loss;
 mod audio_receive;
 mod build;
 mod bwe;

@@ -292,7 +292,10 @@ pub fn spawn_audio(
         .name("opus-send".into())
         .spawn(move || {
             let write = sample_writer(&handle, &track, payload_type);
-            let mut encoder = match OpusEncoder::new(OpusConfig::default()) {
+            let config = OpusConfig::default();
+            let mut loss = super::audio_loss::LossFollower::new(config.expected_loss_pct);
+            let mut frames = 0u64;
+            let mut encoder = match OpusEncoder::new(config) {
                 Ok(e) => e,
                 Err(e) => {
                     tracing::error!("opus encoder: {e}");
@@ -324,6 +327,18 @@ pub fn spawn_audio(
                 if state.mic_muted.load(Ordering::Relaxed) {
                     timeline.skip(frame.capture_time_us);
                     continue;
+                }
+                frames += 1;
+                let reported = state
+                    .counters
+                    .audio_remote_loss_ppm1
+                    .load(Ordering::Relaxed);
+                if frames.is_multiple_of(50) && reported > 0 {
+                    if let Some(pct) = loss.on_report((reported - 1) as f64 / 1e6) {
+                        if let Err(e) = encoder.set_expected_loss(pct) {
+                            tracing::debug!("opus expected loss: {e}");
+                        }
+                    }
                 }
                 let packet = match encoder.encode(&frame.samples) {
                     Ok(p) => p,

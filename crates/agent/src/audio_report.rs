@@ -1,0 +1,39 @@
+//! The audio part of the report: the jitter buffer's figures from the call's counters
+//! and the gaps heard in the decoded output.
+
+use peercall_engine::stats::CounterSnapshot;
+
+use crate::measure::Measure;
+use crate::report::{AudioReport, Latency};
+
+/// Builds the audio report.
+#[must_use]
+pub fn audio_report(m: &Measure, c: &CounterSnapshot, call_seconds: f64) -> AudioReport {
+    let (tone_detected, tone_hz) = m.tone();
+    let (gaps, longest_gap_ms, gaps_over_60ms) = m.audio_gaps();
+    let pct = |n: u64| {
+        (c.audio_samples_played > 0).then(|| n as f64 * 100.0 / c.audio_samples_played as f64)
+    };
+    let ms = |us: u64| (c.audio_samples_played > 0).then(|| us as f64 / 1000.0);
+    AudioReport {
+        packets_received: c.audio_packets_received,
+        packets_lost: c.audio_packets_lost,
+        tone_detected,
+        tone_hz,
+        concealed_pct: pct(c.audio_concealed_samples),
+        fec_pct: pct(c.audio_fec_samples),
+        stretch_pct: pct(c.audio_stretched_samples),
+        underruns: c.audio_underruns,
+        underruns_per_min: (call_seconds > 0.0)
+            .then(|| c.audio_underruns as f64 * 60.0 / call_seconds),
+        late_packets: c.audio_late_packets,
+        buffer_delay_ms: Latency {
+            p50: ms(c.audio_delay_p50_us),
+            p95: ms(c.audio_delay_p95_us),
+        },
+        target_delay_ms: ms(c.audio_target_delay_us),
+        gaps,
+        longest_gap_ms,
+        gaps_over_60ms,
+    }
+}
