@@ -10,7 +10,9 @@
 # two processes inside. Exits with the command's status; prints the emulator's one-line
 # summary to stderr afterwards.
 #
-# Environment: NETEM_SEED (seed), NETEM_QUEUE (queue number, default 0), NETEM_STATS_JSON
+# Environment: NETEM_SEED (seed), NETEM_QUEUE (queue number, default 0), NETEM_PROTO (impair only
+# this protocol, e.g. "udp": the media path, leaving TCP such as WebDriver and the app's local
+# frame bridge unimpaired; default every packet), NETEM_STATS_JSON
 # (write the emulator's statistics there), PEERCALL_NETEM_BIN (the emulator; default
 # target/release/peercall-netem, else target/debug/peercall-netem). Needs root (or sudo),
 # unshare, ip and iptables-legacy (Debian's iptables package).
@@ -58,6 +60,8 @@ if [ "${1:-}" = "--as-user" ]; then
 fi
 spec=$1
 shift
+# Tests that must only run impaired look for this.
+export PEERCALL_NETEM_SPEC="$spec"
 
 ip link set lo up multicast on
 # webrtc-rs opens an mDNS socket and fails without a multicast route.
@@ -83,9 +87,11 @@ if [ -n "${spec//[[:space:]]/}" ]; then
   [ -z "${NETEM_SEED:-}" ] || args+=(--seed "$NETEM_SEED")
   [ -z "${NETEM_STATS_JSON:-}" ] || args+=(--stats-json "$NETEM_STATS_JSON")
   # --queue-bypass: if the emulator is not there (not yet, or no more), packets flow unimpaired.
-  iptables-legacy -w -I OUTPUT -o lo -j NFQUEUE --queue-num "$queue" --queue-bypass
+  match=()
+  [ -z "${NETEM_PROTO:-}" ] || match=(-p "$NETEM_PROTO")
+  iptables-legacy -w -I OUTPUT -o lo "${match[@]}" -j NFQUEUE --queue-num "$queue" --queue-bypass
   if command -v ip6tables-legacy >/dev/null 2>&1; then
-    ip6tables-legacy -w -I OUTPUT -o lo -j NFQUEUE --queue-num "$queue" --queue-bypass
+    ip6tables-legacy -w -I OUTPUT -o lo "${match[@]}" -j NFQUEUE --queue-num "$queue" --queue-bypass
   fi
   read -ra words <<<"$spec"
   "$PEERCALL_NETEM_BIN" "${args[@]}" -- "${words[@]}" &
