@@ -8,9 +8,10 @@
 //! - **Ladder.** Sizes are libwebrtc's `VideoAdapter` fractions of the capture size
 //!   (1, 3/4, 1/2, 3/8, 1/4, …: each step about 3/5 of the pixels, even dimensions, aspect
 //!   kept, floor 160x90), so 720p → 540p → 360p → 270p → 180p and 480p → 360p → 240p →
-//!   180p → 120p. Once at QVGA or below the frame rate halves to 15 fps before the next
-//!   size step, and the smallest size may go to 10 fps: balanced degradation, at very low
-//!   rates only.
+//!   180p → 120p. The frame rate is kept all the way down (Chromium's default for a
+//!   camera, maintain-framerate: motion stays smooth and only the picture shrinks); only
+//!   the smallest size may go to 15, then 10 fps. An earlier ladder halved the rate at
+//!   QVGA, which held a 500 kbit/s link and a 20 % lossy one to 15 fps.
 //! - **Minimum bitrate per level** ([`min_kbps`]), in the spirit of libwebrtc's
 //!   `BitrateConstraint` / singlecast resolution bitrate limits (640x360: 300 kbit/s to
 //!   start, 1280x720: 900): below it for [`AdaptConfig::bitrate_hold`] and the level drops
@@ -126,9 +127,7 @@ impl Default for AdaptConfig {
 
 /// Smallest picture (libwebrtc's floor, `video_encoder.h:39`).
 const MIN_PIXELS: u32 = 160 * 90;
-/// At or below this many pixels the frame rate goes down before the size does.
-const LOW_RES_PIXELS: u32 = 320 * 240;
-/// Reduced frame rate, and the floor.
+/// The smallest size's reduced frame rate, and the floor.
 const REDUCED_FPS: u32 = 15;
 const MIN_FPS: u32 = 10;
 
@@ -136,7 +135,7 @@ const MIN_FPS: u32 = 10;
 /// growing less than linearly with the pixels (as libwebrtc's resolution limits:
 /// 640x360 ≈ 240, 640x480 ≈ 300, 1280x720 ≈ 730 at 30 fps) and with the frame rate
 /// (a frame of a 15 fps stream costs more than one of 30: references are older).
-/// 320x240 at 30 fps needs 100, GCC's floor, so the floor alone never halves the rate.
+/// 320x240 at 30 fps needs 100, GCC's floor.
 #[must_use]
 pub fn min_kbps(level: Level) -> u32 {
     let pixels = f64::from(level.pixels()) / (640.0 * 360.0);
@@ -169,30 +168,18 @@ pub fn ladder(width: u32, height: u32, fps: u32) -> Vec<Level> {
             sizes.push(size);
         }
     }
-    let mut levels = Vec::new();
-    let mut reduced = false;
-    for &(w, h) in &sizes {
-        if !reduced && w * h <= LOW_RES_PIXELS && fps > REDUCED_FPS {
-            levels.push(Level {
-                width: w,
-                height: h,
-                fps,
-            });
-            reduced = true;
-        }
-        let f = if reduced { REDUCED_FPS } else { fps };
-        levels.push(Level {
-            width: w,
-            height: h,
-            fps: f,
-        });
-    }
+    let mut levels: Vec<Level> = sizes
+        .iter()
+        .map(|&(width, height)| Level { width, height, fps })
+        .collect();
     if let Some(&last) = levels.last() {
-        if last.fps > MIN_FPS {
-            levels.push(Level {
-                fps: MIN_FPS,
-                ..last
-            });
+        for reduced in [REDUCED_FPS, MIN_FPS] {
+            if reduced < levels.last().map_or(fps, |l| l.fps) {
+                levels.push(Level {
+                    fps: reduced,
+                    ..last
+                });
+            }
         }
     }
     levels

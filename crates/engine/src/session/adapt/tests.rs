@@ -15,11 +15,6 @@ const L240: Level = Level {
     height: 240,
     fps: 30,
 };
-const L240_15: Level = Level {
-    width: 320,
-    height: 240,
-    fps: 15,
-};
 
 #[test]
 fn ladders_step_by_about_three_fifths_with_even_sizes() {
@@ -31,8 +26,8 @@ fn ladders_step_by_about_three_fifths_with_even_sizes() {
             (640, 480, 30),
             (480, 360, 30),
             (320, 240, 30),
-            (320, 240, 15),
-            (240, 180, 15),
+            (240, 180, 30),
+            (160, 120, 30),
             (160, 120, 15),
             (160, 120, 10)
         ]
@@ -49,8 +44,8 @@ fn ladders_step_by_about_three_fifths_with_even_sizes() {
             (640, 360, 30),
             (480, 270, 30),
             (320, 180, 30),
-            (320, 180, 15),
-            (240, 134, 15),
+            (240, 134, 30),
+            (160, 90, 30),
             (160, 90, 15),
             (160, 90, 10)
         ]
@@ -148,23 +143,25 @@ fn a_500_kbit_sawtooth_settles_one_step_down_without_oscillating() {
 }
 
 #[test]
-fn very_low_rates_halve_the_frame_rate_before_the_next_size() {
+fn very_low_rates_shrink_the_picture_and_keep_the_frame_rate() {
     let (steps, a) = run(&[(5, 833), (10, 80), (10, 50)], model_qp);
     assert_eq!(
         sizes(&steps),
         [
-            (320, 240, 15, Reason::Bitrate),
-            (240, 180, 15, Reason::Bitrate)
+            (240, 180, 30, Reason::Bitrate),
+            (160, 120, 30, Reason::Bitrate)
         ]
     );
-    assert_eq!(a.level().fps, 15);
+    assert_eq!(a.level().fps, 30);
     let (steps, _) = run(&[(5, 833), (10, 10)], model_qp);
     assert_eq!(
         steps.last().map(|s| s.1.to.fps),
         Some(10),
-        "never below 10 fps"
+        "only the smallest size slows down, never below 10 fps"
     );
-    let _ = L240_15;
+    assert!(steps
+        .iter()
+        .all(|s| s.1.to.fps == 30 || s.1.to.pixels() == 160 * 120));
 }
 
 #[test]
@@ -264,7 +261,7 @@ fn starts_at_the_level_the_initial_target_allows() {
 #[test]
 fn frame_rate_decimation_keeps_an_even_cadence() {
     let t0 = Instant::now();
-    let mut a = Adapter::new(AdaptConfig::default(), 640, 480, 30, 60, t0);
+    let mut a = Adapter::new(AdaptConfig::default(), 640, 480, 30, 22, t0);
     assert_eq!(a.level().fps, 15);
     // 30 fps with ±3 ms jitter → 15 kept per second, none two in a row.
     let kept: Vec<bool> = (0..60u64)
