@@ -9,6 +9,7 @@
 
 mod call_link;
 mod commands;
+mod connection;
 mod devices_check;
 mod error;
 mod frames;

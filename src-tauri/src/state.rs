@@ -36,7 +36,7 @@ pub struct AppState {
     preview: Slot<Preview>,
     mic_meter: Slot<MicMeter>,
     engine: Slot<Engine>,
-    /// Bumped by every `set_engine`: an engine's event task knows whether it is still current.
+    /// Bumped by every `begin_connection`: a connection's tasks know whether they are current.
     engine_generation: AtomicU64,
     /// The local signaling server found or hosted on first use (kept for the app's life).
     local: tokio::sync::Mutex<Option<LocalSignaling>>,
@@ -59,21 +59,28 @@ impl AppState {
         self.engine.lock().clone().ok_or(AppError::NotConnected)
     }
 
-    /// Makes `engine` the current one; returns its generation (see [`AppState::is_current`]).
-    pub fn set_engine(&self, engine: Engine) -> u64 {
+    /// Starts a new connection: returns its generation (see [`AppState::is_current`]) and the
+    /// engine it replaces, which is no longer current (its late `Closed` says nothing).
+    pub fn begin_connection(&self) -> (u64, Option<Engine>) {
         let mut slot = self.engine.lock();
-        *slot = Some(engine);
-        self.engine_generation.fetch_add(1, Ordering::SeqCst) + 1
+        let generation = self.engine_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        (generation, slot.take())
     }
 
-    /// Whether the engine of `generation` is still the current one (a reconnect from the
+    /// Makes `engine` the current one if connection `generation` still is; else `false`.
+    pub fn set_engine(&self, engine: Engine, generation: u64) -> bool {
+        let mut slot = self.engine.lock();
+        if !self.is_current(generation) {
+            return false;
+        }
+        *slot = Some(engine);
+        true
+    }
+
+    /// Whether connection `generation` is still the current one (a reconnect from the
     /// settings replaces it, and the old one's late `Closed` must not turn the status offline).
     pub fn is_current(&self, generation: u64) -> bool {
         self.engine_generation.load(Ordering::SeqCst) == generation
-    }
-
-    pub fn take_engine(&self) -> Option<Engine> {
-        self.engine.replace(None)
     }
 
     /// Where the local-network default connects (finding or hosting the server once).

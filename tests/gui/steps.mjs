@@ -3,12 +3,16 @@
 import assert from "node:assert/strict";
 import { By, until, visible } from "./harness.mjs";
 
-/** The app's first-run settings: a name, the synthetic camera and the tone microphone. */
-export async function firstRun(driver, name) {
+/**
+ * The app's first-run settings: a name, the synthetic camera and the tone microphone, and
+ * `serverUrl` if given (else the built-in local server).
+ */
+export async function firstRun(driver, name, { serverUrl = "" } = {}) {
   await visible(driver, "#settings-dialog");
   const input = await driver.findElement(By.css("#display-name"));
   await input.clear();
   await input.sendKeys(name);
+  if (serverUrl) await driver.findElement(By.css("#server-url")).sendKeys(serverUrl);
   // Wait for the device lists, then pick the synthetic camera and microphone.
   await driver.wait(async () => (await driver.findElements(By.css("#microphone-select option[value='synthetic:tone']"))).length > 0, 20000, "devices never listed");
   await driver.executeScript(`
@@ -78,4 +82,14 @@ export async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
   assert.ok(second.variance > 50, `${label}: remote picture is uniform (variance ${second.variance})`);
   assert.ok(second.drawn > first.drawn, `${label}: frames stopped (${first.drawn} -> ${second.drawn})`);
   assert.notEqual(second.hash, first.hash, `${label}: remote picture does not change`);
+}
+
+/** From now on, keeps every text `css` shows in `window.__texts[key]` (a toast may be brief). */
+export async function recordTexts(driver, key, css) {
+  await driver.executeScript(`
+    const node = document.querySelector(arguments[1]);
+    window.__texts = window.__texts ?? {};
+    const seen = (window.__texts[arguments[0]] = [node.textContent.trim()]);
+    new MutationObserver(() => seen.push(node.textContent.trim())).observe(node, { childList: true, characterData: true, subtree: true });`, key, css);
+  return () => driver.executeScript("return window.__texts[arguments[0]];", key);
 }

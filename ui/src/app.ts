@@ -1,6 +1,7 @@
 // The app's controller: connection status, peer list, ringing screens, the call, notices,
 // keyboard shortcuts. Every decision about a call is the engine's; this only shows it.
-import { commands, errorMessage, events, type AppInfo, type CallStatus, type Peer, type Settings } from "./ipc";
+import { commands, errorMessage, events, type AppInfo, type CallStatus, type ConnectionStatus, type Peer, type Settings } from "./ipc";
+import { homeView, pillCountdown, retryCountdown } from "./connection-view";
 import { CallView } from "./call-view";
 import { el, show } from "./dom";
 import { renderPeers } from "./peers-view";
@@ -18,6 +19,8 @@ export class App {
   private noticeTimer: number | undefined;
   private countdown: number | undefined;
   private callState = "idle";
+  private connection: ConnectionStatus = { state: "offline", detail: "", hosting: null, retryInMs: null };
+  private peers: Peer[] = [];
 
   constructor(info: AppInfo) {
     this.remote = new VideoView(el<HTMLCanvasElement>("remote-video"), info.remoteUrl, () => this.call.firstRemoteFrame());
@@ -33,27 +36,17 @@ export class App {
     document.addEventListener("keydown", (event) => this.shortcut(event));
     // Test and benchmark hooks: read-only views of what the page has drawn.
     Object.assign(window, { peercallDebug: { remote: () => this.remote.snapshot(), local: () => this.local.snapshot() } });
+    this.renderHome();
   }
 
   async listen(): Promise<void> {
     await Promise.all([
-      events.connectionStatus.listen(({ payload }) => {
-        const words: Record<string, string> = { online: "Online", connecting: "Connecting…", offline: "Offline" };
-        window.clearInterval(this.countdown);
-        this.status.textContent = words[payload.state] ?? payload.state;
-        if (payload.state === "reconnecting") this.startCountdown(payload.retryInMs ?? 0);
-        this.status.className = `status status-${payload.state === "online" ? "online" : payload.state === "offline" ? "offline" : "reconnecting"}`;
-        this.status.title = payload.detail;
-        // While offline or reconnecting the list is what the server last said: show it dimmed.
-        const list = el<HTMLUListElement>("peer-list");
-        list.classList.toggle("stale", payload.state !== "online");
-        list.title = payload.state === "online" ? "" : "Last known list; waiting for the server";
-        const hosting = el<HTMLElement>("hosting");
-        hosting.textContent = payload.hosting ? `This app hosts the local server: others can join at ${payload.hosting}` : "";
-        show(hosting, Boolean(payload.hosting));
-        if (payload.state === "offline" && payload.detail) this.showNotice(`Offline: ${payload.detail}`);
+      events.connectionStatus.listen(({ payload }) => this.onConnectionStatus(payload)),
+      events.peersChanged.listen(({ payload }) => {
+        this.peers = payload.peers;
+        this.showPeers(payload.peers);
+        this.renderHome();
       }),
-      events.peersChanged.listen(({ payload }) => this.showPeers(payload.peers)),
       events.incomingCall.listen(({ payload }) => {
         el("incoming-name").textContent = payload.peerName;
         el("incoming-avatar").textContent = Array.from(payload.peerName.trim())[0]?.toUpperCase() ?? "?";
@@ -79,12 +72,43 @@ export class App {
     }
   }
 
-  /** "Reconnecting in 3 s…", counting down to the next attempt. */
+  private onConnectionStatus(payload: ConnectionStatus): void {
+    const words: Record<string, string> = { online: "Online", connecting: "Connecting…", offline: "Offline" };
+    window.clearInterval(this.countdown);
+    this.connection = payload;
+    this.status.textContent = words[payload.state] ?? payload.state;
+    this.status.className = `status status-${payload.state === "online" ? "online" : payload.state === "offline" ? "offline" : "reconnecting"}`;
+    this.status.title = payload.detail;
+    // While offline or reconnecting the list is what the server last said: show it dimmed.
+    const list = el<HTMLUListElement>("peer-list");
+    list.classList.toggle("stale", payload.state !== "online");
+    list.title = payload.state === "online" ? "" : "Last known list; waiting for the server";
+    const hosting = el<HTMLElement>("hosting");
+    hosting.textContent = payload.hosting ? `This app hosts the local server: others can join at ${payload.hosting}` : "";
+    show(hosting, Boolean(payload.hosting));
+    el("offline-retry").textContent = "";
+    if (payload.state === "reconnecting") this.startCountdown(payload.retryInMs ?? 0);
+    if (payload.state === "offline" && payload.detail) this.showNotice(payload.detail);
+    this.renderHome();
+  }
+
+  /** The heading, and why not online instead of "No one else is online yet". */
+  private renderHome(): void {
+    const view = homeView(this.connection.state, this.peers.length);
+    el("peers-heading").textContent = view.heading;
+    show(el("peers-empty"), view.showEmpty);
+    show(el("offline-state"), view.offlineTitle !== null);
+    el("offline-title").textContent = view.offlineTitle ?? "";
+    el("offline-detail").textContent = view.offlineTitle === null ? "" : this.connection.detail;
+  }
+
+  /** "Reconnecting in 3 s…" in the pill and "Trying again in 3 s…" on the page, to the next attempt. */
   private startCountdown(retryInMs: number): void {
     const due = Date.now() + retryInMs;
     const render = () => {
       const left = Math.ceil((due - Date.now()) / 1000);
-      this.status.textContent = left > 0 ? `Reconnecting in ${left} s…` : "Reconnecting…";
+      this.status.textContent = pillCountdown(left);
+      el("offline-retry").textContent = retryCountdown(left);
     };
     render();
     this.countdown = window.setInterval(render, 250);

@@ -23,7 +23,11 @@ export const commands = {
 	stopMicMeter: () => __TAURI_INVOKE<void>("stop_mic_meter"),
 	/**  Plays a short two-tone chime through `speaker`; returns when it has played. */
 	playTestSound: (speaker: string) => __TAURI_INVOKE<null>("play_test_sound", { speaker }),
-	/**  (Re)connects to the signaling server of the settings (or the local one) as the saved name. */
+	/**
+	 *  (Re)connects to the signaling server of the settings (or the local one) as the saved name.
+	 *  Returns once the attempt has started: the connection status reports how it goes, and
+	 *  failures that time can fix are retried with a countdown.
+	 */
 	connect: () => __TAURI_INVOKE<null>("connect"),
 	callPeer: (peerId: string) => __TAURI_INVOKE<null>("call_peer", { peerId }),
 	acceptCall: () => __TAURI_INVOKE<null>("accept_call"),

@@ -6,6 +6,7 @@ export type {
   AppInfo,
   CallStatsUpdate_Serialize as CallStatsUpdate,
   CallStatus_Serialize as CallStatus,
+  ConnectionStatus_Serialize as ConnectionStatus,
   Device,
   DeviceList,
   Peer,

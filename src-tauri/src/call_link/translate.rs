@@ -172,11 +172,28 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
             camera_on,
         }))],
         EngineEvent::Stats(s) => vec![Effect::Ui(UiEvent::Stats(Box::new(words::stats(s))))],
+        EngineEvent::Error { code, .. } if code == "signaling-closed" => {
+            // The client gave up on the server (it retries what time can fix by itself).
+            tracing::warn!("the signaling client gave up");
+            if !model.current {
+                return Vec::new();
+            }
+            model.peers.clear();
+            let words = "The server closed the connection. Reconnect from Settings.";
+            vec![
+                model.status("offline", words.into(), None),
+                model.peers_event(),
+            ]
+        }
         EngineEvent::Error { code, message } => {
             tracing::warn!(%code, %message, "engine error");
-            vec![Effect::Ui(UiEvent::Notice(AppNotice { code, message }))]
+            let words = words::notice(&code, &message);
+            words
+                .map(|message| Effect::Ui(UiEvent::Notice(AppNotice { code, message })))
+                .into_iter()
+                .collect()
         }
-        EngineEvent::Closed { reason } => closed(reason, model),
+        EngineEvent::Closed { reason } => closed(&reason, model),
         _ => Vec::new(),
     }
 }
@@ -240,12 +257,13 @@ fn call_state(
     effects
 }
 
-fn closed(reason: String, model: &mut ShellModel) -> Vec<Effect> {
+fn closed(reason: &str, model: &mut ShellModel) -> Vec<Effect> {
+    tracing::info!(reason, "engine closed");
     let mut effects: Vec<Effect> = model.stop_ringing().into_iter().collect();
     // A replaced engine's late close says nothing: the newer one reports its own status.
     if model.current {
         model.peers.clear();
-        effects.push(model.status("offline", reason, None));
+        effects.push(model.status("offline", "Disconnected from the server.".into(), None));
         effects.push(model.peers_event());
     }
     effects.push(Effect::Finish);

@@ -28,6 +28,26 @@ pub fn end_message(reason: &EndReason, peer: &str, direction: Direction) -> Stri
     }
 }
 
+/// An engine error in the user's words, or `None` when something else already tells the
+/// user (a peer gone from the room ends the call with its own words; a lost server shows in
+/// the connection status) or nothing is worth saying (an action that came too late).
+pub fn notice(code: &str, message: &str) -> Option<String> {
+    let words = match code {
+        "server" if message.starts_with("unknown-peer") => return None,
+        "signaling-closed" | "intent-ignored" => return None,
+        "server" if message.starts_with("rate-limited") => {
+            "The server is busy and dropped a message. Try again in a moment."
+        }
+        "server" => "The server refused a message from this app.",
+        "signaling" => "Not connected to the server right now; wait for it to come back.",
+        "camera" => "Your camera could not be used. Choose another in Devices or Settings.",
+        "microphone" => "Your microphone could not be used. Choose another in Devices or Settings.",
+        "chat" => "The message could not be sent.",
+        _ => "Something went wrong in the call.",
+    };
+    Some(words.into())
+}
+
 /// The `CallStatus.state` word.
 pub fn state_word(state: &CallState) -> &'static str {
     match state {
@@ -85,6 +105,35 @@ pub fn stats(s: CallStats) -> CallStatsUpdate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_errors_reach_the_user_in_plain_words_or_not_at_all() {
+        assert_eq!(
+            notice("server", "unknown-peer: no such peer in this room"),
+            None
+        );
+        assert_eq!(notice("signaling-closed", "ServerGone"), None);
+        assert_eq!(
+            notice("intent-ignored", "accept makes no sense in Idle"),
+            None
+        );
+        for (code, message) in [
+            ("server", "rate-limited: slow down"),
+            ("server", "bad-field: sdp"),
+            ("signaling", "cannot send offer: not connected"),
+            (
+                "camera",
+                "V4L2 error: No such file or directory (os error 2)",
+            ),
+            ("microphone", "alsa: device busy"),
+            ("chat", "no call in progress"),
+            ("new-code", "x: y"),
+        ] {
+            let words = notice(code, message).expect("words");
+            assert!(!words.contains(':'), "{code}: {words}");
+            assert!(!words.contains(message), "{code}: {words}");
+        }
+    }
 
     #[test]
     fn an_unanswered_call_reads_right_on_each_side() {

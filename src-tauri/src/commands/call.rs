@@ -2,15 +2,16 @@
 
 use peercall_engine::call::PeerId;
 use peercall_engine::devices::{AudioSource, VideoSource};
-use peercall_engine::Engine;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
 
 use crate::state::AppState;
 use crate::ui_events::ConnectionStatus;
-use crate::{call_link, settings, AppError};
+use crate::{connection, settings, AppError};
 
 /// (Re)connects to the signaling server of the settings (or the local one) as the saved name.
+/// Returns once the attempt has started: the connection status reports how it goes, and
+/// failures that time can fix are retried with a countdown.
 #[tauri::command]
 #[specta::specta]
 pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), AppError> {
@@ -20,7 +21,8 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
             "choose a display name first".into(),
         ));
     }
-    if let Some(old) = state.take_engine() {
+    let (generation, old) = state.begin_connection();
+    if let Some(old) = old {
         old.shutdown().await;
     }
     let _ = ConnectionStatus {
@@ -30,39 +32,8 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
         retry_in_ms: None,
     }
     .emit(&app);
-    let (url, server) = if settings.server_url.is_empty() {
-        let local = state.local_server().await.map_err(AppError::Signaling)?;
-        let hosting = local.hosting.clone();
-        (local.url.clone(), call_link::ServerMode::Local { hosting })
-    } else {
-        (settings.server_url.clone(), call_link::ServerMode::Remote)
-    };
     state.stop_preview();
-    let config = call_link::engine_config(&url, &settings);
-    let result = Engine::connect(config).await;
-    let (engine, events, media) = match result {
-        Ok(parts) => parts,
-        Err(err) => {
-            let _ = ConnectionStatus {
-                state: "offline".into(),
-                detail: err.to_string(),
-                hosting: None,
-                retry_in_ms: None,
-            }
-            .emit(&app);
-            return Err(AppError::Engine(err));
-        }
-    };
-    let generation = state.set_engine(engine.clone());
-    call_link::spawn(
-        app.clone(),
-        engine,
-        generation,
-        events,
-        media,
-        server,
-        settings.speaker.clone(),
-    );
+    tauri::async_runtime::spawn(connection::run(app.clone(), settings, generation));
     Ok(())
 }
 

@@ -84,6 +84,13 @@ fn rows() -> Vec<Row> {
         ("error", EngineEvent::Error { code: "camera".into(), message: "gone".into() }, [
             "notice:camera", "notice:camera", "notice:camera", "notice:camera", "notice:camera",
             "notice:camera", "notice:camera"]),
+        ("peer gone from the server", EngineEvent::Error {
+            code: "server".into(), message: "unknown-peer: no such peer in this room".into() }, [
+            "", "", "", "", "", "", ""]),
+        ("server gave up", EngineEvent::Error {
+            code: "signaling-closed".into(), message: "Unauthorized".into() }, [
+            "status:offline peers:0", "status:offline peers:0", "status:offline peers:0",
+            "status:offline peers:0", "status:offline peers:0", "status:offline peers:0", ""]),
         ("closed", closed(), [
             "status:offline peers:0 finish", "status:offline peers:0 finish",
             "status:offline peers:0 finish", "status:offline peers:0 finish",

@@ -1,0 +1,147 @@
+//! Why connecting failed, in the user's words, and whether trying again can help.
+
+use peercall_engine::EngineError;
+use peercall_signal::client::ClientError;
+use peercall_signal::protocol::ErrorCode;
+
+/// A failed connection attempt as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Plain words, naming the server.
+    pub words: String,
+    /// Whether the next attempt may succeed without the user changing anything.
+    pub retry: bool,
+}
+
+fn stop(words: &str) -> Failure {
+    Failure {
+        words: words.into(),
+        retry: false,
+    }
+}
+
+/// What `Engine::connect` failing on `server` means.
+pub fn engine_failure(err: &EngineError, server: &str) -> Failure {
+    match err {
+        EngineError::Signaling(err) => signaling_failure(err, server),
+        _ => stop("Peercall could not start its call engine. Restart the app."),
+    }
+}
+
+/// The words per error; whether to retry is the client's own judgement (`is_fatal`).
+fn signaling_failure(err: &ClientError, server: &str) -> Failure {
+    let words = match err {
+        ClientError::Unreachable(_)
+        | ClientError::WebSocket(_)
+        | ClientError::Timeout
+        | ClientError::ServerGone => format!("Can't reach the server at {server}."),
+        ClientError::Refused {
+            code: ErrorCode::RoomFull,
+            ..
+        } => "The server's room is full.".into(),
+        ClientError::Refused {
+            code: ErrorCode::BadName,
+            ..
+        } => "The server does not accept this name. Choose another in Settings.".into(),
+        ClientError::InvalidUrl(_) => {
+            "The server address must start with ws:// or wss://. Check it in Settings.".into()
+        }
+        ClientError::Unauthorized(_) => {
+            "The server refused the access token. Check it in Settings.".into()
+        }
+        ClientError::UnsupportedProtocol(_) => {
+            "The server runs a version of Peercall this app cannot talk to.".into()
+        }
+        ClientError::Tls(_) => "The server's certificate is not trusted.".into(),
+        _ => format!("The server at {server} does not answer like a Peercall server."),
+    };
+    Failure {
+        words,
+        retry: !err.is_fatal(),
+    }
+}
+
+/// Finding or hosting the local server failed (`reason` from the server crate).
+pub fn local_server_failure(reason: &str) -> Failure {
+    Failure {
+        words: format!("Can't start the local server ({reason})."),
+        retry: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVER: &str = "ws://10.0.0.9:7788/ws";
+
+    fn signaling(err: ClientError) -> Failure {
+        engine_failure(&EngineError::Signaling(err), SERVER)
+    }
+
+    #[test]
+    fn an_unreachable_server_is_tried_again_and_named() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for err in [
+            ClientError::Unreachable(refused),
+            ClientError::Timeout,
+            ClientError::ServerGone,
+        ] {
+            let failure = signaling(err);
+            assert!(failure.retry);
+            assert_eq!(
+                failure.words,
+                format!("Can't reach the server at {SERVER}.")
+            );
+        }
+        assert!(
+            signaling(ClientError::Refused {
+                code: ErrorCode::RoomFull,
+                message: "full".into()
+            })
+            .retry
+        );
+        assert!(local_server_failure("port in use").retry);
+    }
+
+    #[test]
+    fn what_needs_the_user_is_not_tried_again_and_says_where_to_fix_it() {
+        let cases = [
+            (ClientError::Unauthorized("bad".into()), "access token"),
+            (ClientError::InvalidUrl("http://x".into()), "ws://"),
+            (
+                ClientError::UnsupportedProtocol("2".into()),
+                "cannot talk to",
+            ),
+            (
+                ClientError::Refused {
+                    code: ErrorCode::BadName,
+                    message: "no".into(),
+                },
+                "name",
+            ),
+        ];
+        for (err, says) in cases {
+            let failure = signaling(err);
+            assert!(!failure.retry, "{failure:?}");
+            assert!(failure.words.contains(says), "{failure:?}");
+        }
+        assert!(!engine_failure(&EngineError::Stopped, SERVER).retry);
+    }
+
+    #[test]
+    fn a_server_that_speaks_nonsense_is_named_and_tried_again() {
+        let failure = signaling(ClientError::Protocol("junk".into()));
+        assert!(failure.retry);
+        assert!(failure.words.contains(SERVER), "{failure:?}");
+    }
+
+    #[test]
+    fn no_raw_codes_reach_the_user() {
+        let failure = signaling(ClientError::Refused {
+            code: ErrorCode::Other,
+            message: "weird-code: details".into(),
+        });
+        assert!(!failure.words.contains("weird-code"), "{failure:?}");
+    }
+}

@@ -1,0 +1,119 @@
+//! Connecting to the signaling server of the settings (or the local one), and trying again
+//! with backoff while that fails for a reason time can fix. Each attempt's failure is shown in
+//! plain words with the countdown to the next one; a newer `connect` ends the loop.
+
+mod failure;
+
+use std::time::Duration;
+
+use peercall_engine::{Engine, EngineEvent, EngineMedia};
+use peercall_signal::client::{backoff_delay, ReconnectPolicy};
+use tauri::{AppHandle, Manager};
+use tauri_specta::Event;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::call_link::{self, ServerMode};
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::ui_events::ConnectionStatus;
+use failure::{engine_failure, local_server_failure, Failure};
+
+/// The first retry after 1–2 s, then doubling up to 15 s (the signal client's backoff).
+fn policy() -> ReconnectPolicy {
+    ReconnectPolicy {
+        enabled: true,
+        initial_delay: Duration::from_secs(2),
+        max_delay: Duration::from_secs(15),
+        max_attempts: None,
+    }
+}
+
+type Parts = (
+    Engine,
+    UnboundedReceiver<EngineEvent>,
+    EngineMedia,
+    ServerMode,
+);
+
+/// Connects as connection `generation` (see [`AppState::begin_connection`]), retrying until
+/// it works, fails for good, or a newer connection replaces it.
+pub async fn run(app: AppHandle, settings: Settings, generation: u64) {
+    let state = app.state::<AppState>();
+    for attempt in 1u32.. {
+        if !state.is_current(generation) {
+            return;
+        }
+        let failure = match open(&state, &settings).await {
+            Ok((engine, events, media, server)) => {
+                if !state.set_engine(engine.clone(), generation) {
+                    engine.shutdown().await; // replaced while connecting
+                    return;
+                }
+                let speaker = settings.speaker.clone();
+                call_link::spawn(
+                    app.clone(),
+                    engine,
+                    generation,
+                    events,
+                    media,
+                    server,
+                    speaker,
+                );
+                return;
+            }
+            Err(failure) => failure,
+        };
+        tracing::warn!(attempt, words = %failure.words, retry = failure.retry, "cannot connect");
+        if !state.is_current(generation) {
+            return;
+        }
+        if !failure.retry {
+            status(&app, "offline", failure.words, None);
+            return;
+        }
+        let delay = backoff_delay(&policy(), attempt, jitter());
+        status(&app, "reconnecting", failure.words, Some(delay));
+        tokio::time::sleep(delay).await;
+    }
+}
+
+async fn open(state: &AppState, settings: &Settings) -> Result<Parts, Failure> {
+    let (url, server) = if settings.server_url.is_empty() {
+        let local = state
+            .local_server()
+            .await
+            .map_err(|reason| local_server_failure(&reason))?;
+        let hosting = local.hosting.clone();
+        (local.url.clone(), ServerMode::Local { hosting })
+    } else {
+        (settings.server_url.clone(), ServerMode::Remote)
+    };
+    let config = call_link::engine_config(&url, settings);
+    match Engine::connect(config).await {
+        Ok((engine, events, media)) => Ok((engine, events, media, server)),
+        Err(err) => {
+            tracing::debug!(%err, %url, "engine connect failed");
+            Err(engine_failure(&err, &url))
+        }
+    }
+}
+
+fn status(app: &AppHandle, state: &str, detail: String, retry: Option<Duration>) {
+    let status = ConnectionStatus {
+        state: state.into(),
+        detail,
+        hosting: None,
+        retry_in_ms: retry.map(|d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
+    };
+    if let Err(err) = status.emit(app) {
+        tracing::debug!(%err, "status not delivered");
+    }
+}
+
+/// In [0, 1): spreads the retries of apps that lost the same server.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u8(0);
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
