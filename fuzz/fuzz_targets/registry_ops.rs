@@ -7,6 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use peercall_protocol::{decode_client_message, ClientMessage, PeerId, DEFAULT_ROOM};
 use peercall_signal::server::outbox::{self, Inbox, Outbox};
+use peercall_signal::seq::seq_of;
 use peercall_signal::server::Registry;
 use std::time::{Duration, Instant};
 
@@ -62,11 +63,11 @@ fuzz_target!(|data: &[u8]| {
                     }
                     4 => {
                         if let Some(id) = &c.id {
-                            let mut unsent = Vec::new();
+                            let mut first_unsent = None;
                             while let Some(t) = c.rx.try_recv() {
-                                unsent.push(t);
+                                first_unsent = first_unsent.or_else(|| seq_of(&t));
                             }
-                            registry.detach(id, c.conn, now, unsent);
+                            registry.detach(id, c.conn, now, first_unsent);
                         }
                     }
                     _ => {
@@ -98,7 +99,8 @@ fn apply(registry: &mut Registry, c: &mut Conn, msg: ClientMessage, fresh: u64, 
         (ClientMessage::Hello(h), None) => {
             let room = h.room.as_deref().unwrap_or(DEFAULT_ROOM);
             if let Some(s) = h.resume.as_deref().or(c.session.as_deref()) {
-                if let Some(j) = registry.resume(s, room, &h.name, fresh, c.tx.clone(), now) {
+                let resumed = registry.resume(s, room, &h.name, fresh, c.tx.clone(), now, h.last);
+                if let Some(j) = resumed {
                     c.conn = fresh;
                     c.id = Some(j.id);
                     return;
@@ -118,6 +120,7 @@ fn apply(registry: &mut Registry, c: &mut Conn, msg: ClientMessage, fresh: u64, 
         (ClientMessage::Signal(r), Some(id)) => {
             let _ = registry.relay(id, &r.to, r.data, now);
         }
+        (ClientMessage::Ack(a), Some(id)) => registry.ack(id, a.seq),
         _ => {}
     }
 }

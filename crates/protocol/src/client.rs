@@ -22,6 +22,15 @@ pub enum ClientMessage {
     Update(Update),
     /// Relay `data` to another peer of the room.
     Signal(Relay),
+    /// Every server message up to `seq` arrived; the server may forget them.
+    Ack(Ack),
+}
+
+/// `{"type":"ack","seq":N}`: the client has every sequenced server message up to `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Ack {
+    /// The highest `seq` received (and every one before it).
+    pub seq: u64,
 }
 
 /// `{"type":"hello",...}`.
@@ -41,6 +50,10 @@ pub struct Hello {
     /// `welcome.session` of an earlier connection, to resume it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resume: Option<String>,
+    /// With `resume`: the highest `seq` received on the earlier connection; the server
+    /// replays every later one, so nothing is lost or repeated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<u64>,
 }
 
 /// `{"type":"update","name":...,"busy":...}`; either field optional.
@@ -72,6 +85,7 @@ impl ClientMessage {
             ClientMessage::Hello(_) => "hello",
             ClientMessage::Update(_) => "update",
             ClientMessage::Signal(_) => "signal",
+            ClientMessage::Ack(_) => "ack",
         }
     }
 
@@ -97,6 +111,10 @@ pub fn decode_client_message(text: &str) -> Result<ClientMessage, DecodeError> {
         "hello" => decode_hello(&obj).map(ClientMessage::Hello),
         "update" => decode_update(&obj).map(ClientMessage::Update),
         "signal" => decode_relay(obj).map(ClientMessage::Signal),
+        "ack" => match optional_u64(&obj, "seq")? {
+            Some(seq) => Ok(ClientMessage::Ack(Ack { seq })),
+            None => Err(bad("seq", "missing")),
+        },
         other => Err(DecodeError::UnknownType(truncate(other, 64))),
     }
 }
@@ -127,6 +145,7 @@ fn decode_hello(obj: &Map<String, Value>) -> Result<Hello, DecodeError> {
         room,
         token: optional_str(obj, "token")?.map(str::to_owned),
         resume: optional_str(obj, "resume")?.map(str::to_owned),
+        last: optional_u64(obj, "last")?,
     })
 }
 
@@ -178,6 +197,16 @@ fn optional_str<'a>(
     }
 }
 
+fn optional_u64(obj: &Map<String, Value>, field: &'static str) -> Result<Option<u64>, DecodeError> {
+    match obj.get(field) {
+        Some(Value::Null) | None => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| bad(field, "expected a non-negative integer")),
+    }
+}
+
 fn bad(field: &'static str, reason: &str) -> DecodeError {
     DecodeError::BadField {
         field,
@@ -209,7 +238,8 @@ mod tests {
                 name: "Al".into(),
                 room: None,
                 token: None,
-                resume: None
+                resume: None,
+                last: None
             })
         );
     }
@@ -265,6 +295,12 @@ mod tests {
             ErrorCode::BadField
         );
         assert_eq!(code(r#"{"type":"signal","to":"x"}"#), ErrorCode::BadField);
+        assert_eq!(code(r#"{"type":"ack"}"#), ErrorCode::BadField);
+        assert_eq!(code(r#"{"type":"ack","seq":-1}"#), ErrorCode::BadField);
+        assert_eq!(
+            code(r#"{"type":"hello","protocol":1,"name":"a","last":"x"}"#),
+            ErrorCode::BadField
+        );
     }
 
     #[test]
@@ -295,6 +331,7 @@ mod tests {
                 room: Some("r".into()),
                 token: Some("t".into()),
                 resume: Some("s".into()),
+                last: Some(7),
             }),
             ClientMessage::Update(Update {
                 name: None,
@@ -304,6 +341,7 @@ mod tests {
                 to: "x".into(),
                 data: json!({"a":1}),
             }),
+            ClientMessage::Ack(Ack { seq: 42 }),
         ];
         for m in msgs {
             assert_eq!(decode_client_message(&m.to_json()).unwrap(), m);

@@ -13,5 +13,6 @@ pub use peercall_protocol as protocol;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod ratelimit;
+pub mod seq;
 #[cfg(feature = "server")]
 pub mod server;

@@ -120,7 +120,10 @@ async fn opaque_data_and_forged_from() {
     a.recv_type("peer-joined").await;
     a.send_json(json!({"type":"signal","to":id_b,"from":"mallory","data":{"kind":"future","x":[1,2,{"y":null}]}}))
         .await;
-    let got = b.recv().await;
+    let mut got = b.recv().await;
+    // Numbered for resume (docs/protocol.md); otherwise exactly what was sent.
+    let seq = got.as_object_mut().and_then(|o| o.remove("seq"));
+    assert!(seq.as_ref().is_some_and(|s| s.is_u64()), "seq: {seq:?}");
     assert_eq!(
         got,
         json!({"type":"signal","from":id_a,"data":{"kind":"future","x":[1,2,{"y":null}]}})

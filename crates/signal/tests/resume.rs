@@ -163,3 +163,39 @@ async fn resuming_a_connection_the_server_still_thinks_alive_takes_it_over() {
     a.assert_alive().await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_takeover_replays_what_the_old_connection_held() {
+    let server = start_fast().await;
+    let url = server.url();
+    let (mut a, _) = Raw::join(&url, "A", "r").await;
+    // `last` on the first hello: this client acknowledges, so the server keeps what it
+    // sends B until B says it has it.
+    let mut old = Raw::connect(&url).await;
+    old.send_json(json!({"type":"hello","protocol":1,"name":"B","room":"r","last":0}))
+        .await;
+    let w = old.recv().await;
+    a.recv_type("peer-joined").await;
+    // B's old socket is alive but B reads nothing more from it.
+    for n in 0..3 {
+        a.send_json(json!({"type":"signal","to":w["id"],"data":{"n":n}}))
+            .await;
+    }
+    a.assert_alive().await; // the three were relayed
+    let mut new = Raw::connect(&url).await;
+    new.send_json(
+        json!({"type":"hello","protocol":1,"name":"B","room":"r","resume":w["session"],"last":0}),
+    )
+    .await;
+    assert_eq!(new.recv().await["resumed"], true);
+    let mut seqs = Vec::new();
+    for n in 0..3 {
+        let m = new.recv().await;
+        assert_eq!(m["data"]["n"], n, "replayed in order: {m}");
+        seqs.push(m["seq"].as_u64().expect("seq"));
+    }
+    assert!(seqs.windows(2).all(|p| p[1] == p[0] + 1), "{seqs:?}");
+    new.send_json(json!({"type":"ack","seq":seqs[2]})).await;
+    new.assert_alive().await;
+    server.shutdown().await;
+}

@@ -5,7 +5,9 @@ use super::backoff::backoff_delay;
 use super::handshake::{Connector, Socket};
 use super::{ClientConfig, ClientEvent, CloseReason, Command};
 use crate::ratelimit::TokenBucket;
+use crate::seq::seq_of;
 use futures_util::{SinkExt, StreamExt};
+use peercall_protocol::{Ack, ClientMessage};
 use peercall_protocol::{PeerId, ServerMessage, SignalData, Welcome};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -34,7 +36,15 @@ pub(crate) struct Driver {
     outbox: VecDeque<String>,
     /// Paces sends under the server's rate limit (`None`: unpaced).
     pace: Option<TokenBucket>,
+    /// The highest `seq` received in this session (0: none), and the highest acked.
+    last_seq: u64,
+    acked: u64,
 }
+
+/// Acknowledge after this many sequenced messages, or [`ACK_INTERVAL`] after the first
+/// unacknowledged one, whichever comes first (acks count against the rate limit).
+const ACK_EVERY: u64 = 16;
+const ACK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl Driver {
     pub(crate) fn new(
@@ -59,6 +69,8 @@ impl Driver {
             config,
             session: String::new(),
             outbox: VecDeque::new(),
+            last_seq: 0,
+            acked: 0,
         }
     }
 
@@ -115,6 +127,8 @@ impl Driver {
         } else {
             // A fresh identity: anything queued for the old one's peers is meaningless.
             self.outbox.clear();
+            self.last_seq = 0;
+            self.acked = 0;
             self.emit(ClientEvent::Welcome {
                 id: welcome.id,
                 peers: welcome.peers,
@@ -129,6 +143,8 @@ impl Driver {
         let mut ticker = tokio::time::interval_at(Instant::now() + interval, interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut last_heard = Instant::now();
+        let mut acks = tokio::time::interval(ACK_INTERVAL);
+        acks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             let wait = self.pace_wait();
             // What queued up while reconnecting goes first, paced like everything else.
@@ -148,6 +164,14 @@ impl Driver {
                         Message::Text(text) => self.on_text(&text).await,
                         Message::Close(frame) => return on_close(frame),
                         _ => {}
+                    }
+                    if self.last_seq >= self.acked + ACK_EVERY && !self.ack(socket).await {
+                        return Ended::Dropped;
+                    }
+                }
+                _ = acks.tick() => {
+                    if self.last_seq > self.acked && !self.ack(socket).await {
+                        return Ended::Dropped;
                     }
                 }
                 _ = tokio::time::sleep(wait), if backlog || !wait.is_zero() => {
@@ -182,6 +206,21 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// Acknowledges everything received, if the pacer has a token for it (else a
+    /// later tick does); `false` if the socket failed.
+    async fn ack(&mut self, socket: &mut Socket) -> bool {
+        if !self.pace_wait().is_zero() || !self.take_token() {
+            return true;
+        }
+        let seq = self.last_seq;
+        let text = ClientMessage::Ack(Ack { seq }).to_json();
+        if socket.send(Message::text(text)).await.is_err() {
+            return false;
+        }
+        self.acked = seq;
+        true
     }
 
     /// How long until the pacer lets the next message go.
@@ -219,7 +258,7 @@ impl Driver {
             let session = self.session.clone();
             let config = self.config.clone();
             let connector = self.connector.clone();
-            let open = connector.open(&config, Some(&session));
+            let open = connector.open(&config, Some(&session), self.last_seq);
             tokio::pin!(open);
             let result = loop {
                 tokio::select! {
@@ -260,6 +299,12 @@ impl Driver {
     }
 
     async fn on_text(&mut self, text: &str) {
+        if let Some(seq) = seq_of(text) {
+            if seq <= self.last_seq {
+                return; // replayed after a resume, but it had arrived: exactly once
+            }
+            self.last_seq = seq;
+        }
         let msg = match ServerMessage::from_json(text) {
             Ok(m) => m,
             Err(e) => {

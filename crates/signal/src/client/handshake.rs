@@ -34,12 +34,17 @@ impl Connector {
     }
 
     /// Connects and completes hello/welcome within the connect timeout.
+    /// `resume`: the session to resume; `last`: the highest `seq` received on it (the
+    /// server replays what follows; sent on a fresh hello too, as 0, to say that this
+    /// client acknowledges).
     pub(crate) async fn open(
         &self,
         config: &ClientConfig,
         resume: Option<&str>,
+        last: u64,
     ) -> Result<(Socket, Welcome), ClientError> {
-        tokio::time::timeout(config.connect_timeout, self.open_inner(config, resume))
+        let open = self.open_inner(config, resume, last);
+        tokio::time::timeout(config.connect_timeout, open)
             .await
             .map_err(|_| ClientError::Timeout)?
     }
@@ -48,6 +53,7 @@ impl Connector {
         &self,
         config: &ClientConfig,
         resume: Option<&str>,
+        last: u64,
     ) -> Result<(Socket, Welcome), ClientError> {
         let ws_config = WebSocketConfig::default()
             .read_buffer_size(16 * 1024)
@@ -71,6 +77,7 @@ impl Connector {
             room: config.room.clone(),
             token: config.token.clone(),
             resume: resume.map(str::to_owned),
+            last: Some(last),
         });
         socket.send(Message::text(hello.to_json())).await?;
         loop {

@@ -205,7 +205,7 @@ impl SignalClient {
         config: ClientConfig,
     ) -> Result<(SignalClient, mpsc::Receiver<ClientEvent>), ClientError> {
         let connector = handshake::Connector::new(&config)?;
-        let (socket, welcome) = connector.open(&config, None).await?;
+        let (socket, welcome) = connector.open(&config, None, 0).await?;
         let id = Arc::new(Mutex::new(welcome.id.clone()));
         let (cmd_tx, cmd_rx) = mpsc::channel(config.queue_capacity.max(1));
         let (event_tx, event_rx) = mpsc::channel(config.queue_capacity.max(1));

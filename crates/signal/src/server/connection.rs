@@ -5,6 +5,7 @@
 
 use super::hello::handshake;
 use super::outbox::{self, Inbox};
+use super::replay::seq_of;
 use super::state::Shared;
 use super::wire::WsIo;
 use super::wire::{self, close};
@@ -52,13 +53,15 @@ pub async fn serve<S: WsIo>(mut ws: S, shared: Arc<Shared>) {
         match end {
             End::Leave => shared.registry().leave(&id, conn, now),
             End::Drop => {
-                // Under the registry lock nothing new can enter the inbox, so whatever
-                // it still holds moves to the resume queue and nothing is lost.
+                // Under the registry lock nothing new can enter the inbox: the first
+                // message not written is known exactly, and the peer's log keeps it and
+                // everything after it for the resume.
                 let mut registry = shared.registry();
                 while let Some(text) = inbox.try_recv() {
                     unsent.push(text);
                 }
-                registry.detach(&id, conn, now, unsent);
+                let first_unsent = unsent.first().and_then(|t| seq_of(t));
+                registry.detach(&id, conn, now, first_unsent);
             }
             End::Superseded | End::Shutdown => {}
         }
@@ -249,6 +252,10 @@ impl<'a> Session<'a> {
                 ErrorCode::DuplicateHello,
                 "already welcomed; hello is only valid as the first message",
             )),
+            Ok(ClientMessage::Ack(ack)) => {
+                self.shared.registry().ack(&self.id, ack.seq);
+                None
+            }
             Ok(ClientMessage::Update(u)) => {
                 self.shared.registry().update(&self.id, u.name, u.busy, now);
                 None

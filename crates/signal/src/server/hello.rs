@@ -75,6 +75,9 @@ pub async fn handshake<S: WsIo>(
     };
     if joined.resumed {
         shared.metrics.resumed();
+    } else if hello.last.is_some() {
+        // `last` on a fresh hello: this client acknowledges what it gets.
+        shared.registry().ack(&joined.id, 0);
     }
     let welcome = ServerMessage::Welcome(Welcome {
         protocol: PROTOCOL_VERSION,
@@ -101,7 +104,16 @@ fn join(shared: &Shared, hello: &Hello, conn: u64, outbox: Outbox) -> Option<Joi
     let now = Instant::now();
     let mut registry = shared.registry();
     if let Some(session) = &hello.resume {
-        if let Some(j) = registry.resume(session, room, &hello.name, conn, outbox.clone(), now) {
+        let resumed = registry.resume(
+            session,
+            room,
+            &hello.name,
+            conn,
+            outbox.clone(),
+            now,
+            hello.last,
+        );
+        if let Some(j) = resumed {
             return Some(j);
         }
     }

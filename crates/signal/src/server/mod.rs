@@ -16,6 +16,7 @@ mod metrics;
 #[doc(hidden)]
 pub mod outbox;
 mod registry;
+mod replay;
 #[doc(hidden)]
 pub mod scripted;
 mod state;

@@ -8,7 +8,8 @@
 //! `Semaphore` could weigh permits, but a sender must never wait under the registry
 //! lock, and a failed acquire would still need the same bookkeeping).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use super::replay::seq_of;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -25,6 +26,7 @@ pub enum Refused {
 #[derive(Debug, Clone)]
 pub struct Outbox {
     tx: mpsc::UnboundedSender<String>,
+    taken: Arc<AtomicU64>,
     queued: Arc<AtomicUsize>,
     total: Arc<AtomicUsize>,
     budget: usize,
@@ -34,6 +36,7 @@ pub struct Outbox {
 #[derive(Debug)]
 pub struct Inbox {
     rx: mpsc::UnboundedReceiver<String>,
+    taken: Arc<AtomicU64>,
     queued: Arc<AtomicUsize>,
     total: Arc<AtomicUsize>,
 }
@@ -44,13 +47,21 @@ pub struct Inbox {
 pub fn channel(budget: usize, total: Arc<AtomicUsize>) -> (Outbox, Inbox) {
     let (tx, rx) = mpsc::unbounded_channel();
     let queued = Arc::new(AtomicUsize::new(0));
+    let taken = Arc::new(AtomicU64::new(0));
     let outbox = Outbox {
         tx,
+        taken: taken.clone(),
         queued: queued.clone(),
         total: total.clone(),
         budget,
     };
-    (outbox, Inbox { rx, queued, total })
+    let inbox = Inbox {
+        rx,
+        taken,
+        queued,
+        total,
+    };
+    (outbox, inbox)
 }
 
 impl Outbox {
@@ -77,24 +88,34 @@ impl Outbox {
     pub fn queued_bytes(&self) -> usize {
         self.queued.load(Ordering::Acquire)
     }
+
+    /// The `seq` of the last sequenced message the connection took from the queue
+    /// (0: none yet).
+    pub fn last_taken(&self) -> u64 {
+        self.taken.load(Ordering::Acquire)
+    }
 }
 
 impl Inbox {
     /// The next message; `None` once every sender is gone and the queue is empty.
     pub async fn recv(&mut self) -> Option<String> {
         let text = self.rx.recv().await?;
-        self.taken(text.len());
+        self.taken(&text);
         Some(text)
     }
 
     /// The next message if one is waiting.
     pub fn try_recv(&mut self) -> Option<String> {
         let text = self.rx.try_recv().ok()?;
-        self.taken(text.len());
+        self.taken(&text);
         Some(text)
     }
 
-    fn taken(&self, len: usize) {
+    fn taken(&self, text: &str) {
+        if let Some(seq) = seq_of(text) {
+            self.taken.store(seq, Ordering::Release);
+        }
+        let len = text.len();
         self.queued.fetch_sub(len, Ordering::AcqRel);
         self.total.fetch_sub(len, Ordering::Relaxed);
     }
@@ -130,6 +151,17 @@ mod tests {
             "a dropped inbox leaves the gauge"
         );
         assert_eq!(tx.try_send("x".into()), Err(Refused::Closed("x".into())));
+    }
+
+    #[test]
+    fn remembers_the_last_sequence_number_taken() {
+        let (tx, mut rx) = channel(1 << 10, Default::default());
+        tx.try_send(r#"{"seq":7,"type":"x"}"#.into()).unwrap();
+        tx.try_send(r#"{"type":"unsequenced"}"#.into()).unwrap();
+        assert_eq!(tx.last_taken(), 0);
+        rx.try_recv();
+        rx.try_recv();
+        assert_eq!(tx.last_taken(), 7);
     }
 
     #[test]

@@ -9,11 +9,12 @@
 
 use peercall_protocol::{PeerId, PeerInfo, ServerMessage};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 pub use super::outbox::Outbox;
 use super::outbox::Refused;
+use super::replay::Log;
 
 /// The result of a successful join or resume.
 #[derive(Debug)]
@@ -24,7 +25,7 @@ pub struct Joined {
     pub session: String,
     /// Everyone else in the room.
     pub peers: Vec<PeerInfo>,
-    /// Messages queued while it was away (resume only), oldest first.
+    /// Messages it missed (resume only), oldest first, each stamped with its `seq`.
     pub queued: Vec<String>,
     /// True for a resume.
     pub resumed: bool,
@@ -46,8 +47,8 @@ enum Link {
     },
     Detached {
         since: Instant,
-        queue: VecDeque<String>,
-        bytes: usize,
+        /// For a resume without `hello.last`: what the server knows was handed over.
+        fallback: u64,
         overflowed: bool,
     },
 }
@@ -58,6 +59,11 @@ struct Peer {
     room: String,
     session: String,
     link: Link,
+    /// Everything it was sent and has not acknowledged.
+    log: Log,
+    /// It acknowledges (`ack`, `hello.last`); else the log keeps only what its
+    /// connection has not taken yet.
+    acks: bool,
 }
 
 /// All rooms of one server.
@@ -72,8 +78,8 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// An empty registry with a room size limit and a resume queue bound in messages
-    /// and in bytes.
+    /// An empty registry with a room size limit and a bound, in messages and in bytes,
+    /// on what is kept per peer for a resume.
     pub fn new(room_size: usize, resume_queue: usize, resume_bytes: usize) -> Self {
         Registry {
             peers: HashMap::new(),
@@ -118,6 +124,8 @@ impl Registry {
                 room: room.to_owned(),
                 session: session.clone(),
                 link: Link::Attached { conn, outbox },
+                log: Log::new(self.resume_queue, self.resume_bytes),
+                acks: false,
             },
         );
         self.broadcast(
@@ -136,9 +144,12 @@ impl Registry {
     }
 
     /// Reattaches the peer owning `session` if it is in `room`: it keeps its id, the
-    /// room sees nothing (or `peer-updated` if the name changed), and what was queued is
-    /// returned. A peer still attached elsewhere is taken over (the old connection's
-    /// outbox closes). `None`: unknown or expired session — join afresh.
+    /// room sees nothing (or `peer-updated` if the name changed), and what it missed is
+    /// returned: every message after `last` (the client's `hello.last`), or without it,
+    /// after what the server knows it handed over. A peer still attached elsewhere is
+    /// taken over (the old connection's outbox closes). `None`: unknown or expired
+    /// session, or what it missed is no longer all there — join afresh.
+    #[allow(clippy::too_many_arguments)]
     pub fn resume(
         &mut self,
         session: &str,
@@ -147,27 +158,37 @@ impl Registry {
         conn: u64,
         outbox: Outbox,
         now: Instant,
+        last: Option<u64>,
     ) -> Option<Joined> {
         let id = self.sessions.get(session)?.clone();
         let peer = self.peers.get_mut(&id)?;
         if peer.room != room {
             return None;
         }
-        if matches!(
+        let from = match (&peer.link, last) {
+            (_, Some(last)) => last.min(peer.log.last_seq()),
+            (Link::Detached { fallback, .. }, None) => *fallback,
+            (Link::Attached { outbox, .. }, None) => outbox.last_taken(),
+        };
+        let overflowed = matches!(
             peer.link,
             Link::Detached {
                 overflowed: true,
                 ..
             }
-        ) {
-            self.remove(&id, now);
-            return None;
-        }
-        let old = std::mem::replace(&mut peer.link, Link::Attached { conn, outbox });
-        let queued = match old {
-            Link::Detached { queue, .. } => queue.into_iter().collect(),
-            Link::Attached { .. } => Vec::new(),
+        );
+        let queued = match peer.log.since(from) {
+            Ok(queued) if !overflowed => queued,
+            _ => {
+                self.remove(&id, now);
+                return None;
+            }
         };
+        if last.is_some() {
+            peer.acks = true;
+            peer.log.ack(from);
+        }
+        peer.link = Link::Attached { conn, outbox };
         let renamed = peer.info.name != name;
         if renamed {
             peer.info.name = name.to_owned();
@@ -191,6 +212,14 @@ impl Registry {
             queued,
             resumed: true,
         })
+    }
+
+    /// The peer has every message up to `seq`: they need not be kept.
+    pub fn ack(&mut self, id: &PeerId, seq: u64) {
+        if let Some(peer) = self.peers.get_mut(id) {
+            peer.acks = true;
+            peer.log.ack(seq);
+        }
     }
 
     /// Changes a peer's name and/or busy flag; tells the room if anything changed.
@@ -242,15 +271,16 @@ impl Registry {
     }
 
     /// The connection `conn` of `id` dropped without a close frame: keep the peer for
-    /// the resume window. `unsent` (what the connection still held for the peer) starts
-    /// its resume queue.
-    pub fn detach(&mut self, id: &PeerId, conn: u64, now: Instant, unsent: Vec<String>) {
+    /// the resume window. `first_unsent` is the `seq` of the first message the
+    /// connection could not write (`None`: it wrote everything it was given).
+    pub fn detach(&mut self, id: &PeerId, conn: u64, now: Instant, first_unsent: Option<u64>) {
         if let Some(peer) = self.peers.get_mut(id) {
             if matches!(peer.link, Link::Attached { conn: c, .. } if c == conn) {
-                peer.link = Link::detached(now);
-                for text in unsent {
-                    enqueue(&mut peer.link, text, (self.resume_queue, self.resume_bytes));
+                let fallback = first_unsent.map_or(peer.log.last_seq(), |s| s.saturating_sub(1));
+                if !peer.acks {
+                    peer.log.ack(fallback);
                 }
+                peer.link = Link::detached(now, fallback);
             }
         }
     }
@@ -347,63 +377,46 @@ impl Registry {
         }
     }
 
-    /// Hands `text` to a peer: into its connection's outbox, or into its resume queue.
-    /// A connection whose outbox is full (too slow) or closed is detached, keeping the
-    /// message; it can resume and get it.
+    /// Hands `text` to a peer: numbered into its log, and into its connection's outbox
+    /// if it has one. A connection whose outbox is full (too slow) or closed is
+    /// detached; the log keeps the message for the resume. A detached peer whose log
+    /// has to drop a message it certainly never got could not resume exactly: it
+    /// expires at once (a resume that would need a dropped message starts afresh).
     fn deliver(&mut self, id: &PeerId, text: String, now: Instant) {
-        let bounds = (self.resume_queue, self.resume_bytes);
         let Some(peer) = self.peers.get_mut(id) else {
             return;
         };
-        let text = match &peer.link {
-            Link::Attached { outbox, .. } => match outbox.try_send(text) {
-                Ok(()) => return,
-                Err(Refused::Full(text) | Refused::Closed(text)) => {
-                    tracing::info!(peer = %id, "outbox full or closed; detaching the connection");
-                    peer.link = Link::detached(now);
-                    text
+        let (stamped, lost) = peer.log.push(&text);
+        match &mut peer.link {
+            Link::Attached { outbox, .. } => {
+                if !peer.acks {
+                    // Nothing to replay from for a client that never acknowledges
+                    // beyond what its connection has not taken.
+                    peer.log.ack(outbox.last_taken());
                 }
-            },
-            Link::Detached { .. } => text,
-        };
-        enqueue(&mut peer.link, text, bounds);
-    }
-}
-
-impl Link {
-    fn detached(since: Instant) -> Link {
-        Link::Detached {
-            since,
-            queue: VecDeque::new(),
-            bytes: 0,
-            overflowed: false,
+                if let Err(Refused::Full(_) | Refused::Closed(_)) = outbox.try_send(stamped) {
+                    tracing::info!(peer = %id, "outbox full or closed; detaching the connection");
+                    let fallback = outbox.last_taken();
+                    peer.link = Link::detached(now, fallback);
+                }
+            }
+            // Certainly lost: a message the old connection never wrote was pushed out.
+            Link::Detached {
+                overflowed,
+                fallback,
+                ..
+            } => *overflowed |= lost && peer.log.lost_through() > *fallback,
         }
     }
 }
 
-/// Appends to a detached peer's resume queue within its bounds (messages, bytes).
-/// Losing presence or signals would leave the peer with a wrong picture of the room, so
-/// an overflowing peer is marked to expire instead (and its queue freed).
-fn enqueue(link: &mut Link, text: String, (max_messages, max_bytes): (usize, usize)) {
-    let Link::Detached {
-        queue,
-        bytes,
-        overflowed,
-        ..
-    } = link
-    else {
-        return;
-    };
-    if *overflowed {
-        return;
-    }
-    if queue.len() >= max_messages || *bytes + text.len() > max_bytes {
-        *overflowed = true;
-        *queue = VecDeque::new();
-        *bytes = 0;
-    } else {
-        *bytes += text.len();
-        queue.push_back(text);
+impl Link {
+    fn detached(since: Instant, fallback: u64) -> Link {
+        Link::Detached {
+            since,
+            fallback,
+            overflowed: false,
+        }
     }
 }
 
@@ -415,17 +428,28 @@ mod tests {
     struct Conn {
         tx: Outbox,
         rx: super::super::outbox::Inbox,
+        seen: u64,
     }
 
     fn conn() -> Conn {
         let (tx, rx) = super::super::outbox::channel(1 << 20, Default::default());
-        Conn { tx, rx }
+        Conn { tx, rx, seen: 0 }
     }
 
     fn drain(c: &mut Conn) -> Vec<Value> {
         let mut out = Vec::new();
         while let Some(t) = c.rx.try_recv() {
-            out.push(serde_json::from_str(&t).unwrap());
+            let mut v: Value = serde_json::from_str(&t).unwrap();
+            // Numbered per receiver, in order; compared without the number.
+            if let Some(seq) = v.as_object_mut().and_then(|o| o.remove("seq")) {
+                assert!(
+                    seq.as_u64() > Some(c.seen),
+                    "seq increases: {seq} after {}",
+                    c.seen
+                );
+                c.seen = seq.as_u64().unwrap_or(0);
+            }
+            out.push(v);
         }
         out
     }
@@ -512,8 +536,8 @@ mod tests {
         join(&mut r, "b", "x", &b, 2);
         drain(&mut a);
         let t0 = Instant::now();
-        r.detach(&"b".into(), 2, t0, Vec::new());
-        r.detach(&"b".into(), 99, t0, Vec::new()); // a stale connection changes nothing
+        r.detach(&"b".into(), 2, t0, None);
+        r.detach(&"b".into(), 99, t0, None); // a stale connection changes nothing
         r.relay(&"a".into(), &"b".into(), json!({"n":1}), t0)
             .unwrap();
         assert_eq!(
@@ -521,19 +545,23 @@ mod tests {
             0
         );
         let b2 = conn();
-        let j = r.resume("s-b", "x", "B", 3, b2.tx.clone(), t0).unwrap();
+        let j = r
+            .resume("s-b", "x", "B", 3, b2.tx.clone(), t0, None)
+            .unwrap();
         assert!(j.resumed);
         assert_eq!(j.id, PeerId::from("b"));
         assert_eq!(j.queued.len(), 1);
         assert!(drain(&mut a).is_empty(), "the room saw nothing");
         // Dropped again and not back in time: gone, and the room hears it.
-        r.detach(&"b".into(), 3, t0, Vec::new());
+        r.detach(&"b".into(), 3, t0, None);
         assert_eq!(
             r.expire(t0 + Duration::from_secs(31), Duration::from_secs(30)),
             1
         );
         assert_eq!(drain(&mut a), [json!({"type":"peer-left","id":"b"})]);
-        assert!(r.resume("s-b", "x", "B", 4, b2.tx.clone(), t0).is_none());
+        assert!(r
+            .resume("s-b", "x", "B", 4, b2.tx.clone(), t0, None)
+            .is_none());
     }
 
     #[test]
@@ -543,7 +571,7 @@ mod tests {
         join(&mut r, "a", "x", &a, 1);
         join(&mut r, "b", "x", &b, 2);
         let t0 = Instant::now();
-        r.detach(&"b".into(), 2, t0, Vec::new());
+        r.detach(&"b".into(), 2, t0, None);
         for _ in 0..3 {
             r.relay(&"a".into(), &"b".into(), json!({}), t0).unwrap();
         }
@@ -557,7 +585,7 @@ mod tests {
         join(&mut r, "a", "x", &a, 1);
         join(&mut r, "b", "x", &b, 2);
         let t0 = Instant::now();
-        r.detach(&"b".into(), 2, t0, Vec::new());
+        r.detach(&"b".into(), 2, t0, None);
         // Each relayed message is about 50 bytes: the second passes the 64-byte bound.
         r.relay(&"a".into(), &"b".into(), json!({}), t0).unwrap();
         assert_eq!(r.expire(t0, Duration::from_secs(30)), 0);
@@ -588,7 +616,9 @@ mod tests {
         }
         assert_eq!(r.detached_count(), 1);
         let b2 = conn();
-        let j = r.resume("s-b", "x", "B", 3, b2.tx.clone(), t0).unwrap();
+        let j = r
+            .resume("s-b", "x", "B", 3, b2.tx.clone(), t0, None)
+            .unwrap();
         let ns: Vec<Value> = j
             .queued
             .iter()
@@ -596,9 +626,65 @@ mod tests {
             .collect();
         assert_eq!(
             ns,
-            [json!(1), json!(2)],
-            "what did not fit went to the resume queue"
+            [json!(0), json!(1), json!(2)],
+            "nothing the connection never took is lost"
         );
+    }
+
+    fn seqs(j: &Joined) -> Vec<u64> {
+        j.queued
+            .iter()
+            .filter_map(|t| super::super::replay::seq_of(t))
+            .collect()
+    }
+
+    #[test]
+    fn a_resume_replays_after_the_clients_last_and_acks_free_the_log() {
+        let mut r = Registry::new(8, 64, 1 << 20);
+        let (a, b) = (conn(), conn());
+        join(&mut r, "a", "x", &a, 1);
+        join(&mut r, "b", "x", &b, 2);
+        r.ack(&"b".into(), 0); // b acknowledges
+        let t0 = Instant::now();
+        for n in 0..5 {
+            r.relay(&"a".into(), &"b".into(), json!({ "n": n }), t0)
+                .unwrap();
+        }
+        r.ack(&"b".into(), 2);
+        // Still attached (the server has not noticed the drop): the resume takes over
+        // and gets everything after what the client says it has, the old connection's
+        // queue included.
+        let b2 = conn();
+        let j = r
+            .resume("s-b", "x", "B", 3, b2.tx.clone(), t0, Some(3))
+            .unwrap();
+        assert_eq!(seqs(&j), [4, 5]);
+        // A client that claims less than it acknowledged gets what is still kept.
+        r.detach(&"b".into(), 3, t0, None);
+        let j = r
+            .resume("s-b", "x", "B", 4, b2.tx.clone(), t0, Some(1))
+            .unwrap();
+        assert_eq!(seqs(&j), [4, 5]);
+    }
+
+    #[test]
+    fn a_resume_that_would_miss_a_message_starts_afresh() {
+        let mut r = Registry::new(8, 3, 1 << 20);
+        let (a, b) = (conn(), conn());
+        join(&mut r, "a", "x", &a, 1);
+        join(&mut r, "b", "x", &b, 2);
+        r.ack(&"b".into(), 0);
+        let t0 = Instant::now();
+        for n in 0..5 {
+            r.relay(&"a".into(), &"b".into(), json!({ "n": n }), t0)
+                .unwrap();
+        }
+        // 1 and 2 were pushed out of the 3-message log unacknowledged.
+        let b2 = conn();
+        assert!(r
+            .resume("s-b", "x", "B", 3, b2.tx.clone(), t0, Some(0))
+            .is_none());
+        assert_eq!(r.peer_count(), 1, "the old peer is gone");
     }
 
     #[test]
@@ -608,7 +694,7 @@ mod tests {
         join(&mut r, "a", "x", &a, 1);
         let a2 = conn();
         let j = r
-            .resume("s-a", "x", "A", 2, a2.tx.clone(), Instant::now())
+            .resume("s-a", "x", "A", 2, a2.tx.clone(), Instant::now(), None)
             .unwrap();
         assert_eq!(j.id, PeerId::from("a"));
         // The old connection's clean close no longer removes the peer.
@@ -616,7 +702,7 @@ mod tests {
         assert_eq!(r.peer_count(), 1);
         // A resume into another room is refused.
         assert!(r
-            .resume("s-a", "other", "A", 3, a2.tx.clone(), Instant::now())
+            .resume("s-a", "other", "A", 3, a2.tx.clone(), Instant::now(), None)
             .is_none());
     }
 }
