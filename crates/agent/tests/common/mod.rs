@@ -3,6 +3,7 @@
 
 pub mod labcall;
 pub mod natlab;
+pub mod netem_call;
 pub mod netns;
 
 use std::io::{BufRead, BufReader};

@@ -19,9 +19,9 @@ use crate::stats::Counters;
 
 /// The playout clock's period.
 const PULL_PERIOD: Duration = Duration::from_millis(10);
-/// Behind by more than this (the thread was starved), the clock restarts from now
-/// instead of pulling a burst.
-const MAX_LAG: Duration = Duration::from_millis(100);
+/// Behind by up to this (the thread was starved), the pulls missed are made at once
+/// (the buffer's level stays right); beyond it the clock restarts from now.
+const MAX_LAG: Duration = Duration::from_millis(500);
 /// Pulls between two stats publications (every 100 ms).
 const STATS_EVERY: u64 = 10;
 

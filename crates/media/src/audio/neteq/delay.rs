@@ -1,9 +1,9 @@
 //! The target delay: how late packets arrive compared with the earliest one in a 2 s
 //! window (the same reference as libwebrtc NetEQ's packet arrival history, which absorbs
-//! clock drift), as a histogram that forgets old samples; the target is a high quantile
-//! of it plus the level that just avoids running dry. While packets are being lost and
-//! carry in-band FEC, one more packet is held so that the packet after a loss is here in
-//! time to rebuild it.
+//! clock drift), as a histogram that forgets old samples; the target covers a high
+//! quantile of it over its median, plus the level that just avoids running dry. While
+//! packets are being lost and carry in-band FEC, at least one more packet is held so that
+//! the packet after a loss is here in time to rebuild it.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ impl Default for DelayConfig {
             min_ms: 15.0,
             max_ms: 400.0,
             start_ms: 60.0,
-            quantile: 0.95,
+            quantile: 0.97,
             forget: 0.995,
         }
     }
@@ -121,33 +121,41 @@ impl DelayManager {
         self.packets += 1;
     }
 
-    /// The buffer level to hold, ms, for packets of `packet_ms`: the jitter quantile,
-    /// plus the average level that just avoids running dry when packets come on time
-    /// (half a packet + half a 10 ms pull), plus one more pull (a packet arriving just
+    /// The buffer level to hold, ms, for packets of `packet_ms`.
+    ///
+    /// The level is audio held *ahead of the newest packet*, so the jitter it must cover
+    /// is how much later than usual a packet can come: the quantile minus the median of
+    /// the arrival delay (the window minimum is only the reference that cancels drift).
+    /// On top: the average level that just avoids running dry when packets come on time
+    /// (half a packet + half a 10 ms pull) plus one more pull (a packet arriving just
     /// after a pull instead of just before leaves three pulls to cover, not two) and
-    /// 5 ms; plus a packet while packets are lost and carry FEC.
+    /// 5 ms. While packets are lost and carry FEC, at least one packet is held so the
+    /// packet after a loss is here in time to rebuild it (jitter margin does that too).
     pub(crate) fn target_ms(&self, packet_ms: f64) -> f64 {
         let c = &self.config;
         if self.packets < 25 {
             return c.start_ms.clamp(c.min_ms, c.max_ms);
         }
-        let total: f64 = self.histogram.iter().sum();
-        let mut acc = 0.0;
-        let mut q = BUCKETS - 1;
-        for (i, h) in self.histogram.iter().enumerate() {
-            acc += h;
-            if acc >= c.quantile * total {
-                q = i;
-                break;
-            }
-        }
-        let jitter = (q as f64 + 1.0) * BUCKET_MS;
+        let jitter = self.percentile(c.quantile) - self.percentile(0.5);
         let fec = if self.loss > LOSS_FOR_FEC_DELAY && self.fec > 0.2 {
             packet_ms
         } else {
             0.0
         };
-        (jitter + packet_ms / 2.0 + 15.0 + fec).clamp(c.min_ms, c.max_ms)
+        (packet_ms / 2.0 + 15.0 + jitter.max(fec)).clamp(c.min_ms, c.max_ms)
+    }
+
+    /// The `q` quantile of the arrival delay over the window minimum, ms.
+    fn percentile(&self, q: f64) -> f64 {
+        let total: f64 = self.histogram.iter().sum();
+        let mut acc = 0.0;
+        for (i, h) in self.histogram.iter().enumerate() {
+            acc += h;
+            if acc >= q * total {
+                return (i as f64 + 0.5) * BUCKET_MS;
+            }
+        }
+        BUCKETS as f64 * BUCKET_MS
     }
 }
 
@@ -167,11 +175,11 @@ mod tests {
         let start = Instant::now();
         let mut d = DelayManager::new(DelayConfig::default());
         feed(&mut d, start, 0, 500, |_| 0);
-        assert!(d.target_ms(20.0) <= 27.0, "{}", d.target_ms(20.0));
+        assert!(d.target_ms(20.0) <= 25.0, "{}", d.target_ms(20.0));
         // Every 4th packet 40 ms late.
         feed(&mut d, start, 500, 200, |i| if i % 4 == 0 { 40 } else { 0 });
         let t = d.target_ms(20.0);
-        assert!((65.0..=69.0).contains(&t), "{t}");
+        assert!((64.0..=66.0).contains(&t), "{t}");
     }
 
     #[test]
@@ -186,6 +194,6 @@ mod tests {
             d.on_packet(start + Duration::from_millis(i * 20), i * 960);
         }
         let t = d.target_ms(20.0);
-        assert!((44.0..=47.0).contains(&t), "{t}");
+        assert!((44.0..=46.0).contains(&t), "{t}");
     }
 }

@@ -351,12 +351,14 @@ impl NetEq {
     /// Moves the buffer level toward the target by one pitch period, if due: starts when
     /// the level leaves the band around the target and goes on until it is back on it.
     fn time_stretch(&mut self, target: f64) -> Decision {
-        if self.pulls - self.last_stretch < STRETCH_INTERVAL {
-            return Decision::Normal;
-        }
         // Asymmetric: below the target the margin against running dry is thin.
         let band = 5.0_f64.max(target / 4.0);
         let level = self.level_ms;
+        // Far above the target (after a stall or a burst) accelerate every pull.
+        let fast = level >= 2.0 * (target + band);
+        if self.pulls - self.last_stretch < STRETCH_INTERVAL && !fast {
+            return Decision::Normal;
+        }
         self.stretching = match self.stretching {
             Some(Decision::Accelerate) if level > target => self.stretching,
             Some(Decision::PreemptiveExpand) if level < target => self.stretching,
@@ -367,7 +369,6 @@ impl NetEq {
         match self.stretching {
             Some(Decision::Accelerate) => {
                 self.decode_ahead(2 * stretch::MAX_LAG);
-                let fast = level >= 2.0 * (target + band);
                 let removed = stretch::accelerate(&mut self.sync, if fast { 0.5 } else { 0.9 });
                 if removed == 0 {
                     return Decision::Normal;

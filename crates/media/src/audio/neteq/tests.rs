@@ -218,7 +218,8 @@ fn a_jump_in_jitter_raises_the_delay_instead_of_underrunning() {
         },
     });
     check("jitter jump", &r, 0.0, 90.0);
-    assert!(r.stats.target_ms >= 50.0, "target {}", r.stats.target_ms);
+    // Uniform 0–40 ms: the 97th percentile is ~19 ms over the median.
+    assert!(r.stats.target_ms >= 40.0, "target {}", r.stats.target_ms);
     assert!(r.stats.underruns <= 4, "underruns {}", r.stats.underruns);
     assert!(count(&r, Decision::PreemptiveExpand) > 0);
 }
