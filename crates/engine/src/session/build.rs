@@ -240,10 +240,11 @@ pub async fn build_peer_connection(
         // 2 s after the agent starts), not "no wait": at any real RTT the peer's first
         // check arrives before its candidate, the pair is peer-reflexive, and a 100 ms-RTT
         // call sat a whole second before nomination. A direct pair is nominated as soon as
-        // it works; a relay still waits for a better one.
+        // it works; a relay still waits `ice_relay_wait` for a better one.
         .with_host_acceptance_min_wait(Some(Duration::ZERO))
         .with_srflx_acceptance_min_wait(Some(Duration::ZERO))
         .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
+        .with_relay_acceptance_min_wait(Some(config.ice_relay_wait))
         .with_multicast_dns_mode(super::mdns::multicast_dns_mode())
         .with_include_loopback_candidate(config.bind_addrs.iter().any(|a| a.starts_with("127.")))
         .build();
