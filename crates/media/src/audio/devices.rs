@@ -82,11 +82,13 @@ fn list_cpal(input: bool) -> Vec<AudioDeviceInfo> {
         .into_iter()
         .filter_map(|d| {
             let id = d.id().ok()?.to_string();
-            let name = d
+            let description = d
                 .description()
                 .map(|desc| desc.name().to_string())
-                .unwrap_or_else(|_| id.clone());
-            seen.insert(id.clone()).then(|| AudioDeviceInfo {
+                .unwrap_or_default();
+            let name = person_facing_name(&id, &description)?;
+            // One entry per name: a card's `sysdefault` and `front` describe the same thing.
+            (seen.insert(id.clone()) && seen.insert(name.clone())).then(|| AudioDeviceInfo {
                 is_default: default_id.as_deref() == Some(id.as_str()),
                 id,
                 name,
@@ -94,6 +96,41 @@ fn list_cpal(input: bool) -> Vec<AudioDeviceInfo> {
             })
         })
         .collect()
+}
+
+/// How a device appears in a list a person picks from, or `None` for what nobody picks by
+/// hand: ALSA's converter, mixing and routing plugins (`lavrate`, `jack`, `upmix`, `dmix`, raw
+/// `hw`, …) and `default` itself (every list offers the system default on its own). ALSA's
+/// sound servers get short names; a sound card its description's first line.
+pub fn person_facing_name(id: &str, description: &str) -> Option<String> {
+    let first_line = description.lines().next().unwrap_or_default().trim();
+    let Some(pcm) = id.strip_prefix("alsa:") else {
+        // Another host's device: its own description, else its id.
+        return Some(
+            if first_line.is_empty() {
+                id
+            } else {
+                first_line
+            }
+            .to_owned(),
+        );
+    };
+    let named = |fallback: &str| {
+        Some(
+            if first_line.is_empty() {
+                fallback
+            } else {
+                first_line
+            }
+            .to_owned(),
+        )
+    };
+    match pcm.split(':').next().unwrap_or_default() {
+        "pulse" => Some("PulseAudio sound server".into()),
+        "pipewire" => Some("PipeWire sound server".into()),
+        "sysdefault" | "front" | "hdmi" | "iec958" => named(pcm),
+        _ => None,
+    }
 }
 
 /// Finds a cpal device for a choice (never the synthetic microphone).
@@ -137,6 +174,92 @@ pub(crate) fn map_cpal(device: &str, e: &cpal::Error) -> DeviceError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_sound_servers_and_cards_by_description_not_alsa_plugins() {
+        let cases = [
+            (
+                "alsa:default",
+                "Playback/recording through the PulseAudio sound server",
+                None,
+            ),
+            (
+                "alsa:pulse",
+                "PulseAudio Sound Server",
+                Some("PulseAudio sound server"),
+            ),
+            (
+                "alsa:pipewire",
+                "PipeWire Sound Server",
+                Some("PipeWire sound server"),
+            ),
+            (
+                "alsa:sysdefault:CARD=PCH",
+                "HDA Intel PCH, ALC892 Analog\nDefault Audio Device",
+                Some("HDA Intel PCH, ALC892 Analog"),
+            ),
+            (
+                "alsa:hdmi:CARD=PCH,DEV=0",
+                "HDA Intel PCH, HDMI 0\nHDMI Audio Output",
+                Some("HDA Intel PCH, HDMI 0"),
+            ),
+            (
+                "alsa:front:CARD=Webcam,DEV=0",
+                "",
+                Some("front:CARD=Webcam,DEV=0"),
+            ),
+            (
+                "alsa:lavrate",
+                "Rate Converter Plugin Using Libav/FFmpeg Library",
+                None,
+            ),
+            (
+                "alsa:samplerate",
+                "Rate Converter Plugin Using Samplerate Library",
+                None,
+            ),
+            (
+                "alsa:speexrate",
+                "Rate Converter Plugin Using Speex Resampler",
+                None,
+            ),
+            ("alsa:jack", "JACK Audio Connection Kit", None),
+            ("alsa:oss", "Open Sound System", None),
+            ("alsa:speex", "Plugin using Speex DSP", None),
+            ("alsa:upmix", "Plugin for channel upmix (4,6,8)", None),
+            ("alsa:vdownmix", "Plugin for channel downmix (stereo)", None),
+            ("alsa:null", "Discard all samples", None),
+            (
+                "alsa:dmix:CARD=PCH,DEV=0",
+                "HDA Intel PCH\nDirect sample mixing device",
+                None,
+            ),
+            (
+                "alsa:hw:CARD=PCH,DEV=0",
+                "HDA Intel PCH\nDirect hardware device",
+                None,
+            ),
+            (
+                "alsa:plughw:CARD=PCH,DEV=0",
+                "HDA Intel PCH\nHardware device with conversions",
+                None,
+            ),
+            (
+                "alsa:surround51:CARD=PCH,DEV=0",
+                "HDA Intel PCH\n5.1 Surround output",
+                None,
+            ),
+            (
+                "coreaudio:42",
+                "MacBook Pro Microphone",
+                Some("MacBook Pro Microphone"),
+            ),
+            ("wasapi:{x}", "", Some("wasapi:{x}")),
+        ];
+        for (id, description, want) in cases {
+            assert_eq!(person_facing_name(id, description).as_deref(), want, "{id}");
+        }
+    }
 
     #[test]
     fn empty_and_default_both_mean_the_system_default() {
