@@ -6,8 +6,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use peercall_protocol::{decode_client_message, ClientMessage, PeerId, DEFAULT_ROOM};
-use peercall_signal::server::outbox::{self, Inbox, Outbox};
 use peercall_signal::seq::seq_of;
+use peercall_signal::server::outbox::{self, Inbox, Outbox};
 use peercall_signal::server::Registry;
 use std::time::{Duration, Instant};
 
@@ -99,10 +99,21 @@ fn apply(registry: &mut Registry, c: &mut Conn, msg: ClientMessage, fresh: u64, 
         (ClientMessage::Hello(h), None) => {
             let room = h.room.as_deref().unwrap_or(DEFAULT_ROOM);
             if let Some(s) = h.resume.as_deref().or(c.session.as_deref()) {
-                let resumed = registry.resume(s, room, &h.name, fresh, c.tx.clone(), now, h.last);
+                let rotated = format!("s{fresh}");
+                let resumed = registry.resume(
+                    s,
+                    rotated.clone(),
+                    room,
+                    &h.name,
+                    fresh,
+                    c.tx.clone(),
+                    now,
+                    h.last,
+                );
                 if let Some(j) = resumed {
                     c.conn = fresh;
                     c.id = Some(j.id);
+                    c.session = Some(rotated);
                     return;
                 }
             }

@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use futures_util::SinkExt;
 use serde_json::json;
 
 #[tokio::test]
@@ -72,6 +73,34 @@ async fn a_flood_is_rate_limited_then_closed() {
     };
     assert!(limited >= 1, "rate-limited errors came first");
     assert_eq!(code, Some(1008));
+    bystander.recv_type("peer-left").await;
+    bystander.assert_alive().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn pings_count_against_the_rate_limit() {
+    let server = start_fast().await;
+    let url = server.url();
+    let (mut bystander, _) = Raw::join(&url, "B", "r").await;
+    let (mut a, _) = Raw::join(&url, "A", "r").await;
+    bystander.recv_type("peer-joined").await;
+    for _ in 0..400 {
+        let ping = tokio_tungstenite::tungstenite::Message::Ping(Default::default());
+        if a.ws.send(ping).await.is_err() {
+            break;
+        }
+    }
+    let mut limited = 0;
+    let code = loop {
+        match a.next().await {
+            Got::Json(v) if v["code"] == "rate-limited" => limited += 1,
+            Got::Json(v) => panic!("unexpected {v}"),
+            Got::Closed(code) => break code,
+        }
+    };
+    assert!(limited >= 1, "rate-limited errors came first");
+    assert_eq!(code, Some(1008), "a ping flood is closed like any flood");
     bystander.recv_type("peer-left").await;
     bystander.assert_alive().await;
     server.shutdown().await;

@@ -37,7 +37,10 @@ async fn resume_keeps_id_and_delivers_queued_messages() {
     assert_eq!(w["type"], "welcome");
     assert_eq!(w["id"], id_b.as_str());
     assert_eq!(w["resumed"], true);
-    assert_eq!(w["session"], session.as_str());
+    // The secret is single-use: a fresh one comes with every resume.
+    assert!(w["session"]
+        .as_str()
+        .is_some_and(|s| s.len() == 43 && s != session));
     assert_eq!(w["peers"].as_array().unwrap().len(), 2);
     // First the presence it missed (C joined), in order with the signals.
     let mut got = Vec::new();
@@ -66,6 +69,16 @@ async fn resume_keeps_id_and_delivers_queued_messages() {
     a.send_json(json!({"type":"signal","to":id_b,"data":{"after":true}}))
         .await;
     assert_eq!(b.recv().await["data"]["after"], true);
+    // Whoever kept the old secret cannot take B over with it.
+    let mut thief = Raw::connect(&url).await;
+    thief
+        .send_json(json!({"type":"hello","protocol":1,"name":"B","room":"r","resume":session}))
+        .await;
+    let t = thief.recv().await;
+    assert_eq!(
+        (t["resumed"].clone(), t["id"] != id_b.as_str()),
+        (json!(false), true)
+    );
     server.shutdown().await;
 }
 

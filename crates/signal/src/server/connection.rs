@@ -160,7 +160,12 @@ impl<'a> Session<'a> {
                     let flow = match msg {
                         Message::Text(text) => self.on_text(ws, text.as_str()).await,
                         Message::Binary(bytes) => self.on_binary(ws, bytes.len()).await,
-                        Message::Ping(_) | Message::Pong(_) => Flow::Continue,
+                        // Pings and pongs count against the rate limit like every frame
+                        // (a ping flood would otherwise make us write a pong for each).
+                        Message::Ping(_) | Message::Pong(_) => match self.admit(ws, 0).await {
+                            Ok(()) => Flow::Continue,
+                            Err(flow) => flow,
+                        },
                         Message::Close(_) => return End::Leave,
                     };
                     if let Flow::Close(code, reason) = flow {

@@ -106,6 +106,7 @@ fn join(shared: &Shared, hello: &Hello, conn: u64, outbox: Outbox) -> Option<Joi
     if let Some(session) = &hello.resume {
         let resumed = registry.resume(
             session,
+            random_id(32),
             room,
             &hello.name,
             conn,

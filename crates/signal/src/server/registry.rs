@@ -149,10 +149,14 @@ impl Registry {
     /// after what the server knows it handed over. A peer still attached elsewhere is
     /// taken over (the old connection's outbox closes). `None`: unknown or expired
     /// session, or what it missed is no longer all there — join afresh.
+    ///
+    /// The resume secret is single-use: `fresh_session` replaces it, so a secret that
+    /// leaked from an earlier connection cannot take the peer over later.
     #[allow(clippy::too_many_arguments)]
     pub fn resume(
         &mut self,
         session: &str,
+        fresh_session: String,
         room: &str,
         name: &str,
         conn: u64,
@@ -189,13 +193,16 @@ impl Registry {
             peer.log.ack(from);
         }
         peer.link = Link::Attached { conn, outbox };
+        let old_session = std::mem::replace(&mut peer.session, fresh_session.clone());
         let renamed = peer.info.name != name;
         if renamed {
             peer.info.name = name.to_owned();
         }
         let info = peer.info.clone();
-        let session = peer.session.clone();
+        let session = fresh_session;
         let room = peer.room.clone();
+        self.sessions.remove(&old_session);
+        self.sessions.insert(session.clone(), id.clone());
         if renamed {
             self.broadcast(
                 &room,
@@ -546,7 +553,16 @@ mod tests {
         );
         let b2 = conn();
         let j = r
-            .resume("s-b", "x", "B", 3, b2.tx.clone(), t0, None)
+            .resume(
+                "s-b",
+                format!("s-b-{}", line!()),
+                "x",
+                "B",
+                3,
+                b2.tx.clone(),
+                t0,
+                None,
+            )
             .unwrap();
         assert!(j.resumed);
         assert_eq!(j.id, PeerId::from("b"));
@@ -560,7 +576,16 @@ mod tests {
         );
         assert_eq!(drain(&mut a), [json!({"type":"peer-left","id":"b"})]);
         assert!(r
-            .resume("s-b", "x", "B", 4, b2.tx.clone(), t0, None)
+            .resume(
+                "s-b",
+                format!("s-b-{}", line!()),
+                "x",
+                "B",
+                4,
+                b2.tx.clone(),
+                t0,
+                None
+            )
             .is_none());
     }
 
@@ -617,7 +642,16 @@ mod tests {
         assert_eq!(r.detached_count(), 1);
         let b2 = conn();
         let j = r
-            .resume("s-b", "x", "B", 3, b2.tx.clone(), t0, None)
+            .resume(
+                "s-b",
+                format!("s-b-{}", line!()),
+                "x",
+                "B",
+                3,
+                b2.tx.clone(),
+                t0,
+                None,
+            )
             .unwrap();
         let ns: Vec<Value> = j
             .queued
@@ -656,14 +690,34 @@ mod tests {
         // queue included.
         let b2 = conn();
         let j = r
-            .resume("s-b", "x", "B", 3, b2.tx.clone(), t0, Some(3))
+            .resume(
+                "s-b",
+                format!("s-b-{}", line!()),
+                "x",
+                "B",
+                3,
+                b2.tx.clone(),
+                t0,
+                Some(3),
+            )
             .unwrap();
         assert_eq!(seqs(&j), [4, 5]);
         // A client that claims less than it acknowledged gets what is still kept.
         r.detach(&"b".into(), 3, t0, None);
-        let j = r
-            .resume("s-b", "x", "B", 4, b2.tx.clone(), t0, Some(1))
-            .unwrap();
+        let again = |r: &mut Registry, session: &str| {
+            r.resume(
+                session,
+                "s-b3".into(),
+                "x",
+                "B",
+                4,
+                b2.tx.clone(),
+                t0,
+                Some(1),
+            )
+        };
+        assert!(again(&mut r, "s-b").is_none(), "the secret is single-use");
+        let j = again(&mut r, &j.session).unwrap();
         assert_eq!(seqs(&j), [4, 5]);
     }
 
@@ -682,7 +736,16 @@ mod tests {
         // 1 and 2 were pushed out of the 3-message log unacknowledged.
         let b2 = conn();
         assert!(r
-            .resume("s-b", "x", "B", 3, b2.tx.clone(), t0, Some(0))
+            .resume(
+                "s-b",
+                format!("s-b-{}", line!()),
+                "x",
+                "B",
+                3,
+                b2.tx.clone(),
+                t0,
+                Some(0)
+            )
             .is_none());
         assert_eq!(r.peer_count(), 1, "the old peer is gone");
     }
@@ -694,7 +757,16 @@ mod tests {
         join(&mut r, "a", "x", &a, 1);
         let a2 = conn();
         let j = r
-            .resume("s-a", "x", "A", 2, a2.tx.clone(), Instant::now(), None)
+            .resume(
+                "s-a",
+                format!("s-a-{}", line!()),
+                "x",
+                "A",
+                2,
+                a2.tx.clone(),
+                Instant::now(),
+                None,
+            )
             .unwrap();
         assert_eq!(j.id, PeerId::from("a"));
         // The old connection's clean close no longer removes the peer.
@@ -702,7 +774,16 @@ mod tests {
         assert_eq!(r.peer_count(), 1);
         // A resume into another room is refused.
         assert!(r
-            .resume("s-a", "other", "A", 3, a2.tx.clone(), Instant::now(), None)
+            .resume(
+                "s-a",
+                format!("s-a-{}", line!()),
+                "other",
+                "A",
+                3,
+                a2.tx.clone(),
+                Instant::now(),
+                None
+            )
             .is_none());
     }
 }
