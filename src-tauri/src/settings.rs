@@ -48,6 +48,9 @@ pub struct Settings {
     pub microphone: String,
     pub speaker: String,
     pub resolution: Resolution,
+    /// Privacy: calls use only TURN relay candidates, so peers never learn this
+    /// machine's addresses (needs a server that hands out a TURN server).
+    pub relay_only: bool,
 }
 
 impl Settings {

@@ -86,8 +86,10 @@ pub struct CallStatsUpdate {
     pub fps_out: f64,
     pub resolution_in: Option<String>,
     pub resolution_out: Option<String>,
-    /// `host`, `srflx`, `prflx` or `relay`.
+    /// The path's local candidate type: `host`, `srflx`, `prflx` or `relay`.
     pub candidate_type: Option<String>,
+    /// The path's remote candidate type (same words).
+    pub remote_candidate_type: Option<String>,
     /// The congestion controller's video target, kbit/s.
     pub target_kbps: f64,
     /// How long received frames are held to absorb jitter and slow repairs, ms.

@@ -92,8 +92,10 @@ export type CallStatsUpdate_Deserialize = {
 	fpsOut: number | null,
 	resolutionIn?: string | null,
 	resolutionOut?: string | null,
-	/**  `host`, `srflx`, `prflx` or `relay`. */
+	/**  The path's local candidate type: `host`, `srflx`, `prflx` or `relay`. */
 	candidateType?: string | null,
+	/**  The path's remote candidate type (same words). */
+	remoteCandidateType?: string | null,
 	/**  The congestion controller's video target, kbit/s. */
 	targetKbps: number | null,
 	/**  How long received frames are held to absorb jitter and slow repairs, ms. */
@@ -127,8 +129,10 @@ export type CallStatsUpdate_Serialize = {
 	fpsOut: number | null,
 	resolutionIn: string | null,
 	resolutionOut: string | null,
-	/**  `host`, `srflx`, `prflx` or `relay`. */
+	/**  The path's local candidate type: `host`, `srflx`, `prflx` or `relay`. */
 	candidateType: string | null,
+	/**  The path's remote candidate type (same words). */
+	remoteCandidateType: string | null,
 	/**  The congestion controller's video target, kbit/s. */
 	targetKbps: number | null,
 	/**  How long received frames are held to absorb jitter and slow repairs, ms. */
@@ -291,6 +295,11 @@ export type Settings_Deserialize = {
 	microphone?: string,
 	speaker?: string,
 	resolution?: Resolution,
+	/**
+	 *  Privacy: calls use only TURN relay candidates, so peers never learn this
+	 *  machine's addresses (needs a server that hands out a TURN server).
+	 */
+	relayOnly?: boolean,
 };
 
 /**
@@ -308,6 +317,11 @@ export type Settings_Serialize = {
 	microphone: string,
 	speaker: string,
 	resolution: Resolution,
+	/**
+	 *  Privacy: calls use only TURN relay candidates, so peers never learn this
+	 *  machine's addresses (needs a server that hands out a TURN server).
+	 */
+	relayOnly: boolean,
 };
 
 /* Tauri Specta runtime */

@@ -4,6 +4,7 @@ import { commands, errorMessage, type CallStatsUpdate } from "./ipc";
 import { el, formatDuration, show } from "./dom";
 import { coverText, initial, remoteCover } from "./stage";
 import type { VideoView } from "./video/video-view";
+import { pathWords } from "./path";
 
 export class CallView {
   private readonly root = el<HTMLElement>("call");
@@ -145,7 +146,7 @@ export class CallView {
       ["Round trip", s.rttMs == null ? "–" : `${s.rttMs.toFixed(0)} ms`],
       ["Loss", `${n(s.packetLossPercent, 1)} %`],
       ["Jitter", s.jitterMs == null ? "–" : `${s.jitterMs.toFixed(1)} ms`],
-      ["Path", s.candidateType === "relay" ? "relay (TURN)" : s.candidateType ? `direct (${s.candidateType})` : "–"],
+      ["Path", pathWords(s.candidateType, s.remoteCandidateType)],
       ["Target", `${n(s.targetKbps)} kbit/s`],
       ["Playout delay", `${n(s.playoutDelayMs)} ms`],
       ["Freezes", `${n(s.freezes)} (${n(s.freezeSeconds, 1)} s)`],

@@ -20,6 +20,7 @@ export class SettingsDialog {
   private readonly name = el<HTMLInputElement>("display-name");
   private readonly server = el<HTMLInputElement>("server-url");
   private readonly token = el<HTMLInputElement>("server-token");
+  private readonly relayOnly = el<HTMLInputElement>("relay-only");
   private readonly camera = el<HTMLSelectElement>("camera-select");
   private readonly resolution = el<HTMLSelectElement>("resolution-select");
   private readonly microphone = el<HTMLSelectElement>("microphone-select");
@@ -63,6 +64,7 @@ export class SettingsDialog {
     this.name.value = this.current.displayName;
     this.server.value = this.current.serverUrl;
     this.token.value = this.current.serverToken;
+    this.relayOnly.checked = this.current.relayOnly;
     this.resolution.value = this.current.resolution;
     this.error.textContent = "";
     if (!this.dialog.open) this.dialog.showModal();
@@ -146,6 +148,7 @@ export class SettingsDialog {
         microphone: this.microphone.value,
         speaker: this.speaker.value,
         resolution: this.resolution.value as Resolution,
+        relayOnly: this.relayOnly.checked,
       });
       const changed = JSON.stringify(saved) !== JSON.stringify(this.current);
       this.current = saved;

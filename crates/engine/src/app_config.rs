@@ -23,6 +23,8 @@ pub struct UserSettings<'a> {
     pub speaker: &'a str,
     /// Video size sent.
     pub resolution: (u32, u32),
+    /// Privacy: only TURN relay candidates, so peers never learn our addresses.
+    pub relay_only: bool,
 }
 
 /// What the machine offers.
@@ -58,6 +60,7 @@ pub fn app_engine_config(
     let (width, height) = user.resolution;
     config.session.video = VideoSettings::new(width, height, 30);
     config.session.bind_addrs = ice_bind_addrs(machine.ice_bind);
+    config.session.relay_only = user.relay_only;
     config.preview = true;
     config
 }
@@ -156,6 +159,13 @@ mod tests {
         assert_eq!(config.speaker.as_deref(), Some("default"));
         assert_eq!(config.video, VideoSource::TestPattern);
         assert_eq!(config.signaling.token, None);
+        assert!(!config.session.relay_only);
+        let private = UserSettings {
+            relay_only: true,
+            ..user
+        };
+        let config_private = app_engine_config("ws://h/ws", &private, &Machine::default());
+        assert!(config_private.session.relay_only);
         assert_eq!(
             (config.session.video.width, config.session.video.height),
             (1280, 720)
@@ -172,6 +182,7 @@ mod tests {
             microphone: "synthetic:tone",
             speaker: "alsa:pulse",
             resolution: (640, 480),
+            relay_only: false,
         };
         let machine = Machine {
             cameras: &[camera("v4l2:index:0", false)],

@@ -14,6 +14,7 @@ pub fn engine_config(url: &str, settings: &Settings) -> EngineConfig {
         microphone: &settings.microphone,
         speaker: &settings.speaker,
         resolution: settings.resolution.size(),
+        relay_only: settings.relay_only,
     };
     // The camera list is only needed (and only queried) for the system default.
     let cameras = match settings.camera.trim() {

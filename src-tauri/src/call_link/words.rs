@@ -89,6 +89,7 @@ pub fn stats(s: CallStats) -> CallStatsUpdate {
         resolution_in: s.resolution_in.map(|(w, h)| format!("{w}x{h}")),
         resolution_out: s.resolution_out.map(|(w, h)| format!("{w}x{h}")),
         candidate_type: s.candidate_type,
+        remote_candidate_type: s.remote_candidate_type,
         target_kbps: s.video_target_kbps as f64,
         playout_delay_ms: s.totals.video_playout_delay_us as f64 / 1000.0,
         freezes: s.totals.video_freezes as f64,
