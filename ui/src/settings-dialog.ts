@@ -29,6 +29,7 @@ export class SettingsDialog {
   private readonly previewStatus = el<HTMLElement>("preview-status");
   private readonly speakerStatus = el<HTMLElement>("speaker-status");
   private readonly error = el<HTMLParagraphElement>("settings-error");
+  private readonly nameError = el<HTMLParagraphElement>("name-error");
   private readonly intro = el<HTMLParagraphElement>("settings-intro");
   private readonly cancel = el<HTMLButtonElement>("settings-cancel");
   private readonly preview: VideoView;
@@ -55,6 +56,18 @@ export class SettingsDialog {
     this.resolution.addEventListener("change", () => void this.startPreview());
     this.microphone.addEventListener("change", () => void this.startMeter());
     el<HTMLButtonElement>("test-sound").addEventListener("click", () => void this.testSound());
+    // A name that is too long says so as it is typed or pasted (a blank one only on Save).
+    this.name.addEventListener("input", () => {
+      const problem = checkDisplayName(this.name.value);
+      this.showNameProblem(this.name.value.trim() === "" ? null : problem);
+    });
+  }
+
+  /** The name's problem right under the field, where the user is looking. */
+  private showNameProblem(problem: string | null): void {
+    this.nameError.textContent = problem ?? "";
+    this.nameError.hidden = problem === null;
+    this.name.setAttribute("aria-invalid", String(problem !== null));
   }
 
   open(): void {
@@ -67,6 +80,7 @@ export class SettingsDialog {
     this.relayOnly.checked = this.current.relayOnly;
     this.resolution.value = this.current.resolution;
     this.error.textContent = "";
+    this.showNameProblem(null);
     if (!this.dialog.open) this.dialog.showModal();
     this.name.focus();
     void this.loadDevices();
@@ -134,9 +148,17 @@ export class SettingsDialog {
   }
 
   private async save(): Promise<void> {
-    const problem = checkDisplayName(this.name.value) ?? checkServerUrl(this.server.value);
+    const nameProblem = checkDisplayName(this.name.value);
+    this.showNameProblem(nameProblem);
+    if (nameProblem) {
+      this.name.focus();
+      this.name.scrollIntoView({ block: "center" });
+      return;
+    }
+    const problem = checkServerUrl(this.server.value);
     if (problem) {
-      this.error.textContent = problem;
+      this.showError(problem);
+      this.server.focus();
       return;
     }
     try {
@@ -156,8 +178,14 @@ export class SettingsDialog {
       this.dialog.close();
       this.onSaved(saved, changed);
     } catch (err) {
-      this.error.textContent = errorMessage(err);
+      this.showError(errorMessage(err));
     }
+  }
+
+  /** An error at the foot of the dialog, scrolled into view. */
+  private showError(message: string): void {
+    this.error.textContent = message;
+    this.error.scrollIntoView({ block: "nearest" });
   }
 
   /** Frames drawn by the preview (for tests and the bridge benchmark). */

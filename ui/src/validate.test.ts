@@ -9,6 +9,7 @@ describe("checkDisplayName", () => {
   it("rejects empty, overlong and control-character names", () => {
     expect(checkDisplayName("   ")).toMatch(/enter a name/);
     expect(checkDisplayName("x".repeat(65))).toMatch(/at most 64/);
+    expect(checkDisplayName(" " + "é".repeat(300))).toBe("A name can have at most 64 characters; this one has 300.");
     expect(checkDisplayName("a\u0007b")).toMatch(/control/);
   });
 });

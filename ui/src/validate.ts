@@ -8,7 +8,7 @@ export function checkDisplayName(raw: string): string | null {
   const name = raw.trim();
   const chars = [...name].length;
   if (chars === 0) return "Please enter a name.";
-  if (chars > MAX_NAME_CHARS) return `A name can have at most ${MAX_NAME_CHARS} characters.`;
+  if (chars > MAX_NAME_CHARS) return `A name can have at most ${MAX_NAME_CHARS} characters; this one has ${chars}.`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return "A name cannot contain control characters.";
   return null;

@@ -1,0 +1,80 @@
+// The settings dialog as a first-time user meets it: device lists by what a person would
+// pick (no ALSA plugin names), a blank name's error right under the field and in view, and a
+// name too long said so as it is typed instead of being cut silently at 64.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { By, freshProfile, launchApp, screenshot, visible } from "./harness.mjs";
+
+const env = { PEERCALL_LOCAL_PORT: String(20000 + ((process.pid + 41) % 20000)) };
+const PLUGIN_NAMES = /Rate Converter|JACK|Open Sound System|Plugin|upmix|downmix|Discard all samples|Speex/i;
+
+/** The options of a select, as the user reads them. */
+async function optionTexts(driver, css) {
+  return driver.executeScript("return [...document.querySelectorAll(arguments[0] + ' option')].map((o) => o.textContent);", css);
+}
+
+/** Whether `css` is shown and lies inside the visible part of the open dialog and window. */
+async function inView(driver, css) {
+  return driver.executeScript(`
+    const node = document.querySelector(arguments[0]);
+    if (!node || node.hidden) return false;
+    const r = node.getBoundingClientRect();
+    const d = document.getElementById("settings-dialog").getBoundingClientRect();
+    const top = Math.max(0, d.top), bottom = Math.min(window.innerHeight, d.bottom);
+    return r.height > 0 && r.top >= top && r.bottom <= bottom;`, css);
+}
+
+describe("the settings dialog on first run", () => {
+  let app;
+  before(async () => {
+    app = await launchApp(freshProfile("newcomer"), env);
+    await visible(app.driver, "#settings-dialog");
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("lists microphones and speakers a person would pick, by name", async () => {
+    const driver = app.driver;
+    await driver.wait(async () => (await optionTexts(driver, "#microphone-select")).length > 1, 20000, "devices never listed");
+    for (const list of ["#microphone-select", "#speaker-select"]) {
+      const names = await optionTexts(driver, list);
+      assert.deepEqual(names.filter((n) => PLUGIN_NAMES.test(n)), [], `${list}: ${JSON.stringify(names)}`);
+      assert.ok(names.includes("System default"), `${list}: ${JSON.stringify(names)}`);
+      assert.equal(new Set(names).size, names.length, `${list} repeats a name: ${JSON.stringify(names)}`);
+    }
+    assert.ok((await optionTexts(driver, "#microphone-select")).includes("Test tone (synthetic)"));
+  });
+
+  it("a blank name is refused with the reason right under the field, in view", async () => {
+    const driver = app.driver;
+    await driver.findElement(By.css("#display-name")).clear();
+    await driver.findElement(By.css("#settings-save")).click();
+    await driver.wait(async () => inView(driver, "#name-error"), 5000, "the name's error is not in view");
+    assert.equal(await driver.findElement(By.css("#name-error")).getText(), "Please enter a name.");
+    assert.equal(await driver.findElement(By.css("#settings-dialog")).getAttribute("open"), "true", "the dialog closed");
+    await screenshot(driver, "50-blank-name");
+  });
+
+  it("a 300-character name is not cut silently: the dialog says so as it is typed", async () => {
+    const driver = app.driver;
+    const input = await driver.findElement(By.css("#display-name"));
+    await input.sendKeys("x".repeat(300));
+    assert.equal((await input.getAttribute("value")).length, 300, "the field cut the name");
+    await driver.wait(async () => inView(driver, "#name-error"), 5000, "no message about the length");
+    assert.equal(await driver.findElement(By.css("#name-error")).getText(), "A name can have at most 64 characters; this one has 300.");
+    await driver.findElement(By.css("#settings-save")).click();
+    assert.equal(await driver.findElement(By.css("#settings-dialog")).getAttribute("open"), "true", "an overlong name was saved");
+    await screenshot(driver, "51-long-name");
+  });
+
+  it("a good name clears the message and is saved", async () => {
+    const driver = app.driver;
+    const input = await driver.findElement(By.css("#display-name"));
+    await input.clear();
+    await input.sendKeys("Dana");
+    await driver.wait(async () => (await driver.findElement(By.css("#name-error")).getAttribute("hidden")) === "true", 5000, "the message stayed");
+    await driver.findElement(By.css("#settings-save")).click();
+    await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000, "not saved");
+  });
+});
