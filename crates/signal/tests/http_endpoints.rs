@@ -25,8 +25,8 @@ async fn healthz_and_metrics() {
         "peercall_open_connections 3",
         "peercall_messages_relayed_total 1",
         "peercall_errors_total{code=\"bad-json\"} 1",
-        "peercall_room_peers{room=\"room-1\"} 2",
-        "peercall_room_peers{room=\"room-2\"} 1",
+        "peercall_rooms 2",
+        "peercall_largest_room_peers 2",
         "peercall_resumes_total 0",
         "# TYPE peercall_open_connections gauge",
     ] {
@@ -35,6 +35,7 @@ async fn healthz_and_metrics() {
             "missing {line:?} in\n{body}"
         );
     }
+    assert!(!body.contains("room-1"), "room names stay private:\n{body}");
     assert_eq!(http_get(addr, "/nothing-here").await.0, 404);
     server.shutdown().await;
 }

@@ -118,6 +118,13 @@ impl Admission {
     }
 }
 
+impl Ticket {
+    /// The source address of the connection.
+    pub fn ip(&self) -> IpAddr {
+        self.ip
+    }
+}
+
 impl Drop for Ticket {
     fn drop(&mut self) {
         self.admission.counts().release(self.ip);

@@ -4,11 +4,13 @@
 
 use super::admission::Ticket;
 use super::connection;
+use super::metrics;
 use super::state::Shared;
 use super::tcp;
 use super::timed::Timed;
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Extension;
@@ -65,7 +67,7 @@ const WEB_CLIENT: &[(&str, &str, &str)] = &[
 /// The admission ticket of the TCP connection a request came on; the WebSocket task
 /// holds it after the upgrade, so the connection counts against the caps until it ends.
 #[derive(Clone)]
-struct ConnTicket(#[allow(dead_code)] Arc<Ticket>);
+struct ConnTicket(Arc<Ticket>);
 
 async fn ws_upgrade(
     State(shared): State<Arc<Shared>>,
@@ -95,7 +97,27 @@ async fn ws_upgrade(
     })
 }
 
-async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+/// `/metrics`: see [`metrics::access`] for who may read it.
+async fn metrics(
+    State(shared): State<Arc<Shared>>,
+    ticket: Option<Extension<ConnTicket>>,
+    headers: HeaderMap,
+) -> Response {
+    let presented = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|token| shared.token_ok(Some(token.trim())));
+    let peer = ticket.map(|Extension(ConnTicket(t))| t.ip());
+    match metrics::access(shared.requires_token(), presented, peer) {
+        Ok(()) => {}
+        Err(metrics::Denied::Unauthorized) => {
+            return (StatusCode::UNAUTHORIZED, "token required\n").into_response()
+        }
+        Err(metrics::Denied::NotLoopback) => {
+            return (StatusCode::FORBIDDEN, "loopback only\n").into_response()
+        }
+    }
     let text = {
         let registry = shared.registry();
         shared.metrics.render(&registry, shared.admission.open())
@@ -104,6 +126,7 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         text,
     )
+        .into_response()
 }
 
 /// Accepts connections until shutdown; each is served on its own task.

@@ -3,8 +3,38 @@
 use super::registry::Registry;
 use peercall_protocol::ErrorCode;
 use std::fmt::Write;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+
+/// Why `/metrics` was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The server has a token and the request did not present it (401).
+    Unauthorized,
+    /// No token: only loopback may read (403).
+    NotLoopback,
+}
+
+/// Who may read `/metrics`: with a token, whoever presents it
+/// (`Authorization: Bearer …`; `presented` says whether it matched); without one,
+/// loopback clients only.
+pub fn access(
+    token_required: bool,
+    presented: Option<bool>,
+    peer: Option<IpAddr>,
+) -> Result<(), Denied> {
+    if token_required {
+        return match presented {
+            Some(true) => Ok(()),
+            _ => Err(Denied::Unauthorized),
+        };
+    }
+    match peer {
+        Some(ip) if ip.to_canonical().is_loopback() => Ok(()),
+        _ => Err(Denied::NotLoopback),
+    }
+}
 
 /// Server-wide counters; cheap atomics updated by the connection tasks.
 #[derive(Debug, Default)]
@@ -122,6 +152,20 @@ impl Metrics {
             "gauge",
             registry.detached_count().to_string(),
         );
+        // Room names are the users' business: counts only, no per-room labels.
+        let rooms = registry.room_sizes();
+        counter(
+            "peercall_rooms",
+            "Rooms with at least one peer.",
+            "gauge",
+            rooms.len().to_string(),
+        );
+        counter(
+            "peercall_largest_room_peers",
+            "Peers in the largest room.",
+            "gauge",
+            rooms.iter().map(|(_, n)| *n).max().unwrap_or(0).to_string(),
+        );
         let _ = writeln!(out, "# HELP peercall_errors_total Errors sent, by code.\n# TYPE peercall_errors_total counter");
         for (code, n) in ErrorCode::ALL.iter().zip(&self.errors) {
             let _ = writeln!(
@@ -130,28 +174,8 @@ impl Metrics {
                 n.load(Ordering::Relaxed)
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP peercall_room_peers Peers per room.\n# TYPE peercall_room_peers gauge"
-        );
-        let mut rooms = registry.room_sizes();
-        rooms.sort();
-        for (room, n) in rooms {
-            let _ = writeln!(
-                out,
-                "peercall_room_peers{{room=\"{}\"}} {n}",
-                escape_label(&room)
-            );
-        }
         out
     }
-}
-
-/// Escapes a label value: backslash, double quote and newline.
-fn escape_label(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -159,7 +183,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_counters_and_escapes_rooms() {
+    fn who_may_read() {
+        let lo: Option<IpAddr> = "127.0.0.1".parse().ok();
+        let lan: Option<IpAddr> = "192.168.1.5".parse().ok();
+        let mapped: Option<IpAddr> = "::ffff:127.0.0.1".parse().ok();
+        // (token required, token presented and right?, peer, result)
+        let table = [
+            (false, None, lo, Ok(())),
+            (false, None, mapped, Ok(())),
+            (false, None, lan, Err(Denied::NotLoopback)),
+            (false, None, None, Err(Denied::NotLoopback)),
+            (true, None, lo, Err(Denied::Unauthorized)),
+            (true, Some(false), lo, Err(Denied::Unauthorized)),
+            (true, Some(true), lan, Ok(())),
+        ];
+        for (i, (required, presented, peer, want)) in table.into_iter().enumerate() {
+            assert_eq!(access(required, presented, peer), want, "row {i}");
+        }
+    }
+
+    #[test]
+    fn renders_counters_and_no_room_names() {
         let m = Metrics::default();
         m.connection_opened();
         m.error(ErrorCode::BadJson);
@@ -180,6 +224,11 @@ mod tests {
         assert!(text.contains("peercall_open_connections 1\n"));
         assert!(text.contains("peercall_messages_relayed_total 1\n"));
         assert!(text.contains("peercall_errors_total{code=\"bad-json\"} 1\n"));
-        assert!(text.contains("peercall_room_peers{room=\"q\\\"r\"} 1\n"));
+        assert!(text.contains("peercall_rooms 1\n"));
+        assert!(text.contains("peercall_largest_room_peers 1\n"));
+        assert!(
+            !text.contains("q\\\"r") && !text.contains("q\"r"),
+            "no room names"
+        );
     }
 }

@@ -58,6 +58,11 @@ impl Shared {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Whether the server has a token.
+    pub fn requires_token(&self) -> bool {
+        self.token_digest.is_some()
+    }
+
     /// Whether `given` satisfies the token requirement. Both sides are hashed first and
     /// compared in constant time, so neither content nor length leaks through timing.
     pub fn token_ok(&self, given: Option<&str>) -> bool {
