@@ -39,9 +39,32 @@ pub fn ip(args: &[&str]) {
     run(Command::new("ip").args(args));
 }
 
+/// Deletes the namespaces of lab test processes that no longer run (a killed test
+/// leaves its namespaces behind; the name holds the creator's pid).
+fn reap_stale() {
+    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else {
+        return;
+    };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        let pid = name
+            .strip_prefix("pc")
+            .and_then(|rest| rest.split_once('x'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        let stale = pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists());
+        if stale {
+            drop(Netns {
+                name: name.to_owned(),
+            });
+        }
+    }
+}
+
 impl Netns {
     /// Creates the namespace with its loopback up.
     pub fn add(role: &str) -> Self {
+        static REAP: std::sync::Once = std::sync::Once::new();
+        REAP.call_once(reap_stale);
         let ns = Self {
             name: unique_name(role),
         };

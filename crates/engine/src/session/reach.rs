@@ -5,9 +5,11 @@
 //! candidate is paired with the peer's host address (say 10.0.2.10) and its checks ask
 //! the TURN server to create a permission and send there. A public TURN server cannot
 //! reach another site's private network; coturn closes the whole allocation when such a
-//! send fails (`udp send: Network is unreachable`, after ~3 s of failed ARP when the
-//! address looks on-link), and `webrtc`'s TURN client never allocates again (its
-//! refreshes get 438, its channel binds 400). Behind a symmetric NAT the relay is the
+//! send fails (its relay socket is marked to be closed on any `sendto` error; in the NAT
+//! lab `udp send: Network is unreachable`), and `webrtc`'s TURN client never allocates
+//! again (its refreshes get 438, its channel binds 400). A server configured with
+//! `denied-peer-ip` for private ranges answers 403 instead and survives, but that is the
+//! server's choice, not ours. Behind a symmetric NAT the relay is the
 //! only path, so the call failed with "ICE failed" (issue 15). `webrtc` has no per-pair
 //! filter, so the candidate is left out: a private address outside every network we
 //! have a route to could only be reached through the relay, which is what breaks.
