@@ -26,6 +26,7 @@ fn help_documents_every_option() {
         "--turn-url",
         "--turn-secret",
         "--turn-ttl",
+        "--turn-without-token",
         "--static-dir",
         "--max-message-bytes",
         "--ws-max-message-bytes",

@@ -1,5 +1,7 @@
 //! TURN REST credentials in `welcome.iceServers`: username `expiry:peerId`, credential
-//! `base64(HMAC-SHA1(secret, username))` — verified here with an independent HMAC.
+//! `base64(HMAC-SHA1(secret, username))` — verified here with an independent HMAC. Only
+//! for clients that know the token: a server with TURN and no token refuses to start
+//! unless told to mint for anyone.
 
 mod common;
 use base64::Engine;
@@ -12,6 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[tokio::test]
 async fn welcome_carries_stun_and_verifiable_turn_credentials() {
     let mut config = fast_config();
+    config.token = Some("team-token".into());
     config.stun = vec!["stun:stun.example.org:3478".into()];
     config.turn = Some(TurnConfig {
         urls: vec![
@@ -23,7 +26,8 @@ async fn welcome_carries_stun_and_verifiable_turn_credentials() {
     });
     let server = start(config).await;
     let (client, events) = {
-        let c = client_config(&server.url(), "A");
+        let mut c = client_config(&server.url(), "A");
+        c.token = Some("team-token".into());
         peercall_signal::client::SignalClient::connect(c)
             .await
             .unwrap()
@@ -57,5 +61,23 @@ async fn welcome_carries_stun_and_verifiable_turn_credentials() {
     let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
     assert_eq!(turn.credential.as_deref(), Some(expected.as_str()));
     client.close().await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn turn_without_a_token_is_refused_unless_asked_for() {
+    let mut config = fast_config();
+    config.turn = Some(TurnConfig {
+        urls: vec!["turn:turn.example.org:3478".into()],
+        secret: "coturn-shared-secret".into(),
+        ttl: Duration::from_secs(600),
+    });
+    match peercall_signal::server::Server::bind(config.clone()).await {
+        Err(peercall_signal::server::ServerError::TurnWithoutToken) => {}
+        Err(e) => panic!("wrong error {e}"),
+        Ok(_) => panic!("a server minting TURN credentials for anyone started"),
+    }
+    config.turn_without_token = true;
+    let server = start(config).await;
     server.shutdown().await;
 }

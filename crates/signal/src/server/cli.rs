@@ -40,6 +40,9 @@ pub struct Args {
         requires = "turn_url"
     )]
     pub turn_secret: Option<String>,
+    /// Mint TURN credentials without --token (anyone who says hello gets them).
+    #[arg(long, env = "PEERCALL_TURN_WITHOUT_TOKEN")]
+    pub turn_without_token: bool,
     /// Lifetime of minted TURN credentials, seconds.
     #[arg(long, default_value_t = 3600)]
     pub turn_ttl: u64,
@@ -124,6 +127,7 @@ impl Args {
             token: self.token.filter(|t| !t.is_empty()),
             stun: self.stun,
             turn,
+            turn_without_token: self.turn_without_token,
             static_dir: self.static_dir,
             limits: Limits {
                 max_message_bytes: self.max_message_bytes,

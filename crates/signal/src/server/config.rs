@@ -20,6 +20,9 @@ pub struct Config {
     pub stun: Vec<String>,
     /// TURN server for which per-client credentials are minted.
     pub turn: Option<TurnConfig>,
+    /// Mint TURN credentials even without a token, i.e. for anyone who says hello
+    /// (refused otherwise: see [`super::ServerError::TurnWithoutToken`]).
+    pub turn_without_token: bool,
     /// Directory served at `/` (a web client).
     pub static_dir: Option<PathBuf>,
     /// Size, rate and room limits.
@@ -159,6 +162,7 @@ impl Default for Config {
             token: None,
             stun: Vec::new(),
             turn: None,
+            turn_without_token: false,
             static_dir: None,
             limits: Limits::default(),
             timing: Timing::default(),

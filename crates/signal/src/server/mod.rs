@@ -52,6 +52,12 @@ pub enum ServerError {
     /// Certificate or key unusable.
     #[error("tls: {0}")]
     Tls(String),
+    /// TURN without a token would hand relay credentials to anyone who says hello.
+    #[error(
+        "TURN credentials need a token (--token): without one anyone who reaches the server \
+         gets relay credentials; pass --turn-without-token to accept that"
+    )]
+    TurnWithoutToken,
     /// Other I/O.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
@@ -63,6 +69,14 @@ pub struct Server;
 impl Server {
     /// Binds the listener and starts serving in the background.
     pub async fn bind(config: Config) -> Result<ServerHandle, ServerError> {
+        if config.turn.is_some() && config.token.is_none() {
+            if !config.turn_without_token {
+                return Err(ServerError::TurnWithoutToken);
+            }
+            tracing::warn!(
+                "minting TURN credentials WITHOUT a token: anyone who reaches this server gets relay credentials"
+            );
+        }
         let addr = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(addr)
             .await
