@@ -1,7 +1,8 @@
 // The connection state the user sees is true: an unreachable server is never "Online" (the
 // page says why and counts down to the next try, and the app gets in once the server is up),
 // renaming in Settings does not flash "Offline", and when the hosting app quits mid-call the
-// other side hears about it in plain words, never a raw server code.
+// other side sees the call reconnecting instead of a frozen picture and hears about its end in
+// plain words, never a raw server code.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { By, freshProfile, launchApp, screenshot, visible } from "./harness.mjs";
@@ -73,6 +74,7 @@ describe("connection states tell the truth", () => {
     await bob.driver.findElement(By.css("#accept-call")).click();
     await waitForMovingVideo(bob.driver, "Bob");
     const notices = await recordTexts(bob.driver, "notice-call", "#notice");
+    const covers = await recordTexts(bob.driver, "cover", "#remote-placeholder-text");
     await alice.stop();
     alice = null;
     await bob.driver.wait(async () => !(await bob.driver.findElement(By.css("#home")).getAttribute("hidden")), 60000, "the call never ended");
@@ -81,6 +83,9 @@ describe("connection states tell the truth", () => {
     await bob.driver.wait(async () => /^Reconnecting/.test(await text(bob.driver, "#connection-status")), 15000, "Bob's pill does not show that the server is gone");
     assert.notEqual(await text(bob.driver, "#peers-heading"), "Online");
     await screenshot(bob.driver, "41-host-quit-mid-call");
+    // While the call tried to come back, its frozen picture was covered and said why.
+    const said = await covers();
+    assert.ok(said.some((t) => t === "The connection to Alice was interrupted. Reconnecting…"), `no reconnecting cover in ${JSON.stringify(said)}`);
     const seen = (await notices()).filter(Boolean);
     assert.deepEqual(seen.filter((t) => RAW_CODE.test(t)), [], `raw codes in ${JSON.stringify(seen)}`);
     assert.ok(seen.some((t) => /Alice (went offline|hung up)|connection to Alice was lost/.test(t)), `no plain end of call in ${JSON.stringify(seen)}`);

@@ -29,6 +29,7 @@ export class CallView {
   private cameraOff = false;
   private remoteCameraOn = true;
   private connected = false;
+  private reconnecting = false;
   private ownName = "";
 
   constructor(
@@ -76,6 +77,7 @@ export class CallView {
     this.muted = false;
     this.cameraOff = false;
     this.connected = false;
+    this.reconnecting = false;
     // Never show the previous call's last pictures.
     this.remote.clear();
     this.local.clear();
@@ -97,6 +99,9 @@ export class CallView {
     this.stateBadge.textContent = state === "reconnecting" ? "Reconnecting…" : state === "connecting" ? "Connecting…" : "";
     show(this.stateBadge, this.stateBadge.textContent !== "");
     if (state === "connected") this.connected = true;
+    // The picture froze when the connection dropped: wait for a fresh one after it is back.
+    if (state === "reconnecting" && !this.reconnecting) this.remote.clear();
+    this.reconnecting = state === "reconnecting";
     this.renderCover();
   }
 
@@ -120,7 +125,12 @@ export class CallView {
   }
 
   private renderCover(): void {
-    const cover = remoteCover({ connected: this.connected, cameraOn: this.remoteCameraOn, framesSinceClear: this.remote.snapshot().drawn });
+    const cover = remoteCover({
+      connected: this.connected,
+      reconnecting: this.reconnecting,
+      cameraOn: this.remoteCameraOn,
+      framesSinceClear: this.remote.snapshot().drawn,
+    });
     const name = this.peerName.textContent ?? "";
     this.placeholderText.textContent = coverText(cover, name);
     this.remoteAvatar.textContent = initial(name);

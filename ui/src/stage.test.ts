@@ -14,7 +14,15 @@ describe("remoteCover", () => {
       [false, false, 0, "camera-off"],
     ];
     for (const [connected, cameraOn, framesSinceClear, cover] of cases) {
-      expect(remoteCover({ connected, cameraOn, framesSinceClear }), JSON.stringify({ connected, cameraOn, framesSinceClear })).toBe(cover);
+      expect(remoteCover({ connected, reconnecting: false, cameraOn, framesSinceClear }), JSON.stringify({ connected, cameraOn, framesSinceClear })).toBe(cover);
+    }
+  });
+
+  it("covers a frozen picture while the call reconnects, whatever else holds", () => {
+    for (const cameraOn of [true, false]) {
+      for (const framesSinceClear of [0, 40]) {
+        expect(remoteCover({ connected: false, reconnecting: true, cameraOn, framesSinceClear })).toBe("reconnecting");
+      }
     }
   });
 
@@ -22,6 +30,7 @@ describe("remoteCover", () => {
     expect(coverText("camera-off", "Alice")).toBe("Alice turned their camera off");
     expect(coverText("waiting", "Alice")).toBe("Waiting for video…");
     expect(coverText("connecting", "Alice")).toBe("Connecting…");
+    expect(coverText("reconnecting", "Alice")).toBe("The connection to Alice was interrupted. Reconnecting…");
     expect(coverText("none", "Alice")).toBe("");
   });
 });
