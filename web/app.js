@@ -1,7 +1,11 @@
-// UI wiring. URL parameters (all optional): name, room, server (ws URL), autojoin=1,
-// ringTimeout (ms), autoAnswer=1 (accept every call), loopback=1 (send only loopback candidates), width, height, fps,
-// degradation (e.g. maintain-resolution), source=stamp (a stamped test pattern at
-// width x height and fps instead of the camera; glass-to-glass latency in peercall.latencies).
+// UI wiring. URL parameters (all optional): name, room, ringTimeout (ms), loopback=1
+// (send only loopback candidates), width, height, fps, degradation (e.g.
+// maintain-resolution), source=stamp (a stamped test pattern at width x height and fps
+// instead of the camera; glass-to-glass latency in peercall.latencies).
+// Test builds only — pages served with test-build.js next to this file (the test
+// harnesses serve web/ with it; the client built into the server has no such file):
+// server (ws URL), autojoin=1, autoAnswer=1 (accept every call). A shipped client never
+// lets a link join a room, pick a server or accept a call without the user.
 import { Signaling } from './signaling.js';
 import { CallManager } from './call.js';
 import { measureLatency, stampedStream } from './stamp.js';
@@ -9,9 +13,11 @@ import { measureLatency, stampedStream } from './stamp.js';
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const num = (k) => (params.has(k) ? Number(params.get(k)) : undefined);
+const testBuild = await import('./test-build.js').then((m) => m.TEST_BUILD === true, () => false);
+const testParam = (k) => (testBuild ? params.get(k) : null);
 
 function serverUrl() {
-  if (params.get('server')) return params.get('server');
+  if (testParam('server')) return testParam('server');
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${location.host}/ws`;
 }
@@ -31,7 +37,7 @@ const calls = new CallManager(sig, {
   loopbackOnly: params.get('loopback') === '1',
   video: videoConstraints(),
   degradationPreference: params.get('degradation') || null,
-  autoAnswer: params.get('autoAnswer') === '1',
+  autoAnswer: testParam('autoAnswer') === '1',
   ...(params.get('source') === 'stamp' ? { getMedia: stampedMedia } : {}),
 });
 const latencies = [];
@@ -217,4 +223,4 @@ window.peercall = {
   },
 };
 
-if (params.get('autojoin') === '1' && $('name').value) $('join').requestSubmit();
+if (testParam('autojoin') === '1' && $('name').value) $('join').requestSubmit();

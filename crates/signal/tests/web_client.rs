@@ -71,3 +71,41 @@ async fn web_client_is_served_without_a_static_dir() {
     assert_eq!(get(addr, "/healthz").await.0, 200);
     server.shutdown().await;
 }
+
+/// The response head of a GET (status line and headers).
+async fn head(addr: SocketAddr, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("writes");
+    let mut raw = Vec::new();
+    tokio::time::timeout(PATIENCE, stream.read_to_end(&mut raw))
+        .await
+        .expect("answered in time")
+        .expect("reads");
+    let text = String::from_utf8_lossy(&raw).to_string();
+    text.split_once("\r\n\r\n")
+        .map_or(text.clone(), |(h, _)| h.to_owned())
+}
+
+#[tokio::test]
+async fn the_shipped_client_cannot_be_framed_and_has_no_test_switches() {
+    let server = start(fast_config()).await;
+    let addr = server.local_addr();
+    let page = head(addr, "/").await.to_ascii_lowercase();
+    let csp = page
+        .lines()
+        .find_map(|l| l.strip_prefix("content-security-policy:"))
+        .unwrap_or_else(|| panic!("a CSP header:\n{page}"));
+    for directive in [
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
+    ] {
+        assert!(csp.contains(directive), "CSP lacks {directive}: {csp}");
+    }
+    assert!(page.contains("x-frame-options: deny"), "{page}");
+    // The test-only parameters (autojoin, autoAnswer, server) need test-build.js.
+    let (status, _, _) = get(addr, "/test-build.js").await;
+    assert_eq!(status, 404);
+    server.shutdown().await;
+}
