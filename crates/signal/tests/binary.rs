@@ -27,6 +27,7 @@ fn help_documents_every_option() {
         "--turn-secret",
         "--turn-ttl",
         "--turn-without-token",
+        "--allow-origin",
         "--static-dir",
         "--max-message-bytes",
         "--ws-max-message-bytes",

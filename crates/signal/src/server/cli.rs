@@ -49,6 +49,14 @@ pub struct Args {
     /// Directory served at / (a web client); default: the built-in web client (`web/`).
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
+    /// Web origin allowed to open a WebSocket besides the server's own pages, e.g.
+    /// https://app.example.org (repeatable, or comma-separated; `*` allows any page).
+    #[arg(
+        long = "allow-origin",
+        env = "PEERCALL_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allow_origin: Vec<String>,
     /// Largest message answered normally, bytes; bigger ones get `too-large`.
     #[arg(long, default_value_t = 64 * 1024)]
     pub max_message_bytes: usize,
@@ -129,6 +137,7 @@ impl Args {
             turn,
             turn_without_token: self.turn_without_token,
             static_dir: self.static_dir,
+            allowed_origins: self.allow_origin,
             limits: Limits {
                 max_message_bytes: self.max_message_bytes,
                 ws_max_message_bytes: self.ws_max_message_bytes,

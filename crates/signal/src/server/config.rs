@@ -25,6 +25,10 @@ pub struct Config {
     pub turn_without_token: bool,
     /// Directory served at `/` (a web client).
     pub static_dir: Option<PathBuf>,
+    /// Web origins (`https://host[:port]`, or `*`) allowed to open a WebSocket besides
+    /// the server's own pages; a handshake without `Origin` (a native client) is always
+    /// allowed.
+    pub allowed_origins: Vec<String>,
     /// Size, rate and room limits.
     pub limits: Limits,
     /// Timeouts and intervals.
@@ -164,6 +168,7 @@ impl Default for Config {
             turn: None,
             turn_without_token: false,
             static_dir: None,
+            allowed_origins: Vec::new(),
             limits: Limits::default(),
             timing: Timing::default(),
         }

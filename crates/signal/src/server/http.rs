@@ -5,13 +5,14 @@
 use super::admission::Ticket;
 use super::connection;
 use super::metrics;
+use super::origin;
 use super::state::Shared;
 use super::tcp;
 use super::timed::Timed;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::header::{
-    AUTHORIZATION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    AUTHORIZATION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST, ORIGIN, REFERRER_POLICY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -93,8 +94,18 @@ struct ConnTicket(Arc<Ticket>);
 async fn ws_upgrade(
     State(shared): State<Arc<Shared>>,
     ticket: Option<Extension<ConnTicket>>,
+    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if !origin::allowed(header(ORIGIN), header(HOST), &shared.config.allowed_origins) {
+        tracing::debug!(origin = ?header(ORIGIN), "WebSocket from a foreign page refused");
+        return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
+    }
     let limits = &shared.config.limits;
     // Set explicitly: the library's default maximum is 64 MiB per message. Small
     // buffers keep tens of thousands of idle connections cheap.

@@ -14,7 +14,8 @@ mod hello;
 mod http;
 mod metrics;
 #[doc(hidden)]
-pub mod outbox;
+pub mod origin;
+mod outbox;
 mod registry;
 mod replay;
 #[doc(hidden)]
