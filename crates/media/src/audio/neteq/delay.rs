@@ -48,13 +48,24 @@ pub(crate) struct DelayManager {
     origin: Option<(Instant, u64)>,
     /// (arrival, arrival minus media time in ms) of recent packets.
     window: VecDeque<(Instant, f64)>,
-    histogram: Vec<f64>,
+    /// Each packet's delay over the window minimum.
+    histogram: Histogram,
+    /// The largest of those in each 500 ms (stalls that come every few seconds).
+    spikes: Histogram,
+    interval: Option<(Instant, f64)>,
     packets: u64,
     highest_seq: Option<u16>,
     /// Smoothed share of packets lost, and of packets carrying FEC.
     loss: f64,
     fec: f64,
 }
+
+/// Interval whose largest delay goes into the spike histogram (NetEQ: 500 ms).
+const SPIKE_INTERVAL: Duration = Duration::from_millis(500);
+/// Forgetting per interval (NetEQ: 0.983, ≈ 30 s).
+const SPIKE_FORGET: f64 = 0.983;
+/// Which quantile of the interval maxima the buffer covers.
+const SPIKE_QUANTILE: f64 = 0.9;
 
 /// Smoothing of the loss and FEC shares (per packet, ≈ 5 s).
 const SHARE_ALPHA: f64 = 0.004;
@@ -67,7 +78,9 @@ impl DelayManager {
             config,
             origin: None,
             window: VecDeque::new(),
-            histogram: vec![0.0; BUCKETS],
+            histogram: Histogram::new(config.forget),
+            spikes: Histogram::new(SPIKE_FORGET),
+            interval: None,
             packets: 0,
             highest_seq: None,
             loss: 0.0,
@@ -112,12 +125,15 @@ impl DelayManager {
         }
         self.window.push_back((now, d));
         let min = self.window.iter().map(|&(_, v)| v).fold(d, f64::min);
-        let bucket = (((d - min) / BUCKET_MS) as usize).min(BUCKETS - 1);
-        let f = self.config.forget;
-        for h in &mut self.histogram {
-            *h *= f;
+        let r = d - min;
+        self.histogram.add(r);
+        let (start, max) = *self.interval.get_or_insert((now, r));
+        if now.saturating_duration_since(start) >= SPIKE_INTERVAL {
+            self.spikes.add(max);
+            self.interval = Some((now, r));
+        } else {
+            self.interval = Some((start, max.max(r)));
         }
-        self.histogram[bucket] += 1.0 - f;
         self.packets += 1;
     }
 
@@ -136,7 +152,14 @@ impl DelayManager {
         if self.packets < 25 {
             return c.start_ms.clamp(c.min_ms, c.max_ms);
         }
-        let jitter = self.percentile(c.quantile) - self.percentile(0.5);
+        let usual = self.histogram.percentile(0.5);
+        let late = self.histogram.percentile(c.quantile);
+        let spike = if self.spikes.is_empty() {
+            late
+        } else {
+            self.spikes.percentile(SPIKE_QUANTILE)
+        };
+        let jitter = late.max(spike) - usual;
         let fec = if self.loss > LOSS_FOR_FEC_DELAY && self.fec > 0.2 {
             packet_ms
         } else {
@@ -144,12 +167,40 @@ impl DelayManager {
         };
         (packet_ms / 2.0 + 15.0 + jitter.max(fec)).clamp(c.min_ms, c.max_ms)
     }
+}
 
-    /// The `q` quantile of the arrival delay over the window minimum, ms.
+/// A histogram of delays (ms) in 2 ms buckets up to 1 s that forgets old samples.
+#[derive(Debug)]
+struct Histogram {
+    buckets: Vec<f64>,
+    forget: f64,
+}
+
+impl Histogram {
+    fn new(forget: f64) -> Self {
+        Self {
+            buckets: vec![0.0; BUCKETS],
+            forget,
+        }
+    }
+
+    fn add(&mut self, ms: f64) {
+        let i = ((ms.max(0.0) / BUCKET_MS) as usize).min(BUCKETS - 1);
+        for h in &mut self.buckets {
+            *h *= self.forget;
+        }
+        self.buckets[i] += 1.0 - self.forget;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.buckets.iter().all(|&h| h == 0.0)
+    }
+
+    /// The `q` quantile, ms (the middle of its bucket).
     fn percentile(&self, q: f64) -> f64 {
-        let total: f64 = self.histogram.iter().sum();
+        let total: f64 = self.buckets.iter().sum();
         let mut acc = 0.0;
-        for (i, h) in self.histogram.iter().enumerate() {
+        for (i, h) in self.buckets.iter().enumerate() {
             acc += h;
             if acc >= q * total {
                 return (i as f64 + 0.5) * BUCKET_MS;

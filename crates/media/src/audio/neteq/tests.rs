@@ -249,3 +249,20 @@ fn a_slow_sender_clock_is_absorbed_by_expanding() {
     assert_eq!(r.stats.underruns, 0);
     assert!(r.stats.stretch_pct() < 0.2, "{}", r.stats.stretch_pct());
 }
+
+#[test]
+fn stalls_every_few_seconds_raise_the_delay_after_the_first() {
+    // Every 3 s the path stalls for 60 ms and then delivers what it held at once (a busy
+    // CPU or a radio retry): packets sent in the stall arrive together at its end.
+    let r = run(&Scenario {
+        seconds: 30,
+        drift_ppm: 0.0,
+        network: |i, _| {
+            let into = (i * 20 % 3000) as f64;
+            vec![if into < 60.0 { 60.0 - into } else { 0.0 }]
+        },
+    });
+    check("stalls", &r, 0.0, 120.0);
+    assert!(r.stats.underruns <= 3, "underruns {}", r.stats.underruns);
+    assert!(r.stats.target_ms >= 70.0, "target {}", r.stats.target_ms);
+}
