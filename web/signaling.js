@@ -10,6 +10,8 @@
 const PACE_RATE = 40; // messages per second
 const PACE_BURST = 80;
 const QUEUE_MAX = 1024; // messages waiting for the pacer; the oldest go first when full
+const ACK_EVERY = 16; // acknowledge after this many sequenced messages ...
+const ACK_MS = 500; // ... or this long after the first unacknowledged one
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 10000;
 
@@ -28,6 +30,9 @@ export class Signaling extends EventTarget {
     this.pumpTimer = null;
     this.closing = false;
     this.attempt = 0;
+    this.lastSeq = 0; // highest `seq` received (resume replays what follows it)
+    this.acked = 0;
+    this.ackTimer = null;
   }
 
   /** Opens the socket and sends hello; resolves with the welcome, rejects on refusal. */
@@ -44,7 +49,9 @@ export class Signaling extends EventTarget {
       const ws = new WebSocket(this.url);
       this.ws = ws;
       ws.onopen = () => {
-        const hello = { type: 'hello', protocol: 1, name: this.name };
+        // `last` on every hello: the server replays what came after it on a resume
+        // (and, on a fresh hello, 0 says that this client acknowledges).
+        const hello = { type: 'hello', protocol: 1, name: this.name, last: resume ? this.lastSeq : 0 };
         if (this.room) hello.room = this.room;
         if (resume) hello.resume = resume;
         ws.send(JSON.stringify(hello));
@@ -53,6 +60,11 @@ export class Signaling extends EventTarget {
         let msg;
         try { msg = JSON.parse(ev.data); } catch { return; }
         if (!msg || typeof msg.type !== 'string') return;
+        if (Number.isSafeInteger(msg.seq)) {
+          if (msg.seq <= this.lastSeq) return; // replayed after a resume, but it had arrived
+          this.lastSeq = msg.seq;
+          this.#scheduleAck();
+        }
         if (msg.type === 'welcome') {
           welcomed = true;
           this.attempt = 0;
@@ -61,7 +73,11 @@ export class Signaling extends EventTarget {
           this.iceServers = Array.isArray(msg.iceServers) ? msg.iceServers : [];
           this.peers = new Map((msg.peers || []).map((p) => [p.id, p]));
           resolve(msg);
-          if (resume && msg.resumed !== true) this.queue = []; // meant for the old identity
+          if (msg.resumed !== true) {
+            this.queue = []; // meant for the old identity
+            this.lastSeq = 0;
+            this.acked = 0;
+          }
           if (resume) this.#emit('reconnected', { resumed: msg.resumed === true });
           this.#emit('peers');
           this.#pump();
@@ -125,6 +141,24 @@ export class Signaling extends EventTarget {
     this.closing = true;
     this.queue = [];
     if (this.ws) this.ws.close(1000);
+  }
+
+  /** Acknowledges what arrived: at once after ACK_EVERY messages, else after ACK_MS. */
+  #scheduleAck() {
+    if (this.lastSeq - this.acked >= ACK_EVERY) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
+      this.acked = this.lastSeq;
+      this.#write({ type: 'ack', seq: this.lastSeq });
+    } else if (!this.ackTimer) {
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = null;
+        if (this.lastSeq > this.acked) {
+          this.acked = this.lastSeq;
+          this.#write({ type: 'ack', seq: this.lastSeq });
+        }
+      }, ACK_MS);
+    }
   }
 
   /** Queues a message for the pacer (also while reconnecting). */
