@@ -1,23 +1,9 @@
-//! Decoding client messages: any text decodes or fails with a code, never panics; what
-//! decodes re-encodes to something that decodes to the same message.
+//! cargo-fuzz target; the check itself is `fuzz/checks/decode_client.rs`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use peercall_protocol::{decode_client_message, ErrorMessage};
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    match decode_client_message(text) {
-        Ok(msg) => {
-            let again = decode_client_message(&msg.to_json()).expect("re-encoded message decodes");
-            assert_eq!(again, msg);
-        }
-        Err(e) => {
-            // Every failure maps to an error reply that serialises.
-            let reply = ErrorMessage::from(&e);
-            assert!(!reply.message.is_empty());
-        }
-    }
-});
+#[path = "../checks/decode_client.rs"]
+mod check;
+
+fuzz_target!(|data: &[u8]| check::check(data));

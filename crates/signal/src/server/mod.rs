@@ -13,9 +13,9 @@ mod connection;
 mod hello;
 mod http;
 mod metrics;
+mod origin;
 #[doc(hidden)]
-pub mod origin;
-mod outbox;
+pub mod outbox;
 mod registry;
 mod replay;
 #[doc(hidden)]
