@@ -138,7 +138,8 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
             vec![model.peers_event(), status]
         }
         EngineEvent::Reconnecting { attempt, delay } => {
-            let detail = format!("Connection to the server lost; attempt {attempt}");
+            tracing::info!(attempt, ?delay, "reconnecting to the server");
+            let detail = "Lost the connection to the server.".to_owned();
             let mut effects = vec![model.status("reconnecting", detail, Some(delay))];
             if model.server == (ServerMode::Local { hosting: None }) {
                 // The app hosting the local server may have quit: take over, so this
