@@ -31,6 +31,7 @@ function isLoopback(cand) {
 
 const BUSY_REPLY_MS = 5000;
 const BUSY_PEERS = 64;
+const MAX_HELD_CANDIDATES = 64;
 
 export class CallManager extends EventTarget {
   constructor(signaling, options = {}) {
@@ -194,7 +195,8 @@ export class CallManager extends EventTarget {
         if (call.role === 'callee' && this.state === 'incoming') this.#end('cancelled-remote');
         break;
       case 'candidate':
-        if (data.candidate && typeof data.candidate.candidate === 'string') {
+        // Held until accept; a flood while ringing is capped (a real peer has a few dozen).
+        if (data.candidate && typeof data.candidate.candidate === 'string' && call.remote.length < MAX_HELD_CANDIDATES) {
           call.remote.push(data.candidate);
           this.#flushRemote(call);
         }

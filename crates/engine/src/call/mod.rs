@@ -55,7 +55,7 @@ mod machine;
 mod types;
 
 pub use io::{Action, Input, SessionRole};
-pub use machine::{CallConfig, CallMachine, BUSY_REPLY_INTERVAL};
+pub use machine::{CallConfig, CallMachine, BUSY_REPLY_INTERVAL, MAX_HELD_CANDIDATES};
 pub use types::{
     CallId, CallState, Direction, EndReason, IceCandidate, MediaKinds, PeerId, RejectReason, Side,
     Signal,

@@ -5,6 +5,9 @@ mod signaling;
 
 pub use busy::BUSY_REPLY_INTERVAL;
 
+/// Remote candidates held for a call that rings (the rest are dropped).
+pub const MAX_HELD_CANDIDATES: usize = 64;
+
 use std::time::{Duration, Instant};
 
 use super::io::{Action, Input, SessionRole};

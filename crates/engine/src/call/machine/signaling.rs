@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::{Call, CallMachine};
+use super::{Call, CallMachine, MAX_HELD_CANDIDATES};
 use crate::call::io::Action;
 use crate::call::types::{
     CallId, CallState, Direction, EndReason, IceCandidate, MediaKinds, PeerId, RejectReason, Side,
@@ -163,7 +163,12 @@ impl CallMachine {
         match (call.remote_ready, candidate) {
             (true, Some(c)) => out.push(Action::AddRemoteCandidate(c)),
             (true, None) => out.push(Action::RemoteEndOfCandidates),
-            (false, Some(c)) => call.remote_candidates.push(c),
+            // Held until accept; a real peer has a few dozen at most, so a flood of
+            // them cannot grow this while the call rings.
+            (false, Some(c)) if call.remote_candidates.len() < MAX_HELD_CANDIDATES => {
+                call.remote_candidates.push(c)
+            }
+            (false, Some(_)) => {}
             (false, None) => call.remote_end_of_candidates = true,
         }
     }
