@@ -163,12 +163,16 @@ calls.addEventListener('remote-media', (e) => {
 });
 
 // ---- chat ----
+const CHAT_LOG_MAX = 200; // lines kept (in the page and in peercall.chatLog)
 function addChat(who, text) {
   chatLog.push({ who, text });
+  if (chatLog.length > CHAT_LOG_MAX) chatLog.shift();
   const li = document.createElement('li');
   li.className = who;
   li.textContent = `${who === 'me' ? 'You' : peerName(calls.call?.peer)}: ${text}`;
-  $('chat-log').append(li);
+  const log = $('chat-log');
+  log.append(li);
+  while (log.childElementCount > CHAT_LOG_MAX) log.firstElementChild.remove();
   li.scrollIntoView({ block: 'end' });
 }
 calls.addEventListener('chat', (e) => addChat('them', e.detail.text));

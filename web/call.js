@@ -32,6 +32,9 @@ function isLoopback(cand) {
 const BUSY_REPLY_MS = 5000;
 const BUSY_PEERS = 64;
 const MAX_HELD_CANDIDATES = 64;
+const CHAT_MAX_CHARS = 4000;
+const CHAT_RATE = 5; // lines per second from the peer, sustained
+const CHAT_BURST = 20;
 
 export class CallManager extends EventTarget {
   constructor(signaling, options = {}) {
@@ -377,11 +380,25 @@ export class CallManager extends EventTarget {
       let msg;
       try { msg = JSON.parse(e.data); } catch { return; }
       if (msg && msg.type === 'chat' && typeof msg.text === 'string') {
-        this.dispatchEvent(new CustomEvent('chat', { detail: { text: msg.text } }));
+        // A peer cannot flood us with chat: long lines are cut, and past the rate the
+        // rest is dropped.
+        if (!this.#chatAllowed(call)) return;
+        this.dispatchEvent(new CustomEvent('chat', { detail: { text: msg.text.slice(0, CHAT_MAX_CHARS) } }));
       } else if (msg && msg.type === 'media') {
         this.dispatchEvent(new CustomEvent('remote-media', { detail: { micMuted: !!msg.micMuted, cameraOn: msg.cameraOn !== false } }));
       }
     };
+  }
+
+  /** Token bucket per call: CHAT_RATE lines per second, bursts of CHAT_BURST. */
+  #chatAllowed(call) {
+    const now = Date.now();
+    const b = call.chat || (call.chat = { tokens: CHAT_BURST, at: now });
+    b.tokens = Math.min(CHAT_BURST, b.tokens + ((now - b.at) / 1000) * CHAT_RATE);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
   }
 
   #sendControl(msg) {
