@@ -90,7 +90,14 @@ async fn find_peer(
     }
 }
 
-fn outcome(reason: &EndReason, connected: bool, args: &Args) -> (Outcome, Option<String>) {
+/// The outcome and reason of an ended call; `ice_why` is the engine's explanation of a
+/// failed connection, if it gave one.
+fn outcome(
+    reason: &EndReason,
+    connected: bool,
+    args: &Args,
+    ice_why: Option<&str>,
+) -> (Outcome, Option<String>) {
     let text = Some(reason.code().to_owned());
     match reason {
         EndReason::HungUp(_) if connected => (Outcome::Ok, None),
@@ -98,7 +105,10 @@ fn outcome(reason: &EndReason, connected: bool, args: &Args) -> (Outcome, Option
         EndReason::Declined(_) => (Outcome::Rejected, text),
         EndReason::Busy => (Outcome::Busy, text),
         EndReason::Timeout => (Outcome::Timeout, text),
-        EndReason::ConnectionFailed => (Outcome::Failed, Some("ICE failed".to_owned())),
+        EndReason::ConnectionFailed => (
+            Outcome::Failed,
+            Some(ice_why.map_or_else(|| "ICE failed".to_owned(), |w| format!("ICE failed: {w}"))),
+        ),
         _ => (Outcome::Failed, text),
     }
 }
@@ -136,6 +146,7 @@ pub async fn run(args: &Args) -> Report {
     let mut rss_peak: Option<f64> = None;
     let mut hangup_at: Option<tokio::time::Instant> = None;
     let mut chat_received: u64 = 0;
+    let mut ice_why: Option<String> = None;
     let mut ticks = Ticks::default();
     let mut chat_out = ChatOut::new(args.chat.clone());
     let mut rss_tick = tokio::time::interval(Duration::from_secs(1));
@@ -166,7 +177,7 @@ pub async fn run(args: &Args) -> Report {
                 }
                 Some(EngineEvent::CallState { state: CallState::Ended(r), .. }) => {
                     tracing::info!("call ended: {}", r.code());
-                    break outcome(&r, connected_at.is_some(), args);
+                    break outcome(&r, connected_at.is_some(), args, ice_why.as_deref());
                 }
                 Some(EngineEvent::IncomingCall { peer, .. }) => tracing::info!("incoming call from {peer}"),
                 Some(EngineEvent::Chat { text }) => {
@@ -175,6 +186,7 @@ pub async fn run(args: &Args) -> Report {
                 }
                 Some(EngineEvent::Stats(s)) => ticks.push(s),
                 Some(EngineEvent::Error { code, message }) if code == "chat" => chat_out.failed(&message),
+                Some(EngineEvent::Error { code, message }) if code == "ice" => ice_why = Some(message),
                 Some(EngineEvent::Error { code, message }) => tracing::warn!("{code}: {message}"),
                 Some(EngineEvent::Closed { reason }) => break (Outcome::Failed, Some(reason)),
                 Some(_) => {}

@@ -48,8 +48,17 @@ pub const PROGRAMS: &[&str] = &["ip", "ss", "iptables", "turnserver"];
 
 impl NatLab {
     /// Builds the lab with these NATs in front of A and B and starts coturn and the
-    /// signaling server.
+    /// signaling server, which hands out coturn as STUN and TURN server.
     pub fn up(nat_a: Nat, nat_b: Nat) -> Self {
+        Self::build(nat_a, nat_b, true)
+    }
+
+    /// The same lab, but the signaling server hands out coturn as a STUN server only.
+    pub fn up_without_turn(nat_a: Nat, nat_b: Nat) -> Self {
+        Self::build(nat_a, nat_b, false)
+    }
+
+    fn build(nat_a: Nat, nat_b: Nat, with_turn: bool) -> Self {
         let public = Netns::add("pub");
         let srv = Netns::add("srv");
         public.sh(&["ip", "link", "add", "br0", "type", "bridge"]);
@@ -71,7 +80,7 @@ impl NatLab {
         std::fs::create_dir_all(&dir).expect("lab dir");
         let secret = format!("lab-{:016x}", rand_u64());
         let turn = start_coturn(&srv, &dir, &secret);
-        let signal = start_signal(&srv, &secret);
+        let signal = start_signal(&srv, &secret, with_turn);
         Self {
             signal,
             turn,
@@ -299,9 +308,13 @@ fn udp_port_bound(ns: &Netns, port: &str, limit: Duration) -> bool {
     false
 }
 
-/// `peercall-signal` on the server namespace, minting TURN credentials for coturn.
-fn start_signal(srv: &Netns, secret: &str) -> Child {
+/// `peercall-signal` on the server namespace, minting TURN credentials for coturn
+/// unless `with_turn` is false.
+fn start_signal(srv: &Netns, secret: &str, with_turn: bool) -> Child {
     let stun = format!("stun:{SERVER_IP}:{TURN_PORT}");
+    if !with_turn {
+        return signal_in(srv, SERVER_IP, &["--stun", &stun], &[]);
+    }
     let turn = format!("turn:{SERVER_IP}:{TURN_PORT}?transport=udp");
     // The lab has no token: minting for anyone is what it wants.
     let args = ["--stun", &stun, "--turn-url", &turn, "--turn-without-token"];

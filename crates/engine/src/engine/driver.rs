@@ -310,7 +310,16 @@ impl Driver {
                 }
             }
             SessionEvent::Disconnected => Input::PeerDisconnected { call },
-            SessionEvent::Failed => Input::PeerFailed { call },
+            SessionEvent::Failed => {
+                if let Some(why) = active.session.failure_reason() {
+                    tracing::warn!("ICE failed: {why}");
+                    self.emit(EngineEvent::Error {
+                        code: "ice".into(),
+                        message: why.into(),
+                    });
+                }
+                Input::PeerFailed { call }
+            }
             SessionEvent::Error(message) => Input::SessionError { call, message },
             SessionEvent::ChannelOpen => {
                 let msg = ControlMessage::Media {

@@ -12,12 +12,14 @@ use webrtc::peer_connection::{
 };
 
 use super::channel::ControlChannel;
+use super::diagnose::LocalTally;
 use super::events::SessionEvent;
 use super::receive::Receivers;
 use crate::call::IceCandidate;
 
 pub(crate) struct Handler {
     pub events: mpsc::UnboundedSender<SessionEvent>,
+    pub local_tally: Arc<LocalTally>,
     pub channel: Arc<ControlChannel>,
     pub receivers: Arc<Receivers>,
 }
@@ -27,6 +29,7 @@ impl PeerConnectionEventHandler for Handler {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
         match event.candidate.to_json() {
             Ok(init) => {
+                self.local_tally.gathered(&init.candidate);
                 let _ = self.events.send(SessionEvent::LocalCandidate(IceCandidate {
                     candidate: init.candidate,
                     sdp_mid: init.sdp_mid,
@@ -46,7 +49,10 @@ impl PeerConnectionEventHandler for Handler {
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
         tracing::debug!("peer connection state {state}");
         let event = match state {
-            RTCPeerConnectionState::Connected => SessionEvent::Connected,
+            RTCPeerConnectionState::Connected => {
+                self.local_tally.connected();
+                SessionEvent::Connected
+            }
             RTCPeerConnectionState::Disconnected => SessionEvent::Disconnected,
             RTCPeerConnectionState::Failed => SessionEvent::Failed,
             _ => return,

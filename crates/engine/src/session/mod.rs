@@ -13,6 +13,7 @@ mod bwe;
 mod candidates;
 mod channel;
 mod config;
+mod diagnose;
 mod events;
 mod frame_buffer;
 mod handler;
@@ -116,6 +117,7 @@ pub struct PeerSession {
     started: AtomicBool,
     closed: Arc<AtomicBool>,
     keyframe_wanted: Arc<tokio::sync::Notify>,
+    local_tally: Arc<diagnose::LocalTally>,
 }
 
 fn local_track(
@@ -172,8 +174,10 @@ impl PeerSession {
             closed: closed.clone(),
             keyframe_wanted: keyframe_wanted.clone(),
         });
+        let local_tally = Arc::new(diagnose::LocalTally::default());
         let handler = Arc::new(handler::Handler {
             events: events.clone(),
+            local_tally: local_tally.clone(),
             channel: channel.clone(),
             receivers,
         });
@@ -254,6 +258,7 @@ impl PeerSession {
             started: AtomicBool::new(false),
             closed,
             keyframe_wanted,
+            local_tally,
         })
     }
 
@@ -297,6 +302,21 @@ impl PeerSession {
             self.state.clone(),
         )?;
         Ok(())
+    }
+
+    /// Why ICE failed to connect, in words (call it when [`SessionEvent::Failed`]
+    /// arrives); `None` when it had connected (the path was lost instead).
+    #[must_use]
+    pub fn failure_reason(&self) -> Option<&'static str> {
+        if self.local_tally.ever_connected() {
+            return None;
+        }
+        let remote_relays = self.state.counters.snapshot().remote_relay_candidates;
+        Some(diagnose::explain(&diagnose::IceFacts::of(
+            &self.config,
+            &self.local_tally,
+            remote_relays,
+        )))
     }
 
     /// Mutes or unmutes the microphone (nothing is sent while muted).
