@@ -4,6 +4,8 @@
 
 #[path = "../../../fuzz/checks/decode_client.rs"]
 mod decode_client;
+#[path = "../../../fuzz/checks/decode_server.rs"]
+mod decode_server;
 #[path = "../../../fuzz/checks/handler.rs"]
 mod handler;
 #[path = "../../../fuzz/checks/registry_ops.rs"]
@@ -38,6 +40,11 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 #[test]
 fn decode_client_corpus() {
     replay("decode_client", decode_client::check);
+}
+
+#[test]
+fn decode_server_corpus() {
+    replay("decode_server", decode_server::check);
 }
 
 #[test]
