@@ -43,6 +43,9 @@ pub fn notice(code: &str, message: &str) -> Option<String> {
         "camera" => "Your camera could not be used. Choose another in Devices or Settings.",
         "microphone" => "Your microphone could not be used. Choose another in Devices or Settings.",
         "chat" => "The message could not be sent.",
+        // The engine's explanation of a connection that could not be made (issue 15).
+        // Its words are written for users already.
+        "ice" => return Some(format!("The call could not connect — {message}.")),
         _ => "Something went wrong in the call.",
     };
     Some(words.into())
@@ -134,6 +137,14 @@ mod tests {
             assert!(!words.contains(':'), "{code}: {words}");
             assert!(!words.contains(message), "{code}: {words}");
         }
+    }
+
+    #[test]
+    fn a_call_that_could_not_connect_says_why() {
+        assert_eq!(
+            notice("ice", "no TURN relay is configured").as_deref(),
+            Some("The call could not connect — no TURN relay is configured.")
+        );
     }
 
     #[test]
