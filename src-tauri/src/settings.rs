@@ -1,4 +1,5 @@
-//! User settings, persisted with tauri-plugin-store in `settings.json` in the app's config dir.
+//! User settings, persisted with tauri-plugin-store in `settings.json` in the app's data dir
+//! (`~/.local/share/org.peercall.desktop/` on Linux: the store resolves relative paths there).
 
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
