@@ -57,7 +57,7 @@ impl Default for NackConfig {
             max_age_packets: 10_000,
             min_retry_interval: Duration::from_millis(20),
             max_reorder_wait: Duration::from_millis(50),
-            redundancy_loss: 0.02,
+            redundancy_loss: 0.01,
             redundant_gap: Duration::from_millis(20),
         }
     }
