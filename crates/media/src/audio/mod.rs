@@ -2,6 +2,7 @@
 
 mod capture;
 mod devices;
+mod drift;
 mod error_log;
 pub mod neteq;
 mod playback;

@@ -3,9 +3,12 @@
 //! [`SpeakerPlayback::play`] resamples to the device rate on the caller's thread and pushes
 //! into a lock-free ring. The cpal callback is the jitter buffer: it stays silent until
 //! `prebuffer_ms` is queued, plays, goes back to prebuffering after an underrun, and skips
-//! the oldest audio when more than `max_buffer_ms` piles up (bounded latency).
+//! the oldest audio when more than `max_buffer_ms` piles up (bounded latency). Clock
+//! drift between the card and the caller is followed by time-stretching (`drift.rs`),
+//! so neither of those should happen in a long call.
 
 use super::devices::{find_cpal, map_cpal, DeviceChoice};
+use super::drift::DriftKeeper;
 use super::resample::Resampler;
 use crate::error::DeviceError;
 use crate::frame::{AUDIO_FRAME_SAMPLES, AUDIO_RATE};
@@ -49,6 +52,8 @@ pub struct PlaybackStats {
     pub underruns: AtomicU64,
     /// Samples skipped to bound latency or because the ring was full.
     pub skipped: AtomicU64,
+    /// Samples (48 kHz) added or removed by time-stretching to follow the card's clock.
+    pub drift_corrected: AtomicU64,
 }
 
 /// A running speaker. Dropping it stops playback.
@@ -62,6 +67,8 @@ pub struct SpeakerPlayback {
     last_error: Arc<Mutex<Option<String>>>,
     render: Option<Box<dyn AudioProcessor>>,
     render_pending: Vec<f32>,
+    drift: DriftKeeper,
+    underruns_seen: u64,
     _stream: cpal::Stream,
 }
 
@@ -135,12 +142,16 @@ impl SpeakerPlayback {
             last_error,
             render: None,
             render_pending: Vec::with_capacity(2 * AUDIO_FRAME_SAMPLES),
+            drift: DriftKeeper::default(),
+            underruns_seen: 0,
             _stream: stream,
         })
     }
 
     /// Queues 48 kHz mono samples. Returns how many device-rate samples were queued
-    /// (fewer than produced only if the ring was full).
+    /// (fewer than produced only if the ring was full). Once the queue has settled, a
+    /// pitch period is now and then removed or repeated so that it stays where it settled
+    /// while the card's clock runs faster or slower than ours (`drift.rs`).
     pub fn play(&mut self, samples: &[f32]) -> usize {
         if let Some(render) = self.render.as_mut() {
             self.render_pending.extend_from_slice(samples);
@@ -151,8 +162,20 @@ impl SpeakerPlayback {
             }
             self.render_pending.drain(..start);
         }
+        let underruns = self.stats.underruns.load(Ordering::Relaxed);
+        if underruns != self.underruns_seen {
+            self.underruns_seen = underruns;
+            self.drift.reset();
+        }
+        let mut block = samples.to_vec();
+        let changed = self.drift.adjust(f64::from(self.buffered_ms()), &mut block);
+        if changed != 0 {
+            self.stats
+                .drift_corrected
+                .fetch_add(changed.unsigned_abs(), Ordering::Relaxed);
+        }
         self.scratch.clear();
-        self.resampler.process(samples, &mut self.scratch);
+        self.resampler.process(&block, &mut self.scratch);
         let n = self.scratch.len().min(self.producer.slots());
         if let Ok(mut chunk) = self.producer.write_chunk_uninit(n) {
             let (a, b) = chunk.as_mut_slices();

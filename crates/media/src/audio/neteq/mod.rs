@@ -25,7 +25,7 @@ mod expand;
 mod noise;
 mod packet_buffer;
 mod stats;
-mod stretch;
+pub(crate) mod stretch;
 #[cfg(test)]
 mod tests;
 
