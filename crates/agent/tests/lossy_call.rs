@@ -10,11 +10,8 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-
-use common::{agent_bin, start_server, workspace_bin};
-use peercall_netem::namespace::{prerequisites, run_child_test};
-use serde_json::Value;
+use common::netem_call::{num, reports_under, run_call};
+use peercall_netem::namespace::prerequisites;
 
 const CHILD_ENV: &str = "PEERCALL_LOSSY_CALL_CHILD";
 const SECONDS: &str = "10";
@@ -26,55 +23,11 @@ fn lossy_call_child() {
     if std::env::var(CHILD_ENV).is_err() {
         return;
     }
-    let server = start_server();
-    let agent = |args: &[&str]| {
-        Command::new(agent_bin())
-            .args(["--server", &server.url, "--bind", "127.0.0.1:0"])
-            .args(["--resolution", "320x240", "--report", "json"])
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn peercall-agent")
-    };
-    let bob = agent(&["--name", "bob", "--auto-answer"]);
-    let alice = agent(&["--name", "alice", "--call", "bob", "--duration", SECONDS]);
-    for (name, child) in [("alice", alice), ("bob", bob)] {
-        let out = child.wait_with_output().expect("agent output");
-        let report = String::from_utf8_lossy(&out.stdout);
-        let json = report.get(report.find('{').unwrap_or(0)..).unwrap_or("");
-        println!("REPORT {name} {}", json.replace('\n', " "));
-    }
+    run_call(SECONDS, &[]);
 }
 
-fn reports(spec: &str, seed: u64) -> Vec<(String, Value)> {
-    let netem = workspace_bin("peercall-netem", "peercall-netem");
-    let out = run_child_test(spec, seed, "lossy_call_child", &netem, &[(CHILD_ENV, "1")]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "netem-run.sh failed:\n{stdout}\n{stderr}"
-    );
-    eprintln!("{spec}: {}", stderr.lines().last().unwrap_or_default());
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("REPORT "))
-        .map(|l| {
-            let (name, json) = l.split_once(' ').expect("REPORT name json");
-            let value = serde_json::from_str(json)
-                .unwrap_or_else(|e| panic!("{name}'s report: {e}\n{json}\n{stderr}"));
-            (name.to_owned(), value)
-        })
-        .collect()
-}
-
-fn num(report: &Value, path: &[&str]) -> f64 {
-    path.iter()
-        .fold(report, |v, k| &v[*k])
-        .as_f64()
-        .unwrap_or_else(|| panic!("no number at {path:?} in {report}"))
+fn reports(spec: &str, seed: u64) -> Vec<(String, serde_json::Value)> {
+    reports_under(spec, seed, "lossy_call_child", &[(CHILD_ENV, "1")])
 }
 
 #[test]
