@@ -54,6 +54,24 @@ pub struct Hello {
     /// replays every later one, so nothing is lost or repeated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<u64>,
+    /// A persistent, private id of the installation (profile) saying hello, 1-64 ASCII
+    /// letters, digits, `-` or `_`. A fresh hello drops a *detached* peer of the same
+    /// `client` in the room at once, so a relaunched app never sees its own previous
+    /// session. Never shown to other peers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+}
+
+/// The most characters `hello.client` may have.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+
+/// Whether `id` is a valid `hello.client`: 1-64 ASCII letters, digits, `-` or `_`.
+pub fn valid_client_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_CLIENT_ID_CHARS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// `{"type":"update","name":...,"busy":...}`; either field optional.
@@ -146,6 +164,11 @@ fn decode_hello(obj: &Map<String, Value>) -> Result<Hello, DecodeError> {
         token: optional_str(obj, "token")?.map(str::to_owned),
         resume: optional_str(obj, "resume")?.map(str::to_owned),
         last: optional_u64(obj, "last")?,
+        client: match optional_str(obj, "client")? {
+            Some(c) if valid_client_id(c) => Some(c.to_owned()),
+            Some(_) => return Err(bad("client", "expected 1-64 letters, digits, - or _")),
+            None => None,
+        },
     })
 }
 
@@ -239,9 +262,34 @@ mod tests {
                 room: None,
                 token: None,
                 resume: None,
-                last: None
+                last: None,
+                client: None,
             })
         );
+    }
+
+    #[test]
+    fn hello_client_ids_are_checked() {
+        let long_ok = format!("\"{}\"", "x".repeat(64));
+        let too_long = format!("\"{}\"", "x".repeat(65));
+        for (client, ok) in [
+            ("\"abc-DEF_09\"", true),
+            ("null", true),
+            ("\"\"", false),
+            ("\"has space\"", false),
+            ("\"\u{e9}\"", false),
+            (long_ok.as_str(), true),
+            (too_long.as_str(), false),
+            ("5", false),
+        ] {
+            let got = decode_client_message(&format!(
+                r#"{{"type":"hello","protocol":1,"name":"A","client":{client}}}"#
+            ));
+            assert_eq!(got.is_ok(), ok, "{client}: {got:?}");
+            if let Err(e) = got {
+                assert_eq!(e.code(), ErrorCode::BadField, "{client}");
+            }
+        }
     }
 
     #[test]
@@ -332,6 +380,7 @@ mod tests {
                 token: Some("t".into()),
                 resume: Some("s".into()),
                 last: Some(7),
+                client: Some("install-1_A".into()),
             }),
             ClientMessage::Update(Update {
                 name: None,

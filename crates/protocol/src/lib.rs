@@ -16,7 +16,10 @@ pub mod error;
 pub mod server;
 pub mod validate;
 
-pub use client::{decode_client_message, Ack, ClientMessage, Hello, Relay, Update};
+pub use client::{
+    decode_client_message, valid_client_id, Ack, ClientMessage, Hello, Relay, Update,
+    MAX_CLIENT_ID_CHARS,
+};
 pub use data::{IceCandidate, Media, RejectReason, SdpRole, SignalData};
 pub use error::{DecodeError, ErrorCode};
 pub use server::{ErrorMessage, IceServer, PeerInfo, ServerMessage, Welcome};

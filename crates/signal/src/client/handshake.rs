@@ -78,6 +78,7 @@ impl Connector {
             token: config.token.clone(),
             resume: resume.map(str::to_owned),
             last: Some(last),
+            client: config.client_id.clone(),
         });
         socket.send(Message::text(hello.to_json())).await?;
         loop {

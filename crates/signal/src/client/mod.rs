@@ -48,6 +48,10 @@ pub struct ClientConfig {
     pub room: Option<String>,
     /// Shared secret, when the server requires one.
     pub token: Option<String>,
+    /// A persistent private id of this installation (`hello.client`): a fresh hello
+    /// makes the server drop our own earlier, detached session at once, so we never
+    /// see ourselves listed. `None` sends none.
+    pub client_id: Option<String>,
     /// Reconnect behaviour.
     pub reconnect: ReconnectPolicy,
     /// Extra trusted root certificates (DER) for `wss://`, e.g. a self-signed server's.
@@ -76,6 +80,7 @@ impl ClientConfig {
             name: name.into(),
             room: None,
             token: None,
+            client_id: None,
             reconnect: ReconnectPolicy::default(),
             extra_root_certs: Vec::new(),
             connect_timeout: Duration::from_secs(10),

@@ -118,7 +118,16 @@ fn join(shared: &Shared, hello: &Hello, conn: u64, outbox: Outbox) -> Option<Joi
             return Some(j);
         }
     }
-    registry
+    if let Some(client) = &hello.client {
+        let dropped = registry.drop_stale_sessions(room, client, now);
+        if dropped > 0 {
+            tracing::debug!(
+                dropped,
+                "a fresh hello replaced detached sessions of its client"
+            );
+        }
+    }
+    let joined = registry
         .join(
             random_id(16).into(),
             random_id(32),
@@ -128,7 +137,9 @@ fn join(shared: &Shared, hello: &Hello, conn: u64, outbox: Outbox) -> Option<Joi
             outbox,
             now,
         )
-        .ok()
+        .ok()?;
+    registry.set_client(&joined.id, hello.client.clone());
+    Some(joined)
 }
 
 /// Waits for the first text frame, within the hello timeout.

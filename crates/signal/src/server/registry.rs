@@ -64,6 +64,8 @@ struct Peer {
     /// It acknowledges (`ack`, `hello.last`); else the log keeps only what its
     /// connection has not taken yet.
     acks: bool,
+    /// `hello.client`: the installation it runs in (private, never sent to others).
+    client: Option<String>,
 }
 
 /// All rooms of one server.
@@ -126,6 +128,7 @@ impl Registry {
                 link: Link::Attached { conn, outbox },
                 log: Log::new(self.resume_queue, self.resume_bytes),
                 acks: false,
+                client: None,
             },
         );
         self.broadcast(
@@ -219,6 +222,37 @@ impl Registry {
             queued,
             resumed: true,
         })
+    }
+
+    /// A fresh hello from installation `client` into `room`: its earlier sessions there
+    /// that are detached (the app quit or crashed without a close frame) are gone for
+    /// good, so they leave now (`peer-left`) instead of at the end of the resume window.
+    /// Attached ones stay: that is another running app of the same profile. Returns how
+    /// many left.
+    pub fn drop_stale_sessions(&mut self, room: &str, client: &str, now: Instant) -> usize {
+        let stale: Vec<PeerId> = self
+            .rooms
+            .get(room)
+            .into_iter()
+            .flatten()
+            .filter(|id| {
+                self.peers.get(*id).is_some_and(|p| {
+                    p.client.as_deref() == Some(client) && matches!(p.link, Link::Detached { .. })
+                })
+            })
+            .cloned()
+            .collect();
+        for id in &stale {
+            self.remove(id, now);
+        }
+        stale.len()
+    }
+
+    /// Records the installation `client` that peer `id` runs in.
+    pub fn set_client(&mut self, id: &PeerId, client: Option<String>) {
+        if let Some(peer) = self.peers.get_mut(id) {
+            peer.client = client;
+        }
     }
 
     /// The peer has every message up to `seq`: they need not be kept.
@@ -492,6 +526,43 @@ mod tests {
         );
         assert_eq!(got[2], json!({"type":"peer-left","id":"b"}));
         assert_eq!(got.len(), 3);
+    }
+
+    #[test]
+    fn a_fresh_hello_drops_only_detached_sessions_of_its_client_in_its_room() {
+        let mut r = Registry::new(8, 8, 1 << 20);
+        let (mut bob, old, live, other_room) = (conn(), conn(), conn(), conn());
+        join(&mut r, "bob", "x", &bob, 1);
+        join(&mut r, "old", "x", &old, 2);
+        join(&mut r, "live", "x", &live, 3);
+        join(&mut r, "far", "y", &other_room, 4);
+        for id in ["old", "live", "far"] {
+            r.set_client(&id.into(), Some("alice-install".into()));
+        }
+        let now = Instant::now();
+        r.detach(&"old".into(), 2, now, None);
+        r.detach(&"far".into(), 4, now, None);
+        drain(&mut bob);
+        assert_eq!(r.drop_stale_sessions("x", "someone-else", now), 0);
+        assert_eq!(r.drop_stale_sessions("x", "alice-install", now), 1);
+        assert_eq!(drain(&mut bob), [json!({"type":"peer-left","id":"old"})]);
+        // The attached one is another running app; the other room's is not ours to judge.
+        assert_eq!(r.drop_stale_sessions("x", "alice-install", now), 0);
+        assert_eq!(r.peer_count(), 3);
+        assert_eq!(
+            r.resume(
+                "s-old",
+                "s-new".into(),
+                "x",
+                "OLD",
+                5,
+                old.tx.clone(),
+                now,
+                None
+            )
+            .map(|j| j.id),
+            None
+        );
     }
 
     #[test]
