@@ -16,6 +16,7 @@ pub mod processing;
 pub mod queue;
 pub mod scale;
 pub mod source;
+pub mod voice;
 
 pub use audio::DeviceChoice;
 pub use codec::{
@@ -26,6 +27,7 @@ pub use frame::{AudioFrame, VideoFrame, AUDIO_FRAME_SAMPLES, AUDIO_RATE};
 pub use processing::{AudioProcessor, Passthrough, ProcessorChain, SharedProcessor};
 pub use queue::{drop_oldest_queue, QueueReceiver, QueueSender, RecvError};
 pub use source::{Stamp, TestPattern, ToneConfig, ToneSource};
+pub use voice::{VoiceProcessor, VoiceSettings};
 
 #[cfg(test)]
 mod tests {
