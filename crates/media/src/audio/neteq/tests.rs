@@ -35,6 +35,9 @@ struct Scenario {
     seconds: u64,
     drift_ppm: f64,
     network: fn(u64, &mut Rng) -> Vec<f64>,
+    /// Packets the sender does not send (muted): its RTP timestamps go on, its sequence
+    /// numbers do not.
+    muted: std::ops::Range<u64>,
 }
 
 /// What came out.
@@ -52,12 +55,17 @@ fn run(s: &Scenario) -> Run {
     let start = Instant::now();
     let interval_ms = 20.0 / (1.0 + s.drift_ppm * 1e-6);
     let packets = s.seconds * 50;
-    let mut arrivals: Vec<(f64, u64, Vec<u8>)> = Vec::new();
+    let mut arrivals: Vec<(f64, u64, u64, Vec<u8>)> = Vec::new();
     for i in 0..packets {
+        if s.muted.contains(&i) {
+            continue;
+        }
         let pcm: Vec<f32> = (0..960).map(|n| signal(i * 960 + n)).collect();
         let payload = enc.encode(&pcm).expect("encode");
+        let seq = i - (i.min(s.muted.end) - i.min(s.muted.start));
         for extra in (s.network)(i, &mut rng) {
-            arrivals.push((i as f64 * interval_ms + 10.0 + extra, i, payload.clone()));
+            let at = i as f64 * interval_ms + 10.0 + extra;
+            arrivals.push((at, i, seq, payload.clone()));
         }
     }
     arrivals.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -67,9 +75,9 @@ fn run(s: &Scenario) -> Run {
     for k in 0..(s.seconds * 100) {
         let now_ms = k as f64 * 10.0;
         while next < arrivals.len() && arrivals[next].0 <= now_ms {
-            let (at, i, ref payload) = arrivals[next];
+            let (at, i, seq, ref payload) = arrivals[next];
             let when = start + Duration::from_secs_f64(at / 1000.0);
-            neteq.insert(i as u16, (i * 960) as u32, payload, when);
+            neteq.insert(seq as u16, (i * 960) as u32, payload, when);
             next += 1;
         }
         let pull = neteq.pull(start + Duration::from_secs_f64(now_ms / 1000.0));
@@ -136,6 +144,7 @@ fn clean_path_holds_about_20_ms_and_never_conceals() {
     let r = run(&Scenario {
         seconds: 20,
         drift_ppm: 0.0,
+        muted: 0..0,
         network: |_, _| vec![0.0],
     });
     check("clean", &r, 0.0, 30.0);
@@ -151,6 +160,7 @@ fn reordered_packets_still_in_the_window_are_used() {
     let r = run(&Scenario {
         seconds: 20,
         drift_ppm: 0.0,
+        muted: 0..0,
         network: |i, _| vec![if i % 7 == 3 { 30.0 } else { 0.0 }],
     });
     check("reorder", &r, 0.0, 80.0);
@@ -163,6 +173,7 @@ fn duplicates_are_dropped_and_change_nothing() {
     let r = run(&Scenario {
         seconds: 20,
         drift_ppm: 0.0,
+        muted: 0..0,
         network: |i, _| {
             if i % 3 == 0 {
                 vec![0.0, 4.0]
@@ -184,6 +195,7 @@ fn loss_bursts_are_rebuilt_from_fec_or_concealed_without_a_gap() {
     let r = run(&Scenario {
         seconds: 20,
         drift_ppm: 0.0,
+        muted: 0..0,
         network: |i, rng| {
             let burst = i % 100 >= 50 && i % 100 < 53;
             if burst || rng.uniform() < 0.05 {
@@ -209,6 +221,7 @@ fn a_jump_in_jitter_raises_the_delay_instead_of_underrunning() {
     let r = run(&Scenario {
         seconds: 30,
         drift_ppm: 0.0,
+        muted: 0..0,
         network: |i, rng| {
             if i < 500 {
                 vec![0.0]
@@ -229,6 +242,7 @@ fn a_fast_sender_clock_is_absorbed_by_accelerating() {
     let r = run(&Scenario {
         seconds: 120,
         drift_ppm: 200.0,
+        muted: 0..0,
         network: |_, _| vec![0.0],
     });
     check("drift +200 ppm", &r, 0.0, 45.0);
@@ -242,6 +256,7 @@ fn a_slow_sender_clock_is_absorbed_by_expanding() {
     let r = run(&Scenario {
         seconds: 120,
         drift_ppm: -200.0,
+        muted: 0..0,
         network: |_, _| vec![0.0],
     });
     check("drift -200 ppm", &r, 0.0, 30.0);
@@ -257,6 +272,7 @@ fn stalls_every_few_seconds_raise_the_delay_after_the_first() {
     let r = run(&Scenario {
         seconds: 30,
         drift_ppm: 0.0,
+        muted: 0..0,
         network: |i, _| {
             let into = (i * 20 % 3000) as f64;
             vec![if into < 60.0 { 60.0 - into } else { 0.0 }]
@@ -265,4 +281,24 @@ fn stalls_every_few_seconds_raise_the_delay_after_the_first() {
     check("stalls", &r, 0.0, 120.0);
     assert!(r.stats.underruns <= 3, "underruns {}", r.stats.underruns);
     assert!(r.stats.target_ms >= 70.0, "target {}", r.stats.target_ms);
+}
+
+#[test]
+fn a_muted_sender_is_not_a_loss_and_playout_resumes_on_time() {
+    // Muted from 4 s to 6 s: no packets, the timestamps go on, the sequence numbers not.
+    let r = run(&Scenario {
+        seconds: 20,
+        drift_ppm: 0.0,
+        muted: 200..300,
+        network: |_, _| vec![0.0],
+    });
+    let s = &r.stats;
+    // During the mute: comfort noise; after it: the tone again, with no gap and no
+    // delay built up.
+    assert!(count(&r, Decision::ComfortNoise) > 100, "{s:?}");
+    assert_eq!((s.underruns, s.late_packets), (0, 0), "{s:?}");
+    let after = &r.out[(6_500 * 48).min(r.out.len())..];
+    assert!(after.len() > 13_000 * 48, "{}", after.len());
+    assert_eq!(longest_gap_ms(after), 0.0);
+    assert!(s.delay_p95_ms <= 30.0, "{s:?}");
 }
