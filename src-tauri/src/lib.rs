@@ -25,10 +25,15 @@ pub use error::AppError;
 
 use tauri::Manager;
 
-/// Builds and runs the app until its last window closes.
+/// How long quitting waits for the engine to hang up and leave the server.
+const LEAVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Builds and runs the app until its last window closes (or SIGTERM/SIGINT); on the way
+/// out it hangs up and leaves the signaling server with a clean close, so the others see
+/// it leave at once rather than after the server's resume window.
 pub fn run() -> Result<(), tauri::Error> {
     let ipc = ipc::builder();
-    tauri::Builder::default()
+    let app = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::new().build())
         .plugin(tauri_plugin_notification::init())
         .invoke_handler(ipc.invoke_handler())
@@ -38,7 +43,53 @@ pub fn run() -> Result<(), tauri::Error> {
             ipc.mount_events(app);
             let bridge = tauri::async_runtime::block_on(peercall_bridge::FrameBridge::start())?;
             app.manage(state::AppState::new(bridge));
+            quit_on_signal(app.handle().clone());
             Ok(())
         })
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            leave(handle);
+        }
+    });
+    Ok(())
+}
+
+/// The app is quitting: hang up, say goodbye to the server (bounded), stop the engine.
+fn leave(handle: &tauri::AppHandle) {
+    let Some(state) = handle.try_state::<state::AppState>() else {
+        return;
+    };
+    let Some(engine) = state.retire_engine() else {
+        return;
+    };
+    let left =
+        tauri::async_runtime::block_on(tokio::time::timeout(LEAVE_TIMEOUT, engine.shutdown()));
+    match left {
+        Ok(()) => tracing::info!("left the signaling server"),
+        Err(_) => tracing::warn!("leaving the signaling server took over {LEAVE_TIMEOUT:?}"),
+    }
+}
+
+/// SIGTERM (logout, `kill`) and SIGINT quit like closing the window: through
+/// [`tauri::RunEvent::Exit`], so the app still leaves cleanly.
+fn quit_on_signal(handle: tauri::AppHandle) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::warn!("cannot watch for SIGTERM/SIGINT");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: quitting"),
+            _ = int.recv() => tracing::info!("SIGINT: quitting"),
+        }
+        handle.exit(0);
+    });
+    #[cfg(not(unix))]
+    drop(handle);
 }

@@ -9,6 +9,8 @@ use crate::AppError;
 
 const STORE_FILE: &str = "settings.json";
 const KEY: &str = "settings";
+/// This profile's persistent private id for the signaling server (`hello.client`).
+const CLIENT_ID_KEY: &str = "clientId";
 const MAX_NAME_CHARS: usize = 64;
 
 /// Camera capture size the user asks for (the camera gets as close as it can).
@@ -99,6 +101,29 @@ pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), A
     Ok(())
 }
 
+/// This profile's installation id for the signaling server (`hello.client`): made once at
+/// random and kept in the store, so a relaunched app replaces its own previous session
+/// instead of listing it.
+pub fn client_id<R: Runtime>(app: &AppHandle<R>) -> Result<String, AppError> {
+    let store = app.store(STORE_FILE)?;
+    if let Some(id) = store
+        .get(CLIENT_ID_KEY)
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .filter(|id| peercall_signal::protocol::valid_client_id(id))
+    {
+        return Ok(id);
+    }
+    let id = new_client_id(rand::random());
+    store.set(CLIENT_ID_KEY, serde_json::Value::String(id.clone()));
+    store.save()?;
+    Ok(id)
+}
+
+/// 16 random bytes as 32 hex digits.
+fn new_client_id(bytes: [u8; 16]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +133,16 @@ mod tests {
             display_name: name.into(),
             ..Settings::default()
         }
+    }
+
+    #[test]
+    fn client_ids_are_valid_for_the_protocol_and_differ() {
+        let a = new_client_id([0; 16]);
+        assert_eq!(a, "0".repeat(32));
+        assert!(peercall_signal::protocol::valid_client_id(&a));
+        let b = new_client_id([0xab; 16]);
+        assert!(peercall_signal::protocol::valid_client_id(&b));
+        assert_ne!(a, b);
     }
 
     #[test]

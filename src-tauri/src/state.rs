@@ -67,6 +67,11 @@ impl AppState {
         (generation, slot.take())
     }
 
+    /// The app is quitting: takes the engine out (no connection is current any more).
+    pub fn retire_engine(&self) -> Option<Engine> {
+        self.begin_connection().1
+    }
+
     /// Makes `engine` the current one if connection `generation` still is; else `false`.
     pub fn set_engine(&self, engine: Engine, generation: u64) -> bool {
         let mut slot = self.engine.lock();

@@ -39,11 +39,15 @@ type Parts = (
 /// it works, fails for good, or a newer connection replaces it.
 pub async fn run(app: AppHandle, settings: Settings, generation: u64) {
     let state = app.state::<AppState>();
+    // Without it the app still works; only a crashed session lingers for the resume window.
+    let client_id = crate::settings::client_id(&app)
+        .map_err(|err| tracing::warn!(%err, "no client id"))
+        .ok();
     for attempt in 1u32.. {
         if !state.is_current(generation) {
             return;
         }
-        let failure = match open(&state, &settings).await {
+        let failure = match open(&state, &settings, client_id.clone()).await {
             Ok((engine, events, media, server)) => {
                 if !state.set_engine(engine.clone(), generation) {
                     engine.shutdown().await; // replaced while connecting
@@ -77,7 +81,11 @@ pub async fn run(app: AppHandle, settings: Settings, generation: u64) {
     }
 }
 
-async fn open(state: &AppState, settings: &Settings) -> Result<Parts, Failure> {
+async fn open(
+    state: &AppState,
+    settings: &Settings,
+    client_id: Option<String>,
+) -> Result<Parts, Failure> {
     let (url, server) = if settings.server_url.is_empty() {
         let local = state
             .local_server()
@@ -88,7 +96,8 @@ async fn open(state: &AppState, settings: &Settings) -> Result<Parts, Failure> {
     } else {
         (settings.server_url.clone(), ServerMode::Remote)
     };
-    let config = call_link::engine_config(&url, settings);
+    let mut config = call_link::engine_config(&url, settings);
+    config.signaling.client_id = client_id;
     match Engine::connect(config).await {
         Ok((engine, events, media)) => Ok((engine, events, media, server)),
         Err(err) => {
