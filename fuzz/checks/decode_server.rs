@@ -1,7 +1,8 @@
 //! The client's side of the wire: whatever a server (or something posing as one) sends,
 //! the client's parsing never panics — the sequence number read by prefix, the message
-//! itself, and a relayed `data` as a typed signal. What parses re-encodes to the same
-//! message (except `Unknown`, which keeps nothing).
+//! itself, and a relayed `data` as a typed signal. What parses re-encodes to something
+//! that parses (to the same message, except `Unknown`, which keeps nothing, and opaque
+//! relayed JSON, whose floats serde_json does not round-trip exactly).
 //!
 //! Shared by the cargo-fuzz target and the corpus replay in `cargo test`
 //! (`crates/signal/tests/fuzz_corpus.rs`).
@@ -25,8 +26,10 @@ pub fn check(data: &[u8]) {
             assert_eq!(back, signal);
         }
     }
-    if msg != ServerMessage::Unknown {
-        let again = ServerMessage::from_json(&msg.to_json()).expect("re-encoded message parses");
+    let again = ServerMessage::from_json(&msg.to_json()).expect("re-encoded message parses");
+    // Relayed `data` is opaque JSON whose floats need not survive a round trip exactly
+    // (serde_json's default float parsing); everything else must.
+    if !matches!(msg, ServerMessage::Unknown | ServerMessage::Signal { .. }) {
         assert_eq!(again, msg);
     }
 }
