@@ -2,7 +2,7 @@
 
 use peercall_media::audio::{MicCapture, MicOptions, TONE_MIC_ID};
 use peercall_media::camera::{CameraCapture, CameraOptions, CaptureRequest, TEST_PATTERN_ID};
-use peercall_media::{DeviceChoice, DeviceError};
+use peercall_media::{DeviceChoice, DeviceError, SharedProcessor};
 
 use crate::session::VideoSettings;
 
@@ -70,12 +70,56 @@ pub fn open_camera(
     CameraCapture::open(&DeviceChoice::parse(id), request, CameraOptions::default()).map(Some)
 }
 
-/// Opens the microphone for `source` (`Ok(None)` for none).
-pub fn open_mic(source: &AudioSource) -> Result<Option<MicCapture>, DeviceError> {
-    let id = match source {
+/// Opens the microphone for `source` (`Ok(None)` for none). A real microphone's audio
+/// goes through `voice` (echo cancellation etc.) when given; the synthetic tone never does
+/// (no room to echo in, and noise suppression would take a steady tone for noise).
+pub fn open_mic(
+    source: &AudioSource,
+    voice: Option<&SharedProcessor>,
+) -> Result<Option<MicCapture>, DeviceError> {
+    let (id, voice) = match source {
         AudioSource::None => return Ok(None),
-        AudioSource::Tone => TONE_MIC_ID,
-        AudioSource::Mic(id) => id.as_str(),
+        AudioSource::Tone => (TONE_MIC_ID, None),
+        AudioSource::Mic(id) => (id.as_str(), voice),
     };
-    MicCapture::open(&DeviceChoice::parse(id), MicOptions::default()).map(Some)
+    let mut options = MicOptions::default();
+    if let Some(voice) = voice {
+        options.processor = Box::new(voice.clone());
+    }
+    MicCapture::open(&DeviceChoice::parse(id), options).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use peercall_media::AudioProcessor;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// Counts the microphone frames it is shown.
+    struct Count(Arc<AtomicUsize>);
+    impl AudioProcessor for Count {
+        fn process_capture(&mut self, _frame: &mut [f32]) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn the_synthetic_tone_is_never_voice_processed() {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let voice = SharedProcessor::new(Box::new(Count(seen.clone())));
+        let mic = open_mic(&AudioSource::Tone, Some(&voice))
+            .expect("tone")
+            .expect("a microphone");
+        for _ in 0..3 {
+            mic.frames()
+                .recv_timeout(Duration::from_secs(5))
+                .expect("a tone frame");
+        }
+        assert_eq!(seen.load(Ordering::Relaxed), 0);
+        assert!(open_mic(&AudioSource::None, Some(&voice))
+            .expect("none")
+            .is_none());
+    }
 }

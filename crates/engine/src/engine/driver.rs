@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use peercall_media::{drop_oldest_queue, AudioFrame, QueueSender, VideoFrame};
+use peercall_media::{
+    drop_oldest_queue, AudioFrame, QueueSender, SharedProcessor, VideoFrame, VoiceProcessor,
+};
 use peercall_protocol::ErrorCode;
 use peercall_signal::client::{ClientEvent, SignalClient};
 use tokio::sync::mpsc;
@@ -40,6 +42,8 @@ pub(crate) struct Driver {
     remote_video: Arc<QueueSender<RemoteVideoFrame>>,
     remote_audio: Arc<QueueSender<AudioFrame>>,
     preview: Option<Arc<QueueSender<VideoFrame>>>,
+    /// Echo cancellation etc., shared by the speaker (reference) and each microphone.
+    voice: Option<SharedProcessor>,
     ice_servers: Vec<IceServerConfig>,
     mic_muted: bool,
     camera_on: bool,
@@ -63,12 +67,22 @@ impl Driver {
         let (audio_in_tx, audio_in_rx) = drop_oldest_queue(50);
         let (tap_tx, remote_audio) = drop_oldest_queue(500);
         let (preview_tx, preview) = drop_oldest_queue(2);
-        audio_out::spawn(audio_in_rx, Arc::new(tap_tx), config.speaker.clone())?;
+        let voice = config
+            .voice
+            .any()
+            .then(|| SharedProcessor::new(Box::new(VoiceProcessor::new(config.voice))));
+        audio_out::spawn(
+            audio_in_rx,
+            Arc::new(tap_tx),
+            config.speaker.clone(),
+            voice.clone(),
+        )?;
         let (session_tx, session_rx) = mpsc::unbounded_channel();
         let ice_servers = config.session.ice_servers.clone();
         let driver = Self {
             machine: CallMachine::new(config.call),
             preview: config.preview.then(|| Arc::new(preview_tx)),
+            voice,
             config,
             client: Some(client),
             events,
@@ -190,7 +204,7 @@ impl Driver {
             Command::SwitchMic(source) => {
                 self.config.audio = source;
                 if let Some(active) = &self.active {
-                    match open_mic(&self.config.audio) {
+                    match open_mic(&self.config.audio, self.voice.as_ref()) {
                         Ok(mic) => {
                             if let Ok(mut slot) = active.session.audio_slot().lock() {
                                 *slot = mic;
@@ -488,7 +502,7 @@ impl Driver {
         } else {
             None
         };
-        let mic = match open_mic(&self.config.audio) {
+        let mic = match open_mic(&self.config.audio, self.voice.as_ref()) {
             Ok(m) => m,
             Err(e) => {
                 self.error("microphone", e.to_string());

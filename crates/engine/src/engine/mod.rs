@@ -15,7 +15,7 @@ pub use metrics::{EngineMetrics, MetricsSnapshot};
 
 use std::sync::Arc;
 
-use peercall_media::{AudioFrame, QueueReceiver, VideoFrame};
+use peercall_media::{AudioFrame, QueueReceiver, VideoFrame, VoiceSettings};
 use peercall_protocol::PeerInfo;
 use peercall_signal::client::{ClientConfig, ClientError, SignalClient};
 use tokio::sync::{mpsc, oneshot};
@@ -60,6 +60,9 @@ pub struct EngineConfig {
     pub answer: AnswerPolicy,
     /// Deliver local preview frames.
     pub preview: bool,
+    /// Echo cancellation, noise suppression and auto gain on the microphone (all on by
+    /// default; the synthetic tone is never processed).
+    pub voice: VoiceSettings,
 }
 
 impl EngineConfig {
@@ -75,6 +78,7 @@ impl EngineConfig {
             speaker: None,
             answer: AnswerPolicy::Ask,
             preview: false,
+            voice: VoiceSettings::default(),
         }
     }
 }

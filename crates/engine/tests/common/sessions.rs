@@ -36,7 +36,7 @@ pub async fn open(role: OpenRole) -> Peer {
 /// Opens a session with this configuration, the test pattern and the tone as media.
 pub async fn open_with(cfg: SessionConfig, role: OpenRole) -> Peer {
     let cam = open_camera(&VideoSource::TestPattern, &cfg.video).expect("test pattern");
-    let mic = open_mic(&AudioSource::Tone).expect("tone mic");
+    let mic = open_mic(&AudioSource::Tone, None).expect("tone mic");
     let (vtx, video) = drop_oldest_queue(64);
     let (atx, audio) = drop_oldest_queue(512);
     let media = MediaIo {
