@@ -50,15 +50,23 @@ impl NatLab {
     /// Builds the lab with these NATs in front of A and B and starts coturn and the
     /// signaling server, which hands out coturn as STUN and TURN server.
     pub fn up(nat_a: Nat, nat_b: Nat) -> Self {
-        Self::build(nat_a, nat_b, true)
+        Self::build(nat_a, nat_b, true, true)
     }
 
     /// The same lab, but the signaling server hands out coturn as a STUN server only.
     pub fn up_without_turn(nat_a: Nat, nat_b: Nat) -> Self {
-        Self::build(nat_a, nat_b, false)
+        Self::build(nat_a, nat_b, false, true)
     }
 
-    fn build(nat_a: Nat, nat_b: Nat, with_turn: bool) -> Self {
+    /// The same lab with a hardened coturn that refuses (403) to relay to any private
+    /// address, the lab's LANs included — for peers that do not filter the other side's
+    /// private candidates themselves (browsers), whose allocation the default lab's
+    /// coturn would close.
+    pub fn up_hardened(nat_a: Nat, nat_b: Nat) -> Self {
+        Self::build(nat_a, nat_b, true, false)
+    }
+
+    fn build(nat_a: Nat, nat_b: Nat, with_turn: bool, relay_to_lans: bool) -> Self {
         let public = Netns::add("pub");
         let srv = Netns::add("srv");
         public.sh(&["ip", "link", "add", "br0", "type", "bridge"]);
@@ -79,7 +87,7 @@ impl NatLab {
         let dir = std::env::temp_dir().join(format!("peercall-{}", srv.name));
         std::fs::create_dir_all(&dir).expect("lab dir");
         let secret = format!("lab-{:016x}", rand_u64());
-        let turn = start_coturn(&srv, &dir, &secret);
+        let turn = start_coturn(&srv, &dir, &secret, relay_to_lans);
         let signal = start_signal(&srv, &secret, with_turn);
         Self {
             signal,
@@ -97,6 +105,11 @@ impl NatLab {
     /// The signaling URL the agents use.
     pub fn server_url() -> String {
         format!("ws://{SERVER_IP}:{SIGNAL_PORT}/ws")
+    }
+
+    /// Where the signaling server serves the web client.
+    pub fn web_url() -> String {
+        format!("http://{SERVER_IP}:{SIGNAL_PORT}")
     }
 
     /// The last lines of coturn's log (for a failure message).
@@ -237,9 +250,9 @@ fn private_lan(public: &Netns, i: u8, nat: Nat) -> (Netns, Netns) {
 /// server that cannot know a peer's private address is not its to reach, it relays
 /// there (the lab's server has no route to them, so the send fails), which is what
 /// the field report of issue 15 saw.
-fn start_coturn(srv: &Netns, dir: &std::path::Path, secret: &str) -> Child {
+fn start_coturn(srv: &Netns, dir: &std::path::Path, secret: &str, relay_to_lans: bool) -> Child {
     let log = dir.join("turn.log");
-    let conf = [
+    let mut conf = vec![
         format!("listening-ip={SERVER_IP}"),
         format!("relay-ip={SERVER_IP}"),
         format!("listening-port={TURN_PORT}"),
@@ -260,13 +273,15 @@ fn start_coturn(srv: &Netns, dir: &std::path::Path, secret: &str) -> Child {
         "denied-peer-ip=169.254.0.0-169.254.255.255".into(),
         "denied-peer-ip=172.16.0.0-172.31.255.255".into(),
         "denied-peer-ip=192.168.0.0-192.168.255.255".into(),
-        "allowed-peer-ip=10.0.1.0-10.0.2.255".into(),
         format!("userdb={}", dir.join("turndb").display()),
         format!("pidfile={}", dir.join("turn.pid").display()),
         "log-file=stdout".into(),
         "verbose".into(),
         "simple-log".into(),
     ];
+    if relay_to_lans {
+        conf.push("allowed-peer-ip=10.0.1.0-10.0.2.255".into());
+    }
     let conf_path = dir.join("turnserver.conf");
     std::fs::write(&conf_path, conf.join("\n") + "\n").expect("write turnserver.conf");
     let out = std::fs::File::create(&log).expect("turn.log");
@@ -312,13 +327,29 @@ fn udp_port_bound(ns: &Netns, port: &str, limit: Duration) -> bool {
 /// unless `with_turn` is false.
 fn start_signal(srv: &Netns, secret: &str, with_turn: bool) -> Child {
     let stun = format!("stun:{SERVER_IP}:{TURN_PORT}");
+    // The web client with its test switches, for browsers in the lab.
+    let web = repo_root().join("web");
+    let web = web.to_str().expect("a UTF-8 path");
     if !with_turn {
-        return signal_in(srv, SERVER_IP, &["--stun", &stun], &[]);
+        return signal_in(srv, SERVER_IP, &["--stun", &stun, "--static-dir", web], &[]);
     }
     let turn = format!("turn:{SERVER_IP}:{TURN_PORT}?transport=udp");
     // The lab has no token: minting for anyone is what it wants.
-    let args = ["--stun", &stun, "--turn-url", &turn, "--turn-without-token"];
+    let args = [
+        "--stun",
+        &stun,
+        "--turn-url",
+        &turn,
+        "--turn-without-token",
+        "--static-dir",
+        web,
+    ];
     signal_in(srv, SERVER_IP, &args, &[("PEERCALL_TURN_SECRET", secret)])
+}
+
+/// This repository's root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// `peercall-signal` in `ns` on `host`:7788 with extra flags and environment; returns
