@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
+use peercall_media::VoiceSettings;
 
 /// A headless Peercall client: calls or answers, measures the call, reports.
 #[derive(Debug, Parser)]
@@ -72,6 +73,16 @@ pub struct Args {
     /// Send this chat line once the call is connected.
     #[arg(long, value_name = "TEXT")]
     pub chat: Option<String>,
+    /// Do not cancel the speaker's echo in a real microphone's audio (the tone is never
+    /// processed).
+    #[arg(long)]
+    pub no_echo_cancellation: bool,
+    /// Do not suppress background noise in a real microphone's audio.
+    #[arg(long)]
+    pub no_noise_suppression: bool,
+    /// Do not adjust a real microphone's level automatically.
+    #[arg(long)]
+    pub no_auto_gain: bool,
 }
 
 impl Args {
@@ -79,6 +90,16 @@ impl Args {
     #[must_use]
     pub fn duration(&self) -> Option<Duration> {
         self.duration.map(Duration::from_secs_f64)
+    }
+
+    /// The voice processing switches (each on unless its `--no-…` flag is given).
+    #[must_use]
+    pub fn voice(&self) -> VoiceSettings {
+        VoiceSettings {
+            echo_cancellation: !self.no_echo_cancellation,
+            noise_suppression: !self.no_noise_suppression,
+            auto_gain: !self.no_auto_gain,
+        }
     }
 }
 
@@ -128,5 +149,44 @@ mod tests {
         assert_eq!(b.chat.as_deref(), Some("hello there"));
         assert!(Args::try_parse_from(["peercall-agent", "--name", "bob", "--auto-answer"]).is_ok());
         assert!(Args::try_parse_from(["peercall-agent", "--auto-answer", "--call", "x"]).is_err());
+    }
+
+    #[test]
+    fn voice_processing_is_on_unless_switched_off_one_by_one() {
+        let parse = |flags: &[&str]| {
+            let mut line = vec!["peercall-agent"];
+            line.extend_from_slice(flags);
+            Args::try_parse_from(line).expect("parses").voice()
+        };
+        assert_eq!(parse(&[]), VoiceSettings::ALL);
+        assert_eq!(
+            parse(&["--no-echo-cancellation"]),
+            VoiceSettings {
+                echo_cancellation: false,
+                ..VoiceSettings::ALL
+            }
+        );
+        assert_eq!(
+            parse(&["--no-noise-suppression"]),
+            VoiceSettings {
+                noise_suppression: false,
+                ..VoiceSettings::ALL
+            }
+        );
+        assert_eq!(
+            parse(&["--no-auto-gain"]),
+            VoiceSettings {
+                auto_gain: false,
+                ..VoiceSettings::ALL
+            }
+        );
+        assert_eq!(
+            parse(&[
+                "--no-echo-cancellation",
+                "--no-noise-suppression",
+                "--no-auto-gain"
+            ]),
+            VoiceSettings::OFF
+        );
     }
 }

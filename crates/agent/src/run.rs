@@ -43,6 +43,7 @@ fn engine_config(args: &Args) -> EngineConfig {
     cfg.video = VideoSource::parse(&args.video);
     cfg.audio = AudioSource::parse(&args.audio);
     cfg.speaker = args.speaker.clone();
+    cfg.voice = args.voice();
     cfg
 }
 
