@@ -3,6 +3,7 @@
 //! bind policy. Pure: the machine's cameras and the bind override come in as arguments.
 
 use peercall_media::camera::{CameraInfo, TEST_PATTERN_ID};
+use peercall_media::VoiceSettings;
 
 use crate::devices::{AudioSource, VideoSource};
 use crate::session::VideoSettings;
@@ -25,6 +26,8 @@ pub struct UserSettings<'a> {
     pub resolution: (u32, u32),
     /// Privacy: only TURN relay candidates, so peers never learn our addresses.
     pub relay_only: bool,
+    /// Echo cancellation, noise suppression, auto gain (all on by default).
+    pub voice: VoiceSettings,
 }
 
 /// What the machine offers.
@@ -61,6 +64,7 @@ pub fn app_engine_config(
     config.session.video = VideoSettings::new(width, height, 30);
     config.session.bind_addrs = ice_bind_addrs(machine.ice_bind);
     config.session.relay_only = user.relay_only;
+    config.voice = user.voice;
     config.preview = true;
     config
 }
@@ -160,6 +164,7 @@ mod tests {
         assert_eq!(config.video, VideoSource::TestPattern);
         assert_eq!(config.signaling.token, None);
         assert!(!config.session.relay_only);
+        assert_eq!(config.voice, VoiceSettings::ALL);
         let private = UserSettings {
             relay_only: true,
             ..user
@@ -183,6 +188,10 @@ mod tests {
             speaker: "alsa:pulse",
             resolution: (640, 480),
             relay_only: false,
+            voice: VoiceSettings {
+                noise_suppression: false,
+                ..VoiceSettings::ALL
+            },
         };
         let machine = Machine {
             cameras: &[camera("v4l2:index:0", false)],
@@ -194,5 +203,6 @@ mod tests {
         assert_eq!(config.speaker.as_deref(), Some("alsa:pulse"));
         assert_eq!(config.signaling.token.as_deref(), Some("s3cret"));
         assert_eq!(config.session.bind_addrs, ["127.0.0.1:0"]);
+        assert_eq!(config.voice, user.voice);
     }
 }
