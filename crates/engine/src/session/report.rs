@@ -121,7 +121,11 @@ pub async fn fill_from_report(
             })
         };
         stats.candidate_type = candidate_type(pair.local_candidate_id.as_str(), true);
-        stats.remote_candidate_type = candidate_type(pair.remote_candidate_id.as_str(), false);
+        // webrtc registers only the candidates the peer signaled with an address: a pair
+        // whose remote end is not among them was learned from the peer's checks, i.e.
+        // peer-reflexive (or, rarely, a `.local` name mDNS resolved: a host).
+        stats.remote_candidate_type = candidate_type(pair.remote_candidate_id.as_str(), false)
+            .or_else(|| Some("prflx".to_owned()));
     }
     if let Some(rtt) = rr_rtt {
         stats.rtt_ms = Some(rtt * 1000.0);
