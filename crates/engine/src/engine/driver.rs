@@ -49,6 +49,7 @@ pub(crate) struct Driver {
     camera_on: bool,
     welcomed: bool,
     pending: VecDeque<Input>,
+    chat: super::chat_guard::ChatGuard,
 }
 
 fn random_call_id() -> CallId {
@@ -98,6 +99,7 @@ impl Driver {
             camera_on: true,
             welcomed: false,
             pending: VecDeque::new(),
+            chat: super::chat_guard::ChatGuard::new(Instant::now()),
         };
         let media = EngineMedia {
             remote_video,
@@ -346,7 +348,9 @@ impl Driver {
                 return;
             }
             SessionEvent::Control(ControlMessage::Chat { text }) => {
-                self.emit(EngineEvent::Chat { text });
+                if let Some(text) = self.chat.admit(text, Instant::now()) {
+                    self.emit(EngineEvent::Chat { text });
+                }
                 return;
             }
             SessionEvent::Control(ControlMessage::Media {

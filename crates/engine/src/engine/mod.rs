@@ -7,6 +7,7 @@
 //! changes ending with `Ended`; `Closed` last.
 
 mod audio_out;
+pub mod chat_guard;
 mod convert;
 mod driver;
 mod metrics;
