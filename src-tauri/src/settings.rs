@@ -1,6 +1,7 @@
 //! User settings, persisted with tauri-plugin-store in `settings.json` in the app's data dir
 //! (`~/.local/share/org.peercall.desktop/` on Linux: the store resolves relative paths there).
 
+use peercall_media::VoiceSettings;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_store::StoreExt;
@@ -54,6 +55,47 @@ pub struct Settings {
     /// Privacy: calls use only TURN relay candidates, so peers never learn this
     /// machine's addresses (needs a server that hands out a TURN server).
     pub relay_only: bool,
+    /// Processing of the microphone's sound (each switch on unless turned off).
+    pub voice: VoiceProcessing,
+}
+
+/// The microphone's processing switches, each on by default (a file without them, or
+/// without one of them, loads with it on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VoiceProcessing {
+    /// Cancel the echo of what the speaker plays.
+    pub echo_cancellation: bool,
+    /// Suppress steady background noise.
+    pub noise_suppression: bool,
+    /// Keep the voice at a steady level.
+    pub auto_gain: bool,
+}
+
+impl Default for VoiceProcessing {
+    fn default() -> Self {
+        VoiceSettings::default().into()
+    }
+}
+
+impl From<VoiceSettings> for VoiceProcessing {
+    fn from(v: VoiceSettings) -> Self {
+        Self {
+            echo_cancellation: v.echo_cancellation,
+            noise_suppression: v.noise_suppression,
+            auto_gain: v.auto_gain,
+        }
+    }
+}
+
+impl From<VoiceProcessing> for VoiceSettings {
+    fn from(v: VoiceProcessing) -> Self {
+        Self {
+            echo_cancellation: v.echo_cancellation,
+            noise_suppression: v.noise_suppression,
+            auto_gain: v.auto_gain,
+        }
+    }
 }
 
 impl Settings {
@@ -177,6 +219,31 @@ mod tests {
         let s: Settings = serde_json::from_str(r#"{"displayName":"Bob"}"#).unwrap();
         assert_eq!(s, named("Bob"));
         assert_eq!(s.resolution, Resolution::Hd);
+    }
+
+    #[test]
+    fn voice_processing_is_on_unless_the_file_turns_a_switch_off() {
+        let s: Settings = serde_json::from_str(r#"{"displayName":"Bob"}"#).unwrap();
+        assert_eq!(VoiceSettings::from(s.voice), VoiceSettings::ALL);
+        let s: Settings = serde_json::from_str(r#"{"voice":{"noiseSuppression":false}}"#).unwrap();
+        assert_eq!(
+            VoiceSettings::from(s.voice),
+            VoiceSettings {
+                noise_suppression: false,
+                ..VoiceSettings::ALL
+            }
+        );
+        let off = Settings {
+            voice: VoiceSettings::OFF.into(),
+            ..named("A")
+        };
+        let json = serde_json::to_value(&off).unwrap();
+        assert_eq!(
+            json["voice"],
+            serde_json::json!({"echoCancellation": false, "noiseSuppression": false, "autoGain": false})
+        );
+        let back: Settings = serde_json::from_value(json).unwrap();
+        assert_eq!(back, off);
     }
 
     #[test]

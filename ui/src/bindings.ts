@@ -300,6 +300,8 @@ export type Settings_Deserialize = {
 	 *  machine's addresses (needs a server that hands out a TURN server).
 	 */
 	relayOnly?: boolean,
+	/**  Processing of the microphone's sound (each switch on unless turned off). */
+	voice?: VoiceProcessing_Deserialize,
 };
 
 /**
@@ -322,6 +324,40 @@ export type Settings_Serialize = {
 	 *  machine's addresses (needs a server that hands out a TURN server).
 	 */
 	relayOnly: boolean,
+	/**  Processing of the microphone's sound (each switch on unless turned off). */
+	voice: VoiceProcessing_Serialize,
+};
+
+/**
+ *  The microphone's processing switches, each on by default (a file without them, or
+ *  without one of them, loads with it on).
+ */
+export type VoiceProcessing = VoiceProcessing_Serialize | VoiceProcessing_Deserialize;
+
+/**
+ *  The microphone's processing switches, each on by default (a file without them, or
+ *  without one of them, loads with it on).
+ */
+export type VoiceProcessing_Deserialize = {
+	/**  Cancel the echo of what the speaker plays. */
+	echoCancellation?: boolean,
+	/**  Suppress steady background noise. */
+	noiseSuppression?: boolean,
+	/**  Keep the voice at a steady level. */
+	autoGain?: boolean,
+};
+
+/**
+ *  The microphone's processing switches, each on by default (a file without them, or
+ *  without one of them, loads with it on).
+ */
+export type VoiceProcessing_Serialize = {
+	/**  Cancel the echo of what the speaker plays. */
+	echoCancellation: boolean,
+	/**  Suppress steady background noise. */
+	noiseSuppression: boolean,
+	/**  Keep the voice at a steady level. */
+	autoGain: boolean,
 };
 
 /* Tauri Specta runtime */

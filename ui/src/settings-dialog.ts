@@ -21,6 +21,9 @@ export class SettingsDialog {
   private readonly server = el<HTMLInputElement>("server-url");
   private readonly token = el<HTMLInputElement>("server-token");
   private readonly relayOnly = el<HTMLInputElement>("relay-only");
+  private readonly echoCancellation = el<HTMLInputElement>("echo-cancellation");
+  private readonly noiseSuppression = el<HTMLInputElement>("noise-suppression");
+  private readonly autoGain = el<HTMLInputElement>("auto-gain");
   private readonly camera = el<HTMLSelectElement>("camera-select");
   private readonly resolution = el<HTMLSelectElement>("resolution-select");
   private readonly microphone = el<HTMLSelectElement>("microphone-select");
@@ -78,6 +81,9 @@ export class SettingsDialog {
     this.server.value = this.current.serverUrl;
     this.token.value = this.current.serverToken;
     this.relayOnly.checked = this.current.relayOnly;
+    this.echoCancellation.checked = this.current.voice.echoCancellation;
+    this.noiseSuppression.checked = this.current.voice.noiseSuppression;
+    this.autoGain.checked = this.current.voice.autoGain;
     this.resolution.value = this.current.resolution;
     this.error.textContent = "";
     this.showNameProblem(null);
@@ -171,6 +177,11 @@ export class SettingsDialog {
         speaker: this.speaker.value,
         resolution: this.resolution.value as Resolution,
         relayOnly: this.relayOnly.checked,
+        voice: {
+          echoCancellation: this.echoCancellation.checked,
+          noiseSuppression: this.noiseSuppression.checked,
+          autoGain: this.autoGain.checked,
+        },
       });
       const changed = JSON.stringify(saved) !== JSON.stringify(this.current);
       this.current = saved;

@@ -15,6 +15,7 @@ pub fn engine_config(url: &str, settings: &Settings) -> EngineConfig {
         speaker: &settings.speaker,
         resolution: settings.resolution.size(),
         relay_only: settings.relay_only,
+        voice: settings.voice.into(),
     };
     // The camera list is only needed (and only queried) for the system default.
     let cameras = match settings.camera.trim() {
