@@ -11,10 +11,13 @@
 //!   reordered packets lately came (at most half a round trip, [`NackConfig::max_reorder_wait`]),
 //!   so plain reordering does not cost a retransmission. libwebrtc waits a number of
 //!   packets from a reordering histogram; a time suits the 20 ms tick better.
-//! - When the measured loss is at least [`NackConfig::redundancy_loss`], the first request
-//!   is repeated [`NackConfig::redundant_gap`] later, so two retransmissions (each its own
-//!   RTX packet) come back: a repair then fails only if both are lost, which is what turns
-//!   a lost retransmission from a freeze of a round trip into nothing.
+//! - When the measured loss `p` is at least [`NackConfig::redundancy_loss`], the first
+//!   request goes out `k` times, [`NackConfig::redundant_gap`] apart, so `k` retransmissions
+//!   (each its own RTX packet) come back. One request-and-repair fails with about `2p` (the
+//!   NACK or the RTX lost), so a repair misses its first round trip — a freeze — with
+//!   `(2p)^k`; `k` is the smallest that keeps that under [`NackConfig::repair_failure`]
+//!   (2 at 2 % loss, 3 at 5 %, 4 at 10 % and above, [`NackConfig::max_copies`]). The cost is
+//!   `(k - 1) p` more video packets, only on a lossy path.
 //! - Entries far behind the newest packet are forgotten; a list that grows past
 //!   [`NackConfig::max_entries`] is cleared and the caller asks for a keyframe instead.
 //!
@@ -43,10 +46,28 @@ pub struct NackConfig {
     pub min_retry_interval: Duration,
     /// The longest a new hole is held for reordering (also at most half the RTT).
     pub max_reorder_wait: Duration,
-    /// Measured loss (0–1) from which every first request is sent twice.
+    /// Measured loss (0–1) from which first requests are repeated.
     pub redundancy_loss: f64,
-    /// The gap between the two first requests.
+    /// The gap between repeated first requests.
     pub redundant_gap: Duration,
+    /// The chance of a repair missing its first round trip the repeats aim at.
+    pub repair_failure: f64,
+    /// Most first requests of one packet.
+    pub max_copies: u32,
+}
+
+impl NackConfig {
+    /// How many times to send a hole's first request at measured loss `loss`.
+    #[must_use]
+    pub fn first_copies(&self, loss: f64) -> u32 {
+        if loss < self.redundancy_loss {
+            return 1;
+        }
+        let fail_once = (2.0 * loss).min(1.0);
+        (2..self.max_copies)
+            .find(|&k| fail_once.powi(k as i32) <= self.repair_failure)
+            .unwrap_or(self.max_copies)
+    }
 }
 
 impl Default for NackConfig {
@@ -59,6 +80,8 @@ impl Default for NackConfig {
             max_reorder_wait: Duration::from_millis(50),
             redundancy_loss: 0.01,
             redundant_gap: Duration::from_millis(20),
+            repair_failure: 0.002,
+            max_copies: 4,
         }
     }
 }
@@ -191,7 +214,7 @@ impl NackList {
         let hold = self
             .reorder
             .wait(now, self.config.max_reorder_wait.min(rtt / 2));
-        let redundant = self.loss.fraction() >= self.config.redundancy_loss;
+        let copies = self.config.first_copies(self.loss.fraction());
         let retry_after = rtt.max(self.config.min_retry_interval);
         let config = self.config;
         let mut out = Vec::new();
@@ -199,7 +222,7 @@ impl NackList {
         self.entries.retain(|seq, e| {
             let ready = match e.sent_at {
                 None => now.saturating_duration_since(e.opened) >= hold,
-                Some(t) if redundant && e.retries == 1 => {
+                Some(t) if e.retries < copies => {
                     now.saturating_duration_since(t) >= config.redundant_gap
                 }
                 Some(t) => now.saturating_duration_since(t) >= retry_after,

@@ -152,7 +152,7 @@ fn a_hole_filled_a_round_trip_after_its_request_is_a_repair_not_reordering() {
 }
 
 #[test]
-fn at_measured_loss_the_first_request_is_sent_twice() {
+fn at_measured_loss_the_first_request_is_repeated() {
     let t0 = Instant::now();
     let mut l = NackList::default();
     l.on_packet(0, t0);
@@ -163,19 +163,22 @@ fn at_measured_loss_the_first_request_is_sent_twice() {
         l.on_packet(seq, t0);
         l.due(t0, RTT);
     }
-    assert!((l.loss() - 0.05).abs() < 0.011, "loss {}", l.loss());
+    let loss = l.loss();
+    assert!((loss - 0.05).abs() < 0.011, "loss {loss}");
+    let copies = NackConfig::default().first_copies(loss);
+    assert!(copies >= 2, "{copies} copies at {loss}");
     let at = ms(t0, 1000);
     l.forget_through(seq);
     l.on_packet(seq + 2, at);
     assert_eq!(l.due(at, RTT), vec![seq + 1]);
     assert!(l.due(ms(at, 10), RTT).is_empty());
-    assert_eq!(
-        l.due(ms(at, 20), RTT),
-        vec![seq + 1],
-        "the redundant request"
-    );
-    assert!(l.due(ms(at, 100), RTT).is_empty(), "then per round trip");
-    assert_eq!(l.due(ms(at, 120), RTT), vec![seq + 1]);
+    let mut last = at;
+    for n in 1..u64::from(copies) {
+        last = ms(at, 20 * n);
+        assert_eq!(l.due(last, RTT), vec![seq + 1], "repeat {n}");
+    }
+    assert!(l.due(last + RTT / 2, RTT).is_empty(), "then per round trip");
+    assert_eq!(l.due(last + RTT, RTT), vec![seq + 1]);
 }
 
 #[test]
@@ -204,4 +207,14 @@ fn packets_guessed_before_the_start_are_asked_for_twice_and_are_not_loss() {
         l.on_packet(seq, t0);
     }
     assert!(l.loss() < f64::EPSILON, "loss {}", l.loss());
+}
+
+#[test]
+fn more_copies_of_the_first_request_as_loss_grows() {
+    let c = NackConfig::default();
+    let copies: Vec<u32> = [0.0, 0.005, 0.02, 0.05, 0.10, 0.20, 0.5]
+        .iter()
+        .map(|&p| c.first_copies(p))
+        .collect();
+    assert_eq!(copies, [1, 1, 2, 3, 4, 4, 4]);
 }
