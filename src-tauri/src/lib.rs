@@ -63,8 +63,10 @@ fn leave(handle: &tauri::AppHandle) {
     let Some(engine) = state.retire_engine() else {
         return;
     };
-    let left =
-        tauri::async_runtime::block_on(tokio::time::timeout(LEAVE_TIMEOUT, engine.shutdown()));
+    // The timer must be made inside the runtime: this runs on the GTK main thread.
+    let left = tauri::async_runtime::block_on(async move {
+        tokio::time::timeout(LEAVE_TIMEOUT, engine.shutdown()).await
+    });
     match left {
         Ok(()) => tracing::info!("left the signaling server"),
         Err(_) => tracing::warn!("leaving the signaling server took over {LEAVE_TIMEOUT:?}"),

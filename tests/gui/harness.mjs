@@ -1,7 +1,7 @@
 // Test harness: starts tauri-driver, opens the real Peercall app under WebDriver, and gives
 // each app instance its own config/data directories so instances never share settings.
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Builder, By, until } from "selenium-webdriver";
@@ -57,7 +57,8 @@ export async function launchApp(profile, extraEnv = {}) {
   // even if the app outlives the session) and a log file rather than the test runner's pipe
   // (a surviving app holding that pipe would keep the runner waiting).
   mkdirSync(ARTIFACTS, { recursive: true });
-  const log = openSync(path.join(ARTIFACTS, `app-${port}.log`), "a");
+  const logFile = path.join(ARTIFACTS, `app-${port}.log`);
+  const log = openSync(logFile, "a");
   const driverProcess = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env,
     stdio: ["ignore", log, log],
@@ -81,6 +82,34 @@ export async function launchApp(profile, extraEnv = {}) {
       .build();
     return {
       driver,
+      /** Where the app's stderr (and tauri-driver's) is written. */
+      logFile,
+      /**
+       * Closes the app's window as a user does (the window manager's close button: a
+       * WM_DELETE_WINDOW message) and waits for the app to exit; returns how long it took.
+       */
+      async closeWindow(timeoutMs = 15000) {
+        const pid = appPid(driverProcess.pid);
+        if (!pid) throw new Error("the app process was not found");
+        const windows = closableWindows(pid);
+        if (windows.length === 0) throw new Error(`no closable window of pid ${pid}`);
+        const started = Date.now();
+        for (const id of windows) execFileSync("python3", [path.join(import.meta.dirname, "close-window.py"), id]);
+        while (existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")) {
+          if (Date.now() - started > timeoutMs) throw new Error(`the app did not quit within ${timeoutMs} ms of its window closing`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return Date.now() - started;
+      },
+      /** The app dies at once (SIGKILL to its process group): no goodbye to anyone. */
+      async crash() {
+        try {
+          process.kill(-driverProcess.pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+        await new Promise((resolve) => (driverProcess.exitCode !== null ? resolve() : driverProcess.once("exit", resolve)));
+      },
       async stop() {
         try {
           await Promise.race([driver.quit(), new Promise((r) => setTimeout(r, 15000))]);
@@ -95,6 +124,36 @@ export async function launchApp(profile, extraEnv = {}) {
     await killGroup();
     throw err;
   }
+}
+
+/** The pid of the app binary in process group `group` (tauri-driver's), or null. */
+function appPid(group) {
+  const app = realpathSync(APP);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+      if (pgrp === group && realpathSync(`/proc/${entry}/exe`) === app) return Number(entry);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return null;
+}
+
+/** The X11 top-level windows of process `pid` that accept WM_DELETE_WINDOW. */
+function closableWindows(pid) {
+  const tree = execFileSync("xwininfo", ["-root", "-tree"], { encoding: "utf8" });
+  const ids = [...tree.matchAll(/^\s*(0x[0-9a-f]+) "Peercall"/gm)].map((m) => m[1]);
+  return ids.filter((id) => {
+    try {
+      const props = execFileSync("xprop", ["-id", id, "_NET_WM_PID", "WM_PROTOCOLS"], { encoding: "utf8" });
+      return new RegExp(`_NET_WM_PID\\(CARDINAL\\) = ${pid}$`, "m").test(props) && props.includes("WM_DELETE_WINDOW");
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Waits for an element by CSS selector to be present and visible. */
