@@ -223,7 +223,7 @@ where
             }
         },
         move |e| {
-            errors.error(&e, std::time::Instant::now());
+            errors.on_stream_error(&e);
             if let Ok(mut slot) = err_slot.try_lock() {
                 *slot = Some(e.to_string());
             }
