@@ -68,6 +68,8 @@ function agentDirection(rx, tx, setupFrom) {
     freezeSeconds: num(v.freezes?.totalSeconds),
     g2gP50: num(v.glassToGlassMs?.p50 ?? v.latencyMs?.p50),
     g2gP95: num(v.glassToGlassMs?.p95 ?? v.latencyMs?.p95),
+    playoutDelayP50: num(v.playoutDelayMs?.p50),
+    playoutDelayP95: num(v.playoutDelayMs?.p95),
     offerToConnectedMs: num(setupFrom?.setupMs?.offerToConnected),
     offerToFirstFrameMs: num(rx?.setupMs?.offerToFirstFrame),
     resolution: v.width ? `${v.width}x${v.height}` : null,

@@ -89,6 +89,8 @@ impl Default for NackConfig {
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     opened: Instant,
+    /// The first request (a repair cannot come sooner than a round trip after it).
+    first_sent: Option<Instant>,
     sent_at: Option<Instant>,
     retries: u32,
     /// Guessed rather than seen missing (before the stream's first packet): it may never
@@ -103,6 +105,7 @@ impl Entry {
     fn new(opened: Instant) -> Self {
         Self {
             opened,
+            first_sent: None,
             sent_at: None,
             retries: 0,
             speculative: false,
@@ -178,11 +181,12 @@ impl NackList {
         out
     }
 
-    /// A hole filled before any request could have been answered (none sent, or the last
-    /// less than half a round trip ago) was reordering: remember how late it came.
+    /// A hole filled before any request could have been answered (none sent, or the first
+    /// less than half a round trip ago) was reordering: remember how late it came. (The
+    /// first request, not the last: repeats 20 ms apart would make every repair look early.)
     fn learn_reordering(&mut self, entry: &Entry, now: Instant) {
         let unanswerable = entry
-            .sent_at
+            .first_sent
             .is_none_or(|at| now.saturating_duration_since(at) < self.rtt / 2);
         if unanswerable {
             self.reorder
@@ -243,6 +247,7 @@ impl NackList {
             }
             e.retries += 1;
             e.sent_at = Some(now);
+            e.first_sent.get_or_insert(now);
             out.push(*seq);
             true
         });

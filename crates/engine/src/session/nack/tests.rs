@@ -218,3 +218,33 @@ fn more_copies_of_the_first_request_as_loss_grows() {
         .collect();
     assert_eq!(copies, [1, 1, 2, 3, 4, 4, 4]);
 }
+
+#[test]
+fn a_repair_after_repeated_requests_is_not_taken_for_reordering() {
+    let t0 = Instant::now();
+    let mut l = NackList::default();
+    l.on_packet(0, t0);
+    // 10 % loss: four requests per hole, 20 ms apart; each repair comes a round trip after
+    // the first, 40 ms after the last.
+    let mut seq = 0;
+    for i in 0..30 {
+        let at = ms(t0, i * 300);
+        for _ in 0..9 {
+            seq += 1;
+            l.on_packet(seq, at);
+        }
+        seq += 2;
+        l.on_packet(seq, at);
+        for n in 0..4 {
+            l.due(ms(at, 20 * n), RTT);
+        }
+        assert!(l.on_packet(seq - 1, ms(at, 100)).filled);
+    }
+    let at = ms(t0, 30 * 300);
+    l.on_packet(seq + 2, at);
+    assert_eq!(
+        l.due(at, RTT),
+        vec![seq + 1],
+        "no reordering hold learnt from repairs"
+    );
+}
