@@ -347,6 +347,16 @@ impl Adapter {
             self.frames_dropped,
         );
         self.reset_window(now);
+        tracing::debug!(
+            target: "peercall::adapt",
+            "window at {}x{}@{}: {frames_in} frames in, {dropped} dropped, average QP {:.0} \
+             over {qp_frames}, smoothed {:.0}",
+            self.level().width,
+            self.level().height,
+            self.level().fps,
+            qp_sum as f64 / f64::from(qp_frames.max(1)),
+            self.qp_smooth.unwrap_or(0.0),
+        );
         if frames_in >= self.cfg.min_qp_frames
             && f64::from(dropped) >= self.cfg.drop_ratio_down * f64::from(frames_in)
             && self.index + 1 < self.ladder.len()
