@@ -9,7 +9,8 @@ cargo build -p peercall -p peercall-agent -p peercall-netem
 # The app opens real audio devices (mic meter, ringtone, calls): give it a PulseAudio null sink.
 # shellcheck source=/dev/null
 source scripts/start-pulseaudio.sh >/dev/null || log "PulseAudio unavailable: audio devices will fail (the app reports it)"
-export PEERCALL_APP="$REPO_ROOT/target/debug/peercall"
+target="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+export PEERCALL_APP="$target/debug/peercall"
 export PEERCALL_ARTIFACTS="$REPO_ROOT/artifacts"
 export PATH="$HOME/.cargo/bin:$PATH"
 mkdir -p "$PEERCALL_ARTIFACTS"
@@ -22,7 +23,6 @@ headless 1280x1024x24 timeout 1200 node --test --test-concurrency=1 "${@:-tests/
 # The app on an impaired network (tests/gui/lossy/, skipped above): 100 ms round trip and 5 %
 # loss on UDP only, so WebDriver and the app's local frame bridge (TCP) stay clean.
 if [ $# -eq 0 ]; then
-  target="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
   export PEERCALL_AGENT_BIN="$target/debug/peercall-agent" PEERCALL_NETEM_BIN="$target/debug/peercall-netem"
   if unshare -n true 2>/dev/null; then
     log "GUI test under \"delay 50ms loss 5%\" (UDP, scripts/netem-run.sh)"
