@@ -8,7 +8,7 @@ node_modules/.bin/tauri build --bundles deb "$@"
 profile=release
 for arg in "$@"; do [ "$arg" = "--debug" ] && profile=debug; done
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-built=$(ls -t target/$profile/bundle/deb/*_"${version}"_amd64.deb | head -1)
+built=$(ls -t "${CARGO_TARGET_DIR:-target}/$profile/bundle/deb/"*_"${version}"_amd64.deb | head -1)
 mkdir -p dist
 out="dist/peercall_${version}_amd64.deb"
 cp "$built" "$out"
