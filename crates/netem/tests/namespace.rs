@@ -144,10 +144,21 @@ fn rate_500kbit_applies_per_flow_unless_shared() {
             .collect();
         assert_eq!(kbit.len(), 2, "{r}");
         for k in &kbit {
-            assert!(
-                (k - want_each).abs() < 0.1 * want_each,
-                "{env:?}: a sender got {k} kbit/s, want {want_each}: {r}"
-            );
+            if env.is_empty() {
+                assert!(
+                    (k - want_each).abs() < 0.1 * want_each,
+                    "{env:?}: a sender got {k} kbit/s, want {want_each}: {r}"
+                );
+            } else {
+                // One tail-drop FIFO for both (as netem's own queue): the split follows how
+                // the two senders' packets interleave, which a loaded machine skews (341 / 168
+                // seen); neither may be starved.
+                assert!(
+                    *k > 0.4 * want_each,
+                    "{env:?}: a sender got only {k} kbit/s of a shared {}: {r}",
+                    2.0 * want_each
+                );
+            }
         }
         let total: f64 = kbit.iter().sum();
         assert!(
