@@ -222,7 +222,9 @@ function armSetup(page) {
     const b = { seenAt: null, connectedAt: null, frameAt: null, call: null };
     window.benchSetup = b;
     const tick = async () => {
-      const c = window.peercall.calls.call;
+      // The page's call manager may not exist yet on a slow path (it comes with the
+      // server's welcome): a TypeError here would end the loop for good.
+      const c = window.peercall?.calls?.call;
       if (c && !b.call) { b.call = c; b.seenAt = performance.now(); }
       const pc = c?.pc;
       if (pc && !b.connectedAt && pc.connectionState === 'connected') b.connectedAt = performance.now();
