@@ -90,7 +90,7 @@ pub fn to_i420(
     }
     match format {
         PixelFormat::Yuyv => {
-            if out.width % 2 != 0 {
+            if !out.width.is_multiple_of(2) {
                 return Err(ConvertError::OddSize(PixelFormat::Yuyv));
             }
             yuyv_to_i420_scalar(data, out);
@@ -137,7 +137,7 @@ fn planar(out: &mut VideoFrame) -> YuvPlanarImageMut<'_, u8> {
 /// the test). Kept for the benchmark and to re-check newer versions.
 #[doc(hidden)]
 pub fn yuyv_to_i420_yuvutils(data: &[u8], out: &mut VideoFrame) -> Result<(), ConvertError> {
-    if out.width % 2 != 0 {
+    if !out.width.is_multiple_of(2) {
         return Err(ConvertError::OddSize(PixelFormat::Yuyv));
     }
     let want = out.width as usize * out.height as usize * 2;

@@ -96,7 +96,10 @@ fn the_tone_microphone_delivers_its_tone_and_beeps() {
             // 20 ms apart, or a whole number of frames later if a loaded machine stalled
             // the source long enough for it to resynchronise.
             let step = f.capture_time_us - prev;
-            assert!(step >= 20_000 && step % 20_000 == 0, "frame step {step} µs");
+            assert!(
+                step >= 20_000 && step.is_multiple_of(20_000),
+                "frame step {step} µs"
+            );
         }
         last_time = Some(f.capture_time_us);
         onsets.extend(det.feed(&f.samples, f.capture_time_us));

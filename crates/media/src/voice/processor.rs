@@ -133,7 +133,7 @@ impl VoiceProcessor {
 
     /// Logs a failure (the first, then every thousandth: a frame a second would flood).
     fn failed(&mut self, side: &str, e: &VoiceError) {
-        if self.failures % 1000 == 0 {
+        if self.failures.is_multiple_of(1000) {
             tracing::warn!(side, failures = self.failures + 1, "{e}");
         }
         self.failures += 1;
