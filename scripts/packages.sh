@@ -10,7 +10,8 @@ BUILD_PACKAGES=(
 
 # Running the test suite: virtual display, WebDriver, audio without a sound card, Chromium,
 # network namespaces and iptables-legacy's NFQUEUE for peercall-netem (scripts/netem-run.sh),
-# coturn and conntrack for the NAT lab (crates/agent/tests/common/natlab.rs).
+# coturn and conntrack for the NAT lab (crates/agent/tests/common/natlab.rs), x11-utils
+# (xwininfo, xprop) and python3 for closing a window as a user does (tests/gui/harness.mjs).
 TEST_PACKAGES=(
   xvfb xauth dbus-daemon dbus-x11 webkit2gtk-driver
   pulseaudio pulseaudio-utils libasound2-plugins alsa-utils
@@ -18,4 +19,5 @@ TEST_PACKAGES=(
   iproute2 util-linux
   iptables
   coturn conntrack
+  x11-utils python3
 )
