@@ -4,14 +4,12 @@
 // app; Bob accepts; the video keeps moving through the losses, repaired by retransmissions, and
 // the stats panel tells the user what is happening (NACKs, resends, freezes, playout delay).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, freshProfile, launchApp, screenshot, visible } from "../harness.mjs";
 import { firstRun } from "../steps.mjs";
+import { AGENT_BIN as AGENT, startAgent } from "../../interop/harness.mjs";
 
-const AGENT = process.env.PEERCALL_AGENT_BIN ?? path.resolve("target/debug/peercall-agent");
 const SPEC = process.env.PEERCALL_NETEM_SPEC;
 const skip = !SPEC ? "runs only inside scripts/netem-run.sh (PEERCALL_NETEM_SPEC unset)"
   : !existsSync(AGENT) ? `${AGENT} not built` : false;
@@ -35,18 +33,6 @@ async function statsPanel(driver) {
 /** The first integer in a panel entry ("12 / 3" → [12, 3]). */
 const numbers = (text) => (text ?? "").match(/\d+(\.\d+)?/g)?.map(Number) ?? [];
 
-function startAgent(args) {
-  const child = spawn(AGENT, ["--report", "json", ...args], { env: { RUST_LOG: "info", ...process.env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => { out += d; });
-  child.stderr.on("data", (d) => { err = (err + d).slice(-20000); });
-  const report = new Promise((resolve) => child.on("exit", () => {
-    try { resolve(JSON.parse(out.slice(out.indexOf("{")))); } catch { resolve({ result: "no-report", stderr: err }); }
-  }));
-  return { child, report };
-}
-
 describe(`the app answers a call on an impaired network (${SPEC})`, { skip }, () => {
   let bob;
   let agent;
@@ -61,7 +47,7 @@ describe(`the app answers a call on an impaired network (${SPEC})`, { skip }, ()
 
   it("video keeps moving through the losses and the stats panel shows the repairs", async () => {
     agent = startAgent([
-      "--server", `ws://127.0.0.1:${PORT}/ws`, "--bind", "127.0.0.1:0", "--name", "Alice",
+      "--server", `ws://127.0.0.1:${PORT}/ws`, "--name", "Alice",
       "--call", "Bob", "--wait-peer", "30", "--duration", "25",
       "--video", "test-pattern", "--audio", "tone", "--resolution", "640x480", "--fps", "30",
     ]);
@@ -86,7 +72,7 @@ describe(`the app answers a call on an impaired network (${SPEC})`, { skip }, ()
     const [rtt] = numbers(panel["Round trip"]);
     assert.ok(rtt >= 50, `round trip ${rtt} ms on a path that delays every packet`);
     await bob.driver.findElement(By.css("#hang-up")).click().catch(() => {});
-    const report = await agent.report;
+    const report = await agent.report.catch((e) => ({ result: "no-report", error: String(e) }));
     assert.equal(report.result, "ok", JSON.stringify(report).slice(0, 2000));
     console.log(`the agent received ${report.video?.framesRendered} frames from the app, ${report.video?.freezes?.count} freezes, nacks sent ${report.video?.nacksSent}`);
     assert.ok(report.video?.nacksSent > 0, "the agent never NACKed the app's video");
