@@ -12,39 +12,13 @@ use peercall_media::clock::now_us;
 use peercall_media::source::tone::{dominant_frequency, BeepConfig, BeepDetector};
 use peercall_media::AudioProcessor;
 use peercall_media::{DeviceChoice, ToneConfig, ToneSource, AUDIO_RATE};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SCRIPT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../scripts/start-pulseaudio.sh"
-);
+mod common;
 
-/// Runs the start script and adopts the environment it prints.
-fn ensure_pulseaudio() {
-    let out = Command::new("bash")
-        .arg(SCRIPT)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {SCRIPT}: {e}"));
-    assert!(
-        out.status.success(),
-        "PulseAudio is needed for this test and could not be started.\n\
-         Start it yourself with: eval \"$(scripts/start-pulseaudio.sh)\"\n\
-         (packages: pulseaudio pulseaudio-utils libasound2-plugins)\nscript said:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        if let Some((k, v)) = line
-            .strip_prefix("export ")
-            .and_then(|kv| kv.split_once('='))
-        {
-            // This test binary has a single test, so no other thread reads the environment.
-            std::env::set_var(k, v);
-        }
-    }
-}
+use common::ensure_pulseaudio;
 
 /// Counts far-end frames shown to the processing seam.
 struct CountRender(Arc<AtomicUsize>);
