@@ -4,7 +4,7 @@
 //! call connects through TURN.
 
 mod common;
-use common::labcall::{assert_call_worked, call, explain, path};
+use common::labcall::{assert_call_worked, assert_relayed, call};
 use common::natlab::{Nat, NatLab, PROGRAMS};
 use common::netns::prerequisites;
 
@@ -16,12 +16,5 @@ fn symmetric_to_cone_connects_through_turn() {
     let lab = NatLab::up(Nat::Symmetric, Nat::Cone);
     let (a, b) = call(&lab, &[]);
     assert_call_worked(&lab, &a, &b);
-    for o in [&a, &b] {
-        let (local, remote) = path(o);
-        assert!(
-            local == "relay" || remote == "relay",
-            "path {local} -> {remote} is not relayed{}",
-            explain(&lab, &a, &b)
-        );
-    }
+    assert_relayed(&lab, &a, &b);
 }

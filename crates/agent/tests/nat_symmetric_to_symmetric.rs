@@ -3,7 +3,7 @@
 //! the real signaling server; the report names the relay as the path.
 
 mod common;
-use common::labcall::{assert_call_worked, call, explain, path};
+use common::labcall::{assert_call_worked, assert_relayed, call};
 use common::natlab::{Nat, NatLab, PROGRAMS};
 use common::netns::prerequisites;
 
@@ -15,12 +15,5 @@ fn symmetric_to_symmetric_goes_through_turn() {
     let lab = NatLab::up(Nat::Symmetric, Nat::Symmetric);
     let (a, b) = call(&lab, &[]);
     assert_call_worked(&lab, &a, &b);
-    for o in [&a, &b] {
-        let (local, remote) = path(o);
-        assert!(
-            local == "relay" || remote == "relay",
-            "path {local} -> {remote} is not relayed{}",
-            explain(&lab, &a, &b)
-        );
-    }
+    assert_relayed(&lab, &a, &b);
 }

@@ -127,3 +127,15 @@ pub fn path(o: &Outcome) -> (String, String) {
     let s = |v: &Value| v.as_str().unwrap_or("none").to_owned();
     (s(&p["local"]), s(&p["remote"]))
 }
+
+/// Each side's chosen pair goes through a TURN relay (its own or the peer's).
+pub fn assert_relayed(lab: &NatLab, a: &Outcome, b: &Outcome) {
+    for o in [a, b] {
+        let (local, remote) = path(o);
+        assert!(
+            local == "relay" || remote == "relay",
+            "path {local} -> {remote} is not relayed{}",
+            explain(lab, a, b)
+        );
+    }
+}
