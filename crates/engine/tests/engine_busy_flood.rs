@@ -7,9 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::engine::{config, server, Agent, WAIT};
-use peercall_engine::call::{CallState, EndReason, Side};
-use peercall_engine::{AnswerPolicy, EngineEvent};
+use common::engine::{connected_call, server, Agent, WAIT};
+use peercall_engine::call::{EndReason, Side};
+use peercall_engine::EngineEvent;
 use peercall_signal::client::{ClientConfig, ClientEvent, SignalClient};
 use peercall_signal::protocol::{Media, PeerId, RejectReason, SignalData};
 use tokio::sync::mpsc;
@@ -64,12 +64,7 @@ async fn frames_flow(bob: &Agent, than: u64) -> u64 {
 async fn a_flood_of_offers_during_a_call_gets_one_busy_each_and_the_call_goes_on() {
     let server = server().await;
     let url = server.url();
-    let mut bob = Agent::start(config(&url, "bob", AnswerPolicy::Accept)).await;
-    let mut alice = Agent::start(config(&url, "alice", AnswerPolicy::Ask)).await;
-    let bob_id = alice.peer_named("bob").await;
-    alice.engine.call(bob_id).await.expect("call");
-    alice.wait_state(CallState::Connected).await;
-    bob.wait_state(CallState::Connected).await;
+    let (mut alice, mut bob) = connected_call(&url).await;
     let before = frames_flow(&bob, 0).await;
 
     let mut attackers = Vec::new();

@@ -7,10 +7,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::engine::{config, server, Agent};
-use peercall_engine::call::{CallState, EndReason, Side};
+use common::engine::{connected_call, server};
+use peercall_engine::call::{EndReason, Side};
 use peercall_engine::session::RemoteVideoFrame;
-use peercall_engine::{AnswerPolicy, EngineEvent};
+use peercall_engine::EngineEvent;
 use peercall_media::source::tone::dominant_frequency;
 use peercall_media::{AudioFrame, QueueReceiver, AUDIO_RATE};
 
@@ -35,12 +35,7 @@ fn collect(
 async fn a_five_second_call_both_ways() {
     let server = server().await;
     let url = server.url();
-    let mut bob = Agent::start(config(&url, "bob", AnswerPolicy::Accept)).await;
-    let mut alice = Agent::start(config(&url, "alice", AnswerPolicy::Ask)).await;
-    let bob_id = alice.peer_named("bob").await;
-    alice.engine.call(bob_id).await.expect("call");
-    alice.wait_state(CallState::Connected).await;
-    bob.wait_state(CallState::Connected).await;
+    let (mut alice, mut bob) = connected_call(&url).await;
 
     let (mut a_frames, mut b_frames, mut a_pcm, mut b_pcm) = (vec![], vec![], vec![], vec![]);
     let until = tokio::time::Instant::now() + Duration::from_secs(5);

@@ -6,21 +6,16 @@ mod common;
 
 use std::time::Duration;
 
-use common::engine::{config, server, Agent};
+use common::engine::{connected_call, server};
 use peercall_engine::call::CallState;
 use peercall_engine::engine::chat_guard::{BURST, MAX_CHARS};
-use peercall_engine::{AnswerPolicy, EngineEvent};
+use peercall_engine::EngineEvent;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chat_flood_is_cut_and_rate_limited() {
     let server = server().await;
     let url = server.url();
-    let mut bob = Agent::start(config(&url, "bob", AnswerPolicy::Accept)).await;
-    let mut alice = Agent::start(config(&url, "alice", AnswerPolicy::Ask)).await;
-    let bob_id = alice.peer_named("bob").await;
-    alice.engine.call(bob_id).await.expect("call");
-    alice.wait_state(CallState::Connected).await;
-    bob.wait_state(CallState::Connected).await;
+    let (mut alice, mut bob) = connected_call(&url).await;
     // Bob's media state arrived over the data channel: it is open both ways.
     alice
         .wait_for("the data channel", |e| {

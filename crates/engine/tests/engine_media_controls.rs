@@ -5,10 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::engine::{config, server, Agent};
-use peercall_engine::call::CallState;
+use common::engine::{connected_call, server, Agent};
 use peercall_engine::devices::{AudioSource, VideoSource};
-use peercall_engine::{AnswerPolicy, EngineEvent};
+use peercall_engine::EngineEvent;
 
 async fn frames_arrive(bob: &Agent) -> bool {
     while bob.media.remote_video.try_recv().is_some() {}
@@ -25,12 +24,7 @@ async fn frames_arrive(bob: &Agent) -> bool {
 async fn camera_off_on_and_switches_mid_call() {
     let server = server().await;
     let url = server.url();
-    let mut bob = Agent::start(config(&url, "bob", AnswerPolicy::Accept)).await;
-    let mut alice = Agent::start(config(&url, "alice", AnswerPolicy::Ask)).await;
-    let bob_id = alice.peer_named("bob").await;
-    alice.engine.call(bob_id).await.expect("call");
-    alice.wait_state(CallState::Connected).await;
-    bob.wait_state(CallState::Connected).await;
+    let (mut alice, mut bob) = connected_call(&url).await;
     assert!(frames_arrive(&bob).await, "video flows");
     assert_eq!(alice.engine.metrics().cameras_opened, 1);
 

@@ -131,3 +131,15 @@ impl Agent {
         }
     }
 }
+
+/// Alice (asks) calls Bob (accepts) through the server at `url`; returns both once each
+/// side says the call is connected.
+pub async fn connected_call(url: &str) -> (Agent, Agent) {
+    let mut bob = Agent::start(config(url, "bob", AnswerPolicy::Accept)).await;
+    let mut alice = Agent::start(config(url, "alice", AnswerPolicy::Ask)).await;
+    let bob_id = alice.peer_named("bob").await;
+    alice.engine.call(bob_id).await.expect("call");
+    alice.wait_state(CallState::Connected).await;
+    bob.wait_state(CallState::Connected).await;
+    (alice, bob)
+}
