@@ -140,14 +140,10 @@ impl CallMachine {
                     self.end(EndReason::PeerLeft, &mut out);
                 }
             }
-            Input::SignalingLost => {
-                if matches!(
-                    self.state,
-                    CallState::OutgoingRinging | CallState::IncomingRinging
-                ) {
-                    self.end(EndReason::SignalingLost, &mut out);
-                }
-            }
+            // Any call, not only a ringing one: hang-up, cancel and renegotiation all travel
+            // over signaling between ids that no longer exist, so a call kept alive here
+            // could never be ended properly on the other side (ARCHITECTURE.md).
+            Input::SignalingLost => self.end(EndReason::SignalingLost, &mut out),
             Input::LocalOffer { call, sdp } => self.on_local_description(call, sdp, true, &mut out),
             Input::LocalAnswer { call, sdp } => {
                 self.on_local_description(call, sdp, false, &mut out);
