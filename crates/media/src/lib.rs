@@ -19,6 +19,7 @@ pub mod source;
 pub mod voice;
 
 pub use audio::DeviceChoice;
+pub use codec::red::{parse_red, RedBlock, RedEncoder};
 pub use codec::{
     EncodedFrame, OpusConfig, OpusDecoder, OpusEncoder, Vp8Config, Vp8Decoder, Vp8Encoder,
 };

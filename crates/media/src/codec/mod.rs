@@ -1,6 +1,7 @@
-//! Video and audio codecs: VP8 on libvpx, Opus on libopus.
+//! Video and audio codecs: VP8 on libvpx, Opus on libopus, and audio RED (RFC 2198).
 
 mod opus_codec;
+pub mod red;
 mod vp8_decoder;
 mod vp8_encoder;
 mod vpx;

@@ -35,6 +35,7 @@ use std::time::Instant;
 pub use delay::DelayConfig;
 pub use stats::NetEqStats;
 
+use crate::codec::red::RedBlock;
 use crate::codec::OpusDecoder;
 use crate::error::CodecError;
 use expand::Expander;
@@ -55,6 +56,8 @@ const FADE_END: usize = 240 * 48;
 const MAX_CONCEALED_GAP: u64 = 48_000;
 /// Pulls between two time-stretch operations (NetEQ: 5 ticks).
 const STRETCH_INTERVAL: u64 = 5;
+/// RED copies played that are remembered, to tell their late packets from news.
+const PLAYED_COPIES: usize = 32;
 /// Smoothing of the buffer level (per pull).
 const LEVEL_ALPHA: f64 = 1.0 / 16.0;
 
@@ -110,6 +113,9 @@ pub struct NetEq {
     expander: Expander,
     stats: NetEqStats,
     delays: DelayHistogram,
+    /// Timestamps of the latest frames played from RED copies (their own packets may
+    /// still come, late).
+    played_copies: VecDeque<u64>,
 }
 
 impl NetEq {
@@ -135,35 +141,83 @@ impl NetEq {
             expander: Expander::default(),
             stats: NetEqStats::default(),
             delays: DelayHistogram::default(),
+            played_copies: VecDeque::with_capacity(PLAYED_COPIES),
         })
     }
 
     /// A packet arrived at `now`.
     pub fn insert(&mut self, seq: u16, timestamp: u32, payload: &[u8], now: Instant) {
+        let fec = OpusDecoder::has_fec(payload);
+        self.delay.on_sequence(seq, fec);
+        self.store(seq, timestamp, payload, false, now);
+    }
+
+    /// A RED packet (RFC 2198) arrived at `now`: its blocks as [`parse_red`] gives them,
+    /// oldest first, the primary last. Each earlier block is the frame of the packet as
+    /// many sequence numbers back as it stands before the primary; a block whose own
+    /// packet is missing is held in its place and decoded as if it had come, so a lost
+    /// packet is rebuilt exactly. The arrival delay is measured once per frame, when its
+    /// audio is first here (a late packet whose copy came first needs no more delay).
+    ///
+    /// [`parse_red`]: crate::codec::red::parse_red
+    pub fn insert_red(&mut self, seq: u16, timestamp: u32, blocks: &[RedBlock<'_>], now: Instant) {
+        let Some((primary, earlier)) = blocks.split_last() else {
+            return;
+        };
+        self.delay.on_sequence(seq, !earlier.is_empty());
+        for (i, block) in earlier.iter().enumerate() {
+            if block.payload.is_empty() || block.timestamp_offset == 0 {
+                continue;
+            }
+            let back = (earlier.len() - i) as u16;
+            self.store(
+                seq.wrapping_sub(back),
+                timestamp.wrapping_sub(block.timestamp_offset),
+                block.payload,
+                true,
+                now,
+            );
+        }
+        if !primary.payload.is_empty() {
+            self.store(seq, timestamp, primary.payload, false, now);
+        }
+    }
+
+    /// Puts a payload in the packet buffer and measures its arrival if its audio is new.
+    fn store(&mut self, seq: u16, timestamp: u32, payload: &[u8], redundant: bool, now: Instant) {
         let ts = self.unwrapper.unwrap(timestamp);
         let duration = OpusDecoder::packet_samples(payload)
             .map(|n| n as u64)
             .unwrap_or(self.packet_samples);
-        if duration > 0 {
+        if duration > 0 && !redundant {
             self.packet_samples = duration;
         }
         let packet = Buffered {
             seq,
             payload: payload.to_vec(),
             duration: duration.max(1),
+            redundant,
         };
         match self.packets.insert(ts, packet, self.next_ts) {
+            // A copy of audio already here or already played is no news.
+            Inserted::Duplicate | Inserted::TooLate if redundant => return,
             Inserted::Duplicate => {
                 self.stats.duplicate_packets += 1;
                 return;
             }
+            Inserted::ReplacedCopy => {
+                self.stats.packets += 1;
+                return;
+            }
+            // Its copy was played in time: the packet is no news either.
+            Inserted::TooLate if self.played_copies.contains(&ts) => return,
             Inserted::TooLate => self.stats.late_packets += 1,
+            Inserted::Stored | Inserted::StoredDroppingOldest if redundant => {}
             Inserted::Stored | Inserted::StoredDroppingOldest => self.stats.packets += 1,
         }
         if self.next_ts.is_none() {
             self.next_ts = self.packets.first_ts();
         }
-        self.delay.on_sequence(seq, OpusDecoder::has_fec(payload));
         self.delay.on_packet(now, ts);
     }
 
@@ -266,6 +320,13 @@ impl NetEq {
         self.next_ts = Some(ts + packet.duration);
         self.last_seq = Some(packet.seq);
         self.stalled = 0;
+        if packet.redundant {
+            self.stats.red_samples += packet.duration;
+            if self.played_copies.len() == PLAYED_COPIES {
+                self.played_copies.pop_front();
+            }
+            self.played_copies.push_back(ts);
+        }
         match self.decoder.decode(&packet.payload) {
             Ok(mut pcm) => {
                 pcm.resize(packet.duration as usize, 0.0);

@@ -13,6 +13,8 @@ pub(crate) struct Buffered {
     pub(crate) payload: Vec<u8>,
     /// Samples the packet decodes to.
     pub(crate) duration: u64,
+    /// A copy carried as RED redundancy in a later packet (its own packet not seen).
+    pub(crate) redundant: bool,
 }
 
 /// What became of an inserted packet.
@@ -24,6 +26,8 @@ pub(crate) enum Inserted {
     TooLate,
     /// The buffer was full and dropped its oldest packet to take this one.
     StoredDroppingOldest,
+    /// Took the place of its own redundant copy, which came first.
+    ReplacedCopy,
 }
 
 /// Extends 32-bit RTP timestamps to a monotonic 64-bit line (the first one is at 2^32,
@@ -56,12 +60,18 @@ pub(crate) struct PacketBuffer {
 }
 
 impl PacketBuffer {
-    /// Stores a packet unless it is a duplicate or ends at or before `played_to`.
+    /// Stores a packet unless it is a duplicate or ends at or before `played_to`. A
+    /// packet replaces a redundant copy of itself (the same bytes; it is then counted
+    /// as the packet it is).
     pub(crate) fn insert(&mut self, ts: u64, packet: Buffered, played_to: Option<u64>) -> Inserted {
         if played_to.is_some_and(|p| ts + packet.duration <= p || ts < p) {
             return Inserted::TooLate;
         }
-        if self.packets.contains_key(&ts) {
+        if let Some(held) = self.packets.get_mut(&ts) {
+            if held.redundant && !packet.redundant {
+                *held = packet;
+                return Inserted::ReplacedCopy;
+            }
             return Inserted::Duplicate;
         }
         self.packets.insert(ts, packet);
@@ -110,7 +120,23 @@ mod tests {
             seq: 0,
             payload: vec![1],
             duration: 960,
+            redundant: false,
         }
+    }
+
+    #[test]
+    fn a_packet_replaces_its_redundant_copy_but_not_the_reverse() {
+        let mut b = PacketBuffer::default();
+        let copy = Buffered {
+            redundant: true,
+            ..packet()
+        };
+        assert_eq!(b.insert(960, copy.clone(), None), Inserted::Stored);
+        assert_eq!(b.insert(960, copy.clone(), None), Inserted::Duplicate);
+        assert_eq!(b.insert(960, packet(), None), Inserted::ReplacedCopy);
+        assert!(b.take(960).is_some_and(|p| !p.redundant));
+        assert_eq!(b.insert(1920, packet(), None), Inserted::Stored);
+        assert_eq!(b.insert(1920, copy, None), Inserted::Duplicate);
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub struct NetEqStats {
     pub comfort_noise_samples: u64,
     /// Samples rebuilt from the next packet's in-band FEC.
     pub fec_samples: u64,
+    /// Samples decoded from a RED copy of a packet that never came itself.
+    pub red_samples: u64,
     /// Samples removed by accelerate.
     pub accelerate_samples: u64,
     /// Samples inserted by preemptive expand.
