@@ -3,49 +3,14 @@
 // resolutions at 30 fps, alternated and repeated. Prints a Markdown table of medians.
 // Options (env): BENCH_SECONDS (30), BENCH_RUNS (3), BENCH_SIZES ("640x480,1280x720").
 import { spawn } from 'node:child_process';
-import { AGENT_BIN, join, launchBrowser, startServer, stopChild } from '../interop/harness.mjs';
-import { memoryMb, pidsMatching, sample, withDescendants } from './procstat.mjs';
+import { AGENT_BIN, startServer, stopChild } from '../interop/harness.mjs';
+import { chromiumCall, median } from './chromium-call.mjs';
+import { sample } from './procstat.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 30);
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const SIZES = (process.env.BENCH_SIZES || '640x480,1280x720').split(',');
 const log = (...a) => console.error(...a);
-
-async function chromiumRun(server, size, degradation, n) {
-  const [w, h] = size.split('x');
-  const params = { width: w, height: h, fps: '30', source: 'stamp', ...(degradation ? { degradation } : {}) };
-  const [a, b] = await Promise.all([launchBrowser(), launchBrowser()]);
-  try {
-    const callee = `cb-${n}`;
-    await join(b.page, server, callee, { ...params, autoAnswer: '1' });
-    await join(a.page, server, `ca-${n}`, params);
-    await a.page.waitForFunction((name) => [...window.peercall.sig.peers.values()].some((p) => p.name === name), callee);
-    const setup = await a.page.evaluate(async (name) => {
-      const peer = [...window.peercall.sig.peers.values()].find((p) => p.name === name);
-      window.peercall.calls.start(peer.id);
-      return window.peercall.offerToFirstFrame();
-    }, callee);
-    await Promise.all([a.page, b.page].map((p) => p.evaluate(() => { window.peercall.latencies.length = 0; })));
-    const pidsA = () => withDescendants(pidsMatching(a.userDataDir));
-    const pidsB = () => withDescendants(pidsMatching(b.userDataDir));
-    const [sa, sb] = await Promise.all([sample(pidsA, SECONDS * 1000), sample(pidsB, SECONDS * 1000)]);
-    const [va, vb] = await Promise.all([a.page.evaluate(() => window.peercall.stats()), b.page.evaluate(() => window.peercall.stats())]);
-    const lat = await Promise.all([a.page, b.page].map((p) => p.evaluate(() => window.peercall.latencies.slice())));
-    const g = lat.map(median).filter((x) => x !== null);
-    return {
-      setup,
-      g2g: g.length ? g.reduce((x, y) => x + y) / g.length : null,
-      stamped: lat.map((l) => l.length),
-      cpu: (sa.cpu + sb.cpu) / 2,
-      rss: (sa.rss + sb.rss) / 2,
-      pss: (sa.pss + sb.pss) / 2,
-      recv: `${va.video.frameWidth}x${va.video.frameHeight}@${va.video.framesPerSecond ?? '?'}`,
-      recvOther: `${vb.video.frameWidth}x${vb.video.frameHeight}@${vb.video.framesPerSecond ?? '?'}`,
-    };
-  } finally {
-    await Promise.all([a.close(), b.close()]);
-  }
-}
 
 function agent(args) {
   const child = spawn(AGENT_BIN, ['--bind', '127.0.0.1:0', '--report', 'json', ...args], { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,11 +46,6 @@ async function agentRun(server, size, n) {
   }
 }
 
-function median(xs) {
-  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return null;
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-}
 const fmt = (x, d = 0) => (x === null ? 'n/a' : x.toFixed(d));
 const ratio = (p, c) => (p === null || c === null || c === 0 ? 'n/a' : (p / c).toFixed(2));
 
@@ -95,8 +55,8 @@ let n = 0;
 try {
   for (let r = 0; r < RUNS; r += 1) {
     for (const size of SIZES) {
-      const configs = [['peercall', () => agentRun(server, size, n)], ['chromium', () => chromiumRun(server, size, null, n)]];
-      if (size === '1280x720') configs.push(['chromium maintain-resolution', () => chromiumRun(server, size, 'maintain-resolution', n)]);
+      const configs = [['peercall', () => agentRun(server, size, n)], ['chromium', () => chromiumCall(server, size, { seconds: SECONDS, n })]];
+      if (size === '1280x720') configs.push(['chromium maintain-resolution', () => chromiumCall(server, size, { degradation: 'maintain-resolution', seconds: SECONDS, n })]);
       // Alternate which stack goes first from one repetition to the next.
       if (r % 2) configs.reverse();
       for (const [name, run] of configs) {

@@ -1,5 +1,5 @@
 // CPU time and memory of process trees, from /proc (Linux).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 
 const TICK = 100; // USER_HZ on Linux
 
@@ -74,4 +74,43 @@ export function withDescendants(roots) {
     }
   }
   return [...set];
+}
+
+/** The PID of a running process whose executable is `exe` (a resolved path), or null. */
+export function pidOfExe(exe) {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (realpathSync(`/proc/${d}/exe`) === exe) return Number(d);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return null;
+}
+
+/** Children of `pid` whose command name starts with `comm` (the kernel cuts it to 15 characters). */
+export function childrenNamed(pid, comm) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const stat = read(`/proc/${d}/stat`);
+    if (!stat) continue;
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === pid && comm.startsWith(name)) out.push(Number(d));
+  }
+  return out;
+}
+
+/** CPU seconds used so far by each thread name of `pid` (threads of one name summed). */
+export function threadCpuSeconds(pid) {
+  const out = {};
+  let tids = [];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tids) {
+    const name = read(`/proc/${pid}/task/${tid}/comm`)?.trim();
+    if (name) out[name] = (out[name] ?? 0) + cpuSeconds([`${pid}/task/${tid}`]);
+  }
+  return out;
 }

@@ -5,9 +5,9 @@ import { By, until, visible } from "./harness.mjs";
 
 /**
  * The app's first-run settings: a name, the synthetic camera and the tone microphone, and
- * `serverUrl` if given (else the built-in local server).
+ * `serverUrl` if given (else the built-in local server), the camera at `resolution`.
  */
-export async function firstRun(driver, name, { serverUrl = "" } = {}) {
+export async function firstRun(driver, name, { serverUrl = "", resolution = "640x480" } = {}) {
   await visible(driver, "#settings-dialog");
   const input = await driver.findElement(By.css("#display-name"));
   await input.clear();
@@ -19,7 +19,7 @@ export async function firstRun(driver, name, { serverUrl = "" } = {}) {
     const pick = (id, value) => { const s = document.getElementById(id); s.value = value; s.dispatchEvent(new Event("change")); };
     pick("camera-select", "synthetic:test-pattern");
     pick("microphone-select", "synthetic:tone");
-    pick("resolution-select", "640x480");`);
+    pick("resolution-select", arguments[0]);`, resolution);
   await driver.findElement(By.css("#settings-save")).click();
   await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000);
 }
