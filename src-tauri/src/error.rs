@@ -2,51 +2,80 @@ use serde::{Serialize, Serializer};
 
 /// Every error a command can return; the UI receives it as `{code, message}`.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AppError {
+    /// The settings store failed.
     #[error("settings store: {0}")]
     Store(#[from] tauri_plugin_store::Error),
+    /// A setting the user gave cannot be used.
     #[error("invalid setting: {0}")]
     InvalidSetting(String),
+    /// A device could not be listed or opened.
     #[error("{0}")]
     Device(#[from] peercall_media::DeviceError),
+    /// The engine refused a request.
     #[error("{0}")]
     Engine(#[from] peercall_engine::EngineError),
+    /// A call command while no engine runs.
     #[error("not connected to a signaling server")]
     NotConnected,
+    /// The signaling server failed us.
     #[error("signaling server: {0}")]
     Signaling(String),
+    /// Something that should not happen.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A blocking task panicked or was cancelled.
     #[error("internal error: background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
 
 impl AppError {
     /// A stable machine-readable code the UI can switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Store(_) => "store",
-            AppError::InvalidSetting(_) => "invalid-setting",
-            AppError::Device(_) => "device",
-            AppError::Engine(_) => "engine",
-            AppError::NotConnected => "not-connected",
-            AppError::Signaling(_) => "signaling",
-            AppError::Internal(_) | AppError::Task(_) => "internal",
+            AppError::Store(_) => ErrorCode::Store,
+            AppError::InvalidSetting(_) => ErrorCode::InvalidSetting,
+            AppError::Device(_) => ErrorCode::Device,
+            AppError::Engine(_) => ErrorCode::Engine,
+            AppError::NotConnected => ErrorCode::NotConnected,
+            AppError::Signaling(_) => ErrorCode::Signaling,
+            AppError::Internal(_) | AppError::Task(_) => ErrorCode::Internal,
         }
     }
+}
+
+/// What a command's error is about (a string union in `bindings.ts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The settings could not be read or written.
+    Store,
+    /// A setting's value is not acceptable; the message says which.
+    InvalidSetting,
+    /// A camera, microphone or speaker could not be used.
+    Device,
+    /// The call engine refused the request.
+    Engine,
+    /// No signaling connection to act on.
+    NotConnected,
+    /// The signaling server refused or could not be reached.
+    Signaling,
+    /// A bug or a failed background task.
+    Internal,
 }
 
 /// The shape the UI sees; [`AppError`] serialises as this.
 #[derive(Debug, Serialize, specta::Type)]
 pub struct ErrorPayload {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl Serialize for AppError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         ErrorPayload {
-            code: self.code().into(),
+            code: self.code(),
             message: self.to_string(),
         }
         .serialize(serializer)

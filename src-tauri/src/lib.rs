@@ -20,6 +20,7 @@ mod notify;
 mod settings;
 mod state;
 mod ui_events;
+mod ui_states;
 
 pub use error::AppError;
 

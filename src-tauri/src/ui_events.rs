@@ -4,6 +4,10 @@
 use serde::Serialize;
 use specta::Type;
 
+use crate::ui_states::{
+    CallDirection, CallPhase, CandidateKind, ConnectionState, EndCode, NoticeCode,
+};
+
 /// One other person in the room.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -17,8 +21,7 @@ pub struct Peer {
 #[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionStatus {
-    /// `connecting`, `online`, `reconnecting` or `offline`.
-    pub state: String,
+    pub state: ConnectionState,
     /// Why we are offline, or where we are connected.
     pub detail: String,
     /// When this app hosts the local server: the address others can join.
@@ -46,14 +49,12 @@ pub struct IncomingCall {
 #[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct CallStatus {
-    /// `outgoing`, `incoming`, `connecting`, `connected`, `reconnecting` or `ended`.
-    pub state: String,
+    pub state: CallPhase,
     pub peer_id: String,
     pub peer_name: String,
-    /// `outgoing` or `incoming`.
-    pub direction: String,
-    /// When ended: a stable code (`declined-remote`, `busy`, `timeout`, …).
-    pub end_code: Option<String>,
+    pub direction: CallDirection,
+    /// When ended: why, as a stable code.
+    pub end_code: Option<EndCode>,
     /// When ended: words for the user.
     pub end_message: Option<String>,
 }
@@ -86,10 +87,10 @@ pub struct CallStatsUpdate {
     pub fps_out: f64,
     pub resolution_in: Option<String>,
     pub resolution_out: Option<String>,
-    /// The path's local candidate type: `host`, `srflx`, `prflx` or `relay`.
-    pub candidate_type: Option<String>,
-    /// The path's remote candidate type (same words).
-    pub remote_candidate_type: Option<String>,
+    /// The path's local candidate type.
+    pub candidate_type: Option<CandidateKind>,
+    /// The path's remote candidate type.
+    pub remote_candidate_type: Option<CandidateKind>,
     /// The congestion controller's video target, kbit/s.
     pub target_kbps: f64,
     /// How long received frames are held to absorb jitter and slow repairs, ms.
@@ -112,6 +113,6 @@ pub struct CallStatsUpdate {
 #[derive(Debug, Clone, PartialEq, Serialize, Type, tauri_specta::Event)]
 #[serde(rename_all = "camelCase")]
 pub struct AppNotice {
-    pub code: String,
+    pub code: NoticeCode,
     pub message: String,
 }

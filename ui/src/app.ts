@@ -1,7 +1,7 @@
 // The app's controller: connection status, peer list, ringing screens, the call, notices,
 // keyboard shortcuts. Every decision about a call is the engine's; this only shows it.
-import { commands, errorMessage, events, type AppInfo, type CallStatus, type ConnectionStatus, type Peer, type Settings } from "./ipc";
-import { homeView, pillCountdown, retryCountdown } from "./connection-view";
+import { commands, errorMessage, events, type AppInfo, type CallPhase, type CallStatus, type ConnectionStatus, type Peer, type Settings } from "./ipc";
+import { homeView, pill, pillCountdown, retryCountdown } from "./connection-view";
 import { CallView } from "./call-view";
 import { el, show } from "./dom";
 import { renderPeers } from "./peers-view";
@@ -18,7 +18,7 @@ export class App {
   private readonly call: CallView;
   private noticeTimer: number | undefined;
   private countdown: number | undefined;
-  private callState = "idle";
+  private callState: CallPhase = "idle";
   private connection: ConnectionStatus = { state: "offline", detail: "", hosting: null, retryInMs: null };
   private peers: Peer[] = [];
 
@@ -73,11 +73,11 @@ export class App {
   }
 
   private onConnectionStatus(payload: ConnectionStatus): void {
-    const words: Record<string, string> = { online: "Online", connecting: "Connecting…", offline: "Offline" };
     window.clearInterval(this.countdown);
     this.connection = payload;
-    this.status.textContent = words[payload.state] ?? payload.state;
-    this.status.className = `status status-${payload.state === "online" ? "online" : payload.state === "offline" ? "offline" : "reconnecting"}`;
+    const { text, className } = pill(payload.state);
+    this.status.textContent = text;
+    this.status.className = className;
     this.status.title = payload.detail;
     // While offline or reconnecting the list is what the server last said: show it dimmed.
     const list = el<HTMLUListElement>("peer-list");
@@ -144,8 +144,13 @@ export class App {
         this.screen("home");
         if (s.endMessage) this.showNotice(s.endMessage);
         break;
-      default:
+      case "idle":
+      case "incoming": // the incomingCall event opens the dialog
         break;
+      default: {
+        const unhandled: never = s.state;
+        return unhandled;
+      }
     }
   }
 

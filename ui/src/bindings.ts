@@ -67,7 +67,7 @@ export type AppInfo = {
 
 /**  Something went wrong that the user should hear about. */
 export type AppNotice = {
-	code: string,
+	code: NoticeCode,
 	message: string,
 };
 
@@ -77,6 +77,30 @@ export type BridgeCounters = {
 	/**  Frames handed to the bridge for the remote video since launch. */
 	remotePublished: number,
 };
+
+/**  Who placed the call. */
+export type CallDirection = 
+/**  This app called. */
+"outgoing" | 
+/**  The other side called. */
+"incoming";
+
+/**  A call's state as the UI shows it. */
+export type CallPhase = 
+/**  No call yet. */
+"idle" | 
+/**  We called; it rings on the other side. */
+"outgoing" | 
+/**  A call rings here. */
+"incoming" | 
+/**  Accepted; the peer connection is being set up. */
+"connecting" | 
+/**  Media flows. */
+"connected" | 
+/**  The connection dropped and is being restored. */
+"reconnecting" | 
+/**  Over: `endCode` and `endMessage` say why. */
+"ended";
 
 /**  Call statistics, each second. */
 export type CallStatsUpdate = CallStatsUpdate_Serialize | CallStatsUpdate_Deserialize;
@@ -92,10 +116,10 @@ export type CallStatsUpdate_Deserialize = {
 	fpsOut: number | null,
 	resolutionIn?: string | null,
 	resolutionOut?: string | null,
-	/**  The path's local candidate type: `host`, `srflx`, `prflx` or `relay`. */
-	candidateType?: string | null,
-	/**  The path's remote candidate type (same words). */
-	remoteCandidateType?: string | null,
+	/**  The path's local candidate type. */
+	candidateType?: CandidateKind | null,
+	/**  The path's remote candidate type. */
+	remoteCandidateType?: CandidateKind | null,
 	/**  The congestion controller's video target, kbit/s. */
 	targetKbps: number | null,
 	/**  How long received frames are held to absorb jitter and slow repairs, ms. */
@@ -129,10 +153,10 @@ export type CallStatsUpdate_Serialize = {
 	fpsOut: number | null,
 	resolutionIn: string | null,
 	resolutionOut: string | null,
-	/**  The path's local candidate type: `host`, `srflx`, `prflx` or `relay`. */
-	candidateType: string | null,
-	/**  The path's remote candidate type (same words). */
-	remoteCandidateType: string | null,
+	/**  The path's local candidate type. */
+	candidateType: CandidateKind | null,
+	/**  The path's remote candidate type. */
+	remoteCandidateType: CandidateKind | null,
 	/**  The congestion controller's video target, kbit/s. */
 	targetKbps: number | null,
 	/**  How long received frames are held to absorb jitter and slow repairs, ms. */
@@ -160,44 +184,61 @@ export type CallStatus = CallStatus_Serialize | CallStatus_Deserialize;
 
 /**  The call changed state. */
 export type CallStatus_Deserialize = {
-	/**  `outgoing`, `incoming`, `connecting`, `connected`, `reconnecting` or `ended`. */
-	state: string,
+	state: CallPhase,
 	peerId: string,
 	peerName: string,
-	/**  `outgoing` or `incoming`. */
-	direction: string,
-	/**  When ended: a stable code (`declined-remote`, `busy`, `timeout`, …). */
-	endCode?: string | null,
+	direction: CallDirection,
+	/**  When ended: why, as a stable code. */
+	endCode?: EndCode | null,
 	/**  When ended: words for the user. */
 	endMessage?: string | null,
 };
 
 /**  The call changed state. */
 export type CallStatus_Serialize = {
-	/**  `outgoing`, `incoming`, `connecting`, `connected`, `reconnecting` or `ended`. */
-	state: string,
+	state: CallPhase,
 	peerId: string,
 	peerName: string,
-	/**  `outgoing` or `incoming`. */
-	direction: string,
-	/**  When ended: a stable code (`declined-remote`, `busy`, `timeout`, …). */
-	endCode: string | null,
+	direction: CallDirection,
+	/**  When ended: why, as a stable code. */
+	endCode: EndCode | null,
 	/**  When ended: words for the user. */
 	endMessage: string | null,
 };
+
+/**  The kind of an ICE candidate on the call's path. */
+export type CandidateKind = 
+/**  A local interface address. */
+"host" | 
+/**  The address a STUN server saw. */
+"srflx" | 
+/**  An address the peer saw. */
+"prflx" | 
+/**  A TURN relay. */
+"relay";
 
 /**  A chat line from the other side. */
 export type ChatReceived = {
 	text: string,
 };
 
+/**  The signaling connection's state. */
+export type ConnectionState = 
+/**  Finding or hosting the server, or joining it. */
+"connecting" | 
+/**  In the room. */
+"online" | 
+/**  Lost the server; the next attempt is due in `retryInMs`. */
+"reconnecting" | 
+/**  Not connected and not retrying: the detail says why and where to fix it. */
+"offline";
+
 /**  The signaling connection, always shown in the header. */
 export type ConnectionStatus = ConnectionStatus_Serialize | ConnectionStatus_Deserialize;
 
 /**  The signaling connection, always shown in the header. */
 export type ConnectionStatus_Deserialize = {
-	/**  `connecting`, `online`, `reconnecting` or `offline`. */
-	state: string,
+	state: ConnectionState,
 	/**  Why we are offline, or where we are connected. */
 	detail: string,
 	/**  When this app hosts the local server: the address others can join. */
@@ -208,8 +249,7 @@ export type ConnectionStatus_Deserialize = {
 
 /**  The signaling connection, always shown in the header. */
 export type ConnectionStatus_Serialize = {
-	/**  `connecting`, `online`, `reconnecting` or `offline`. */
-	state: string,
+	state: ConnectionState,
 	/**  Why we are offline, or where we are connected. */
 	detail: string,
 	/**  When this app hosts the local server: the address others can join. */
@@ -233,9 +273,55 @@ export type DeviceList = {
 	speakers: Device[],
 };
 
+/**  Why a call ended, as a stable code (the words for the user come with it). */
+export type EndCode = 
+/**  We hung up. */
+"hangup-local" | 
+/**  They hung up. */
+"hangup-remote" | 
+/**  We declined their call. */
+"declined-local" | 
+/**  They declined ours. */
+"declined-remote" | 
+/**  They are in another call. */
+"busy" | 
+/**  Nobody answered in time. */
+"timeout" | 
+/**  We gave up our unanswered call. */
+"cancelled-local" | 
+/**  They gave up their call before we answered. */
+"cancelled-remote" | 
+/**  The peer connection could not be made. */
+"connection-failed" | 
+/**  The peer connection dropped and did not come back. */
+"connection-lost" | 
+/**  They left the room. */
+"peer-left" | 
+/**  Our own server connection is gone for good. */
+"signaling-lost" | 
+/**  The call's session failed. */
+"session-error";
+
+/**  What a command's error is about (a string union in `bindings.ts`). */
+export type ErrorCode = 
+/**  The settings could not be read or written. */
+"store" | 
+/**  A setting's value is not acceptable; the message says which. */
+"invalid-setting" | 
+/**  A camera, microphone or speaker could not be used. */
+"device" | 
+/**  The call engine refused the request. */
+"engine" | 
+/**  No signaling connection to act on. */
+"not-connected" | 
+/**  The signaling server refused or could not be reached. */
+"signaling" | 
+/**  A bug or a failed background task. */
+"internal";
+
 /**  The shape the UI sees; [`AppError`] serialises as this. */
 export type ErrorPayload = {
-	code: string,
+	code: ErrorCode,
 	message: string,
 };
 
@@ -252,6 +338,25 @@ export type MicLevel = {
 	/**  Peak level in dBFS. */
 	peakDb: number | null,
 };
+
+/**  What an in-call notice is about. */
+export type NoticeCode = 
+/**  The server refused a message. */
+"server" | 
+/**  The server dropped a message because we sent too many. */
+"rate-limited" | 
+/**  Not connected to the server right now. */
+"signaling" | 
+/**  The camera could not be opened. */
+"camera" | 
+/**  The microphone could not be opened. */
+"microphone" | 
+/**  A chat line could not be sent. */
+"chat" | 
+/**  The call could not connect; the message says why. */
+"ice" | 
+/**  Anything else that went wrong in the call. */
+"other";
 
 /**  One other person in the room. */
 export type Peer = {

@@ -1,6 +1,6 @@
 // The in-call screen: remote video large, own preview picture-in-picture, controls, timer,
 // the remote side's mute/camera state, chat and a stats overlay.
-import { commands, errorMessage, type CallStatsUpdate } from "./ipc";
+import { commands, errorMessage, type CallPhase, type CallStatsUpdate } from "./ipc";
 import { el, formatDuration, show } from "./dom";
 import { coverText, initial, remoteCover } from "./stage";
 import type { VideoView } from "./video/video-view";
@@ -88,8 +88,8 @@ export class CallView {
     show(this.root, true);
   }
 
-  /** `connecting`, `connected` or `reconnecting`. */
-  setState(state: string): void {
+  /** The call's state while its view is open. */
+  setState(state: Extract<CallPhase, "connecting" | "connected" | "reconnecting">): void {
     if (state === "connected" && this.connectedAt === 0) {
       this.connectedAt = Date.now();
       this.tick = window.setInterval(() => {

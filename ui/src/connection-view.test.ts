@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { homeView, pillCountdown, retryCountdown } from "./connection-view";
+import { homeView, pill, pillCountdown, retryCountdown } from "./connection-view";
+import type { ConnectionState } from "./ipc";
 
 describe("homeView", () => {
   it("says 'Online' and 'no one else' only when online", () => {
     expect(homeView("online", 0)).toEqual({ heading: "Online", showEmpty: true, offlineTitle: null });
     expect(homeView("online", 2)).toEqual({ heading: "Online", showEmpty: false, offlineTitle: null });
-    for (const state of ["connecting", "reconnecting", "offline"]) {
+    for (const state of ["connecting", "reconnecting", "offline"] as const) {
       for (const peers of [0, 3]) {
         const view = homeView(state, peers);
         expect(view.heading, state).not.toBe("Online");
@@ -13,6 +14,20 @@ describe("homeView", () => {
         expect(view.offlineTitle, state).toBeTruthy();
       }
     }
+  });
+});
+
+describe("pill", () => {
+  it("is green only online, red only offline", () => {
+    const states: ConnectionState[] = ["connecting", "online", "reconnecting", "offline"];
+    expect(states.map((s) => [s, pill(s).className])).toEqual([
+      ["connecting", "status status-reconnecting"],
+      ["online", "status status-online"],
+      ["reconnecting", "status status-reconnecting"],
+      ["offline", "status status-offline"],
+    ]);
+    expect(pill("connecting").text).toBe("Connecting…");
+    expect(pill("offline").text).toBe("Offline");
   });
 });
 

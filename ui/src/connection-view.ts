@@ -1,5 +1,6 @@
 // What the home screen says about the connection to the server: the heading, and instead of
 // "No one else is online yet" while not online, why not and when the next try is.
+import type { ConnectionState } from "./ipc";
 
 export interface HomeView {
   /** The peer list's heading. */
@@ -10,8 +11,8 @@ export interface HomeView {
   offlineTitle: string | null;
 }
 
-/** `state`: the connection status (`online`, `connecting`, `reconnecting`, `offline`). */
-export function homeView(state: string, peerCount: number): HomeView {
+/** What the home screen shows in each connection state. */
+export function homeView(state: ConnectionState, peerCount: number): HomeView {
   switch (state) {
     case "online":
       return { heading: "Online", showEmpty: peerCount === 0, offlineTitle: null };
@@ -19,8 +20,28 @@ export function homeView(state: string, peerCount: number): HomeView {
       return { heading: "Connecting…", showEmpty: false, offlineTitle: "Connecting to the server…" };
     case "reconnecting":
       return { heading: "Not connected", showEmpty: false, offlineTitle: "Not connected to the server" };
-    default:
+    case "offline":
       return { heading: "Offline", showEmpty: false, offlineTitle: "Not connected to the server" };
+  }
+}
+
+/** The header's status pill: its words and its colour class. */
+export interface Pill {
+  text: string;
+  className: string;
+}
+
+/** The pill in each connection state (while reconnecting, the countdown replaces its words). */
+export function pill(state: ConnectionState): Pill {
+  switch (state) {
+    case "online":
+      return { text: "Online", className: "status status-online" };
+    case "connecting":
+      return { text: "Connecting…", className: "status status-reconnecting" };
+    case "reconnecting":
+      return { text: "Reconnecting…", className: "status status-reconnecting" };
+    case "offline":
+      return { text: "Offline", className: "status status-offline" };
   }
 }
 

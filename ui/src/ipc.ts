@@ -4,6 +4,13 @@ export { commands, events } from "./bindings";
 // What the UI receives (the `_Serialize` side of types whose fields have serde defaults).
 export type {
   AppInfo,
+  CallDirection,
+  CallPhase,
+  CandidateKind,
+  ConnectionState,
+  EndCode,
+  ErrorCode,
+  NoticeCode,
   CallStatsUpdate_Serialize as CallStatsUpdate,
   CallStatus_Serialize as CallStatus,
   ConnectionStatus_Serialize as ConnectionStatus,
@@ -14,8 +21,10 @@ export type {
   Settings_Serialize as Settings,
 } from "./bindings";
 
+import type { ErrorCode } from "./bindings";
+
 export interface CommandError {
-  code: string;
+  code: ErrorCode;
   message: string;
 }
 

@@ -17,6 +17,7 @@ use crate::ui_events::{
     AppNotice, CallStatsUpdate, CallStatus, ChatReceived, ConnectionStatus, IncomingCall, Peer,
     PeersChanged, RemoteMediaState,
 };
+use crate::ui_states::{CallDirection, CallPhase, ConnectionState, EndCode};
 
 /// Which signaling server the engine talks to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,12 +110,17 @@ impl ShellModel {
         }))
     }
 
-    fn status(&mut self, state: &str, detail: String, retry: Option<Duration>) -> Effect {
+    fn status(
+        &mut self,
+        state: ConnectionState,
+        detail: String,
+        retry: Option<Duration>,
+    ) -> Effect {
         let status = ConnectionStatus {
-            state: state.into(),
+            state,
             detail,
             // Offline shows no address to join.
-            hosting: self.hosting().filter(|_| state != "offline"),
+            hosting: self.hosting().filter(|_| state != ConnectionState::Offline),
             retry_in_ms: retry.map(|d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
         };
         self.connection = Some(status.clone());
@@ -134,13 +140,14 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
                 .into_iter()
                 .map(|p| (p.id.0.clone(), words::peer(p)))
                 .collect();
-            let status = model.status("online", format!("Connected as {id}"), None);
+            let status = model.status(ConnectionState::Online, format!("Connected as {id}"), None);
             vec![model.peers_event(), status]
         }
         EngineEvent::Reconnecting { attempt, delay } => {
             tracing::info!(attempt, ?delay, "reconnecting to the server");
             let detail = "Lost the connection to the server.".to_owned();
-            let mut effects = vec![model.status("reconnecting", detail, Some(delay))];
+            let mut effects =
+                vec![model.status(ConnectionState::Reconnecting, detail, Some(delay))];
             if model.server == (ServerMode::Local { hosting: None }) {
                 // The app hosting the local server may have quit: take over, so this
                 // reconnect attempt (same URL) reaches our own server.
@@ -148,7 +155,9 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
             }
             effects
         }
-        EngineEvent::Reconnected => vec![model.status("online", "Reconnected".into(), None)],
+        EngineEvent::Reconnected => {
+            vec![model.status(ConnectionState::Online, "Reconnected".into(), None)]
+        }
         EngineEvent::PeerJoined(p) | EngineEvent::PeerUpdated(p) => {
             model.peers.insert(p.id.0.clone(), words::peer(p));
             vec![model.peers_event()]
@@ -182,15 +191,14 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
             model.peers.clear();
             let words = "The server closed the connection. Reconnect from Settings.";
             vec![
-                model.status("offline", words.into(), None),
+                model.status(ConnectionState::Offline, words.into(), None),
                 model.peers_event(),
             ]
         }
         EngineEvent::Error { code, message } => {
             tracing::warn!(%code, %message, "engine error");
-            let words = words::notice(&code, &message);
-            words
-                .map(|message| Effect::Ui(UiEvent::Notice(AppNotice { code, message })))
+            words::notice(&code, &message)
+                .map(|(code, message)| Effect::Ui(UiEvent::Notice(AppNotice { code, message })))
                 .into_iter()
                 .collect()
         }
@@ -242,16 +250,16 @@ fn call_state(
     let peer_name = model.name_of(peer);
     let (end_code, end_message) = match state {
         CallState::Ended(reason) => (
-            Some(reason.code().to_owned()),
+            Some(EndCode::from(reason)),
             Some(words::end_message(reason, &peer_name, direction)),
         ),
         _ => (None, None),
     };
     effects.push(Effect::Ui(UiEvent::Call(CallStatus {
-        state: words::state_word(state).into(),
+        state: CallPhase::from(state),
         peer_id: peer.0.clone(),
         peer_name,
-        direction: words::direction_word(direction).into(),
+        direction: CallDirection::from(direction),
         end_code,
         end_message,
     })));
@@ -264,7 +272,11 @@ fn closed(reason: &str, model: &mut ShellModel) -> Vec<Effect> {
     // A replaced engine's late close says nothing: the newer one reports its own status.
     if model.current {
         model.peers.clear();
-        effects.push(model.status("offline", "Disconnected from the server.".into(), None));
+        effects.push(model.status(
+            ConnectionState::Offline,
+            "Disconnected from the server.".into(),
+            None,
+        ));
         effects.push(model.peers_event());
     }
     effects.push(Effect::Finish);

@@ -1,10 +1,11 @@
-//! Engine facts in the UI's words: call states, directions, end reasons, peers and stats.
+//! Engine facts in the UI's words: end reasons, errors, peers and stats.
 
-use peercall_engine::call::{CallState, Direction, EndReason, Side};
+use peercall_engine::call::{Direction, EndReason, Side};
 use peercall_engine::stats::CallStats;
 use peercall_signal::protocol::PeerInfo;
 
 use crate::ui_events::{CallStatsUpdate, Peer};
+use crate::ui_states::{CandidateKind, NoticeCode};
 
 /// Words for the user at the end of a call (`direction`: who placed it).
 pub fn end_message(reason: &EndReason, peer: &str, direction: Direction) -> String {
@@ -28,48 +29,44 @@ pub fn end_message(reason: &EndReason, peer: &str, direction: Direction) -> Stri
     }
 }
 
-/// An engine error in the user's words, or `None` when something else already tells the
-/// user (a peer gone from the room ends the call with its own words; a lost server shows in
-/// the connection status) or nothing is worth saying (an action that came too late).
-pub fn notice(code: &str, message: &str) -> Option<String> {
-    let words = match code {
+/// An engine error in the user's words, with what it is about, or `None` when something
+/// else already tells the user (a peer gone from the room ends the call with its own words; a
+/// lost server shows in the connection status) or nothing is worth saying (an action that
+/// came too late).
+pub fn notice(code: &str, message: &str) -> Option<(NoticeCode, String)> {
+    let (code, words) = match code {
         "server" if message.starts_with("unknown-peer") => return None,
         "signaling-closed" | "intent-ignored" => return None,
-        "server" if message.starts_with("rate-limited") => {
-            "The server is busy and dropped a message. Try again in a moment."
-        }
-        "server" => "The server refused a message from this app.",
-        "signaling" => "Not connected to the server right now; wait for it to come back.",
-        "camera" => "Your camera could not be used. Choose another in Devices or Settings.",
-        "microphone" => "Your microphone could not be used. Choose another in Devices or Settings.",
-        "chat" => "The message could not be sent.",
+        "server" if message.starts_with("rate-limited") => (
+            NoticeCode::RateLimited,
+            "The server is busy and dropped a message. Try again in a moment.",
+        ),
+        "server" => (
+            NoticeCode::Server,
+            "The server refused a message from this app.",
+        ),
+        "signaling" => (
+            NoticeCode::Signaling,
+            "Not connected to the server right now; wait for it to come back.",
+        ),
+        "camera" => (
+            NoticeCode::Camera,
+            "Your camera could not be used. Choose another in Devices or Settings.",
+        ),
+        "microphone" => (
+            NoticeCode::Microphone,
+            "Your microphone could not be used. Choose another in Devices or Settings.",
+        ),
+        "chat" => (NoticeCode::Chat, "The message could not be sent."),
         // The engine's explanation of a connection that could not be made (issue 15).
         // Its words are written for users already.
-        "ice" => return Some(format!("The call could not connect — {message}.")),
-        _ => "Something went wrong in the call.",
+        "ice" => {
+            let words = format!("The call could not connect — {message}.");
+            return Some((NoticeCode::Ice, words));
+        }
+        _ => (NoticeCode::Other, "Something went wrong in the call."),
     };
-    Some(words.into())
-}
-
-/// The `CallStatus.state` word.
-pub fn state_word(state: &CallState) -> &'static str {
-    match state {
-        CallState::Idle => "idle",
-        CallState::OutgoingRinging => "outgoing",
-        CallState::IncomingRinging => "incoming",
-        CallState::Connecting => "connecting",
-        CallState::Connected => "connected",
-        CallState::Reconnecting => "reconnecting",
-        CallState::Ended(_) => "ended",
-    }
-}
-
-/// The `CallStatus.direction` word.
-pub fn direction_word(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Outgoing => "outgoing",
-        Direction::Incoming => "incoming",
-    }
+    Some((code, words.into()))
 }
 
 pub fn peer(p: PeerInfo) -> Peer {
@@ -91,8 +88,11 @@ pub fn stats(s: CallStats) -> CallStatsUpdate {
         fps_out: s.fps_out,
         resolution_in: s.resolution_in.map(|(w, h)| format!("{w}x{h}")),
         resolution_out: s.resolution_out.map(|(w, h)| format!("{w}x{h}")),
-        candidate_type: s.candidate_type,
-        remote_candidate_type: s.remote_candidate_type,
+        candidate_type: s.candidate_type.as_deref().and_then(CandidateKind::parse),
+        remote_candidate_type: s
+            .remote_candidate_type
+            .as_deref()
+            .and_then(CandidateKind::parse),
         target_kbps: s.video_target_kbps as f64,
         playout_delay_ms: s.totals.video_playout_delay_us as f64 / 1000.0,
         freezes: s.totals.video_freezes as f64,
@@ -133,7 +133,7 @@ mod tests {
             ("chat", "no call in progress"),
             ("new-code", "x: y"),
         ] {
-            let words = notice(code, message).expect("words");
+            let (_, words) = notice(code, message).expect("words");
             assert!(!words.contains(':'), "{code}: {words}");
             assert!(!words.contains(message), "{code}: {words}");
         }
@@ -142,8 +142,11 @@ mod tests {
     #[test]
     fn a_call_that_could_not_connect_says_why() {
         assert_eq!(
-            notice("ice", "no TURN relay is configured").as_deref(),
-            Some("The call could not connect — no TURN relay is configured.")
+            notice("ice", "no TURN relay is configured"),
+            Some((
+                NoticeCode::Ice,
+                "The call could not connect — no TURN relay is configured.".to_owned()
+            ))
         );
     }
 

@@ -7,6 +7,7 @@ use tauri_specta::Event;
 
 use crate::state::AppState;
 use crate::ui_events::ConnectionStatus;
+use crate::ui_states::ConnectionState;
 use crate::{connection, settings, AppError};
 
 /// (Re)connects to the signaling server of the settings (or the local one) as the saved name.
@@ -26,7 +27,7 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
         old.shutdown().await;
     }
     let _ = ConnectionStatus {
-        state: "connecting".into(),
+        state: ConnectionState::Connecting,
         detail: String::new(),
         hosting: None,
         retry_in_ms: None,

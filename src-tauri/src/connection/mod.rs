@@ -16,6 +16,7 @@ use crate::call_link::{self, ServerMode};
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::ui_events::ConnectionStatus;
+use crate::ui_states::ConnectionState;
 use failure::{engine_failure, local_server_failure, Failure};
 
 /// The first retry after 1–2 s, then doubling up to 15 s (the signal client's backoff).
@@ -72,11 +73,16 @@ pub async fn run(app: AppHandle, settings: Settings, generation: u64) {
             return;
         }
         if !failure.retry {
-            status(&app, "offline", failure.words, None);
+            status(&app, ConnectionState::Offline, failure.words, None);
             return;
         }
         let delay = backoff_delay(&policy(), attempt, jitter());
-        status(&app, "reconnecting", failure.words, Some(delay));
+        status(
+            &app,
+            ConnectionState::Reconnecting,
+            failure.words,
+            Some(delay),
+        );
         tokio::time::sleep(delay).await;
     }
 }
@@ -107,9 +113,9 @@ async fn open(
     }
 }
 
-fn status(app: &AppHandle, state: &str, detail: String, retry: Option<Duration>) {
+fn status(app: &AppHandle, state: ConnectionState, detail: String, retry: Option<Duration>) {
     let status = ConnectionStatus {
-        state: state.into(),
+        state,
         detail,
         hosting: None,
         retry_in_ms: retry.map(|d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),

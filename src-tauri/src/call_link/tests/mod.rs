@@ -116,23 +116,31 @@ fn word(effect: &Effect) -> String {
     match effect {
         Effect::Ui(UiEvent::Connection(s)) => {
             let host = if s.hosting.is_some() { "+host" } else { "" };
-            format!("status:{}{host}", s.state)
+            format!("status:{}{host}", wire(&s.state))
         }
         Effect::Ui(UiEvent::Peers(p)) => format!("peers:{}", p.peers.len()),
         Effect::Ui(UiEvent::Incoming(i)) => format!("incoming:{}", i.peer_name),
         Effect::Ui(UiEvent::Call(c)) => match &c.end_code {
-            Some(code) => format!("call:{}:{code}", c.state),
-            None => format!("call:{}", c.state),
+            Some(code) => format!("call:{}:{}", wire(&c.state), wire(code)),
+            None => format!("call:{}", wire(&c.state)),
         },
         Effect::Ui(UiEvent::Chat(_)) => "chat".into(),
         Effect::Ui(UiEvent::RemoteMedia(_)) => "media".into(),
         Effect::Ui(UiEvent::Stats(_)) => "stats".into(),
-        Effect::Ui(UiEvent::Notice(n)) => format!("notice:{}", n.code),
+        Effect::Ui(UiEvent::Notice(n)) => format!("notice:{}", wire(&n.code)),
         Effect::NotifyIncoming { caller } => format!("notify:{caller}"),
         Effect::StartRingtone => "ring".into(),
         Effect::StopRingtone => "unring".into(),
         Effect::TakeOverServer => "takeover".into(),
         Effect::Finish => "finish".into(),
+    }
+}
+
+/// The word a typed state is sent to the UI as.
+fn wire<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(word)) => word,
+        other => format!("{other:?}"),
     }
 }
 

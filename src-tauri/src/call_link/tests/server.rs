@@ -5,6 +5,7 @@ use peercall_engine::call::{EndReason, Side};
 
 use super::super::translate::server_taken_over;
 use super::*;
+use crate::ui_states::{CallDirection, ConnectionState};
 
 fn last_status(effects: &[Effect]) -> crate::ui_events::ConnectionStatus {
     effects
@@ -27,7 +28,7 @@ fn a_client_that_takes_the_server_over_shows_the_address_from_then_on() {
 
     let effects = server_taken_over(Some(LAN_ADDRESS.into()), &mut model);
     let status = last_status(&effects);
-    assert_eq!(status.state, "reconnecting");
+    assert_eq!(status.state, ConnectionState::Reconnecting);
     assert_eq!(status.retry_in_ms, Some(1500), "the countdown goes on");
     assert_eq!(status.hosting.as_deref(), Some(LAN_ADDRESS));
 
@@ -73,7 +74,7 @@ fn a_calls_end_and_ring_name_the_peer() {
         panic!("no call status in {effects:?}");
     };
     assert_eq!(status.peer_name, "Alice");
-    assert_eq!(status.direction, "incoming");
+    assert_eq!(status.direction, CallDirection::Incoming);
     assert_eq!(
         status.end_message.as_deref(),
         Some("Alice cancelled the call.")
