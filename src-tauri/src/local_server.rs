@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use peercall_signal::server::{Config, Server, ServerHandle};
+use peercall_signal::server::{Config, Server, ServerError, ServerHandle};
 
 /// The port the embedded server uses, so other apps on the machine and the LAN can find it.
 pub const LOCAL_PORT: u16 = 7788;
@@ -18,6 +18,15 @@ pub struct LocalSignaling {
     pub _handle: Option<ServerHandle>,
 }
 
+/// Why the local server could be neither found nor hosted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LocalServerError {
+    /// Nothing answered on the port and the embedded server could not start on it.
+    #[error(transparent)]
+    Host(#[from] ServerError),
+}
+
 fn port() -> u16 {
     std::env::var("PEERCALL_LOCAL_PORT")
         .ok()
@@ -26,7 +35,7 @@ fn port() -> u16 {
 }
 
 /// Finds or starts the local server.
-pub async fn find_or_host() -> Result<LocalSignaling, String> {
+pub async fn find_or_host() -> Result<LocalSignaling, LocalServerError> {
     let port = port();
     let url = format!("ws://127.0.0.1:{port}/ws");
     let probe = tokio::time::timeout(
@@ -47,7 +56,7 @@ pub async fn find_or_host() -> Result<LocalSignaling, String> {
         port,
         ..Config::default()
     };
-    let handle = Server::bind(config).await.map_err(|err| err.to_string())?;
+    let handle = Server::bind(config).await?;
     let hosting = lan_address().map_or_else(
         || format!("ws://127.0.0.1:{port}/ws"),
         |ip| format!("ws://{ip}:{port}/ws"),

@@ -9,7 +9,7 @@ use peercall_bridge::FrameBridge;
 use peercall_engine::Engine;
 
 use crate::devices_check::{MicMeter, Preview};
-use crate::local_server::{self, LocalSignaling};
+use crate::local_server::{self, LocalServerError, LocalSignaling};
 use crate::AppError;
 
 /// One optional running thing. Replacing or clearing drops the old value after the lock is
@@ -91,13 +91,15 @@ impl AppState {
     /// Where the local-network default connects (finding or hosting the server once).
     pub async fn local_server(
         &self,
-    ) -> Result<tokio::sync::MappedMutexGuard<'_, LocalSignaling>, String> {
+    ) -> Result<tokio::sync::MappedMutexGuard<'_, LocalSignaling>, LocalServerError> {
         let mut slot = self.local.lock().await;
-        if slot.is_none() {
-            *slot = Some(local_server::find_or_host().await?);
-        }
-        tokio::sync::MutexGuard::try_map(slot, Option::as_mut)
-            .map_err(|_| "local server unavailable".to_owned())
+        let found = match slot.take() {
+            Some(found) => found,
+            None => local_server::find_or_host().await?,
+        };
+        Ok(tokio::sync::MutexGuard::map(slot, |slot| {
+            slot.insert(found)
+        }))
     }
 
     /// Local mode, after the connection to the local server dropped: if nothing serves the port

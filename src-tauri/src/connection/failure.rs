@@ -4,6 +4,8 @@ use peercall_engine::EngineError;
 use peercall_signal::client::ClientError;
 use peercall_signal::protocol::ErrorCode;
 
+use crate::local_server::LocalServerError;
+
 /// A failed connection attempt as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -62,15 +64,17 @@ fn signaling_failure(err: &ClientError, server: &str) -> Failure {
 }
 
 /// Finding or hosting the local server failed (`reason` from the server crate).
-pub fn local_server_failure(reason: &str) -> Failure {
+pub fn local_server_failure(err: &LocalServerError) -> Failure {
     Failure {
-        words: format!("Can't start the local server ({reason})."),
+        words: format!("Can't start the local server ({err})."),
         retry: true,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use peercall_signal::server::ServerError;
+
     use super::*;
 
     const SERVER: &str = "ws://10.0.0.9:7788/ws";
@@ -101,7 +105,11 @@ mod tests {
             })
             .retry
         );
-        assert!(local_server_failure("port in use").retry);
+        let in_use = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let err = LocalServerError::Host(ServerError::Io(in_use));
+        let failure = local_server_failure(&err);
+        assert!(failure.retry);
+        assert!(failure.words.contains("in use"), "{}", failure.words);
     }
 
     #[test]

@@ -96,7 +96,7 @@ async fn open(
         let local = state
             .local_server()
             .await
-            .map_err(|reason| local_server_failure(&reason))?;
+            .map_err(|err| local_server_failure(&err))?;
         let hosting = local.hosting.clone();
         (local.url.clone(), ServerMode::Local { hosting })
     } else {
