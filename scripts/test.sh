@@ -3,7 +3,14 @@
 # tests, every Rust test, the GUI tests under Xvfb, the browser interop tests with headless
 # Chromium, and the .deb install test.
 # Every step runs even when an earlier one failed; the exit code is non-zero if any failed.
-#   --skip-deb   leave out the .deb build-and-install step (it needs a release build)
+#   --skip-deb   leave out the .deb build-and-install step (it needs a release build); the
+#                step refuses to run when the machine has its own Peercall installed
+#
+# Fast path while working on one crate (what CI runs for it, in seconds instead of minutes):
+#   cargo fmt --all --check
+#   cargo clippy -p <crate> --all-targets -- -D warnings
+#   cargo test -p <crate> [--test <scenario>]
+# and for the UI: (cd ui && npm run typecheck && npm test).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 

@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # Builds the .deb, installs it with apt, checks the desktop entry, icon and binary, starts the
 # installed app under Xvfb and drives it over WebDriver, then removes the package.
+# A Peercall the user installed themselves is left alone: the test refuses to start.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
 cd "$REPO_ROOT"
+
+# Installing over the user's own package and removing it afterwards would take their app away.
+if dpkg-query -W -f='${Status}' peercall 2>/dev/null | grep -q 'install ok installed' \
+  || [ -e /usr/bin/peercall ]; then
+  die "Peercall is already installed on this machine (package peercall or /usr/bin/peercall); \
+this test installs and then removes its own build, so it will not touch yours. Remove it first, \
+or run scripts/test.sh --skip-deb."
+fi
 
 deb=$(scripts/package.sh | tail -1)
 [ -f "$deb" ] || die "package build produced no .deb"
