@@ -22,6 +22,7 @@ pub fn audio_report(m: &Measure, c: &CounterSnapshot, call_seconds: f64) -> Audi
         tone_hz,
         concealed_pct: pct(c.audio_concealed_samples),
         fec_pct: pct(c.audio_fec_samples),
+        red_pct: pct(c.audio_red_samples),
         stretch_pct: pct(c.audio_stretched_samples),
         underruns: c.audio_underruns,
         underruns_per_min: (call_seconds > 0.0)

@@ -44,6 +44,8 @@ pub struct Counters {
     pub audio_concealed_samples: AtomicU64,
     /// Samples rebuilt from in-band FEC.
     pub audio_fec_samples: AtomicU64,
+    /// Samples decoded from a RED copy of a packet that never came itself.
+    pub audio_red_samples: AtomicU64,
     /// Samples removed or inserted by time-stretching.
     pub audio_stretched_samples: AtomicU64,
     /// Times the buffer ran dry waiting for a late packet.
@@ -164,6 +166,7 @@ impl Counters {
             audio_samples_played: l(&self.audio_samples_played),
             audio_concealed_samples: l(&self.audio_concealed_samples),
             audio_fec_samples: l(&self.audio_fec_samples),
+            audio_red_samples: l(&self.audio_red_samples),
             audio_stretched_samples: l(&self.audio_stretched_samples),
             audio_underruns: l(&self.audio_underruns),
             audio_late_packets: l(&self.audio_late_packets),
@@ -224,6 +227,7 @@ pub struct CounterSnapshot {
     pub audio_samples_played: u64,
     pub audio_concealed_samples: u64,
     pub audio_fec_samples: u64,
+    pub audio_red_samples: u64,
     pub audio_stretched_samples: u64,
     pub audio_underruns: u64,
     pub audio_late_packets: u64,

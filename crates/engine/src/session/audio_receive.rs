@@ -1,8 +1,9 @@
 //! Remote audio: RTP packets go into the jitter buffer (NetEQ-lite,
 //! [`peercall_media::audio::neteq`]) as they arrive; a playout thread pulls 10 ms every
 //! 10 ms of the local clock into the audio-out queue and publishes the buffer's figures
-//! in the call's [`Counters`]. Concealment, FEC, reordering and time-stretching are all
-//! the buffer's; this file only moves packets, time and samples.
+//! in the call's [`Counters`]. Concealment, FEC, RED, reordering and time-stretching are
+//! all the buffer's; this file only moves packets, time and samples (RED packets are split
+//! by [`super::audio_format`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,7 @@ use peercall_media::clock::now_us;
 use peercall_media::AudioFrame;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
+use super::audio_format::Received;
 use super::events::SessionEvent;
 use super::receive::Receivers;
 use crate::stats::Counters;
@@ -61,13 +63,25 @@ impl Receivers {
             Counters::add(&c.audio_packets_received, 1);
             Counters::add(&c.audio_bytes_received, packet.payload.len() as u64);
             losses.on_sequence(packet.header.sequence_number, c);
-            let Ok(mut buffer) = neteq.lock() else { break };
-            buffer.insert(
+            let formats = self.audio_formats.get();
+            let (seq, ts, now) = (
                 packet.header.sequence_number,
                 packet.header.timestamp,
-                &packet.payload,
                 Instant::now(),
             );
+            let received = match formats.classify(packet.header.payload_type, &packet.payload) {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::debug!("audio packet {seq} dropped: {e}");
+                    continue;
+                }
+            };
+            let Ok(mut buffer) = neteq.lock() else { break };
+            match received {
+                Received::Opus(payload) => buffer.insert(seq, ts, payload, now),
+                Received::Red(blocks) => buffer.insert_red(seq, ts, &blocks, now),
+                Received::Other => {}
+            }
         }
         ended.store(true, Ordering::Relaxed);
     }
@@ -108,6 +122,7 @@ fn publish(c: &Counters, s: &NetEqStats) {
     Counters::set(&c.audio_samples_played, s.samples_out);
     Counters::set(&c.audio_concealed_samples, s.concealed_samples);
     Counters::set(&c.audio_fec_samples, s.fec_samples);
+    Counters::set(&c.audio_red_samples, s.red_samples);
     Counters::set(
         &c.audio_stretched_samples,
         s.accelerate_samples + s.expand_samples,

@@ -146,6 +146,14 @@ pub async fn build_peer_connection(
         },
         RtpCodecKind::Audio,
     )?;
+    // Audio RED (RFC 2198) of Opus, offered as Chromium offers it.
+    media.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: super::audio_format::red_codec(),
+            payload_type: super::audio_format::RED_PT,
+        },
+        RtpCodecKind::Audio,
+    )?;
     media.register_feedback(
         RTCPFeedback {
             typ: "ccm".to_owned(),

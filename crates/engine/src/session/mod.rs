@@ -6,6 +6,7 @@
 //! candidates, and reads its [`SessionEvent`]s.
 
 mod adapt;
+mod audio_format;
 mod audio_loss;
 mod audio_receive;
 mod build;
@@ -165,7 +166,9 @@ impl PeerSession {
         let outstanding = Arc::new(pacer::Outstanding::default());
         let channel = Arc::new(ControlChannel::default());
         let keyframe_wanted = Arc::new(tokio::sync::Notify::new());
+        let audio_formats = Arc::new(audio_format::SharedAudioFormats::default());
         let receivers = Arc::new(Receivers {
+            audio_formats: audio_formats.clone(),
             counters: counters.clone(),
             video_out: media.remote_video.clone(),
             audio_out: media.remote_audio.clone(),
@@ -196,6 +199,7 @@ impl PeerSession {
             target_bps,
             outstanding,
             counters: counters.clone(),
+            audio_formats,
         };
 
         if let OpenRole::Callee { offer, .. } = &role {
@@ -286,7 +290,16 @@ impl PeerSession {
             return Ok(());
         }
         let video_pt = payload_type(&self.video.sender).await?;
-        let audio_pt = payload_type(&self.audio.sender).await?;
+        // Opus, and RED (RFC 2198) when the peer negotiated it; the receive loop reads
+        // the peer's packets by the same numbers.
+        let audio = self.audio.sender.get_parameters().await?;
+        let formats = audio_format::AudioFormats::negotiated(&audio.rtp_parameters.codecs)
+            .unwrap_or(audio_format::AudioFormats {
+                opus: build::OPUS_PT,
+                red: None,
+            });
+        tracing::debug!(?formats, "audio payload formats");
+        self.state.audio_formats.set(formats);
         send::spawn_video(
             self.video.track.clone(),
             video_pt,
@@ -297,7 +310,7 @@ impl PeerSession {
         )?;
         send::spawn_audio(
             self.audio.track.clone(),
-            audio_pt,
+            formats,
             self.media.audio.clone(),
             self.state.clone(),
         )?;

@@ -28,6 +28,8 @@ pub struct Receivers {
     pub(crate) closed: Arc<AtomicBool>,
     /// Asks the video receive loop for a keyframe request.
     pub(crate) keyframe_wanted: Arc<tokio::sync::Notify>,
+    /// The audio payload types (Opus, RED) as negotiated.
+    pub(crate) audio_formats: Arc<super::audio_format::SharedAudioFormats>,
 }
 
 /// How often the receive loop sends due NACKs and checks the frame buffer's timers

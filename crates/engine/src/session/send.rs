@@ -13,8 +13,8 @@ use peercall_media::audio::MicCapture;
 use peercall_media::camera::CameraCapture;
 use peercall_media::scale::scale_i420_into;
 use peercall_media::{
-    OpusConfig, OpusEncoder, QueueSender, VideoFrame, Vp8Config, Vp8Encoder, AUDIO_FRAME_SAMPLES,
-    AUDIO_RATE,
+    OpusConfig, OpusEncoder, QueueSender, RedEncoder, VideoFrame, Vp8Config, Vp8Encoder,
+    AUDIO_FRAME_SAMPLES, AUDIO_RATE,
 };
 use rtc::media::Sample;
 use tokio::runtime::Handle;
@@ -23,6 +23,7 @@ use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::Track;
 
 use super::adapt::{AdaptConfig, Adapter, KeyframeGate};
+use super::audio_format::{red_distance, AudioFormats, SharedAudioFormats};
 use super::config::VideoSettings;
 use super::keyframe::is_keyframe_request;
 use super::pacer::{pushback_window_bytes, Outstanding, MAX_PUSHBACK_GAP};
@@ -43,6 +44,8 @@ pub struct SendState {
     /// Bytes paced and in flight (congestion window pushback).
     pub(crate) outstanding: Arc<Outstanding>,
     pub(crate) counters: Arc<Counters>,
+    /// The audio payload types (Opus, RED) as negotiated.
+    pub(crate) audio_formats: Arc<SharedAudioFormats>,
 }
 
 /// Listens for PLI/FIR about our video track and flags the encoder.
@@ -280,10 +283,11 @@ fn target_kbps(state: &SendState, settings: &VideoSettings) -> u32 {
 }
 
 /// Starts the audio sender thread. RTP timestamps advance 960 per 20 ms frame, through
-/// muted frames too, and by the real elapsed time across a gap with no microphone.
+/// muted frames too, and by the real elapsed time across a gap with no microphone. With
+/// RED negotiated each packet also repeats the previous frame (two at high loss).
 pub fn spawn_audio(
     track: Arc<TrackLocalStaticSample>,
-    payload_type: u8,
+    formats: AudioFormats,
     slot: AudioSlot,
     state: SendState,
 ) -> std::io::Result<()> {
@@ -291,7 +295,10 @@ pub fn spawn_audio(
     std::thread::Builder::new()
         .name("opus-send".into())
         .spawn(move || {
-            let write = sample_writer(&handle, &track, payload_type);
+            let write = sample_writer(&handle, &track, formats.red.unwrap_or(formats.opus));
+            let mut red = formats
+                .red
+                .map(|_| RedEncoder::new(formats.opus, red_distance(0)));
             let config = OpusConfig::default();
             let mut loss = super::audio_loss::LossFollower::new(config.expected_loss_pct);
             let mut frames = 0u64;
@@ -338,6 +345,9 @@ pub fn spawn_audio(
                         if let Err(e) = encoder.set_expected_loss(pct) {
                             tracing::debug!("opus expected loss: {e}");
                         }
+                        if let Some(r) = red.as_mut() {
+                            r.set_distance(red_distance(pct));
+                        }
                     }
                 }
                 let packet = match encoder.encode(&frame.samples) {
@@ -348,13 +358,19 @@ pub fn spawn_audio(
                         continue;
                     }
                 };
-                let len = packet.len() as u64;
                 let skip = timeline.next(frame.capture_time_us, frame_ticks);
                 if skip > 0 {
                     if let Err(err) = write(Bytes::new(), timeline.duration(skip)) {
                         tracing::debug!("audio timestamp advance: {err}");
                     }
                 }
+                let packet = match red.as_mut() {
+                    // The frame's RTP timestamp, relative: where the timeline stands
+                    // less the frame itself.
+                    Some(r) => r.encode(timeline.position() - frame_ticks, &packet),
+                    None => packet,
+                };
+                let len = packet.len() as u64;
                 let written = write(packet.into(), timeline.duration(frame_ticks));
                 if written.is_ok() {
                     Counters::add(&state.counters.audio_packets_sent, 1);
@@ -445,6 +461,12 @@ impl RtpTimeline {
         let skip = ts.saturating_sub(self.written);
         self.written = ts.max(self.written) + duration_ticks;
         skip
+    }
+
+    /// Where the packetizer's timestamp stands, ticks since the first frame (after
+    /// [`Self::next`]: the end of the frame just placed).
+    pub(crate) fn position(&self) -> u64 {
+        self.written
     }
 
     /// A duration the packetizer turns back into exactly `ticks` (it truncates
