@@ -187,6 +187,10 @@ impl Driver {
                 cmd = self.commands.recv(), if !backlog && wait.is_zero() => match cmd {
                     None => return Ended::ByClient(None),
                     Some(Command::Close(ack)) => return Ended::ByClient(Some(ack)),
+                    Some(Command::Reconnect) => {
+                        tracing::info!("reconnecting at once: the network changed");
+                        return Ended::Dropped;
+                    }
                     Some(Command::Send(text)) => {
                         self.take_token();
                         if socket.send(Message::text(text.clone())).await.is_err() {
@@ -252,7 +256,9 @@ impl Driver {
             loop {
                 tokio::select! {
                     _ = &mut sleep => break,
-                    cmd = self.commands.recv() => self.command_while_away(cmd)?,
+                    cmd = self.commands.recv() => if self.command_while_away(cmd)? {
+                        break; // asked to try now
+                    },
                 }
             }
             let session = self.session.clone();
@@ -263,7 +269,9 @@ impl Driver {
             let result = loop {
                 tokio::select! {
                     r = &mut open => break r,
-                    cmd = self.commands.recv() => self.command_while_away(cmd)?,
+                    cmd = self.commands.recv() => {
+                        self.command_while_away(cmd)?;
+                    }
                 }
             };
             match result {
@@ -279,13 +287,15 @@ impl Driver {
         }
     }
 
-    fn command_while_away(&mut self, cmd: Option<Command>) -> Result<(), Ended> {
+    /// A command while reconnecting; `Ok(true)` when it asks to try at once.
+    fn command_while_away(&mut self, cmd: Option<Command>) -> Result<bool, Ended> {
         match cmd {
             None => Err(Ended::ByClient(None)),
             Some(Command::Close(ack)) => Err(Ended::ByClient(Some(ack))),
+            Some(Command::Reconnect) => Ok(true),
             Some(Command::Send(text)) => {
                 self.queue(text);
-                Ok(())
+                Ok(false)
             }
         }
     }

@@ -189,6 +189,7 @@ pub enum ClientEvent {
 pub(crate) enum Command {
     Send(String),
     Close(oneshot::Sender<()>),
+    Reconnect,
 }
 
 /// A connected signaling client. Clones share one connection; dropping the last clone
@@ -258,6 +259,17 @@ impl SignalClient {
         let msg =
             peercall_protocol::ClientMessage::Update(peercall_protocol::Update { name, busy });
         self.send(msg.to_json()).await
+    }
+
+    /// Drops the connection without a close frame and resumes the session on a new one
+    /// at once: for when the network under it changed (a new local address), which
+    /// leaves the old TCP connection dead without anyone noticing for a ping interval
+    /// or two. Messages sent meanwhile are queued and go out once resumed.
+    pub async fn reconnect_now(&self) -> Result<(), ClientError> {
+        self.commands
+            .send(Command::Reconnect)
+            .await
+            .map_err(|_| ClientError::ServerGone)
     }
 
     /// Closes the connection with a close frame (the room sees `peer-left` at once) and
