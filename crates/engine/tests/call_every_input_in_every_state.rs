@@ -306,7 +306,7 @@ fn rows() -> Vec<(&'static str, Input, [&'static str; 9])> {
                 "=:candidate",
                 "=:candidate",
                 "=:candidate",
-                "=:candidate",
+                "=", // held until the ICE-restart offer goes out
                 "=",
             ],
         ),
@@ -321,7 +321,7 @@ fn rows() -> Vec<(&'static str, Input, [&'static str; 9])> {
                 "=:end-of-candidates",
                 "=:end-of-candidates",
                 "=:end-of-candidates",
-                "=:end-of-candidates",
+                "=", // held until the ICE-restart offer goes out
                 "=",
             ],
         ),

@@ -44,6 +44,11 @@ pub enum Input {
     /// Our own signaling connection was lost for good.
     SignalingLost,
 
+    // ---- the machine's own network ----
+    /// A local address or the default route changed (Wi-Fi to Ethernet, a new DHCP
+    /// lease): the path of a call in progress is probably gone.
+    NetworkChanged,
+
     // ---- peer-connection (session) events, tagged with the call they belong to ----
     /// The caller session created its SDP offer (local description set).
     LocalOffer {
@@ -54,6 +59,20 @@ pub enum Input {
     },
     /// The callee session created its SDP answer (local description set).
     LocalAnswer {
+        /// Call.
+        call: CallId,
+        /// SDP.
+        sdp: String,
+    },
+    /// The session created an ICE-restart offer (local description set).
+    LocalRestartOffer {
+        /// Call.
+        call: CallId,
+        /// SDP.
+        sdp: String,
+    },
+    /// The session answered the peer's renegotiation offer (local description set).
+    LocalRestartAnswer {
         /// Call.
         call: CallId,
         /// SDP.
@@ -138,7 +157,16 @@ pub enum Action {
         /// Caller or callee.
         role: SessionRole,
     },
-    /// Apply the callee's answer to the caller session.
+    /// Restart ICE: create an offer with fresh ICE credentials (sockets rebound on the
+    /// interfaces there are now), report it as [`Input::LocalRestartOffer`].
+    RestartIce,
+    /// Apply the peer's renegotiation offer, answer it, report the answer as
+    /// [`Input::LocalRestartAnswer`].
+    ApplyRestartOffer {
+        /// SDP offer.
+        sdp: String,
+    },
+    /// Apply the callee's answer (or the peer's answer to our restart offer).
     ApplyAnswer {
         /// SDP answer.
         sdp: String,

@@ -57,6 +57,6 @@ mod types;
 pub use io::{Action, Input, SessionRole};
 pub use machine::{CallConfig, CallMachine, BUSY_REPLY_INTERVAL, MAX_HELD_CANDIDATES};
 pub use types::{
-    CallId, CallState, Direction, EndReason, IceCandidate, MediaKinds, PeerId, RejectReason, Side,
-    Signal,
+    CallId, CallState, Direction, EndReason, IceCandidate, MediaKinds, PeerId, RejectReason,
+    SdpKind, Side, Signal,
 };

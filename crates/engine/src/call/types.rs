@@ -205,6 +205,24 @@ pub enum Signal {
         /// Call id.
         call: CallId,
     },
+    /// A new offer or answer for the established call (an ICE restart).
+    Renegotiate {
+        /// Call id.
+        call: CallId,
+        /// SDP.
+        sdp: String,
+        /// Whether `sdp` is an offer or an answer.
+        kind: SdpKind,
+    },
+}
+
+/// Whether a renegotiation's SDP is an offer or an answer (`renegotiate.role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SdpKind {
+    /// An offer.
+    Offer,
+    /// The answer to our offer.
+    Answer,
 }
 
 impl Signal {
@@ -218,7 +236,8 @@ impl Signal {
             | Self::Cancel { call }
             | Self::Candidate { call, .. }
             | Self::EndOfCandidates { call }
-            | Self::Hangup { call } => call,
+            | Self::Hangup { call }
+            | Self::Renegotiate { call, .. } => call,
         }
     }
 
@@ -233,6 +252,7 @@ impl Signal {
             Self::Candidate { .. } => "candidate",
             Self::EndOfCandidates { .. } => "end-of-candidates",
             Self::Hangup { .. } => "hangup",
+            Self::Renegotiate { .. } => "renegotiate",
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use peercall_protocol as proto;
 
-use crate::call::{CallId, IceCandidate, MediaKinds, PeerId, RejectReason, Signal};
+use crate::call::{CallId, IceCandidate, MediaKinds, PeerId, RejectReason, SdpKind, Signal};
 use crate::session::IceServerConfig;
 
 /// A protocol peer id as the state machine's.
@@ -31,8 +31,8 @@ fn proto_reason(r: RejectReason) -> proto::RejectReason {
     }
 }
 
-/// A relayed `data` as a state-machine signal; `None` for kinds the engine does not
-/// handle (`renegotiate`).
+/// A relayed `data` as a state-machine signal (`None` is kept for kinds a later protocol
+/// may add).
 pub fn signal(data: proto::SignalData) -> Option<Signal> {
     use proto::SignalData as D;
     Some(match data {
@@ -63,7 +63,14 @@ pub fn signal(data: proto::SignalData) -> Option<Signal> {
         },
         D::EndOfCandidates { call } => Signal::EndOfCandidates { call: CallId(call) },
         D::Hangup { call } => Signal::Hangup { call: CallId(call) },
-        D::Renegotiate { .. } => return None,
+        D::Renegotiate { call, sdp, role } => Signal::Renegotiate {
+            call: CallId(call),
+            sdp,
+            kind: match role {
+                proto::SdpRole::Offer => SdpKind::Offer,
+                proto::SdpRole::Answer => SdpKind::Answer,
+            },
+        },
     })
 }
 
@@ -96,6 +103,14 @@ pub fn data(signal: Signal) -> proto::SignalData {
         },
         Signal::EndOfCandidates { call } => D::EndOfCandidates { call: call.0 },
         Signal::Hangup { call } => D::Hangup { call: call.0 },
+        Signal::Renegotiate { call, sdp, kind } => D::Renegotiate {
+            call: call.0,
+            sdp,
+            role: match kind {
+                SdpKind::Offer => proto::SdpRole::Offer,
+                SdpKind::Answer => proto::SdpRole::Answer,
+            },
+        },
     }
 }
 
@@ -142,7 +157,17 @@ mod tests {
                 },
             },
             Signal::EndOfCandidates { call: call.clone() },
-            Signal::Hangup { call },
+            Signal::Hangup { call: call.clone() },
+            Signal::Renegotiate {
+                call: call.clone(),
+                sdp: "o".into(),
+                kind: SdpKind::Offer,
+            },
+            Signal::Renegotiate {
+                call,
+                sdp: "a".into(),
+                kind: SdpKind::Answer,
+            },
         ];
         for s in signals {
             assert_eq!(signal(data(s.clone())), Some(s));

@@ -115,6 +115,10 @@ impl Driver {
         mut commands: mpsc::UnboundedReceiver<Command>,
     ) {
         let mut client_open = true;
+        let (net_tx, mut net_changes) = mpsc::unbounded_channel();
+        if self.config.watch_network {
+            super::netwatch::spawn(net_tx);
+        }
         loop {
             let deadline = self.machine.next_deadline();
             let sleep = async {
@@ -141,6 +145,7 @@ impl Driver {
                     None => client_open = false,
                 },
                 Some((call, ev)) = self.session_rx.recv() => self.on_session_event(call, ev).await,
+                Some(()) = net_changes.recv() => self.on_network_changed().await,
                 () = sleep => self.feed(Input::Tick).await,
             }
         }
@@ -397,6 +402,8 @@ impl Driver {
                 }
             }
             Action::OpenSession { call, role, .. } => self.open_session(call, role).await,
+            Action::RestartIce => self.restart_ice(None).await,
+            Action::ApplyRestartOffer { sdp } => self.restart_ice(Some(sdp)).await,
             Action::ApplyAnswer { sdp } => {
                 if let Some(active) = &self.active {
                     if let Err(e) = active.session.apply_answer(sdp).await {
@@ -468,6 +475,58 @@ impl Driver {
                 );
             }
         }
+    }
+
+    /// Our addresses changed: the signaling connection's TCP is probably dead too, so it
+    /// resumes on a new one at once (before the restart offer is queued on it), then the
+    /// call restarts ICE.
+    async fn on_network_changed(&mut self) {
+        if let Some(client) = &self.client {
+            if let Err(e) = client.reconnect_now().await {
+                tracing::debug!("signaling reconnect: {e}");
+            }
+        }
+        self.feed(Input::NetworkChanged).await;
+    }
+
+    /// Caller: makes the restart offer (`offer` is `None`); callee: answers the peer's.
+    /// The description comes back to the machine as an input; a session that cannot
+    /// restart ends the call.
+    async fn restart_ice(&mut self, offer: Option<String>) {
+        let Some(active) = &self.active else {
+            return;
+        };
+        let call = active.call.clone();
+        tracing::info!(
+            "ICE restart: {}",
+            if offer.is_some() {
+                "answering the peer's offer"
+            } else {
+                "offering"
+            }
+        );
+        let input =
+            match offer {
+                None => active
+                    .session
+                    .restart_offer()
+                    .await
+                    .map(|sdp| Input::LocalRestartOffer {
+                        call: call.clone(),
+                        sdp,
+                    }),
+                Some(offer) => active.session.answer_restart(offer).await.map(|sdp| {
+                    Input::LocalRestartAnswer {
+                        call: call.clone(),
+                        sdp,
+                    }
+                }),
+            };
+        self.pending
+            .push_back(input.unwrap_or_else(|e| Input::SessionError {
+                call,
+                message: format!("ICE restart: {e}"),
+            }));
     }
 
     async fn apply_local_media(&mut self, mic_muted: bool, camera_on: bool) {

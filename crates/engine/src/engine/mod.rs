@@ -11,6 +11,7 @@ pub mod chat_guard;
 mod convert;
 mod driver;
 mod metrics;
+mod netwatch;
 
 pub use metrics::{EngineMetrics, MetricsSnapshot};
 
@@ -64,6 +65,8 @@ pub struct EngineConfig {
     /// Echo cancellation, noise suppression and auto gain on the microphone (all on by
     /// default; the synthetic tone is never processed).
     pub voice: VoiceSettings,
+    /// Watch the local network and restart ICE when it changes mid-call.
+    pub watch_network: bool,
 }
 
 impl EngineConfig {
@@ -80,6 +83,7 @@ impl EngineConfig {
             answer: AnswerPolicy::Ask,
             preview: false,
             voice: VoiceSettings::default(),
+            watch_network: true,
         }
     }
 }

@@ -254,6 +254,10 @@ pub async fn build_peer_connection(
         .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
         .with_relay_acceptance_min_wait(Some(config.ice_relay_wait))
         .with_multicast_dns_mode(super::mdns::multicast_dns_mode())
+        // An ICE restart (network change) drops the old sockets and binds new ones on
+        // the interfaces there are then: a socket bound to an address that went away
+        // can never carry the call again.
+        .with_discard_local_candidates_during_ice_restart(true)
         .with_include_loopback_candidate(config.bind_addrs.iter().any(|a| a.starts_with("127.")))
         .build();
 

@@ -40,6 +40,7 @@ use std::time::Instant;
 
 use peercall_media::{AudioFrame, QueueSender, VideoFrame};
 use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::RTCOfferOptions;
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::peer_connection::transport::RTCIceCandidateInit;
 use rtc::rtp_transceiver::rtp_sender::{
@@ -275,6 +276,32 @@ impl PeerSession {
             .set_remote_description(RTCSessionDescription::answer(sdp)?)
             .await?;
         Ok(())
+    }
+
+    /// Restarts ICE (caller): an offer with fresh ICE credentials, set as the local
+    /// description, which rebinds the sockets on the interfaces there are now and
+    /// gathers again. Returns the offer's SDP.
+    pub async fn restart_offer(&self) -> Result<String, SessionError> {
+        let offer = self
+            .pc
+            .create_offer(Some(RTCOfferOptions { ice_restart: true }))
+            .await?;
+        self.pc.set_local_description(offer.clone()).await?;
+        Ok(offer.sdp)
+    }
+
+    /// Applies the peer's renegotiation offer (an ICE restart: sockets rebound, gathering
+    /// again) and answers it. Returns the answer's SDP.
+    pub async fn answer_restart(&self, offer: String) -> Result<String, SessionError> {
+        for line in candidates::in_description(&offer) {
+            candidates::count_remote(&self.state.counters, line);
+        }
+        self.pc
+            .set_remote_description(RTCSessionDescription::offer(offer)?)
+            .await?;
+        let answer = self.pc.create_answer(None).await?;
+        self.pc.set_local_description(answer.clone()).await?;
+        Ok(answer.sdp)
     }
 
     /// Hands a remote candidate to ICE.

@@ -1,6 +1,7 @@
 //! The call state machine itself: one call at a time, pure and clock-free.
 
 mod busy;
+mod restart;
 mod signaling;
 
 pub use busy::BUSY_REPLY_INTERVAL;
@@ -26,7 +27,9 @@ pub struct CallConfig {
     pub caller_grace: Duration,
     /// How long after answer/accept ICE + DTLS may take before the call fails.
     pub connect_timeout: Duration,
-    /// How long a disconnected call may stay in `Reconnecting` before it ends.
+    /// How long a disconnected call may stay in `Reconnecting` (while ICE restarts)
+    /// before it ends. With ICE's 2 s to notice silence, a dead peer is given up within
+    /// 10 s.
     pub reconnect_grace: Duration,
 }
 
@@ -36,7 +39,7 @@ impl Default for CallConfig {
             ring_timeout: Duration::from_secs(30),
             caller_grace: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(20),
-            reconnect_grace: Duration::from_secs(5),
+            reconnect_grace: Duration::from_secs(8),
         }
     }
 }
@@ -64,6 +67,7 @@ struct Call {
     session_open: bool,
     busy_announced: bool,
     deadline: Option<Instant>,
+    restart: restart::Restart,
 }
 
 impl Call {
@@ -83,6 +87,7 @@ impl Call {
             session_open: false,
             busy_announced: false,
             deadline: None,
+            restart: restart::Restart::default(),
         }
     }
 }
@@ -148,6 +153,17 @@ impl CallMachine {
             Input::LocalAnswer { call, sdp } => {
                 self.on_local_description(call, sdp, false, &mut out);
             }
+            Input::NetworkChanged => self.on_network_changed(now, &mut out),
+            Input::LocalRestartOffer { call, sdp } => {
+                if self.is_current(&call) {
+                    self.on_restart_description(sdp, true, &mut out);
+                }
+            }
+            Input::LocalRestartAnswer { call, sdp } => {
+                if self.is_current(&call) {
+                    self.on_restart_description(sdp, false, &mut out);
+                }
+            }
             Input::LocalCandidate { call, candidate } => {
                 self.on_local_candidate(call, Some(candidate), &mut out);
             }
@@ -161,9 +177,8 @@ impl CallMachine {
                 }
             }
             Input::PeerDisconnected { call } => {
-                if self.is_current(&call) && self.state == CallState::Connected {
-                    self.set_deadline(Some(now + self.config.reconnect_grace));
-                    self.transition(CallState::Reconnecting, &mut out);
+                if self.is_current(&call) {
+                    self.on_path_lost(now, &mut out);
                 }
             }
             Input::PeerFailed { call } => {
