@@ -6,6 +6,7 @@ mod audio_report;
 mod chat;
 mod cli;
 mod measure;
+mod pause;
 mod procstat;
 mod report;
 mod run;

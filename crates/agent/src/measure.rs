@@ -7,6 +7,7 @@ use peercall_media::source::tone::{dominant_frequency, tone_purity};
 use peercall_media::{AudioFrame, AUDIO_RATE};
 
 use crate::audio_gaps::GapDetector;
+use crate::pause::LongestPause;
 use crate::smoothness::{FpsSeries, FreezeDetector};
 
 /// Tone frequency the synthetic microphone plays.
@@ -24,6 +25,7 @@ pub struct Measure {
     playout_delays_ms: Vec<f64>,
     freezes: FreezeDetector,
     fps: FpsSeries,
+    pause: LongestPause,
     audio_frames: u64,
     pcm: Vec<f32>,
     tone_hits: u32,
@@ -39,6 +41,7 @@ impl Measure {
         let shown_ms = shown_at_us as f64 / 1000.0;
         self.freezes.frame(shown_ms);
         self.fps.frame(shown_ms);
+        self.pause.frame(shown_ms);
         if !f.stamped {
             return;
         }
@@ -153,6 +156,12 @@ impl Measure {
     #[must_use]
     pub fn fps_min_median(&self, end_us: u64) -> (Option<f64>, Option<f64>) {
         self.fps.min_median(end_us as f64 / 1000.0)
+    }
+
+    /// The longest gap between frames shown (ms) and the frames shown after it.
+    #[must_use]
+    pub fn longest_pause(&self) -> (f64, u64) {
+        (self.pause.longest_ms(), self.pause.frames_after())
     }
 
     /// Silent runs in the received audio: count, longest (ms), and those over 60 ms.

@@ -64,6 +64,10 @@ pub struct VideoReport {
     pub rendered_fps: FpsReport,
     /// Freezes at playout, Chromium's definition.
     pub freezes: Freezes,
+    /// The longest gap between two frames shown, ms (an ICE restart's pause).
+    pub longest_pause_ms: f64,
+    /// Frames shown after that gap: the video came back.
+    pub frames_after_longest_pause: u64,
     /// Capture → playout (the agent taking the frame), ms: glass-to-glass.
     pub glass_to_glass_ms: Latency,
     /// Decode → playout, ms.
@@ -193,6 +197,16 @@ pub struct ChatReport {
     pub sent: u64,
 }
 
+/// Times the connected call went `reconnecting` (an ICE restart) and came back.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconnectReport {
+    /// `reconnecting` states entered.
+    pub count: u64,
+    /// `reconnecting` → `connected`, ms, each time it came back.
+    pub back_after_ms: Vec<f64>,
+}
+
 /// The whole report.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -204,6 +218,7 @@ pub struct Report {
     pub audio: AudioReport,
     pub chat: ChatReport,
     pub network: NetworkReport,
+    pub reconnects: ReconnectReport,
     pub call_seconds: f64,
     pub cpu_percent: Option<f64>,
     pub rss_mb: Option<f64>,
@@ -221,6 +236,7 @@ impl Report {
             audio: AudioReport::default(),
             chat: ChatReport::default(),
             network: NetworkReport::default(),
+            reconnects: ReconnectReport::default(),
             call_seconds: 0.0,
             cpu_percent: None,
             rss_mb: crate::procstat::rss_mb(),

@@ -17,7 +17,7 @@ use crate::measure::Measure;
 use crate::procstat::{rss_mb, CpuMeter};
 use crate::report::{
     CandidatesReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome, PathReport,
-    Report, Setup, VideoReport,
+    ReconnectReport, Report, Setup, VideoReport,
 };
 use crate::ticks::Ticks;
 use peercall_engine::stats::{unpack_size, CounterSnapshot};
@@ -149,6 +149,8 @@ pub async fn run(args: &Args) -> Report {
     let mut chat_received: u64 = 0;
     let mut ice_why: Option<String> = None;
     let mut ticks = Ticks::default();
+    let mut reconnects = ReconnectReport::default();
+    let mut reconnecting_since: Option<Instant> = None;
     let mut chat_out = ChatOut::new(args.chat.clone());
     let mut rss_tick = tokio::time::interval(Duration::from_secs(1));
     let (result, reason) = loop {
@@ -168,6 +170,11 @@ pub async fn run(args: &Args) -> Report {
         tokio::select! {
             ev = events.recv() => match ev {
                 Some(EngineEvent::CallState { state: CallState::Connected, .. }) => {
+                    if let Some(since) = reconnecting_since.take() {
+                        let ms = since.elapsed().as_secs_f64() * 1000.0;
+                        tracing::info!("reconnected after {ms:.0} ms");
+                        reconnects.back_after_ms.push(ms);
+                    }
                     if connected_at.is_none() {
                         connected_at = Some(Instant::now());
                         cpu = Some(CpuMeter::start());
@@ -176,6 +183,12 @@ pub async fn run(args: &Args) -> Report {
                     }
                     chat_out.connected();
                 }
+                Some(EngineEvent::CallState { state: CallState::Reconnecting, .. }) => {
+                    tracing::info!("reconnecting");
+                    reconnects.count += 1;
+                    reconnecting_since = Some(Instant::now());
+                }
+                Some(EngineEvent::FirstRemoteFrame) => tracing::info!("first remote frame"),
                 Some(EngineEvent::CallState { state: CallState::Ended(r), .. }) => {
                     tracing::info!("call ended: {}", r.code());
                     break outcome(&r, connected_at.is_some(), args, ice_why.as_deref());
@@ -255,6 +268,7 @@ pub async fn run(args: &Args) -> Report {
             },
         },
         audio: audio_report(&m, &counters, call_seconds),
+        reconnects,
         chat: ChatReport {
             received: chat_received,
             sent: chat_out.sent(),
@@ -287,6 +301,7 @@ fn video_report(
     let sent_size = unpack_size(c.video_sent_size);
     let (fps_min, fps_median) = m.fps_min_median(ended_at_us);
     let (freezes, freeze_seconds) = m.freezes();
+    let (longest_pause_ms, frames_after_longest_pause) = m.longest_pause();
     let (target_min, target_median) = ticks.target_min_median();
     let kbps = |bytes: u64| per_second(bytes as f64 * 8.0 / 1000.0, call_seconds);
     VideoReport {
@@ -316,6 +331,8 @@ fn video_report(
             count: freezes,
             total_seconds: freeze_seconds,
         },
+        longest_pause_ms,
+        frames_after_longest_pause,
         glass_to_glass_ms: Latency {
             p50: m.glass_to_glass_percentile(50.0),
             p95: m.glass_to_glass_percentile(95.0),

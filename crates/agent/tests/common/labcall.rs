@@ -52,7 +52,11 @@ pub fn agent_in(ns: &Netns, url: &str, name: &str, extra: &[&str]) -> Child {
         .args(["--server", url, "--name", name])
         .args(["--resolution", "320x240", "--report", "json"])
         .args(extra)
-        .env("RUST_LOG", "warn,peercall_agent=info")
+        .env(
+            "RUST_LOG",
+            std::env::var("LAB_RUST_LOG")
+                .unwrap_or_else(|_| "warn,peercall_agent=info,peercall_engine=info".into()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -112,6 +112,51 @@ impl NatLab {
         format!("http://{SERVER_IP}:{SIGNAL_PORT}")
     }
 
+    /// Moves side `i`'s host (1 = A, 2 = B) to another network behind the same router,
+    /// as a laptop that changes networks mid-call: the router also serves
+    /// 10.0.(i+2).0/24, the host takes 10.0.(i+2).10, loses 10.0.i.10 (and its default
+    /// route with it) and routes through 10.0.(i+2).1. Sockets bound to the old address
+    /// can never send again.
+    pub fn move_host(&self, i: u8) {
+        let (router, host) = match i {
+            1 => (&self.nat_a, &self.a),
+            _ => (&self.nat_b, &self.b),
+        };
+        let net = i + 2;
+        router.sh(&[
+            "ip",
+            "addr",
+            "add",
+            &format!("10.0.{net}.1/24"),
+            "dev",
+            "lan",
+        ]);
+        host.sh(&[
+            "ip",
+            "addr",
+            "add",
+            &format!("10.0.{net}.10/24"),
+            "dev",
+            "eth0",
+        ]);
+        host.sh(&[
+            "ip",
+            "addr",
+            "del",
+            &format!("10.0.{i}.10/24"),
+            "dev",
+            "eth0",
+        ]);
+        host.sh(&[
+            "ip",
+            "route",
+            "replace",
+            "default",
+            "via",
+            &format!("10.0.{net}.1"),
+        ]);
+    }
+
     /// The last lines of coturn's log (for a failure message).
     pub fn turn_log_tail(&self, lines: usize) -> String {
         let text = std::fs::read_to_string(self.dir.join("turn.log")).unwrap_or_default();
