@@ -1,23 +1,67 @@
 //! Mid-call media controls without renegotiation: camera off (the device is released,
 //! the peer is told), camera back on, camera and microphone switched.
+//!
+//! Every wait is for a condition, never for a number of frames in a fixed time: "video
+//! flows" is a frame decoded after the change, "video stopped" is a second without any
+//! frame (with the camera on, at 30 fps, that never happens).
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::engine::{connected_call, server, Agent};
+use common::engine::{connected_call, server, Agent, WAIT};
 use peercall_engine::devices::{AudioSource, VideoSource};
 use peercall_engine::EngineEvent;
+use peercall_media::clock::now_us;
 
-async fn frames_arrive(bob: &Agent) -> bool {
-    while bob.media.remote_video.try_recv().is_some() {}
-    for _ in 0..200 {
-        if bob.media.remote_video.try_recv().is_some() {
-            return true;
+/// A gap this long in the remote video means it stopped.
+const STOPPED: Duration = Duration::from_secs(1);
+
+/// Waits for a remote frame decoded after `after_us` (µs since the UNIX epoch).
+async fn frame_after(bob: &Agent, what: &str, after_us: u64) {
+    let end = Instant::now() + WAIT;
+    while Instant::now() < end {
+        match bob.media.remote_video.try_recv() {
+            Some(f) if f.decoded_at_us > after_us => return,
+            Some(_) => {}
+            None => tokio::time::sleep(Duration::from_millis(10)).await,
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    false
+    panic!("no remote frame {what} within {WAIT:?}");
+}
+
+/// Waits until no remote frame has come for [`STOPPED`].
+async fn video_stops(bob: &Agent) {
+    let end = Instant::now() + WAIT;
+    let mut last = Instant::now();
+    while last.elapsed() < STOPPED {
+        assert!(Instant::now() < end, "video still flows after {WAIT:?}");
+        if bob.media.remote_video.try_recv().is_some() {
+            last = Instant::now();
+        } else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Waits until Alice's engine has opened `n` cameras in all.
+async fn cameras_opened(alice: &Agent, n: u64) {
+    let end = Instant::now() + WAIT;
+    while alice.engine.metrics().cameras_opened < n {
+        assert!(
+            Instant::now() < end,
+            "camera {n} not opened within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn remote_camera(bob: &mut Agent, on: bool) {
+    bob.wait_for(
+        if on { "camera on" } else { "camera off" },
+        |e| matches!(e, EngineEvent::RemoteMedia { camera_on, .. } if *camera_on == on),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -25,38 +69,17 @@ async fn camera_off_on_and_switches_mid_call() {
     let server = server().await;
     let url = server.url();
     let (mut alice, mut bob) = connected_call(&url).await;
-    assert!(frames_arrive(&bob).await, "video flows");
+    frame_after(&bob, "at all", 0).await;
     assert_eq!(alice.engine.metrics().cameras_opened, 1);
 
     alice.engine.set_camera_on(false).expect("camera off");
-    bob.wait_for("camera off", |e| {
-        matches!(
-            e,
-            EngineEvent::RemoteMedia {
-                camera_on: false,
-                ..
-            }
-        )
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        !frames_arrive(&bob).await,
-        "no video while the camera is off"
-    );
+    remote_camera(&mut bob, false).await;
+    video_stops(&bob).await;
 
+    let on_at = now_us();
     alice.engine.set_camera_on(true).expect("camera on");
-    bob.wait_for("camera on", |e| {
-        matches!(
-            e,
-            EngineEvent::RemoteMedia {
-                camera_on: true,
-                ..
-            }
-        )
-    })
-    .await;
-    assert!(frames_arrive(&bob).await, "video resumes");
+    remote_camera(&mut bob, true).await;
+    frame_after(&bob, "after the camera came back", on_at).await;
     assert_eq!(alice.engine.metrics().cameras_opened, 2);
 
     alice
@@ -67,12 +90,8 @@ async fn camera_off_on_and_switches_mid_call() {
         .engine
         .switch_microphone(AudioSource::Tone)
         .expect("switch mic");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(alice.engine.metrics().cameras_opened, 3);
-    assert!(
-        frames_arrive(&bob).await,
-        "video continues after the switch"
-    );
+    cameras_opened(&alice, 3).await;
+    frame_after(&bob, "after the switch", now_us()).await;
     alice.drain();
     assert!(
         !alice
