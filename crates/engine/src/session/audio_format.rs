@@ -1,20 +1,24 @@
 //! The audio payload formats of a call: plain Opus, or Opus inside RED (RFC 2198,
 //! `red/48000/2` with fmtp `<opus>/<opus>`, as Chromium offers it) when the peer
 //! negotiated it. Pure: which payload types were negotiated, what a received packet is,
-//! and how many earlier frames each sent packet repeats.
+//! and how many earlier frames each sent packet repeats (plus [`prefer_red`], which asks
+//! the peer connection to list RED first).
 //!
-//! We send RED whenever it was negotiated (both ends then decode it; Chromium decodes
-//! RED whatever its own preference order, and sends it when RED precedes Opus in the
-//! answer). A receiver learns the payload types from the negotiated codecs: an answer
+//! We send RED whenever it was negotiated (Chromium decodes RED whatever the order), and
+//! list it before Opus in our offers and answers, because Chromium sends RED only when
+//! the peer's description lists it first. A receiver learns the payload types from the negotiated codecs: an answer
 //! uses the offerer's numbers, so they need not be ours.
 
 use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::Arc;
 
 use peercall_media::{parse_red, CodecError, RedBlock};
 use rtc::peer_connection::configuration::media_engine::MIME_TYPE_OPUS;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodecParameters};
+use webrtc::peer_connection::PeerConnection;
+use webrtc::rtp_transceiver::RtpSender;
 
-use super::build::OPUS_PT;
+use super::build::{opus_codec, OPUS_PT};
 
 /// Payload type we offer for audio RED (Chromium's number).
 pub const RED_PT: u8 = 63;
@@ -116,6 +120,31 @@ pub fn red_distance(loss_pct: i32) -> usize {
         2
     } else {
         1
+    }
+}
+
+/// Lists RED before Opus in what we offer or answer for `sender`'s transceiver, so that
+/// Chromium, which sends RED only when the peer's description lists it first, sends it
+/// too. Failing that, the call goes on without (logged).
+pub async fn prefer_red(pc: &Arc<dyn PeerConnection>, sender: &Arc<dyn RtpSender>) {
+    let preferences = vec![
+        RTCRtpCodecParameters {
+            rtp_codec: red_codec(),
+            payload_type: RED_PT,
+        },
+        RTCRtpCodecParameters {
+            rtp_codec: opus_codec(),
+            payload_type: OPUS_PT,
+        },
+    ];
+    for t in pc.get_transceivers().await {
+        let ours = matches!(t.sender().await, Ok(Some(s)) if s.id() == sender.id());
+        if ours {
+            if let Err(e) = t.set_codec_preferences(preferences).await {
+                tracing::debug!("audio codec preferences (RED first): {e}");
+            }
+            return;
+        }
     }
 }
 

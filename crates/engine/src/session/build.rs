@@ -146,7 +146,8 @@ pub async fn build_peer_connection(
         },
         RtpCodecKind::Audio,
     )?;
-    // Audio RED (RFC 2198) of Opus, offered as Chromium offers it.
+    // Audio RED (RFC 2198) of Opus, as Chromium offers it (listed first for the audio
+    // track by `audio_format::prefer_red`).
     media.register_codec(
         RTCRtpCodecParameters {
             rtp_codec: super::audio_format::red_codec(),

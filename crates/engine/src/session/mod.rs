@@ -220,6 +220,7 @@ impl PeerSession {
         };
         let video = add(RtpCodecKind::Video, build::vp8_codec()).await?;
         let audio = add(RtpCodecKind::Audio, build::opus_codec()).await?;
+        audio_format::prefer_red(&pc, &audio.sender).await;
         send::watch_keyframe_requests(video.track.clone(), state.clone());
 
         let sdp = match role {
