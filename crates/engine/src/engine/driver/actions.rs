@@ -1,0 +1,138 @@
+//! Carrying out the call machine's actions.
+
+use std::time::Instant;
+
+use super::Driver;
+use crate::call::{Action, CallState, Input};
+use crate::engine::{convert, EngineEvent};
+
+impl Driver {
+    pub(super) async fn execute(&mut self, action: Action) {
+        match action {
+            Action::Send { to, signal } => {
+                let kind = signal.kind();
+                tracing::debug!("send {kind}");
+                if kind == "offer" {
+                    self.metrics.offer(Instant::now());
+                }
+                self.metrics.sent(kind);
+                let Some(client) = &self.client else {
+                    self.error("signaling", format!("cannot send {kind}: not connected"));
+                    return;
+                };
+                if let Err(e) = client
+                    .send_signal(&convert::proto_peer(&to), convert::data(signal))
+                    .await
+                {
+                    self.error("signaling", format!("sending {kind}: {e}"));
+                }
+            }
+            Action::OpenSession { call, role, .. } => self.open_session(call, role).await,
+            Action::RestartIce => self.restart_ice(None).await,
+            Action::ApplyRestartOffer { sdp } => self.restart_ice(Some(sdp)).await,
+            Action::ApplyAnswer { sdp } => {
+                if let Some(active) = &self.active {
+                    if let Err(e) = active.session.apply_answer(sdp).await {
+                        let call = active.call.clone();
+                        self.pending.push_back(Input::SessionError {
+                            call,
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+            Action::AddRemoteCandidate(candidate) => {
+                if let Some(active) = &self.active {
+                    if let Err(e) = active.session.add_remote_candidate(candidate).await {
+                        tracing::debug!("remote candidate refused: {e}");
+                    }
+                }
+            }
+            Action::RemoteEndOfCandidates => {}
+            Action::CloseSession => {
+                if let Some(active) = self.active.take() {
+                    active.session.close().await;
+                }
+            }
+            Action::ApplyLocalMedia {
+                mic_muted,
+                camera_on,
+            } => self.apply_local_media(mic_muted, camera_on).await,
+            Action::SetBusy(busy) => {
+                if let Some(client) = &self.client {
+                    if let Err(e) = client.update(None, Some(busy)).await {
+                        tracing::debug!("presence update: {e}");
+                    }
+                }
+            }
+            Action::IncomingCall { call, peer, media } => {
+                self.metrics.offer(Instant::now());
+                self.emit(EngineEvent::IncomingCall { call, peer, media });
+                self.pending
+                    .extend(super::answer::reply(self.config.answer));
+            }
+            Action::StateChanged {
+                call,
+                peer,
+                direction,
+                state,
+            } => {
+                if state == CallState::Connected {
+                    self.metrics.connected(Instant::now());
+                }
+                self.emit(EngineEvent::CallState {
+                    call,
+                    peer,
+                    direction,
+                    state,
+                });
+            }
+            Action::IntentIgnored { intent, state } => {
+                self.error(
+                    "intent-ignored",
+                    format!("{intent} makes no sense in {state:?}"),
+                );
+            }
+        }
+    }
+
+    /// Caller: makes the restart offer (`offer` is `None`); callee: answers the peer's.
+    /// The description comes back to the machine as an input; a session that cannot
+    /// restart ends the call.
+    pub(super) async fn restart_ice(&mut self, offer: Option<String>) {
+        let Some(active) = &self.active else {
+            return;
+        };
+        let call = active.call.clone();
+        tracing::info!(
+            "ICE restart: {}",
+            if offer.is_some() {
+                "answering the peer's offer"
+            } else {
+                "offering"
+            }
+        );
+        let input =
+            match offer {
+                None => active
+                    .session
+                    .restart_offer()
+                    .await
+                    .map(|sdp| Input::LocalRestartOffer {
+                        call: call.clone(),
+                        sdp,
+                    }),
+                Some(offer) => active.session.answer_restart(offer).await.map(|sdp| {
+                    Input::LocalRestartAnswer {
+                        call: call.clone(),
+                        sdp,
+                    }
+                }),
+            };
+        self.pending
+            .push_back(input.unwrap_or_else(|e| Input::SessionError {
+                call,
+                message: format!("ICE restart: {e}"),
+            }));
+    }
+}

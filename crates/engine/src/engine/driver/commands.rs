@@ -1,0 +1,59 @@
+//! The engine API's requests (call, accept, mute, switch a device, chat, ...).
+
+use super::{random_call_id, Driver};
+use crate::call::{Input, RejectReason};
+use crate::devices::open_mic;
+use crate::engine::Command;
+use crate::session::ControlMessage;
+
+impl Driver {
+    pub(super) async fn on_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Call(peer, media, reply) => {
+                let call = random_call_id();
+                let _ = reply.send(call.clone());
+                self.feed(Input::Call { peer, call, media }).await;
+            }
+            Command::Accept => self.feed(Input::Accept).await,
+            Command::Reject => self.feed(Input::Reject(RejectReason::Declined)).await,
+            Command::Cancel => self.feed(Input::Cancel).await,
+            Command::Hangup => self.feed(Input::Hangup).await,
+            Command::MicMuted(m) => self.feed(Input::SetMicMuted(m)).await,
+            Command::Camera(on) => self.feed(Input::SetCameraOn(on)).await,
+            Command::SwitchCamera(source) => {
+                self.config.video = source;
+                if let Some(active) = &self.active {
+                    if self.camera_on {
+                        self.open_camera_into(&active.session);
+                    }
+                }
+            }
+            Command::SwitchMic(source) => {
+                self.config.audio = source;
+                if let Some(active) = &self.active {
+                    match open_mic(&self.config.audio, self.voice.as_ref()) {
+                        Ok(mic) => {
+                            if let Ok(mut slot) = active.session.audio_slot().lock() {
+                                *slot = mic;
+                            }
+                        }
+                        Err(e) => self.error("microphone", e.to_string()),
+                    }
+                }
+            }
+            Command::Chat(text) => match &self.active {
+                Some(active) => {
+                    if let Err(e) = active
+                        .session
+                        .send_control(&ControlMessage::Chat { text })
+                        .await
+                    {
+                        self.error("chat", e.to_string());
+                    }
+                }
+                None => self.error("chat", "no call in progress"),
+            },
+            Command::Shutdown(_) => {}
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The engine task: feeds signaling, session events, commands and timers into the call
+//! state machine and carries out its actions.
+//!
+//! One job per file: here the task's state, its select loop and `feed` (an input and
+//! everything it leads to); `commands` (the API's requests), `signaling` (the server's
+//! events, network changes), `session_events` (the peer session's), `actions` (carrying out
+//! the machine's actions), `media` (opening devices and the session), `answer` (the
+//! incoming-call policy, pure).
+
+mod actions;
+mod answer;
+mod commands;
+mod media;
+mod session_events;
+mod signaling;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use peercall_media::{
+    drop_oldest_queue, AudioFrame, QueueSender, SharedProcessor, VideoFrame, VoiceProcessor,
+};
+use peercall_signal::client::{ClientEvent, SignalClient};
+use tokio::sync::mpsc;
+
+use super::metrics::EngineMetrics;
+use super::{audio_out, Command, EngineConfig, EngineEvent, EngineMedia};
+use crate::call::{CallId, CallMachine, Direction, Input};
+use crate::session::{IceServerConfig, PeerSession, RemoteVideoFrame, SessionEvent};
+use crate::stats::Counters;
+
+struct Active {
+    call: CallId,
+    direction: Direction,
+    session: PeerSession,
+}
+
+pub(crate) struct Driver {
+    config: EngineConfig,
+    client: Option<SignalClient>,
+    events: mpsc::UnboundedSender<EngineEvent>,
+    metrics: Arc<EngineMetrics>,
+    counters: Arc<Mutex<Arc<Counters>>>,
+    machine: CallMachine,
+    active: Option<Active>,
+    session_tx: mpsc::UnboundedSender<(CallId, SessionEvent)>,
+    session_rx: mpsc::UnboundedReceiver<(CallId, SessionEvent)>,
+    remote_video: Arc<QueueSender<RemoteVideoFrame>>,
+    remote_audio: Arc<QueueSender<AudioFrame>>,
+    preview: Option<Arc<QueueSender<VideoFrame>>>,
+    /// Echo cancellation etc., shared by the speaker (reference) and each microphone.
+    voice: Option<SharedProcessor>,
+    ice_servers: Vec<IceServerConfig>,
+    mic_muted: bool,
+    camera_on: bool,
+    welcomed: bool,
+    pending: VecDeque<Input>,
+    chat: super::chat_guard::ChatGuard,
+}
+
+fn random_call_id() -> CallId {
+    CallId(format!("{:032x}", rand::random::<u128>()))
+}
+
+impl Driver {
+    pub(crate) fn new(
+        config: EngineConfig,
+        client: SignalClient,
+        events: mpsc::UnboundedSender<EngineEvent>,
+        metrics: Arc<EngineMetrics>,
+        counters: Arc<Mutex<Arc<Counters>>>,
+    ) -> std::io::Result<(Self, EngineMedia)> {
+        let (video_tx, remote_video) = drop_oldest_queue(4);
+        let (audio_in_tx, audio_in_rx) = drop_oldest_queue(50);
+        let (tap_tx, remote_audio) = drop_oldest_queue(500);
+        let (preview_tx, preview) = drop_oldest_queue(2);
+        let voice = config
+            .voice
+            .any()
+            .then(|| SharedProcessor::new(Box::new(VoiceProcessor::new(config.voice))));
+        audio_out::spawn(
+            audio_in_rx,
+            Arc::new(tap_tx),
+            config.speaker.clone(),
+            voice.clone(),
+        )?;
+        let (session_tx, session_rx) = mpsc::unbounded_channel();
+        let ice_servers = config.session.ice_servers.clone();
+        let driver = Self {
+            machine: CallMachine::new(config.call),
+            preview: config.preview.then(|| Arc::new(preview_tx)),
+            voice,
+            config,
+            client: Some(client),
+            events,
+            metrics,
+            counters,
+            active: None,
+            session_tx,
+            session_rx,
+            remote_video: Arc::new(video_tx),
+            remote_audio: Arc::new(audio_in_tx),
+            ice_servers,
+            mic_muted: false,
+            camera_on: true,
+            welcomed: false,
+            pending: VecDeque::new(),
+            chat: super::chat_guard::ChatGuard::new(Instant::now()),
+        };
+        let media = EngineMedia {
+            remote_video,
+            remote_audio,
+            preview,
+        };
+        Ok((driver, media))
+    }
+
+    pub(crate) async fn run(
+        mut self,
+        mut client_events: mpsc::Receiver<ClientEvent>,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+    ) {
+        let mut client_open = true;
+        let (net_tx, mut net_changes) = mpsc::unbounded_channel();
+        if self.config.watch_network {
+            super::netwatch::spawn(net_tx);
+        }
+        loop {
+            let deadline = self.machine.next_deadline();
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    Some(Command::Shutdown(done)) => {
+                        self.shutdown().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(cmd) => self.on_command(cmd).await,
+                    None => {
+                        self.shutdown().await;
+                        return;
+                    }
+                },
+                ev = client_events.recv(), if client_open => match ev {
+                    Some(ev) => self.on_client_event(ev).await,
+                    None => client_open = false,
+                },
+                Some((call, ev)) = self.session_rx.recv() => self.on_session_event(call, ev).await,
+                Some(()) = net_changes.recv() => self.on_network_changed().await,
+                () = sleep => self.feed(Input::Tick).await,
+            }
+        }
+    }
+
+    async fn shutdown(&mut self) {
+        if self.machine.is_active() {
+            self.feed(Input::Hangup).await;
+        }
+        if let Some(client) = self.client.take() {
+            client.close().await;
+        }
+        self.emit(EngineEvent::Closed {
+            reason: "shut down".to_owned(),
+        });
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn error(&self, code: &str, message: impl Into<String>) {
+        let message = message.into();
+        tracing::warn!("{code}: {message}");
+        self.emit(EngineEvent::Error {
+            code: code.to_owned(),
+            message,
+        });
+    }
+
+    /// Applies an input and everything it leads to.
+    async fn feed(&mut self, input: Input) {
+        self.pending.push_back(input);
+        while let Some(input) = self.pending.pop_front() {
+            let actions = self.machine.handle(input, Instant::now());
+            for action in actions {
+                self.execute(action).await;
+            }
+        }
+    }
+}

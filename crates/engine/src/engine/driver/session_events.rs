@@ -1,0 +1,86 @@
+//! What the peer session reports: its descriptions and candidates go to the machine,
+//! its data-channel messages and stats to the app.
+
+use std::time::Instant;
+
+use super::Driver;
+use crate::call::{CallId, Direction, Input};
+use crate::engine::EngineEvent;
+use crate::session::{ControlMessage, SessionEvent};
+
+impl Driver {
+    pub(super) async fn on_session_event(&mut self, call: CallId, ev: SessionEvent) {
+        let Some(active) = self.active.as_ref().filter(|a| a.call == call) else {
+            return; // an event of a session already closed
+        };
+        if !matches!(ev, SessionEvent::Stats(_)) {
+            tracing::debug!("session event {ev:?}");
+        }
+        let input = match ev {
+            SessionEvent::LocalDescription(sdp) => match active.direction {
+                Direction::Outgoing => Input::LocalOffer { call, sdp },
+                Direction::Incoming => Input::LocalAnswer { call, sdp },
+            },
+            SessionEvent::LocalCandidate(candidate) => Input::LocalCandidate { call, candidate },
+            SessionEvent::EndOfCandidates => Input::LocalEndOfCandidates { call },
+            SessionEvent::Connected => {
+                if let Err(e) = active.session.start_media().await {
+                    Input::SessionError {
+                        call,
+                        message: e.to_string(),
+                    }
+                } else {
+                    Input::PeerConnected { call }
+                }
+            }
+            SessionEvent::Disconnected => Input::PeerDisconnected { call },
+            SessionEvent::Failed => {
+                if let Some(why) = active.session.failure_reason() {
+                    tracing::warn!("ICE failed: {why}");
+                    self.emit(EngineEvent::Error {
+                        code: "ice".into(),
+                        message: why.into(),
+                    });
+                }
+                Input::PeerFailed { call }
+            }
+            SessionEvent::Error(message) => Input::SessionError { call, message },
+            SessionEvent::ChannelOpen => {
+                let msg = ControlMessage::Media {
+                    mic_muted: self.mic_muted,
+                    camera_on: self.camera_on,
+                };
+                if let Err(e) = active.session.send_control(&msg).await {
+                    tracing::debug!("control message: {e}");
+                }
+                return;
+            }
+            SessionEvent::Control(ControlMessage::Chat { text }) => {
+                if let Some(text) = self.chat.admit(text, Instant::now()) {
+                    self.emit(EngineEvent::Chat { text });
+                }
+                return;
+            }
+            SessionEvent::Control(ControlMessage::Media {
+                mic_muted,
+                camera_on,
+            }) => {
+                self.emit(EngineEvent::RemoteMedia {
+                    mic_muted,
+                    camera_on,
+                });
+                return;
+            }
+            SessionEvent::FirstRemoteFrame => {
+                self.metrics.first_frame(Instant::now());
+                self.emit(EngineEvent::FirstRemoteFrame);
+                return;
+            }
+            SessionEvent::Stats(stats) => {
+                self.emit(EngineEvent::Stats(stats));
+                return;
+            }
+        };
+        self.feed(input).await;
+    }
+}

@@ -1,0 +1,77 @@
+//! What the signaling client reports, and a change of the local network.
+
+use peercall_protocol::ErrorCode;
+use peercall_signal::client::ClientEvent;
+
+use super::Driver;
+use crate::call::Input;
+use crate::engine::{convert, EngineEvent};
+
+impl Driver {
+    pub(super) async fn on_client_event(&mut self, ev: ClientEvent) {
+        match ev {
+            ClientEvent::Welcome {
+                id,
+                peers,
+                ice_servers,
+            } => {
+                if !self.config.keep_ice_servers {
+                    self.ice_servers = convert::ice_servers(&ice_servers);
+                }
+                if self.welcomed {
+                    // A reconnect that could not resume: the old id and its call are gone.
+                    self.feed(Input::SignalingLost).await;
+                }
+                self.welcomed = true;
+                self.emit(EngineEvent::Connected {
+                    id: convert::peer(&id),
+                    peers,
+                });
+            }
+            ClientEvent::Reconnecting { attempt, delay } => {
+                self.emit(EngineEvent::Reconnecting { attempt, delay });
+            }
+            ClientEvent::Reconnected => self.emit(EngineEvent::Reconnected),
+            ClientEvent::PeerJoined { peer } => self.emit(EngineEvent::PeerJoined(peer)),
+            ClientEvent::PeerUpdated { peer } => self.emit(EngineEvent::PeerUpdated(peer)),
+            ClientEvent::PeerLeft { id } => {
+                let id = convert::peer(&id);
+                self.emit(EngineEvent::PeerLeft(id.clone()));
+                self.feed(Input::PeerLeft(id)).await;
+            }
+            ClientEvent::Signal { from, data } => {
+                tracing::debug!("received {}", data.kind());
+                if let Some(signal) = convert::signal(data) {
+                    let from = convert::peer(&from);
+                    self.feed(Input::Signal { from, signal }).await;
+                }
+            }
+            ClientEvent::Error { code, message, to } => {
+                if code == ErrorCode::UnknownPeer {
+                    if let Some(to) = to {
+                        self.feed(Input::PeerLeft(convert::peer(&to))).await;
+                    }
+                }
+                self.error("server", format!("{code}: {message}"));
+            }
+            ClientEvent::Closed { reason } => {
+                self.client = None;
+                self.feed(Input::SignalingLost).await;
+                self.error("signaling-closed", format!("{reason:?}"));
+            }
+            other => tracing::debug!("signaling: {other:?}"),
+        }
+    }
+
+    /// Our addresses changed: the signaling connection's TCP is probably dead too, so it
+    /// resumes on a new one at once (before the restart offer is queued on it), then the
+    /// call restarts ICE.
+    pub(super) async fn on_network_changed(&mut self) {
+        if let Some(client) = &self.client {
+            if let Err(e) = client.reconnect_now().await {
+                tracing::debug!("signaling reconnect: {e}");
+            }
+        }
+        self.feed(Input::NetworkChanged).await;
+    }
+}
