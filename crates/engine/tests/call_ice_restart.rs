@@ -155,8 +155,9 @@ fn callee_answers_the_restart_and_never_offers_one() {
         m,
         t0,
         &[
-            // The callee leaves restarts to the caller, so they never offer at once.
-            (Input::NetworkChanged, "ok", &[]),
+            // The callee leaves restarts to the caller, so they never offer at once: it
+            // asks for one.
+            (Input::NetworkChanged, "ok", &["send:restart-ice"]),
             (Input::PeerDisconnected { call: c() }, "re", &[]),
             (renegotiate(BOB, SdpKind::Offer), "re", &["apply-offer"]),
             // The caller's new candidates follow its offer straight to the session.
@@ -186,6 +187,29 @@ fn callee_answers_the_restart_and_never_offers_one() {
             (Input::PeerConnected { call: c() }, "ok", &[]),
         ],
     );
+}
+
+#[test]
+fn caller_restarts_when_the_callee_asks() {
+    let t0 = Instant::now();
+    let ask = || signal(BOB, Signal::RestartIce { call: c() });
+    run(
+        fixture("connected", t0),
+        t0,
+        &[
+            (ask(), "re", &["restart"]),
+            // Asked again before the answer: once more after it.
+            (ask(), "re", &[]),
+            // Not from someone else.
+            (signal(CAROL, Signal::RestartIce { call: c() }), "re", &[]),
+        ],
+    );
+    // Nothing to restart before the call is established.
+    for state in ["out", "conn_out"] {
+        let mut m = fixture(state, t0);
+        let actions = m.handle(ask(), t0);
+        assert!(did(&actions).is_empty(), "{state}: {actions:?}");
+    }
 }
 
 #[test]

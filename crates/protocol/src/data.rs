@@ -62,6 +62,13 @@ pub enum SignalData {
         /// Whether `sdp` is an offer or an answer.
         role: SdpRole,
     },
+    /// Callee → caller: our network changed; please restart ICE (a `renegotiate` offer
+    /// with fresh ICE credentials). Only the caller offers restarts, so the two sides
+    /// never offer at once.
+    RestartIce {
+        /// Call id.
+        call: String,
+    },
 }
 
 impl SignalData {
@@ -75,7 +82,8 @@ impl SignalData {
             | SignalData::Candidate { call, .. }
             | SignalData::EndOfCandidates { call }
             | SignalData::Hangup { call }
-            | SignalData::Renegotiate { call, .. } => call,
+            | SignalData::Renegotiate { call, .. }
+            | SignalData::RestartIce { call } => call,
         }
     }
 
@@ -90,6 +98,7 @@ impl SignalData {
             SignalData::EndOfCandidates { .. } => "end-of-candidates",
             SignalData::Hangup { .. } => "hangup",
             SignalData::Renegotiate { .. } => "renegotiate",
+            SignalData::RestartIce { .. } => "restart-ice",
         }
     }
 }
@@ -206,6 +215,10 @@ mod tests {
                     role: SdpRole::Answer,
                 },
                 json!({"kind":"renegotiate","call":"c","sdp":"v=0","role":"answer"}),
+            ),
+            (
+                SignalData::RestartIce { call: "c".into() },
+                json!({"kind":"restart-ice","call":"c"}),
             ),
         ];
         for (data, wire) in cases {

@@ -131,30 +131,17 @@ impl NatLab {
             "dev",
             "lan",
         ]);
-        host.sh(&[
-            "ip",
-            "addr",
-            "add",
-            &format!("10.0.{net}.10/24"),
-            "dev",
-            "eth0",
-        ]);
-        host.sh(&[
-            "ip",
-            "addr",
-            "del",
-            &format!("10.0.{i}.10/24"),
-            "dev",
-            "eth0",
-        ]);
-        host.sh(&[
-            "ip",
-            "route",
-            "replace",
-            "default",
-            "via",
-            &format!("10.0.{net}.1"),
-        ]);
+        // One `ip -batch`, as a network manager switches quickly: the address, the loss
+        // of the old one and the new route land within a millisecond or so.
+        let batch = self.dir.join(format!("move-{i}.ip"));
+        let script = format!(
+            "addr add 10.0.{net}.10/24 dev eth0\n\
+             addr del 10.0.{i}.10/24 dev eth0\n\
+             route replace default via 10.0.{net}.1\n"
+        );
+        std::fs::write(&batch, script).expect("write the ip batch");
+        let batch = batch.to_str().expect("a UTF-8 path");
+        host.sh(&["ip", "-batch", batch]);
     }
 
     /// The last lines of coturn's log (for a failure message).

@@ -214,6 +214,11 @@ pub enum Signal {
         /// Whether `sdp` is an offer or an answer.
         kind: SdpKind,
     },
+    /// Callee → caller: our network changed, please restart ICE.
+    RestartIce {
+        /// Call id.
+        call: CallId,
+    },
 }
 
 /// Whether a renegotiation's SDP is an offer or an answer (`renegotiate.role`).
@@ -237,7 +242,8 @@ impl Signal {
             | Self::Candidate { call, .. }
             | Self::EndOfCandidates { call }
             | Self::Hangup { call }
-            | Self::Renegotiate { call, .. } => call,
+            | Self::Renegotiate { call, .. }
+            | Self::RestartIce { call } => call,
         }
     }
 
@@ -253,6 +259,7 @@ impl Signal {
             Self::EndOfCandidates { .. } => "end-of-candidates",
             Self::Hangup { .. } => "hangup",
             Self::Renegotiate { .. } => "renegotiate",
+            Self::RestartIce { .. } => "restart-ice",
         }
     }
 }

@@ -71,6 +71,7 @@ pub fn signal(data: proto::SignalData) -> Option<Signal> {
                 proto::SdpRole::Answer => SdpKind::Answer,
             },
         },
+        D::RestartIce { call } => Signal::RestartIce { call: CallId(call) },
     })
 }
 
@@ -111,6 +112,7 @@ pub fn data(signal: Signal) -> proto::SignalData {
                 SdpKind::Answer => proto::SdpRole::Answer,
             },
         },
+        Signal::RestartIce { call } => D::RestartIce { call: call.0 },
     }
 }
 
@@ -164,10 +166,11 @@ mod tests {
                 kind: SdpKind::Offer,
             },
             Signal::Renegotiate {
-                call,
+                call: call.clone(),
                 sdp: "a".into(),
                 kind: SdpKind::Answer,
             },
+            Signal::RestartIce { call },
         ];
         for s in signals {
             assert_eq!(signal(data(s.clone())), Some(s));

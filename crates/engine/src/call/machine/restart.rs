@@ -5,8 +5,8 @@
 //! then `Connected`, instead of ending.
 //!
 //! Only the caller offers, so the two sides never offer at once (no glare, no rollback).
-//! The callee's own address change is noticed by the caller as a dead path (ICE
-//! `disconnected`, 2 s by default), which then restarts.
+//! When the callee's own network changes it asks the caller to restart (`restart-ice`)
+//! instead of waiting for the caller to notice a dead path (ICE `disconnected`, 2 s).
 
 use std::time::Instant;
 
@@ -28,8 +28,29 @@ pub(super) struct Restart {
 impl CallMachine {
     /// Our addresses or default route changed: the caller restarts at once (a path that
     /// still works comes back as `Connected` after the restart's checks); the callee
-    /// waits for the caller, who sees the path drop if it is gone.
+    /// asks the caller to.
     pub(super) fn on_network_changed(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if !matches!(self.state, CallState::Connected | CallState::Reconnecting) {
+            return;
+        }
+        let Some(call) = self.call.as_ref() else {
+            return;
+        };
+        if call.direction == Direction::Outgoing {
+            self.enter_reconnecting(now, out);
+            self.restart_ice(out);
+        } else {
+            out.push(Action::Send {
+                to: call.peer.clone(),
+                signal: Signal::RestartIce {
+                    call: call.id.clone(),
+                },
+            });
+        }
+    }
+
+    /// The callee asks for a restart (its network changed).
+    pub(super) fn on_restart_asked(&mut self, now: Instant, out: &mut Vec<Action>) {
         let caller = self
             .call
             .as_ref()

@@ -78,6 +78,7 @@ impl CallMachine {
             Signal::Candidate { candidate, .. } => self.on_remote_candidate(Some(candidate), out),
             Signal::EndOfCandidates { .. } => self.on_remote_candidate(None, out),
             Signal::Renegotiate { sdp, kind, .. } => self.on_renegotiate(sdp, kind, now, out),
+            Signal::RestartIce { .. } => self.on_restart_asked(now, out),
             Signal::Hangup { .. } => {
                 let reason = if self.state == CallState::IncomingRinging {
                     EndReason::Cancelled(Side::Remote)
