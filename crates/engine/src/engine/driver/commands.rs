@@ -2,7 +2,6 @@
 
 use super::{random_call_id, Driver};
 use crate::call::{Input, RejectReason};
-use crate::devices::open_mic;
 use crate::engine::Command;
 use crate::session::ControlMessage;
 
@@ -24,21 +23,14 @@ impl Driver {
                 self.config.video = source;
                 if let Some(active) = &self.active {
                     if self.camera_on {
-                        self.open_camera_into(&active.session);
+                        self.open_camera_into(&active.session).await;
                     }
                 }
             }
             Command::SwitchMic(source) => {
                 self.config.audio = source;
                 if let Some(active) = &self.active {
-                    match open_mic(&self.config.audio, self.voice.as_ref()) {
-                        Ok(mic) => {
-                            if let Ok(mut slot) = active.session.audio_slot().lock() {
-                                *slot = mic;
-                            }
-                        }
-                        Err(e) => self.error("microphone", e.to_string()),
-                    }
+                    self.switch_mic_in(&active.session).await;
                 }
             }
             Command::Chat(text) => match &self.active {

@@ -1,8 +1,12 @@
 //! Opening the camera and microphone, applying mute and camera changes, and opening the
-//! peer session with them.
+//! peer session with them. Devices open on a blocking thread (a real camera can take a
+//! second), never on the runtime's workers, which keep the sessions and signaling going.
 
 use std::sync::{Arc, Mutex};
 
+use peercall_media::audio::MicCapture;
+use peercall_media::camera::CameraCapture;
+use peercall_media::DeviceError;
 use tokio::sync::mpsc;
 
 use super::{Active, Driver};
@@ -11,9 +15,31 @@ use crate::devices::{open_camera, open_mic};
 use crate::session::{ControlMessage, MediaIo, OpenRole, PeerSession};
 use crate::stats::Counters;
 
+/// Runs a device's `open` on a blocking thread.
+async fn off_task<T: Send + 'static>(
+    open: impl FnOnce() -> Result<T, DeviceError> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::task::spawn_blocking(open).await {
+        Ok(opened) => opened.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("device thread failed: {e}")),
+    }
+}
+
 impl Driver {
-    pub(super) fn open_camera_into(&self, session: &PeerSession) {
-        match open_camera(&self.config.video, &self.config.session.video) {
+    /// The configured camera (`None`: none configured).
+    async fn camera(&self) -> Result<Option<CameraCapture>, String> {
+        let (source, video) = (self.config.video.clone(), self.config.session.video);
+        off_task(move || open_camera(&source, &video)).await
+    }
+
+    /// The configured microphone (`None`: none configured).
+    async fn mic(&self) -> Result<Option<MicCapture>, String> {
+        let (source, voice) = (self.config.audio.clone(), self.voice.clone());
+        off_task(move || open_mic(&source, voice.as_ref())).await
+    }
+
+    pub(super) async fn open_camera_into(&self, session: &PeerSession) {
+        match self.camera().await {
             Ok(cam) => {
                 if cam.is_some() {
                     self.metrics.camera_opened();
@@ -22,7 +48,19 @@ impl Driver {
                     *slot = cam;
                 }
             }
-            Err(e) => self.error("camera", e.to_string()),
+            Err(e) => self.error("camera", e),
+        }
+    }
+
+    /// The microphone source changed: the call in progress takes the new one.
+    pub(super) async fn switch_mic_in(&self, session: &PeerSession) {
+        match self.mic().await {
+            Ok(mic) => {
+                if let Ok(mut slot) = session.audio_slot().lock() {
+                    *slot = mic;
+                }
+            }
+            Err(e) => self.error("microphone", e),
         }
     }
 
@@ -36,7 +74,7 @@ impl Driver {
         active.session.set_mic_muted(mic_muted);
         if camera_changed {
             if camera_on {
-                self.open_camera_into(&active.session);
+                self.open_camera_into(&active.session).await;
             } else if let Ok(mut slot) = active.session.video_slot().lock() {
                 slot.take();
             }
@@ -51,24 +89,22 @@ impl Driver {
     }
 
     pub(super) async fn open_session(&mut self, call: CallId, role: SessionRole) {
-        let camera = if self.camera_on {
-            match open_camera(&self.config.video, &self.config.session.video) {
-                Ok(c) => c,
-                Err(e) => {
-                    self.error("camera", e.to_string());
-                    None
-                }
+        let camera = async {
+            if self.camera_on {
+                self.camera().await
+            } else {
+                Ok(None)
             }
-        } else {
+        };
+        let (camera, mic) = tokio::join!(camera, self.mic());
+        let camera = camera.unwrap_or_else(|e| {
+            self.error("camera", e);
             None
-        };
-        let mic = match open_mic(&self.config.audio, self.voice.as_ref()) {
-            Ok(m) => m,
-            Err(e) => {
-                self.error("microphone", e.to_string());
-                None
-            }
-        };
+        });
+        let mic = mic.unwrap_or_else(|e| {
+            self.error("microphone", e);
+            None
+        });
         self.metrics.opened(camera.is_some(), mic.is_some());
         let counters = Arc::new(Counters::default());
         if let Ok(mut slot) = self.counters.lock() {
