@@ -46,6 +46,7 @@ impl ErrorLog {
     /// calling worker thread as long as [`ErrorLog::pause_after`] says.
     pub(crate) fn on_stream_error(&mut self, err: &dyn std::fmt::Display) {
         let now = Instant::now();
+        tracing::trace!("{} stream error: {err}", self.what);
         self.error(err, now);
         let pause = self.pause_after(now);
         if !pause.is_zero() {
