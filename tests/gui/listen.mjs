@@ -96,6 +96,26 @@ export class Recorder {
     return this.blocks.filter((b) => b.t >= from && b.t < from + ms && b.chime);
   }
 
+  /**
+   * The silences in the call's tone over [from, from + ms), once the recording covers it:
+   * runs of consecutive 50 ms blocks without the tone, as {at: ms after `from`, ms}.
+   */
+  async toneGaps(from, ms) {
+    await this.until(from + ms, (blocks) => blocks.length > 0, ms + 10000, "the recording");
+    const heard = this.blocks.filter((b) => b.t >= from && b.t < from + ms);
+    const gaps = [];
+    let run = 0;
+    heard.forEach((b, i) => {
+      if (!b.tone) run++;
+      if (run > 0 && (b.tone || i === heard.length - 1)) {
+        const first = heard[i - run + (b.tone ? 0 : 1)];
+        gaps.push({ at: first.t - from, ms: run * (BLOCK / RATE) * 1000 });
+        run = 0;
+      }
+    });
+    return { blocks: heard.length, gaps };
+  }
+
   describe(since) {
     const heard = this.blocks.filter((b) => b.t >= since);
     const loud = heard.filter((b) => b.rms > 0.01).length;
