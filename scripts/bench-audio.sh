@@ -4,7 +4,8 @@
 # server and both agents inside ONE private network namespace whose loopback runs through
 # peercall-netem (scripts/netem-run.sh; "delay 50ms" is applied to every packet once, so
 # a 100 ms round trip). Both directions are measured from each agent's JSON report: what
-# its jitter buffer concealed, rebuilt from FEC and time-stretched, its underruns, the
+# its jitter buffer concealed, rebuilt from FEC or from RED copies and time-stretched,
+# its underruns, the
 # audio it held (p50/p95), and silent runs in the decoded output. A benchmark, not a test.
 #
 #   scripts/bench-audio.sh            # as root (or with sudo): every condition
@@ -95,12 +96,12 @@ echo
 node - "$rows" <<'JS'
 const lines = require('fs').readFileSync(process.argv[2], 'utf8').trim().split('\n').filter(Boolean);
 const f = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : '–');
-console.log('| condition | receiver | packets lost % | concealed % | FEC % | underruns/min | held p50 / p95 ms | stretch % | gaps > 60 ms | longest gap ms |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('| condition | receiver | packets lost % | concealed % | FEC % | RED % | underruns/min | held p50 / p95 ms | stretch % | gaps > 60 ms | longest gap ms |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const l of lines) {
   const r = JSON.parse(l);
   const a = r.report.audio || {};
   const lost = a.packetsReceived ? (100 * a.packetsLost) / (a.packetsReceived + a.packetsLost) : null;
-  console.log(`| ${r.label} | ${r.receiver} | ${f(lost)} | ${f(a.concealedPct, 2)} | ${f(a.fecPct, 2)} | ${f(a.underrunsPerMin)} | ${f(a.bufferDelayMs?.p50, 0)} / ${f(a.bufferDelayMs?.p95, 0)} | ${f(a.stretchPct, 2)} | ${a.gapsOver60ms ?? '–'} | ${f(a.longestGapMs, 0)} |`);
+  console.log(`| ${r.label} | ${r.receiver} | ${f(lost)} | ${f(a.concealedPct, 2)} | ${f(a.fecPct, 2)} | ${f(a.redPct, 2)} | ${f(a.underrunsPerMin)} | ${f(a.bufferDelayMs?.p50, 0)} / ${f(a.bufferDelayMs?.p95, 0)} | ${f(a.stretchPct, 2)} | ${a.gapsOver60ms ?? '–'} | ${f(a.longestGapMs, 0)} |`);
 }
 JS
