@@ -211,8 +211,14 @@ export class CallManager extends EventTarget {
       case 'hangup':
         this.#end('hangup-remote');
         break;
+      case 'renegotiate':
+        // The caller restarts ICE (its network changed or the path dropped): answer it.
+        // This client never offers one itself, nor asks for one (restart-ice).
+        if (call.role === 'callee' && data.role === 'offer' && typeof data.sdp === 'string'
+          && (this.state === 'connected' || this.state === 'reconnecting')) this.#onRestartOffer(call, data.sdp);
+        break;
       default:
-        break; // renegotiate and future kinds: not used by this client
+        break; // restart-ice and future kinds: not used by this client
     }
   }
 
@@ -262,6 +268,20 @@ export class CallManager extends EventTarget {
     }
     await this.#flushRemote(call);
     this.#armConnectTimer(call);
+  }
+
+  async #onRestartOffer(call, sdp) {
+    try {
+      await call.pc.setRemoteDescription({ type: 'offer', sdp });
+      await call.pc.setLocalDescription(await call.pc.createAnswer());
+    } catch (e) {
+      console.warn('ICE restart offer refused', e);
+      return;
+    }
+    if (this.call !== call) return;
+    this.sig.send(call.peer, { kind: 'renegotiate', call: call.id, sdp: call.pc.localDescription.sdp, role: 'answer' });
+    this.#flushLocal(call);
+    await this.#flushRemote(call);
   }
 
   // ---- peer connection ----
