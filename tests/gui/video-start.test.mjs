@@ -1,6 +1,10 @@
 // Both sides see each other promptly after Accept (issue 16.6): the callee showed the caller's
 // video in ~0.44 s, the caller the callee's only after ~2.5 s. Measures, from the Accept click,
-// when each side draws its first remote frame, and reports both times.
+// when each side draws its first remote frame, and reports both times as figures (a wall-clock
+// bound flaked on a loaded machine: 2.07 s against 2 s). What is asserted is the mechanism:
+// each side's first picture is the keyframe its peer sends when the connection comes up, so
+// neither side has to ask for one (a keyframe request sent means a side waited for a request
+// round before it could draw).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { By, freshProfile, launchApp, screenshot, visible } from "./harness.mjs";
@@ -8,8 +12,23 @@ import { clickPeer, firstRun, peerButton } from "./steps.mjs";
 
 const port = 20000 + ((process.pid + 67) % 20000);
 const env = { PEERCALL_LOCAL_PORT: String(port), PEERCALL_ICE_BIND: "127.0.0.1:0" };
-// Generous: far above the ~0.5 s both sides should take, below the caller's old 2.5 s.
-const BOUND_MS = 2000;
+
+/** The stats panel as {label: text}. */
+async function statsPanel(driver) {
+  return driver.executeScript(`
+    const out = {};
+    for (const dt of document.querySelectorAll("#stats dt")) out[dt.textContent.trim()] = dt.nextElementSibling?.textContent.trim() ?? "";
+    return out;`);
+}
+
+/** Keyframe requests [sent, received] as the stats panel shows them, once it shows them. */
+async function keyframeRequests(driver) {
+  const label = "Keyframe requests sent / received";
+  await driver.findElement(By.css("#toggle-stats")).click();
+  let text = "";
+  await driver.wait(async () => /\d+ \/ \d+/.test((text = (await statsPanel(driver))[label] ?? "")), 10000, `no "${label}" in the stats panel`);
+  return text.match(/\d+/g).map(Number);
+}
 
 /**
  * From now on the page notes (on its own clock, every animation frame, so the slow WebDriver
@@ -57,7 +76,10 @@ describe("video starts on both sides right after Accept", () => {
     }
     console.log(`first remote frame after Accept: caller ${firstFrame.caller} ms, callee ${firstFrame.callee} ms`);
     await screenshot(alice.driver, "80-caller-video-started");
-    assert.ok(firstFrame.callee < BOUND_MS, `the callee's video took ${firstFrame.callee} ms`);
-    assert.ok(firstFrame.caller < BOUND_MS, `the caller's video took ${firstFrame.caller} ms`);
+    const requests = { caller: await keyframeRequests(alice.driver), callee: await keyframeRequests(bob.driver) };
+    console.log(`keyframe requests sent / received: caller ${requests.caller.join(" / ")}, callee ${requests.callee.join(" / ")}`);
+    for (const side of ["caller", "callee"]) {
+      assert.equal(requests[side][0], 0, `the ${side} had to ask for a keyframe before its first picture (${firstFrame[side]} ms after Accept)`);
+    }
   });
 });
