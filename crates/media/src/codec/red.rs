@@ -9,7 +9,8 @@
 //!
 //! Written here rather than taken from a crate: `rtc`/`webrtc` 0.21.1 only recognise
 //! `red` in negotiation (`rtp_codec.rs`, `is_repair_codec`) and have no packer or
-//! splitter; the format is two header shapes. Limits follow libwebrtc's
+//! splitter; `rtci-interceptor` 0.1.0 (a first release) has RED only as an interceptor of
+//! its own pipeline; the format is two header shapes. Limits follow libwebrtc's
 //! `audio_encoder_copy_red.cc` (payload ≤ 1200 bytes, block < 1024 bytes, offset < 2^14)
 //! and `red_payload_splitter.cc` (≤ 32 blocks).
 
