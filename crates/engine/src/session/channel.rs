@@ -1,6 +1,7 @@
 //! The ordered, reliable data channel for chat and call control.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
@@ -41,6 +42,21 @@ impl ControlChannel {
                 }
             }
         });
+    }
+
+    /// Waits (at most `limit`) until the peer has acknowledged everything sent, so a
+    /// last message is not lost to the connection closing right after it.
+    pub async fn drain(&self, limit: Duration) {
+        let Some(dc) = self.channel.lock().ok().and_then(|slot| slot.clone()) else {
+            return;
+        };
+        let end = tokio::time::Instant::now() + limit;
+        while tokio::time::Instant::now() < end {
+            match dc.outstanding_bytes().await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
     }
 
     /// Sends one message; an error if the channel is not there or not open.

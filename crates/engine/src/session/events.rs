@@ -35,6 +35,9 @@ pub enum ControlMessage {
         #[serde(rename = "cameraOn")]
         camera_on: bool,
     },
+    /// The sender hung up. Also sent through signaling; this copy reaches the peer when
+    /// the signaling server is gone while the media path still works.
+    Hangup,
 }
 
 /// Events of one peer session.

@@ -58,6 +58,10 @@ use channel::ControlChannel;
 use receive::Receivers;
 use send::SendState;
 
+/// How long a hang-up over the data channel may wait for the peer's acknowledgement
+/// before the connection closes.
+const HANGUP_ACK_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// What can go wrong in a peer session.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -374,6 +378,17 @@ impl PeerSession {
     /// Sends a chat or control message over the data channel.
     pub async fn send_control(&self, msg: &ControlMessage) -> Result<(), SessionError> {
         self.channel.send(msg).await.map_err(SessionError::Channel)
+    }
+
+    /// Tells the peer over the data channel that we hung up, and waits (briefly) for it
+    /// to be acknowledged: the hang-up then arrives even when the signaling server is
+    /// gone. Best effort: a path that is already dead gives up after the wait.
+    pub async fn send_hangup(&self) {
+        if let Err(e) = self.channel.send(&ControlMessage::Hangup).await {
+            tracing::debug!("hang-up over the data channel: {e}");
+            return;
+        }
+        self.channel.drain(HANGUP_ACK_WAIT).await;
     }
 
     /// The camera slot (to switch or turn off the camera mid-call).

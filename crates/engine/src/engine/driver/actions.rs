@@ -3,11 +3,22 @@
 use std::time::Instant;
 
 use super::Driver;
-use crate::call::{Action, CallState, Input};
+use crate::call::{Action, CallState, Input, Signal};
 use crate::engine::{convert, EngineEvent};
 
 impl Driver {
     pub(super) async fn execute(&mut self, action: Action) {
+        if let Action::Send {
+            signal: Signal::Hangup { .. },
+            ..
+        } = &action
+        {
+            // Over the data channel too (before the session closes), for when the
+            // signaling server is gone.
+            if let Some(active) = &self.active {
+                active.session.send_hangup().await;
+            }
+        }
         match action {
             Action::Send { to, signal } => {
                 let kind = signal.kind();

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::Driver;
-use crate::call::{CallId, Direction, Input};
+use crate::call::{CallId, Direction, Input, Signal};
 use crate::engine::EngineEvent;
 use crate::session::{ControlMessage, SessionEvent};
 
@@ -71,6 +71,16 @@ impl Driver {
                 });
                 return;
             }
+            // The peer hung up over the data channel (its own DTLS-authenticated path, so
+            // it is the call's peer): as its signaling `hangup`, which may never come when
+            // the server is gone. Whichever arrives second is ignored.
+            SessionEvent::Control(ControlMessage::Hangup) => match self.machine.peer() {
+                Some(from) => Input::Signal {
+                    from: from.clone(),
+                    signal: Signal::Hangup { call },
+                },
+                None => return,
+            },
             SessionEvent::FirstRemoteFrame => {
                 self.metrics.first_frame(Instant::now());
                 self.emit(EngineEvent::FirstRemoteFrame);
