@@ -5,8 +5,8 @@
 # peercall-netem (scripts/netem-run.sh; "delay 50ms" is applied to every packet once, so
 # a 100 ms round trip). Both directions are measured from each agent's JSON report: what
 # its jitter buffer concealed, rebuilt from FEC or from RED copies and time-stretched,
-# its underruns, the
-# audio it held (p50/p95), and silent runs in the decoded output. A benchmark, not a test.
+# its underruns, the audio it held (p50/p95), and silent runs in the decoded output.
+# A benchmark, not a test.
 #
 #   scripts/bench-audio.sh            # as root (or with sudo): every condition
 #
