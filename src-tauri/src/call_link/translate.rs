@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use peercall_engine::call::{CallId, CallState, Direction, PeerId};
+use peercall_engine::engine::EngineErrorCode;
 use peercall_engine::EngineEvent;
 
 use super::words;
@@ -182,7 +183,10 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
             camera_on,
         }))],
         EngineEvent::Stats(s) => vec![Effect::Ui(UiEvent::Stats(Box::new(words::stats(s))))],
-        EngineEvent::Error { code, .. } if code == "signaling-closed" => {
+        EngineEvent::Error {
+            code: EngineErrorCode::SignalingClosed,
+            ..
+        } => {
             // The client gave up on the server (it retries what time can fix by itself).
             tracing::warn!("the signaling client gave up");
             if !model.current {
@@ -197,7 +201,7 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
         }
         EngineEvent::Error { code, message } => {
             tracing::warn!(%code, %message, "engine error");
-            words::notice(&code, &message)
+            words::notice(code, &message)
                 .map(|(code, message)| Effect::Ui(UiEvent::Notice(AppNotice { code, message })))
                 .into_iter()
                 .collect()

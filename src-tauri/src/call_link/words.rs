@@ -1,7 +1,9 @@
 //! Engine facts in the UI's words: end reasons, errors, peers and stats.
 
 use peercall_engine::call::{Direction, EndReason, Side};
+use peercall_engine::engine::EngineErrorCode;
 use peercall_engine::stats::CallStats;
+use peercall_signal::protocol::ErrorCode as ServerCode;
 use peercall_signal::protocol::PeerInfo;
 
 use crate::ui_events::{CallStatsUpdate, Peer};
@@ -33,34 +35,34 @@ pub fn end_message(reason: &EndReason, peer: &str, direction: Direction) -> Stri
 /// else already tells the user (a peer gone from the room ends the call with its own words; a
 /// lost server shows in the connection status) or nothing is worth saying (an action that
 /// came too late).
-pub fn notice(code: &str, message: &str) -> Option<(NoticeCode, String)> {
+pub fn notice(code: EngineErrorCode, message: &str) -> Option<(NoticeCode, String)> {
+    use EngineErrorCode as E;
     let (code, words) = match code {
-        "server" if message.starts_with("unknown-peer") => return None,
-        "signaling-closed" | "intent-ignored" => return None,
-        "server" if message.starts_with("rate-limited") => (
+        E::Server(ServerCode::UnknownPeer) | E::SignalingClosed | E::IntentIgnored => return None,
+        E::Server(ServerCode::RateLimited) => (
             NoticeCode::RateLimited,
             "The server is busy and dropped a message. Try again in a moment.",
         ),
-        "server" => (
+        E::Server(_) => (
             NoticeCode::Server,
             "The server refused a message from this app.",
         ),
-        "signaling" => (
+        E::Signaling => (
             NoticeCode::Signaling,
             "Not connected to the server right now; wait for it to come back.",
         ),
-        "camera" => (
+        E::Camera => (
             NoticeCode::Camera,
             "Your camera could not be used. Choose another in Devices or Settings.",
         ),
-        "microphone" => (
+        E::Microphone => (
             NoticeCode::Microphone,
             "Your microphone could not be used. Choose another in Devices or Settings.",
         ),
-        "chat" => (NoticeCode::Chat, "The message could not be sent."),
+        E::Chat => (NoticeCode::Chat, "The message could not be sent."),
         // The engine's explanation of a connection that could not be made (issue 15).
         // Its words are written for users already.
-        "ice" => {
+        E::Ice => {
             let words = format!("The call could not connect — {message}.");
             return Some((NoticeCode::Ice, words));
         }
@@ -112,26 +114,30 @@ mod tests {
 
     #[test]
     fn engine_errors_reach_the_user_in_plain_words_or_not_at_all() {
+        use EngineErrorCode as E;
+        let unknown = E::Server(ServerCode::UnknownPeer);
         assert_eq!(
-            notice("server", "unknown-peer: no such peer in this room"),
+            notice(unknown, "unknown-peer: no such peer in this room"),
             None
         );
-        assert_eq!(notice("signaling-closed", "ServerGone"), None);
+        assert_eq!(notice(E::SignalingClosed, "ServerGone"), None);
         assert_eq!(
-            notice("intent-ignored", "accept makes no sense in Idle"),
+            notice(E::IntentIgnored, "accept makes no sense in Idle"),
             None
         );
         for (code, message) in [
-            ("server", "rate-limited: slow down"),
-            ("server", "bad-field: sdp"),
-            ("signaling", "cannot send offer: not connected"),
             (
-                "camera",
+                E::Server(ServerCode::RateLimited),
+                "rate-limited: slow down",
+            ),
+            (E::Server(ServerCode::BadField), "bad-field: sdp"),
+            (E::Signaling, "cannot send offer: not connected"),
+            (
+                E::Camera,
                 "V4L2 error: No such file or directory (os error 2)",
             ),
-            ("microphone", "alsa: device busy"),
-            ("chat", "no call in progress"),
-            ("new-code", "x: y"),
+            (E::Microphone, "alsa: device busy"),
+            (E::Chat, "no call in progress"),
         ] {
             let (_, words) = notice(code, message).expect("words");
             assert!(!words.contains(':'), "{code}: {words}");
@@ -142,7 +148,7 @@ mod tests {
     #[test]
     fn a_call_that_could_not_connect_says_why() {
         assert_eq!(
-            notice("ice", "no TURN relay is configured"),
+            notice(EngineErrorCode::Ice, "no TURN relay is configured"),
             Some((
                 NoticeCode::Ice,
                 "The call could not connect — no TURN relay is configured.".to_owned()

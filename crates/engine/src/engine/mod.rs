@@ -10,9 +10,11 @@ mod audio_out;
 pub mod chat_guard;
 mod convert;
 mod driver;
+mod error_code;
 mod metrics;
 mod netwatch;
 
+pub use error_code::EngineErrorCode;
 pub use metrics::{EngineMetrics, MetricsSnapshot};
 
 use std::sync::Arc;
@@ -154,8 +156,8 @@ pub enum EngineEvent {
     FirstRemoteFrame,
     /// Something failed (a device, the session, an intent that made no sense).
     Error {
-        /// Short machine-readable code.
-        code: String,
+        /// What it is about.
+        code: EngineErrorCode,
         /// Human-readable message.
         message: String,
     },

@@ -2,7 +2,9 @@
 //! while the model says a call rings.
 
 use peercall_engine::call::{CallState, EndReason, PeerId, Side};
+use peercall_engine::engine::EngineErrorCode;
 use peercall_engine::EngineEvent;
+use peercall_signal::protocol::ErrorCode as ServerCode;
 
 use super::*;
 
@@ -81,14 +83,15 @@ fn rows() -> Vec<Row> {
             "stats", "stats", "stats", "stats", "stats", "stats", "stats"]),
         ("first remote frame", EngineEvent::FirstRemoteFrame, [
             "", "", "", "", "", "", ""]),
-        ("error", EngineEvent::Error { code: "camera".into(), message: "gone".into() }, [
+        ("error", EngineEvent::Error { code: EngineErrorCode::Camera, message: "gone".into() }, [
             "notice:camera", "notice:camera", "notice:camera", "notice:camera", "notice:camera",
             "notice:camera", "notice:camera"]),
         ("peer gone from the server", EngineEvent::Error {
-            code: "server".into(), message: "unknown-peer: no such peer in this room".into() }, [
+            code: EngineErrorCode::Server(ServerCode::UnknownPeer),
+            message: "unknown-peer: no such peer in this room".into() }, [
             "", "", "", "", "", "", ""]),
         ("server gave up", EngineEvent::Error {
-            code: "signaling-closed".into(), message: "Unauthorized".into() }, [
+            code: EngineErrorCode::SignalingClosed, message: "Unauthorized".into() }, [
             "status:offline peers:0", "status:offline peers:0", "status:offline peers:0",
             "status:offline peers:0", "status:offline peers:0", "status:offline peers:0", ""]),
         ("closed", closed(), [

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use super::Driver;
 use crate::call::{Action, CallState, Input, Signal};
-use crate::engine::{convert, EngineEvent};
+use crate::engine::{convert, EngineErrorCode, EngineEvent};
 
 impl Driver {
     pub(super) async fn execute(&mut self, action: Action) {
@@ -28,14 +28,17 @@ impl Driver {
                 }
                 self.metrics.sent(kind);
                 let Some(client) = &self.client else {
-                    self.error("signaling", format!("cannot send {kind}: not connected"));
+                    self.error(
+                        EngineErrorCode::Signaling,
+                        format!("cannot send {kind}: not connected"),
+                    );
                     return;
                 };
                 if let Err(e) = client
                     .send_signal(&convert::proto_peer(&to), convert::data(signal))
                     .await
                 {
-                    self.error("signaling", format!("sending {kind}: {e}"));
+                    self.error(EngineErrorCode::Signaling, format!("sending {kind}: {e}"));
                 }
             }
             Action::OpenSession { call, role, .. } => self.open_session(call, role).await,
@@ -100,7 +103,7 @@ impl Driver {
             }
             Action::IntentIgnored { intent, state } => {
                 self.error(
-                    "intent-ignored",
+                    EngineErrorCode::IntentIgnored,
                     format!("{intent} makes no sense in {state:?}"),
                 );
             }

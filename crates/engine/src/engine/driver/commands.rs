@@ -2,7 +2,7 @@
 
 use super::{random_call_id, Driver};
 use crate::call::{Input, RejectReason};
-use crate::engine::Command;
+use crate::engine::{Command, EngineErrorCode};
 use crate::session::ControlMessage;
 
 impl Driver {
@@ -40,10 +40,10 @@ impl Driver {
                         .send_control(&ControlMessage::Chat { text })
                         .await
                     {
-                        self.error("chat", e.to_string());
+                        self.error(EngineErrorCode::Chat, e.to_string());
                     }
                 }
-                None => self.error("chat", "no call in progress"),
+                None => self.error(EngineErrorCode::Chat, "no call in progress"),
             },
             Command::Shutdown(_) => {}
         }

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use super::{Active, Driver};
 use crate::call::{CallId, Direction, Input, SessionRole};
 use crate::devices::{open_camera, open_mic};
+use crate::engine::EngineErrorCode;
 use crate::session::{ControlMessage, MediaIo, OpenRole, PeerSession};
 use crate::stats::Counters;
 
@@ -48,7 +49,7 @@ impl Driver {
                     *slot = cam;
                 }
             }
-            Err(e) => self.error("camera", e),
+            Err(e) => self.error(EngineErrorCode::Camera, e),
         }
     }
 
@@ -60,7 +61,7 @@ impl Driver {
                     *slot = mic;
                 }
             }
-            Err(e) => self.error("microphone", e),
+            Err(e) => self.error(EngineErrorCode::Microphone, e),
         }
     }
 
@@ -98,11 +99,11 @@ impl Driver {
         };
         let (camera, mic) = tokio::join!(camera, self.mic());
         let camera = camera.unwrap_or_else(|e| {
-            self.error("camera", e);
+            self.error(EngineErrorCode::Camera, e);
             None
         });
         let mic = mic.unwrap_or_else(|e| {
-            self.error("microphone", e);
+            self.error(EngineErrorCode::Microphone, e);
             None
         });
         self.metrics.opened(camera.is_some(), mic.is_some());

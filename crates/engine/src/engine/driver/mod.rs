@@ -25,7 +25,7 @@ use peercall_signal::client::{ClientEvent, SignalClient};
 use tokio::sync::mpsc;
 
 use super::metrics::EngineMetrics;
-use super::{audio_out, Command, EngineConfig, EngineEvent, EngineMedia};
+use super::{audio_out, Command, EngineConfig, EngineErrorCode, EngineEvent, EngineMedia};
 use crate::call::{CallId, CallMachine, Direction, Input};
 use crate::session::{IceServerConfig, PeerSession, RemoteVideoFrame, SessionEvent};
 use crate::stats::Counters;
@@ -174,13 +174,10 @@ impl Driver {
         let _ = self.events.send(event);
     }
 
-    fn error(&self, code: &str, message: impl Into<String>) {
+    fn error(&self, code: EngineErrorCode, message: impl Into<String>) {
         let message = message.into();
         tracing::warn!("{code}: {message}");
-        self.emit(EngineEvent::Error {
-            code: code.to_owned(),
-            message,
-        });
+        self.emit(EngineEvent::Error { code, message });
     }
 
     /// Applies an input and everything it leads to.

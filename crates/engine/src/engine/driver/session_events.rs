@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::Driver;
 use crate::call::{CallId, Direction, Input, Signal};
-use crate::engine::EngineEvent;
+use crate::engine::{EngineErrorCode, EngineEvent};
 use crate::session::{ControlMessage, SessionEvent};
 
 impl Driver {
@@ -38,7 +38,7 @@ impl Driver {
                 if let Some(why) = active.session.failure_reason() {
                     tracing::warn!("ICE failed: {why}");
                     self.emit(EngineEvent::Error {
-                        code: "ice".into(),
+                        code: EngineErrorCode::Ice,
                         message: why.into(),
                     });
                 }

@@ -5,7 +5,7 @@ use peercall_signal::client::ClientEvent;
 
 use super::Driver;
 use crate::call::Input;
-use crate::engine::{convert, EngineEvent};
+use crate::engine::{convert, EngineErrorCode, EngineEvent};
 
 impl Driver {
     pub(super) async fn on_client_event(&mut self, ev: ClientEvent) {
@@ -52,12 +52,12 @@ impl Driver {
                         self.feed(Input::PeerLeft(convert::peer(&to))).await;
                     }
                 }
-                self.error("server", format!("{code}: {message}"));
+                self.error(EngineErrorCode::Server(code), format!("{code}: {message}"));
             }
             ClientEvent::Closed { reason } => {
                 self.client = None;
                 self.feed(Input::SignalingLost).await;
-                self.error("signaling-closed", format!("{reason:?}"));
+                self.error(EngineErrorCode::SignalingClosed, format!("{reason:?}"));
             }
             other => tracing::debug!("signaling: {other:?}"),
         }
