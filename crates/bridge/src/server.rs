@@ -14,9 +14,11 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::shrink::{parse_ready, shrink_message};
 use crate::wire::{encode_frame, FrameHeader, StreamId};
 
-/// What a page sends to ask for the next frame.
+/// What a page sends to ask for the next frame; `ready <w>x<h>` asks for it shrunk to cover
+/// that many device pixels when it is much larger (see [`crate::shrink`]).
 pub const READY: &str = "ready";
 
 /// Errors of the bridge layer.
@@ -134,6 +136,7 @@ impl FramePublisher {
             mirrored: self.stream == StreamId::LocalPreview,
             width,
             height,
+            shrink: 1,
             frame_number,
             capture_time_us,
             sent_time_us: now_us(),
@@ -248,6 +251,7 @@ async fn serve_page(
     // newest in the `watch` channel here, never in socket buffers where they would add latency,
     // and a page that hides its canvas stops asking and costs nothing.
     let mut wanted = false;
+    let mut size = None; // the box the page draws into, from its last request
     let mut unsent = newest.borrow_and_update().is_some(); // the current frame, if there is one
     loop {
         if wanted && unsent {
@@ -255,7 +259,8 @@ async fn serve_page(
             unsent = false;
             if let Some(frame) = frame {
                 wanted = false;
-                sink.send(Message::Binary(frame)).await?;
+                sink.send(Message::Binary(shrink_message(&frame, size)))
+                    .await?;
             }
         }
         tokio::select! {
@@ -274,7 +279,12 @@ async fn serve_page(
             msg = incoming.next() => match msg {
                 None | Some(Ok(Message::Close(_))) => return Ok(()),
                 Some(Err(err)) => return Err(err),
-                Some(Ok(Message::Text(text))) if text.as_str() == READY => wanted = true,
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(want) = parse_ready(text.as_str()) {
+                        wanted = true;
+                        size = want;
+                    }
+                }
                 Some(Ok(_)) => {} // pings; anything else is ignored
             },
         }

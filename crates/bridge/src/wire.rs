@@ -6,7 +6,8 @@
 //! | 0 | u32 | magic `0x31464350` ("PCF1") |
 //! | 4 | u8 | stream id (0 local preview, 1 remote video) |
 //! | 5 | u8 | flags (bit 0: mirrored preview) |
-//! | 6 | u16 | reserved, 0 |
+//! | 6 | u8 | shrink factor: the source frame was width·f x height·f (0 and 1: full size) |
+//! | 7 | u8 | reserved, 0 |
 //! | 8 | u32 | width |
 //! | 12 | u32 | height |
 //! | 16 | u64 | frame number |
@@ -50,6 +51,8 @@ pub struct FrameHeader {
     pub mirrored: bool,
     pub width: u32,
     pub height: u32,
+    /// The frame was shrunk by this factor for a page that shows it small (1: full size).
+    pub shrink: u8,
     pub frame_number: u64,
     pub capture_time_us: u64,
     pub sent_time_us: u64,
@@ -72,7 +75,8 @@ pub fn encode_frame(header: &FrameHeader, i420: &[u8]) -> Option<Bytes> {
     buf.put_u32_le(MAGIC);
     buf.put_u8(header.stream as u8);
     buf.put_u8(u8::from(header.mirrored));
-    buf.put_u16_le(0);
+    buf.put_u8(header.shrink);
+    buf.put_u8(0);
     buf.put_u32_le(header.width);
     buf.put_u32_le(header.height);
     buf.put_u64_le(header.frame_number);
@@ -99,6 +103,7 @@ pub fn decode_header(msg: &[u8]) -> Option<FrameHeader> {
         mirrored: head[5] & 1 == 1,
         width: u32_at(8),
         height: u32_at(12),
+        shrink: head[6].max(1),
         frame_number: u64_at(16),
         capture_time_us: u64_at(24),
         sent_time_us: u64_at(32),
@@ -116,6 +121,7 @@ mod tests {
             mirrored: true,
             width,
             height,
+            shrink: 1,
             frame_number: 42,
             capture_time_us: 1_700_000_000_000_000,
             sent_time_us: 1_700_000_000_001_000,

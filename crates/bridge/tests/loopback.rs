@@ -79,6 +79,31 @@ async fn a_page_that_joins_late_gets_the_current_frame_at_once() {
 }
 
 #[tokio::test]
+async fn a_page_that_shows_the_picture_small_gets_it_shrunk() {
+    let bridge = FrameBridge::start().await.unwrap();
+    let preview = bridge.publisher(StreamId::LocalPreview);
+    let (mut ws, _) = connect_async(bridge.url(StreamId::LocalPreview))
+        .await
+        .unwrap();
+    preview.publish(W, H, 1, 0, &frame(60)).unwrap();
+    // A 16x12-pixel self-view: the 64x48 frame comes shrunk by 4, its factor in the header.
+    ws.send(Message::text(format!("{READY} 16x12")))
+        .await
+        .unwrap();
+    let msg = timeout(Duration::from_secs(10), ws.next()).await.unwrap();
+    let Some(Ok(Message::Binary(bytes))) = msg else {
+        panic!("expected a frame, got {msg:?}")
+    };
+    let header = decode_header(&bytes).expect("valid bridge message");
+    assert_eq!((header.width, header.height, header.shrink), (16, 12, 4));
+    assert!(bytes[HEADER_LEN..].iter().all(|&b| b == 60));
+    // Shown large again: full size.
+    preview.publish(W, H, 2, 0, &frame(61)).unwrap();
+    let header = decode_header(&next_binary(&mut ws).await).unwrap();
+    assert_eq!((header.width, header.height, header.shrink), (W, H, 1));
+}
+
+#[tokio::test]
 async fn wrong_secret_or_stream_is_refused() {
     let bridge = FrameBridge::start().await.unwrap();
     let addr = bridge.local_addr();
