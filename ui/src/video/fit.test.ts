@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backingSize } from "./fit";
+import { backingSize, readyRequest } from "./fit";
 
 const hd = { width: 1280, height: 720 };
 
@@ -26,5 +26,15 @@ describe("backingSize", () => {
   it("returns null for a hidden element or an empty frame", () => {
     expect(backingSize(hd, { width: 0, height: 0 }, 1, false)).toBeNull();
     expect(backingSize({ width: 0, height: 0 }, { width: 100, height: 100 }, 1, false)).toBeNull();
+  });
+});
+
+describe("readyRequest", () => {
+  it.each([
+    [{ width: 242, height: 136.125 }, 1, "ready 242x137"],
+    [{ width: 242, height: 136 }, 2, "ready 484x272"],
+    [{ width: 1100, height: 590 }, 1.25, "ready 1375x738"],
+  ])("asks for %o at dpr %d as %s", (box, dpr, text) => {
+    expect(readyRequest(box, dpr)).toBe(text);
   });
 });

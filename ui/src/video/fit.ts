@@ -23,3 +23,11 @@ export function backingSize(frame: Size, box: Size, dpr: number, cover: boolean)
     height: Math.max(2, Math.round(frame.height * scale)),
   };
 }
+
+/**
+ * The page's request for the next frame (crates/bridge `READY`): with the device pixels the
+ * canvas covers, so the bridge can send a large frame shrunk for a small canvas.
+ */
+export function readyRequest(box: Size, dpr: number): string {
+  return `ready ${Math.ceil(box.width * dpr)}x${Math.ceil(box.height * dpr)}`;
+}

@@ -25,6 +25,7 @@ describe("parseFrame", () => {
     expect(f!.stream).toBe(1);
     expect(f!.mirrored).toBe(true);
     expect([f!.width, f!.height]).toEqual([5, 3]);
+    expect(f!.shrink).toBe(1);
     expect(f!.frameNumber).toBe(42);
     expect(f!.captureTimeUs).toBe(1_700_000_000_000_000);
     expect(f!.sentTimeUs - f!.captureTimeUs).toBe(500);
@@ -32,6 +33,12 @@ describe("parseFrame", () => {
     expect(f!.u.length).toBe(6);
     expect(f!.v.length).toBe(6);
     expect(f!.y.every((b) => b === 7)).toBe(true);
+  });
+
+  it("reads the shrink factor of a frame the bridge made smaller", () => {
+    const buf = message(4, 2);
+    new DataView(buf).setUint8(6, 4);
+    expect(parseFrame(buf)!.shrink).toBe(4);
   });
 
   it("rejects truncated, oversized and foreign messages", () => {

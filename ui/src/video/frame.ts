@@ -9,6 +9,8 @@ export interface BridgeFrame {
   mirrored: boolean;
   width: number;
   height: number;
+  /** The bridge shrank the frame by this factor for a small canvas (1: full size). */
+  shrink: number;
   frameNumber: number;
   captureTimeUs: number;
   sentTimeUs: number;
@@ -34,6 +36,7 @@ export function parseFrame(buffer: ArrayBuffer): BridgeFrame | null {
     mirrored: (view.getUint8(5) & 1) === 1,
     width,
     height,
+    shrink: Math.max(1, view.getUint8(6)),
     // Frame numbers and µs timestamps fit a double exactly for centuries.
     frameNumber: Number(view.getBigUint64(16, true)),
     captureTimeUs: Number(view.getBigUint64(24, true)),

@@ -1,17 +1,17 @@
 // One live picture: a bridge socket feeding a WebGL canvas. The page asks the bridge for one
-// frame at a time ("ready") and draws each as soon as it arrives, so frames are skipped in Rust
-// (newest wins) rather than queued anywhere, and a hidden canvas asks for nothing at all.
-import { backingSize, type Size } from "./fit";
+// frame at a time ("ready WxH", the device pixels it covers, so a small canvas gets a shrunk
+// frame) and draws each as soon as it arrives, so frames are skipped in Rust (newest wins)
+// rather than queued anywhere, and a hidden canvas asks for nothing at all.
+import { backingSize, readyRequest, type Size } from "./fit";
 import { nowUs, parseFrame } from "./frame";
 import { YuvRenderer } from "./yuv-renderer";
 
 const MAX_SAMPLES = 4096;
-/** The request for the next frame (crates/bridge `READY`). */
-const READY = "ready";
 
 export interface VideoStats {
   received: number;
   drawn: number;
+  /** The video's size (before the bridge shrank it for a small canvas). */
   width: number;
   height: number;
   /** The canvas backing store the last frame was drawn into. */
@@ -91,7 +91,7 @@ export class VideoView {
     const socket = this.socket;
     if (this.asked || !this.visible() || !socket || socket.readyState !== WebSocket.OPEN) return;
     this.asked = true;
-    socket.send(READY);
+    socket.send(readyRequest(this.box, window.devicePixelRatio || 1));
   }
 
   private connect(): void {
@@ -122,8 +122,8 @@ export class VideoView {
       this.renderer.draw(frame, target);
       const first = this.stats.drawn === 0;
       this.stats.drawn += 1;
-      this.stats.width = frame.width;
-      this.stats.height = frame.height;
+      this.stats.width = frame.width * frame.shrink;
+      this.stats.height = frame.height * frame.shrink;
       this.stats.drawnWidth = target.width;
       this.stats.drawnHeight = target.height;
       this.stats.lastFrameNumber = frame.frameNumber;
