@@ -96,10 +96,14 @@ pub struct VideoReport {
     pub plis_sent: u64,
     pub plis_received: u64,
     pub firs_received: u64,
-    /// Retransmitted (RTX) packets sent / received, FEC packets received.
+    /// Retransmitted (RTX) packets sent / received, FEC packets received (`webrtc`'s
+    /// stats; stays 0: its FlexFEC receiver does not count).
     pub retransmitted_packets_sent: u64,
     pub retransmitted_packets_received: u64,
     pub fec_packets_received: u64,
+    /// FlexFEC repair packets we sent, and video packets the peer's rebuilt for us.
+    pub fec_packets_sent: u64,
+    pub fec_recovered: u64,
 }
 
 /// Frames shown per second.

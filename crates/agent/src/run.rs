@@ -359,5 +359,7 @@ fn video_report(
         retransmitted_packets_sent: c.retransmitted_packets_sent,
         retransmitted_packets_received: c.retransmitted_packets_received,
         fec_packets_received: c.fec_packets_received,
+        fec_packets_sent: c.video_fec_packets_sent,
+        fec_recovered: c.video_fec_recovered,
     }
 }

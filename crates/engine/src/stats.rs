@@ -87,6 +87,10 @@ pub struct Counters {
     /// Freezes in the video presented (Chromium's definition), and their total, ms.
     pub video_freezes: AtomicU64,
     pub video_freeze_ms: AtomicU64,
+    /// FlexFEC repair packets we sent.
+    pub video_fec_packets_sent: AtomicU64,
+    /// Video packets FlexFEC rebuilt for us.
+    pub video_fec_recovered: AtomicU64,
     // Totals the stats reporter copies from the `webrtc` stats report each tick
     // (stored, not added: the report's counters are cumulative already).
     /// RTCP NACK packets we sent about the peer's streams (webrtc stats: inbound `nackCount`).
@@ -189,6 +193,8 @@ impl Counters {
             video_playout_delay_us: l(&self.video_playout_delay_us),
             video_freezes: l(&self.video_freezes),
             video_freeze_ms: l(&self.video_freeze_ms),
+            video_fec_packets_sent: l(&self.video_fec_packets_sent),
+            video_fec_recovered: l(&self.video_fec_recovered),
             rtcp_nacks_sent: l(&self.rtcp_nacks_sent),
             rtcp_nacks_received: l(&self.rtcp_nacks_received),
             rtcp_plis_sent: l(&self.rtcp_plis_sent),
@@ -250,6 +256,8 @@ pub struct CounterSnapshot {
     pub video_playout_delay_us: u64,
     pub video_freezes: u64,
     pub video_freeze_ms: u64,
+    pub video_fec_packets_sent: u64,
+    pub video_fec_recovered: u64,
     pub rtcp_nacks_sent: u64,
     pub rtcp_nacks_received: u64,
     pub rtcp_plis_sent: u64,

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rtc::interceptor::{
-    CongestionControlBuilder, ConstantBitrate, NackResponderBuilder, Registry, Slot,
+    CongestionControlBuilder, ConstantBitrate, FlexFec03ReceiveBuilder, NackResponderBuilder,
+    Registry, Slot,
 };
 use rtc::peer_connection::configuration::interceptor_registry::{
     configure_congestion_control, configure_rtcp_reports, configure_simulcast_extension_headers,
@@ -25,6 +26,10 @@ use webrtc::peer_connection::{PeerConnection, PeerConnectionBuilder, PeerConnect
 
 use super::bwe::{PublishingEstimator, PACING_FACTOR};
 use super::config::SessionConfig;
+use super::fec::{
+    flexfec_codec, FecLink, FecPolicy, FecSender, RecoveredCounter, FEC_SEND_SLOT, FLEXFEC_PT,
+    RECOVERED_SLOT,
+};
 use super::keyframe::{KeyframeRequestForwarder, KEYFRAME_SLOT};
 use super::pacer::{InFlightTracker, Outstanding, PacerConfig, PriorityPacer, IN_FLIGHT_SLOT};
 use super::SessionError;
@@ -115,13 +120,39 @@ fn has_turn_url(server: &super::config::IceServerConfig) -> bool {
         .any(|u| u.starts_with("turn:") || u.starts_with("turns:"))
 }
 
+/// FlexFEC-03 both ways (`fec/`): our sender, which adds repair packets by measured loss,
+/// and `rtc`'s receiver, which rebuilds lost packets from the peer's, counted after it.
+fn register_fec(
+    registry: Registry,
+    media: &mut MediaEngine,
+    link: Arc<FecLink>,
+    counters: Arc<Counters>,
+) -> Result<Registry, SessionError> {
+    media.register_codec(
+        RTCRtpCodecParameters {
+            rtp_codec: flexfec_codec(),
+            payload_type: FLEXFEC_PT,
+        },
+        RtpCodecKind::Video,
+    )?;
+    Ok(registry
+        .with(
+            Slot::from(FEC_SEND_SLOT),
+            FecSender::new(FecPolicy::default(), link, counters.clone()),
+        )
+        .with(Slot::FecDecoder, FlexFec03ReceiveBuilder::new().build())
+        .with(Slot::from(RECOVERED_SLOT), RecoveredCounter::new(counters)))
+}
+
 /// Builds a peer connection for `config`; `target_bps` receives GCC's estimate,
-/// `outstanding` the bytes paced and in flight, `counters` the inbound NACKs.
+/// `outstanding` the bytes paced and in flight, `fec` the loss and round trip for the
+/// FEC sender (and its overhead back), `counters` the inbound NACKs.
 pub async fn build_peer_connection(
     config: &SessionConfig,
     handler: Arc<dyn PeerConnectionEventHandler>,
     target_bps: Arc<AtomicU64>,
     outstanding: Arc<Outstanding>,
+    fec: Arc<FecLink>,
     counters: Arc<Counters>,
 ) -> Result<Arc<dyn PeerConnection>, SessionError> {
     let mut media = MediaEngine::default();
@@ -177,7 +208,8 @@ pub async fn build_peer_connection(
         f64::from(video.min_kbps) * 1000.0,
         f64::from(video.max_kbps) * 1000.0 + 64_000.0,
         target_bps,
-    );
+    )
+    .publishing_path_to(fec.clone());
     // webrtc's helper registers the TWCC extension and feedback; our estimator then
     // replaces its congestion controller with one that remembers unacknowledged
     // packets for 10 s (not 2 s), so a queue deeper than 2 s still shows as delay
@@ -209,6 +241,7 @@ pub async fn build_peer_connection(
         InFlightTracker::new(outstanding),
     );
     let registry = register_interceptors(registry, &mut media)?;
+    let registry = register_fec(registry, &mut media, fec, counters.clone())?;
     let registry = registry.with(
         Slot::from(KEYFRAME_SLOT),
         KeyframeRequestForwarder::new(counters),

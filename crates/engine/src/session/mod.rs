@@ -16,6 +16,7 @@ mod channel;
 mod config;
 mod diagnose;
 mod events;
+mod fec;
 mod frame_buffer;
 mod handler;
 mod keyframe;
@@ -169,6 +170,7 @@ impl PeerSession {
         let closed = Arc::new(AtomicBool::new(false));
         let target_bps = Arc::new(AtomicU64::new(0));
         let outstanding = Arc::new(pacer::Outstanding::default());
+        let fec_link = Arc::new(fec::FecLink::default());
         let channel = Arc::new(ControlChannel::default());
         let keyframe_wanted = Arc::new(tokio::sync::Notify::new());
         let audio_formats = Arc::new(audio_format::SharedAudioFormats::default());
@@ -194,6 +196,7 @@ impl PeerSession {
             handler,
             target_bps.clone(),
             outstanding.clone(),
+            fec_link.clone(),
             counters.clone(),
         )
         .await?;
@@ -203,6 +206,7 @@ impl PeerSession {
             keyframe_wanted: Arc::new(AtomicBool::new(true)),
             target_bps,
             outstanding,
+            fec: fec_link,
             counters: counters.clone(),
             audio_formats,
         };

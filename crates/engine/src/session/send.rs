@@ -25,6 +25,7 @@ use webrtc::media_stream::Track;
 use super::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::audio_format::{red_distance, AudioFormats, SharedAudioFormats};
 use super::config::VideoSettings;
+use super::fec::FecLink;
 use super::keyframe::is_keyframe_request;
 use super::pacer::{pushback_window_bytes, Outstanding, MAX_PUSHBACK_GAP};
 use crate::stats::{pack_size, Counters};
@@ -43,6 +44,8 @@ pub struct SendState {
     pub(crate) target_bps: Arc<AtomicU64>,
     /// Bytes paced and in flight (congestion window pushback).
     pub(crate) outstanding: Arc<Outstanding>,
+    /// The FEC sender's overhead (the encoder leaves room for it).
+    pub(crate) fec: Arc<FecLink>,
     pub(crate) counters: Arc<Counters>,
     /// The audio payload types (Opus, RED) as negotiated.
     pub(crate) audio_formats: Arc<SharedAudioFormats>,
@@ -277,9 +280,10 @@ pub fn spawn_video(
 }
 
 fn target_kbps(state: &SendState, settings: &VideoSettings) -> u32 {
-    // Leave room for audio and RTP/RTCP overhead.
+    // Leave room for audio and RTP/RTCP overhead, then for FEC's repair packets.
     let bps = state.target_bps.load(Ordering::Relaxed);
-    ((bps.saturating_sub(64_000) / 1000) as u32).clamp(settings.min_kbps, settings.max_kbps)
+    let video = bps.saturating_sub(64_000) as f64 * state.fec.media_share();
+    ((video / 1000.0) as u32).clamp(settings.min_kbps, settings.max_kbps)
 }
 
 /// Starts the audio sender thread. RTP timestamps advance 960 per 20 ms frame, through

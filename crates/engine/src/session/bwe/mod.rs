@@ -65,6 +65,8 @@ use rtc::interceptor::{BandwidthEstimator, EstimatorStats, PacketReport};
 
 pub use goog_cc::GoogCc;
 
+use super::fec::FecLink;
+
 /// The pacer sends at this multiple of the congestion controller's estimate (as
 /// libwebrtc does): pacing at exactly the encoder's rate queues every frame above the
 /// average — a keyframe for half a second — and glass-to-glass latency follows.
@@ -75,6 +77,8 @@ pub const PACING_FACTOR: f64 = 2.5;
 pub struct PublishingEstimator {
     inner: GoogCc,
     target: Arc<AtomicU64>,
+    /// Where the FEC sender reads the measured loss and round trip.
+    path: Option<Arc<FecLink>>,
     last_log: Option<Instant>,
 }
 
@@ -84,15 +88,27 @@ impl PublishingEstimator {
         let estimator = Self {
             inner: GoogCc::new(initial, min, max),
             target,
+            path: None,
             last_log: None,
         };
         estimator.publish();
         estimator
     }
 
+    /// Also publishes the measured loss and round trip to `link`.
+    #[must_use]
+    pub fn publishing_path_to(mut self, link: Arc<FecLink>) -> Self {
+        self.path = Some(link);
+        self
+    }
+
     fn publish(&self) {
         self.target
             .store(self.inner.target_bitrate() as u64, Ordering::Relaxed);
+        if let Some(path) = &self.path {
+            let stats = self.inner.stats();
+            path.publish_path(stats.packet_loss, stats.round_trip_time);
+        }
     }
 
     /// Once a second at debug level (`RUST_LOG=peercall::bwe=debug`): both halves and
