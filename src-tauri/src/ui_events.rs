@@ -107,6 +107,9 @@ pub struct CallStatsUpdate {
     pub keyframe_requests_received: f64,
     pub retransmitted_received: f64,
     pub retransmitted_sent: f64,
+    /// Since the start of the call: packets FEC rebuilt for us, repair packets we sent.
+    pub fec_recovered: f64,
+    pub fec_sent: f64,
 }
 
 /// Something went wrong that the user should hear about.

@@ -82,6 +82,8 @@ function agentDirection(rx, tx, setupFrom) {
     keyframeRequestsAnswered: s.keyframeRequestsReceived ?? null,
     retransmitsSent: s.retransmittedPacketsSent ?? null,
     retransmitsReceived: v.retransmittedPacketsReceived ?? null,
+    fecSent: s.fecPacketsSent ?? null,
+    fecRecovered: v.fecRecovered ?? null,
     targetKbps: s.targetKbps ?? null,
     targetKbpsMedian: s.targetKbpsMedian ?? null,
     targetKbpsMin: s.targetKbpsMin ?? null,
@@ -91,8 +93,11 @@ function agentDirection(rx, tx, setupFrom) {
   };
 }
 
+// BENCH_AGENT_ARGS: extra agent flags (space-separated, e.g. "--no-fec"), for both agents.
+const AGENT_ARGS = (process.env.BENCH_AGENT_ARGS || '').split(' ').filter(Boolean);
+
 async function agentAgent(server, o) {
-  const common = ['--server', server.ws, '--resolution', o.size, '--fps', '30', '--video', 'test-pattern', '--audio', 'tone'];
+  const common = ['--server', server.ws, '--resolution', o.size, '--fps', '30', '--video', 'test-pattern', '--audio', 'tone', ...AGENT_ARGS];
   const callee = startAgent([...common, '--name', 'bob', '--auto-answer']);
   const caller = startAgent([...common, '--name', 'alice', '--call', 'bob', '--wait-peer', '30', '--duration', String(SECONDS)]);
   const guard = setTimeout(() => { caller.child.kill('SIGINT'); callee.child.kill('SIGINT'); }, (SECONDS + 90) * 1000);
@@ -286,7 +291,7 @@ async function agentChromium(server, o) {
     await join(b.page, server, 'bob', { ...params, autoAnswer: '1' });
     await armSetup(b.page);
     agent = startAgent(['--server', server.ws, '--name', 'alice', '--resolution', o.size, '--fps', '30',
-      '--video', 'test-pattern', '--audio', 'tone', '--call', 'bob', '--wait-peer', '30', '--duration', String(SECONDS)]);
+      '--video', 'test-pattern', '--audio', 'tone', '--call', 'bob', '--wait-peer', '30', '--duration', String(SECONDS), ...AGENT_ARGS]);
     const setupB = await setupTimes(b.page);
     await b.page.evaluate(() => { window.peercall.latencies.length = 0; });
     const sb = await samplePage(b.page, SECONDS - 2);
@@ -324,11 +329,11 @@ const v = (x) => (x === null || x === undefined ? '–' : String(x));
 
 export function table(rows) {
   const out = [
-    '| pair | netem (each way) | size | direction | fps rendered (min / median per s) | freezes (total s) | g2g p50 / p95 ms | offer→connected ms | offer→first frame ms | resolution rx (tx) | NACKs sent | PLIs sent / recv | retransmits sent | target kbps (last / median) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| pair | netem (each way) | size | direction | fps rendered (min / median per s) | freezes (total s) | g2g p50 / p95 ms | offer→connected ms | offer→first frame ms | resolution rx (tx) | NACKs sent | PLIs sent / recv | retransmits sent | FEC sent / rebuilt | target kbps (last / median) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    out.push(`| ${r.pair} | ${r.label} | ${r.size} | ${r.direction}${r.ok ? '' : ' (failed)'} | ${f(r.fpsRendered, 1)} (${f(r.fpsMin)} / ${f(r.fpsMedian)}) | ${v(r.freezes)} (${f(r.freezeSeconds, 1)}) | ${f(r.g2gP50)} / ${f(r.g2gP95)} | ${f(r.offerToConnectedMs)} | ${f(r.offerToFirstFrameMs)} | ${v(r.resolution)} (${v(r.sentResolution)}) | ${v(r.nacksSent)} | ${v(r.plisSent)} / ${v(r.plisReceived)} | ${v(r.retransmitsSent)} | ${v(r.targetKbps)} / ${v(r.targetKbpsMedian)} |`);
+    out.push(`| ${r.pair}${r.agentArgs ? ` (${r.agentArgs})` : ''} | ${r.label} | ${r.size} | ${r.direction}${r.ok ? '' : ' (failed)'} | ${f(r.fpsRendered, 1)} (${f(r.fpsMin)} / ${f(r.fpsMedian)}) | ${v(r.freezes)} (${f(r.freezeSeconds, 1)}) | ${f(r.g2gP50)} / ${f(r.g2gP95)} | ${f(r.offerToConnectedMs)} | ${f(r.offerToFirstFrameMs)} | ${v(r.resolution)} (${v(r.sentResolution)}) | ${v(r.nacksSent)} | ${v(r.plisSent)} / ${v(r.plisReceived)} | ${v(r.retransmitsSent)} | ${v(r.fecSent)} / ${v(r.fecRecovered)} | ${v(r.targetKbps)} / ${v(r.targetKbpsMedian)} |`);
   }
   return out.join('\n');
 }
@@ -379,6 +384,7 @@ if (mode === 'table' || mode === 'summary') {
   }
   const common = {
     pair: o.pair, label: o.label || o.spec || 'clean loopback', spec: o.spec, size: o.size, seconds: SECONDS,
+    agentArgs: AGENT_ARGS.join(' ') || null,
     commit: process.env.BENCH_COMMIT || null, at: new Date().toISOString(), load1Start: load, load1End: loadavg()[0],
   };
   for (const r of rows) console.log(JSON.stringify({ ...common, ...r }));

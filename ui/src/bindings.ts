@@ -140,6 +140,9 @@ export type CallStatsUpdate_Deserialize = {
 	keyframeRequestsReceived: number | null,
 	retransmittedReceived: number | null,
 	retransmittedSent: number | null,
+	/**  Since the start of the call: packets FEC rebuilt for us, repair packets we sent. */
+	fecRecovered: number | null,
+	fecSent: number | null,
 };
 
 /**  Call statistics, each second. */
@@ -177,6 +180,9 @@ export type CallStatsUpdate_Serialize = {
 	keyframeRequestsReceived: number | null,
 	retransmittedReceived: number | null,
 	retransmittedSent: number | null,
+	/**  Since the start of the call: packets FEC rebuilt for us, repair packets we sent. */
+	fecRecovered: number | null,
+	fecSent: number | null,
 };
 
 /**  The call changed state. */

@@ -163,6 +163,7 @@ export class CallView {
       ["NACKs sent / received", `${n(s.nacksSent)} / ${n(s.nacksReceived)}`],
       ["Keyframe requests sent / received", `${n(s.keyframeRequestsSent)} / ${n(s.keyframeRequestsReceived)}`],
       ["Resent to us / by us", `${n(s.retransmittedReceived)} / ${n(s.retransmittedSent)} packets`],
+      ["Rebuilt by FEC / repair sent", `${n(s.fecRecovered)} / ${n(s.fecSent)} packets`],
     ];
     this.stats.replaceChildren(
       ...rows.flatMap(([k, v]) => {

@@ -70,6 +70,9 @@ pub struct Args {
     /// this machine's addresses (needs the server to hand out a TURN server).
     #[arg(long)]
     pub relay_only: bool,
+    /// Neither offer nor send video FEC (FlexFEC-03): NACK and RTX alone, to compare.
+    #[arg(long)]
+    pub no_fec: bool,
     /// Send this chat line once the call is connected.
     #[arg(long, value_name = "TEXT")]
     pub chat: Option<String>,

@@ -105,6 +105,8 @@ pub fn stats(s: CallStats) -> CallStatsUpdate {
         keyframe_requests_received: s.totals.keyframe_requests_received as f64,
         retransmitted_received: s.totals.retransmitted_packets_received as f64,
         retransmitted_sent: s.totals.retransmitted_packets_sent as f64,
+        fec_recovered: s.totals.video_fec_recovered as f64,
+        fec_sent: s.totals.video_fec_packets_sent as f64,
     }
 }
 

@@ -241,7 +241,11 @@ pub async fn build_peer_connection(
         InFlightTracker::new(outstanding),
     );
     let registry = register_interceptors(registry, &mut media)?;
-    let registry = register_fec(registry, &mut media, fec, counters.clone())?;
+    let registry = if config.fec {
+        register_fec(registry, &mut media, fec, counters.clone())?
+    } else {
+        registry
+    };
     let registry = registry.with(
         Slot::from(KEYFRAME_SLOT),
         KeyframeRequestForwarder::new(counters),

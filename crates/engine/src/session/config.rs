@@ -81,6 +81,9 @@ pub struct SessionConfig {
     /// Privacy: gather and send only TURN relay candidates, so the peer never learns
     /// our addresses (needs a TURN server; without one the call cannot connect).
     pub relay_only: bool,
+    /// Offer FlexFEC-03 for video and send repair packets when the measured loss calls
+    /// for them (`session/fec`); off only to compare with and without.
+    pub fec: bool,
 }
 
 impl SessionConfig {
@@ -107,6 +110,7 @@ impl Default for SessionConfig {
             stats_interval: Duration::from_secs(1),
             pli_min_interval: Duration::from_millis(300),
             relay_only: false,
+            fec: true,
         }
     }
 }
