@@ -2,8 +2,10 @@
 //!
 //! A block ends with a frame (the RTP marker bit), so a lost packet can be rebuilt as soon
 //! as the frame's last packet and its repair packets are in — a frame time, not a round
-//! trip. A frame too small to carry a repair packet within the policy's ratio (one or two
-//! packets) waits for the next frames, at most [`MAX_FRAMES`]; a block never grows past
+//! trip. A block smaller than one repair packet's worth at the measured loss
+//! ([`FecPolicy::group`], and never under [`FecPolicy::min_block`]) waits for the next
+//! frames, at most [`MAX_FRAMES`]: at 2 % loss one repair packet covers ~30 packets, and
+//! one per 3-packet frame would cost a third of the bitrate. A block never grows past
 //! [`MAX_BLOCK`] packets (two masks' worth), and a break in the sequence numbers (the
 //! encoder restarted) starts a new one.
 
@@ -72,16 +74,11 @@ impl Block {
             return Verdict::Wait;
         }
         let wanted = policy.wanted(self.len, loss, self.keyframe);
-        let cap = policy.cap(self.len);
-        let repairs = if wanted == 0 {
-            0
-        } else if cap >= 1 {
-            wanted.min(cap)
-        } else if self.frames < MAX_FRAMES && !full {
+        let enough = self.len >= policy.group(loss, self.keyframe).max(policy.min_block());
+        if wanted > 0 && !enough && self.frames < MAX_FRAMES && !full {
             return Verdict::Wait;
-        } else {
-            1
-        };
+        }
+        let repairs = wanted.min(policy.cap(self.len).max(1));
         *self = Self::default();
         Verdict::Protect(repairs)
     }

@@ -65,6 +65,28 @@ impl FecPolicy {
             .unwrap_or(media)
     }
 
+    /// The most media packets one repair packet may cover at loss `p` and still meet the
+    /// residual target (at least 1): a block pools frames until it has this many (or
+    /// [`Self::min_block`]), so a 2 % path does not pay a repair packet per small frame.
+    #[must_use]
+    pub fn group(&self, p: f64, keyframe: bool) -> usize {
+        let target = if keyframe {
+            self.keyframe_residual
+        } else {
+            self.target_residual
+        };
+        (1..=super::block::MAX_BLOCK)
+            .take_while(|&g| residual(g, 1, p) <= target)
+            .last()
+            .unwrap_or(1)
+    }
+
+    /// The fewest media packets that may carry one repair packet within the ratio.
+    #[must_use]
+    pub fn min_block(&self) -> usize {
+        (1.0 / self.max_ratio).ceil() as usize
+    }
+
     /// Most repair packets `media` packets may get.
     #[must_use]
     pub fn cap(&self, media: usize) -> usize {

@@ -81,6 +81,18 @@ fn the_policy_buys_what_the_loss_needs_and_nothing_where_nack_is_enough() {
     }
     assert_eq!(policy.cap(20), 8);
     assert_eq!(policy.cap(2), 0);
+    assert_eq!(policy.min_block(), 3);
+    // (loss, keyframe, packets one repair packet may cover)
+    let groups = [
+        (0.02, false, 34),
+        (0.05, false, 4),
+        (0.10, false, 1),
+        (0.05, true, 1),
+        (0.0, false, 46),
+    ];
+    for (loss, key, want) in groups {
+        assert_eq!(policy.group(loss, key), want, "{loss} key {key}");
+    }
 }
 
 fn seen(seq: u16, marker: bool) -> Seen {
@@ -227,6 +239,14 @@ fn send_through_loss(loss: f64, seed: u64) -> (usize, usize, usize, usize) {
         }
     }
     assert!(rebuilt.is_subset(&lost), "only lost packets are rebuilt");
+    eprintln!(
+        "{:.0} % loss: {} media, {repair} repair ({:.1} %), {} lost, {} rebuilt",
+        loss * 100.0,
+        media.len(),
+        100.0 * repair as f64 / media.len() as f64,
+        lost.len(),
+        rebuilt.len()
+    );
     (media.len(), repair, lost.len(), rebuilt.len())
 }
 
