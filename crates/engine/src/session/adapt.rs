@@ -102,6 +102,10 @@ pub struct AdaptConfig {
     pub up_backoff: Duration,
     /// A step down this soon after a step up doubles the back-off.
     pub flip_flop_window: Duration,
+    /// A window whose target rose by more than this factor does not step down for QP:
+    /// the encoder's QP lags its target, so high QP while the estimate is still climbing
+    /// (the start of a call) says little about the size.
+    pub qp_rising_target: f64,
     /// Longest back-off.
     pub max_up_backoff: Duration,
 }
@@ -120,6 +124,7 @@ impl Default for AdaptConfig {
             up_hold: Duration::from_secs(2),
             up_backoff: Duration::from_secs(3),
             flip_flop_window: Duration::from_secs(15),
+            qp_rising_target: 1.2,
             max_up_backoff: Duration::from_secs(60),
         }
     }
@@ -193,6 +198,8 @@ pub struct Adapter {
     index: usize,
     // Quality-scaler window.
     window_start: Instant,
+    /// The lowest target seen in the window, kbit/s.
+    window_min_target: Option<u32>,
     qp_sum: u64,
     qp_frames: u32,
     frames_in: u32,
@@ -232,6 +239,7 @@ impl Adapter {
             ladder,
             index,
             window_start: now,
+            window_min_target: None,
             qp_sum: 0,
             qp_frames: 0,
             frames_in: 0,
@@ -307,9 +315,13 @@ impl Adapter {
             self.reset_window(now);
         }
         self.last_update = Some(now);
+        self.window_min_target = Some(
+            self.window_min_target
+                .map_or(target_kbps, |t| t.min(target_kbps)),
+        );
         let step = self
             .bitrate_down(now, target_kbps)
-            .or_else(|| self.quality_check(now))
+            .or_else(|| self.quality_check(now, target_kbps))
             .or_else(|| self.up(now, target_kbps));
         if step.is_some() {
             self.below_since = None;
@@ -331,7 +343,7 @@ impl Adapter {
         Some(self.go_down(now, to, Reason::Bitrate))
     }
 
-    fn quality_check(&mut self, now: Instant) -> Option<Step> {
+    fn quality_check(&mut self, now: Instant, target: u32) -> Option<Step> {
         let window = if self.downscaled {
             self.cfg.check
         } else {
@@ -340,12 +352,14 @@ impl Adapter {
         if now.duration_since(self.window_start) < window {
             return None;
         }
-        let (qp_frames, qp_sum, frames_in, dropped) = (
+        let (qp_frames, qp_sum, frames_in, dropped, low) = (
             self.qp_frames,
             self.qp_sum,
             self.frames_in,
             self.frames_dropped,
+            self.window_min_target.unwrap_or(target),
         );
+        let climbing = f64::from(target) > self.cfg.qp_rising_target * f64::from(low.max(1));
         self.reset_window(now);
         tracing::debug!(
             target: "peercall::adapt",
@@ -368,6 +382,13 @@ impl Adapter {
         }
         let avg = qp_sum as f64 / f64::from(qp_frames);
         if avg > f64::from(self.cfg.qp_high) && self.index + 1 < self.ladder.len() {
+            if climbing {
+                tracing::debug!(
+                    target: "peercall::adapt",
+                    "QP high, but the target climbed {low} → {target} kbit/s: not a reason to shrink"
+                );
+                return None;
+            }
             return Some(self.go_down(now, self.index + 1, Reason::QpHigh));
         }
         self.qp_low_seen = avg <= f64::from(self.cfg.qp_low);
@@ -443,6 +464,7 @@ impl Adapter {
 
     fn reset_window(&mut self, now: Instant) {
         self.window_start = now;
+        self.window_min_target = None;
         self.qp_sum = 0;
         self.qp_frames = 0;
         self.frames_in = 0;

@@ -179,6 +179,26 @@ fn high_qp_steps_down_every_check_first_2_s_then_5_s() {
 }
 
 #[test]
+fn high_qp_while_the_target_climbs_waits_for_the_encoder_to_catch_up() {
+    // The start of a call: the estimate climbs from 300 kbit/s; the encoder's QP lags it
+    // and is high for the first seconds, then falls as the bits arrive.
+    let climb: Vec<(u32, u32)> = (0..4)
+        .map(|s| (1, 300 + s * 180))
+        .chain([(10, 900)])
+        .collect();
+    let (steps, a) = run(&climb, |l, t| if t < 800 { 100 } else { model_qp(l, t) });
+    assert!(
+        steps.iter().all(|s| s.1.reason != Reason::QpHigh),
+        "shrank while the target climbed: {:?}",
+        sizes(&steps)
+    );
+    assert_eq!(a.level(), L480, "{:?}", sizes(&steps));
+    // The same QP at a flat target is a reason.
+    let (steps, _) = run(&[(3, 480)], |_, _| 100);
+    assert_eq!(steps.first().map(|s| s.1.reason), Some(Reason::QpHigh));
+}
+
+#[test]
 fn qp_flip_flop_backs_off_instead_of_oscillating() {
     // Full size always gives QP 100 (too high), one step down gives QP 20 (low).
     let (steps, a) = run(&[(180, 2_000)], |l, _| if l == L480 { 100 } else { 20 });
