@@ -70,9 +70,10 @@ pub struct Args {
     /// this machine's addresses (needs the server to hand out a TURN server).
     #[arg(long)]
     pub relay_only: bool,
-    /// Neither offer nor send video FEC (FlexFEC-03): NACK and RTX alone, to compare.
+    /// Offer and send video FEC (FlexFEC-03, switched on by the measured loss) on top of
+    /// NACK and RTX; off by default (see docs/video-network.md for why).
     #[arg(long)]
-    pub no_fec: bool,
+    pub fec: bool,
     /// Send this chat line once the call is connected.
     #[arg(long, value_name = "TEXT")]
     pub chat: Option<String>,

@@ -39,7 +39,7 @@ fn engine_config(args: &Args) -> EngineConfig {
     cfg.call.ring_timeout = Duration::from_secs_f64(args.ring_timeout.max(0.1));
     cfg.session.bind_addrs = vec![args.bind.clone()];
     cfg.session.relay_only = args.relay_only;
-    cfg.session.fec = !args.no_fec;
+    cfg.session.fec = args.fec;
     cfg.session.video = VideoSettings::new(args.resolution.0, args.resolution.1, args.fps);
     cfg.video = VideoSource::parse(&args.video);
     cfg.audio = AudioSource::parse(&args.audio);

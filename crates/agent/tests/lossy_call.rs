@@ -3,8 +3,8 @@
 //! the rest by 20 ms ± 5 ms (normal, so packets reorder), in both directions, through the
 //! real emulator (`scripts/netem-run.sh`). Each direction must show ≥ 95 % of the frames
 //! sent, none out of order, with few keyframe requests: losses are repaired by NACK/RTX,
-//! not by keyframes, and FlexFEC (switched on by the measured loss) rebuilds some
-//! before a NACK could. Seeded, so the loss pattern is the same on every run.
+//! not by keyframes, and FlexFEC (`--fec`, switched on by the measured loss) rebuilds
+//! some before a NACK could. Seeded, so the loss pattern is the same on every run.
 //!
 //! Needs root, `unshare` and `iptables-legacy`; without them it says so and skips (under
 //! `CI=true` it fails instead).
@@ -24,7 +24,8 @@ fn lossy_call_child() {
     if std::env::var(CHILD_ENV).is_err() {
         return;
     }
-    run_call(SECONDS, &[]);
+    // FEC on (it is off by default), so the test also covers it end to end.
+    run_call(SECONDS, &["--fec"]);
 }
 
 fn reports(spec: &str, seed: u64) -> Vec<(String, serde_json::Value)> {
@@ -62,8 +63,8 @@ fn lossy_call_repairs_loss_without_keyframes() {
             num(r, &["video", "packetsRepaired"]) > 0.0,
             "{name}: 5 % loss and nothing repaired? {r}"
         );
-        // FlexFEC is negotiated between agents and switched on by the loss: repair
-        // packets go out, and some of the peer's rebuild packets here.
+        // With --fec, FlexFEC is negotiated between the agents and switched on by the
+        // loss: repair packets go out, and some of the peer's rebuild packets here.
         assert!(
             num(r, &["video", "fecPacketsSent"]) > 0.0,
             "{name} sent no FEC at 5 % loss: {r}"

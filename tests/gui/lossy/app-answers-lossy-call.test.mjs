@@ -1,9 +1,8 @@
 // The real app on an impaired network: run by scripts/test-gui.sh inside
 // scripts/netem-run.sh's namespace (NETEM_PROTO=udp: the media path loses and delays packets,
 // while WebDriver and the app's local frame bridge, both TCP, stay clean). The agent calls Bob's
-// app; Bob accepts; the video keeps moving through the losses, repaired by retransmissions and
-// FEC, and the stats panel tells the user what is happening (NACKs, resends, packets FEC
-// rebuilt, freezes, playout delay).
+// app; Bob accepts; the video keeps moving through the losses, repaired by retransmissions, and
+// the stats panel tells the user what is happening (NACKs, resends, freezes, playout delay).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
@@ -69,9 +68,8 @@ describe(`the app answers a call on an impaired network (${SPEC})`, { skip }, ()
     const [resentToUs] = numbers(panel["Resent to us / by us"]);
     assert.ok(nacksSent > 0, `the stats panel shows no NACKs sent: ${JSON.stringify(panel)}`);
     assert.ok(resentToUs > 0, `the stats panel shows no packets resent to us: ${JSON.stringify(panel)}`);
-    // At 5 % loss and a 100 ms round trip the agent protects its video with FlexFEC.
-    const [rebuilt] = numbers(panel["Rebuilt by FEC / repair sent"]);
-    assert.ok(rebuilt > 0, `the stats panel shows nothing rebuilt by FEC: ${JSON.stringify(panel)}`);
+    // FEC is off by default (docs/video-network.md): the panel says so with its zeros.
+    assert.match(panel["Rebuilt by FEC / repair sent"] ?? "", /^\d+ \/ \d+ packets$/, "no FEC row");
     assert.match(panel["Round trip"] ?? "", /\d+ ms/, "no round trip shown");
     const [rtt] = numbers(panel["Round trip"]);
     assert.ok(rtt >= 50, `round trip ${rtt} ms on a path that delays every packet`);
@@ -81,6 +79,5 @@ describe(`the app answers a call on an impaired network (${SPEC})`, { skip }, ()
     console.log(`the agent received ${report.video?.framesRendered} frames from the app, ${report.video?.freezes?.count} freezes, nacks sent ${report.video?.nacksSent}`);
     assert.ok(report.video?.nacksSent > 0, "the agent never NACKed the app's video");
     assert.ok(report.video?.packetsRepaired > 0, "no retransmission from the app repaired anything");
-    assert.ok(report.video?.fecRecovered > 0, "no FEC from the app rebuilt anything");
   });
 });

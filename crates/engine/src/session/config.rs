@@ -82,7 +82,8 @@ pub struct SessionConfig {
     /// our addresses (needs a TURN server; without one the call cannot connect).
     pub relay_only: bool,
     /// Offer FlexFEC-03 for video and send repair packets when the measured loss calls
-    /// for them (`session/fec`); off only to compare with and without.
+    /// for them (`session/fec`). Off by default: measured against NACK + RTX alone at
+    /// 100 and 200 ms RTT it cost more than it gained (`docs/video-network.md`).
     pub fec: bool,
 }
 
@@ -110,7 +111,7 @@ impl Default for SessionConfig {
             stats_interval: Duration::from_secs(1),
             pli_min_interval: Duration::from_millis(300),
             relay_only: false,
-            fec: true,
+            fec: false,
         }
     }
 }
