@@ -2,12 +2,20 @@
 //! or a decode error it withholds pictures until the next keyframe and says, through
 //! [`Vp8Decoder::needs_keyframe`], that the sender should be asked for one (PLI).
 
-use super::vpx::{check, check_init, is_vp8_keyframe};
+use super::vpx::{check, check_init, is_vp8_keyframe, vp8_keyframe_size};
 use crate::error::CodecError;
 use crate::frame::VideoFrame;
 use std::mem::MaybeUninit;
 use std::os::raw::{c_int, c_uint};
 use vpx_sys as vpx;
+
+/// The largest picture a peer's keyframe may ask us to allocate: 4K (3840x2160). libvpx
+/// allocates its reference frames at whatever size a keyframe declares — up to 16383 x
+/// 16383, about 400 MB a frame — so a hostile peer's crafted keyframe is refused before it
+/// reaches the decoder.
+pub const MAX_DECODE_PIXELS: u32 = 3840 * 2160;
+/// And the longest side.
+pub const MAX_DECODE_SIDE: u32 = 4096;
 
 /// A VP8 decoder. `Send`, not `Sync`.
 pub struct Vp8Decoder {
@@ -75,6 +83,14 @@ impl Vp8Decoder {
             return Err(CodecError::InvalidInput(
                 "empty or oversized VP8 frame".into(),
             ));
+        }
+        if let Some((w, h)) = keyframe.then(|| vp8_keyframe_size(data)).flatten() {
+            if w > MAX_DECODE_SIDE || h > MAX_DECODE_SIDE || w * h > MAX_DECODE_PIXELS {
+                self.needs_keyframe = true;
+                return Err(CodecError::InvalidInput(format!(
+                    "a {w}x{h} keyframe is larger than the {MAX_DECODE_SIDE}-pixel, 4K limit"
+                )));
+            }
         }
         // SAFETY: `data` outlives the call; libvpx copies or finishes with it before return.
         let status = unsafe {

@@ -50,3 +50,18 @@ pub(crate) fn check_init(
 pub fn is_vp8_keyframe(data: &[u8]) -> bool {
     data.first().is_some_and(|b| b & 1 == 0)
 }
+
+/// The picture size a VP8 keyframe declares (RFC 6386 §9.1: a 3-byte frame tag, the start
+/// code `9d 01 2a`, then width and height as 14 bits each, little-endian, under 2 scale
+/// bits); `None` if `data` is not a keyframe with a valid header.
+pub fn vp8_keyframe_size(data: &[u8]) -> Option<(u32, u32)> {
+    if !is_vp8_keyframe(data) || data.get(3..6)? != [0x9d, 0x01, 0x2a] {
+        return None;
+    }
+    let dim = |i: usize| {
+        Some(u32::from(
+            u16::from_le_bytes([*data.get(i)?, *data.get(i + 1)?]) & 0x3fff,
+        ))
+    };
+    Some((dim(6)?, dim(8)?))
+}
