@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use rtc::interceptor::{Attribute, Interceptor, Packet, StreamInfo, TaggedPacket};
 use rtc::sansio::Protocol;
+use rtc::sdp::extmap::TRANSPORT_CC_URI as TWCC_URI;
 use rtc::shared::error::Error;
 
 use crate::stats::Counters;
@@ -18,8 +19,6 @@ use crate::stats::Counters;
 /// The chain position: right after `Slot::FecDecoder` (6 000) on the read leg, before the
 /// TWCC receiver (8 000).
 pub const RECOVERED_SLOT: usize = 6_500;
-
-const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 /// Passes everything through; counts rebuilt packets and unnumbers them.
 pub struct RecoveredCounter {

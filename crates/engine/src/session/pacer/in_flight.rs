@@ -15,6 +15,7 @@ use rtc::interceptor::{Interceptor, Packet, StreamInfo, TaggedPacket};
 use rtc::rtcp::transport_feedbacks::transport_layer_cc::TransportLayerCc;
 use rtc::rtp::extension::transport_cc_extension::TransportCcExtension;
 use rtc::sansio::Protocol;
+use rtc::sdp::extmap::TRANSPORT_CC_URI as TWCC_URI;
 use rtc::shared::error::Error;
 use rtc::shared::marshal::{MarshalSize, Unmarshal};
 
@@ -22,8 +23,6 @@ use super::Outstanding;
 
 /// Chain position: below the TWCC sender (2 000), above the congestion controller (1 000).
 pub const IN_FLIGHT_SLOT: usize = 1_500;
-
-const TWCC_URI: &str = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
 
 /// A packet no feedback has covered after this long counts as gone (lost, or its feedback
 /// was): otherwise a lost feedback packet, or a peer that stopped sending any, would hold
