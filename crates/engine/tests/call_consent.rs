@@ -77,6 +77,18 @@ fn ringing_callee_opens_and_sends_nothing_and_buffers_candidates() {
             end_of_candidates: true,
         })
     );
+    // The user sees Connecting before the session (and so the devices) opens.
+    let position = |want: fn(&Action) -> bool| accepted.iter().position(want);
+    assert!(
+        position(|a| matches!(
+            a,
+            Action::StateChanged {
+                state: CallState::Connecting,
+                ..
+            }
+        )) < position(|a| matches!(a, Action::OpenSession { .. })),
+        "Connecting is announced after the devices open: {accepted:?}"
+    );
     // Local media prefs chosen while ringing apply once the session opens.
     assert!(accepted.contains(&Action::ApplyLocalMedia {
         mic_muted: true,

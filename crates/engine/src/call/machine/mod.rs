@@ -282,15 +282,19 @@ impl CallMachine {
         call.session_open = true;
         call.busy_announced = true;
         call.deadline = Some(deadline);
+        let (id, peer, media) = (call.id.clone(), call.peer.clone(), call.media);
         out.push(Action::SetBusy(true));
+        // The user sees "Connecting" first: opening the session waits for the camera and
+        // microphone (up to seconds with PulseAudio), and the incoming-call dialog stayed
+        // up that long after Accept was clicked.
+        self.transition(CallState::Connecting, out);
         out.push(Action::OpenSession {
-            call: call.id.clone(),
-            peer: call.peer.clone(),
-            media: call.media,
+            call: id,
+            peer,
+            media,
             role,
         });
         self.push_local_media(out);
-        self.transition(CallState::Connecting, out);
     }
 
     fn on_reject(&mut self, reason: RejectReason, out: &mut Vec<Action>) {
