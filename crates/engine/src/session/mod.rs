@@ -29,6 +29,7 @@ mod receive;
 mod report;
 mod rtp_seq;
 mod send;
+mod twcc;
 mod video_receiver;
 
 pub use config::{IceServerConfig, SessionConfig, VideoSettings};

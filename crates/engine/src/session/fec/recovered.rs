@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use rtc::interceptor::{Attribute, Interceptor, Packet, StreamInfo, TaggedPacket};
 use rtc::sansio::Protocol;
-use rtc::sdp::extmap::TRANSPORT_CC_URI as TWCC_URI;
 use rtc::shared::error::Error;
 
+use crate::session::twcc;
 use crate::stats::Counters;
 
 /// The chain position: right after `Slot::FecDecoder` (6 000) on the read leg, before the
@@ -81,12 +81,7 @@ impl Interceptor for RecoveredCounter {
     fn unbind_local_stream(&mut self, _info: &StreamInfo) {}
 
     fn bind_remote_stream(&mut self, info: &StreamInfo) {
-        let id = info
-            .rtp_header_extensions
-            .iter()
-            .find(|e| e.uri == TWCC_URI)
-            .and_then(|e| u8::try_from(e.id).ok());
-        if let Some(id) = id {
+        if let Some(id) = twcc::extension_id(info) {
             self.twcc_ids.insert(info.ssrc, id);
         }
     }

@@ -15,11 +15,11 @@ use rtc::interceptor::{Interceptor, Packet, StreamInfo, TaggedPacket};
 use rtc::rtcp::transport_feedbacks::transport_layer_cc::TransportLayerCc;
 use rtc::rtp::extension::transport_cc_extension::TransportCcExtension;
 use rtc::sansio::Protocol;
-use rtc::sdp::extmap::TRANSPORT_CC_URI as TWCC_URI;
 use rtc::shared::error::Error;
 use rtc::shared::marshal::{MarshalSize, Unmarshal};
 
 use super::Outstanding;
+use crate::session::twcc;
 
 /// Chain position: below the TWCC sender (2 000), above the congestion controller (1 000).
 pub const IN_FLIGHT_SLOT: usize = 1_500;
@@ -188,12 +188,7 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for InFlightTracker {
 
 impl Interceptor for InFlightTracker {
     fn bind_local_stream(&mut self, info: &StreamInfo) {
-        if let Some(ext) = info
-            .rtp_header_extensions
-            .iter()
-            .find(|e| e.uri == TWCC_URI)
-        {
-            let id = ext.id as u8;
+        if let Some(id) = twcc::extension_id(info) {
             self.ext_ids.insert(info.ssrc, id);
             if let Some(rtx) = info.ssrc_rtx {
                 self.ext_ids.insert(rtx, id);
