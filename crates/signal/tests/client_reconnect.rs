@@ -38,13 +38,7 @@ async fn client_resumes_after_the_network_drops() {
     .await
     .unwrap();
 
-    let e = next_event(&mut eb).await;
-    assert!(
-        matches!(e, ClientEvent::Reconnecting { attempt: 1, .. }),
-        "{e:?}"
-    );
-    wait_event(&mut eb, |e| matches!(e, ClientEvent::Reconnected)).await;
-    assert_eq!(bob.id(), bob_id, "same id after resume");
+    expect_resumed(&mut eb, &bob, &bob_id).await;
     let e = next_event(&mut eb).await;
     assert_eq!(
         e,

@@ -27,13 +27,7 @@ async fn reconnect_now_resumes_the_session_at_once() {
     .await
     .unwrap();
 
-    let e = next_event(&mut eb).await;
-    assert!(
-        matches!(e, ClientEvent::Reconnecting { attempt: 1, .. }),
-        "{e:?}"
-    );
-    wait_event(&mut eb, |e| matches!(e, ClientEvent::Reconnected)).await;
-    assert_eq!(bob.id(), bob_id, "same id after resume");
+    expect_resumed(&mut eb, &bob, &bob_id).await;
 
     let e = next_event(&mut ea).await;
     assert_eq!(

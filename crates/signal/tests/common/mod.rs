@@ -241,6 +241,21 @@ pub async fn wait_event(
     }
 }
 
+/// The client's first reconnect attempt, then a resume that kept its id `id`.
+pub async fn expect_resumed(
+    rx: &mut mpsc::Receiver<ClientEvent>,
+    client: &SignalClient,
+    id: &peercall_signal::protocol::PeerId,
+) {
+    let e = next_event(rx).await;
+    assert!(
+        matches!(e, ClientEvent::Reconnecting { attempt: 1, .. }),
+        "{e:?}"
+    );
+    wait_event(rx, |e| matches!(e, ClientEvent::Reconnected)).await;
+    assert_eq!(&client.id(), id, "same id after resume");
+}
+
 /// Asserts nothing arrives for `quiet` (used only to check absence, never presence).
 pub async fn assert_no_event(rx: &mut mpsc::Receiver<ClientEvent>, quiet: Duration) {
     if let Ok(Some(e)) = tokio::time::timeout(quiet, rx.recv()).await {
