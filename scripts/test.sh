@@ -26,6 +26,14 @@ done
 cd "$REPO_ROOT"
 mkdir -p artifacts
 
+# CI builds everything once on a fresh machine: incremental state would only take disk
+# (several GB for ~60 test binaries; one CI run ran out of space building the .deb).
+if [ "${CI:-}" = "true" ]; then
+  export CARGO_INCREMENTAL=0
+fi
+free_gb() { df -P --block-size=1G "${CARGO_TARGET_DIR:-$REPO_ROOT/target}" 2>/dev/null | awk 'NR==2 {print $4}'; }
+[ -d "${CARGO_TARGET_DIR:-$REPO_ROOT/target}" ] || mkdir -p "${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+
 passed=0
 failed=0
 failures=()
@@ -35,11 +43,11 @@ step() {
   log "[$name] $*"
   if "$@"; then
     passed=$((passed + 1))
-    log "[$name] ok in $((SECONDS - start)) s"
+    log "[$name] ok in $((SECONDS - start)) s ($(free_gb) GB free)"
   else
     failed=$((failed + 1))
     failures+=("$name")
-    log "[$name] FAILED after $((SECONDS - start)) s"
+    log "[$name] FAILED after $((SECONDS - start)) s ($(free_gb) GB free)"
   fi
 }
 
@@ -57,6 +65,12 @@ step rust-tests cargo test --workspace
 step gui-tests scripts/test-gui.sh
 step interop-tests scripts/test-interop.sh
 if [ "$skip_deb" -eq 0 ]; then
+  # The release build needs ~3 GB. On a CI machine short of that, the debug build (no step
+  # after this one uses it) makes room; a developer's own machine is never cleaned.
+  if [ "${CI:-}" = "true" ] && [ "$(free_gb)" -lt 6 ]; then
+    log "only $(free_gb) GB free: removing the debug build before the release build"
+    rm -rf "${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug"
+  fi
   step deb tests/deb/test-deb.sh
 fi
 

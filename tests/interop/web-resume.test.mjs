@@ -50,8 +50,16 @@ describe('web client resume', { timeout: 4 * TIMEOUT }, () => {
     const victimId = await victim.evaluate(() => {
       window.got = [];
       window.resumed = 0;
-      window.peercall.sig.addEventListener('signal', (e) => window.got.push(e.detail.data.n));
-      window.peercall.sig.addEventListener('reconnected', (e) => { if (e.detail.resumed) window.resumed += 1; });
+      window.events = []; // what the client went through, for the failure message
+      const sig = window.peercall.sig;
+      sig.addEventListener('signal', (e) => window.got.push(e.detail.data.n));
+      sig.addEventListener('reconnected', (e) => {
+        window.events.push(`reconnected resumed=${e.detail.resumed} id=${sig.id}`);
+        if (e.detail.resumed) window.resumed += 1;
+      });
+      sig.addEventListener('reconnecting', (e) => {
+        window.events.push(`reconnecting attempt=${e.detail.attempt} in ${e.detail.delayMs} ms (close ${e.detail.code})`);
+      });
       return window.peercall.sig.id;
     });
     const sender = await browser.context.newPage();
@@ -70,7 +78,10 @@ describe('web client resume', { timeout: 4 * TIMEOUT }, () => {
     for (const [i, [from, to]] of [[0, 100], [100, 200]].entries()) {
       await send(from, to);
       proxy.cut(); // mid-flood: some of what was just sent is still on its way
-      await victim.waitForFunction((k) => window.resumed >= k, i + 1, { timeout: TIMEOUT });
+      await victim.waitForFunction((k) => window.resumed >= k, i + 1, { timeout: TIMEOUT }).catch(async (e) => {
+        const seen = await victim.evaluate(() => ({ events: window.events, got: window.got.length }));
+        throw new Error(`cut ${i + 1} was not resumed: ${JSON.stringify(seen)} (${e.message})`);
+      });
     }
     await send(200, SENT);
     await victim.waitForFunction((n) => window.got.length >= n, SENT, { timeout: TIMEOUT });
