@@ -12,6 +12,7 @@ pub use peercall_protocol as protocol;
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod proof;
 pub mod ratelimit;
 pub mod seq;
 #[cfg(feature = "server")]

@@ -22,6 +22,12 @@ pub enum ClientError {
     /// No `welcome` within the connect timeout.
     #[error("timed out waiting for the server")]
     Timeout,
+    /// The server did not prove it knows the secret of
+    /// [`super::ClientConfig::server_proof`]: something else listens on the address (a
+    /// squatter on the local server's port). Nothing was sent to it. Retried: the real
+    /// server may come back.
+    #[error("the server at this address did not prove it is the expected one")]
+    NotProven,
     /// The server refused the token.
     #[error("unauthorized: {0}")]
     Unauthorized(String),

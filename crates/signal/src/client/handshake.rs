@@ -1,11 +1,14 @@
 //! Opening one connection: TCP (+TLS), WebSocket upgrade, `hello`, wait for `welcome`.
 
 use super::{tls, ClientConfig, ClientError};
+use crate::proof;
 use futures_util::{SinkExt, StreamExt};
 use peercall_protocol::{
     ClientMessage, ErrorCode, Hello, ServerMessage, Welcome, PROTOCOL_VERSION,
 };
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -64,13 +67,40 @@ impl Connector {
             .tls
             .clone()
             .unwrap_or(tokio_tungstenite::Connector::Plain);
-        let (mut socket, _response) = tokio_tungstenite::connect_async_tls_with_config(
-            config.url.as_str(),
+        let mut request = config.url.as_str().into_client_request()?;
+        let challenge = config.server_proof.as_ref().map(|secret| {
+            let nonce = proof::new_nonce();
+            let port =
+                request
+                    .uri()
+                    .port_u16()
+                    .unwrap_or(if self.tls.is_some() { 443 } else { 80 });
+            (secret, nonce, port)
+        });
+        if let Some((_, nonce, _)) = &challenge {
+            let value = HeaderValue::from_str(nonce)
+                .map_err(|e| ClientError::Protocol(format!("nonce not a header value: {e}")))?;
+            request.headers_mut().insert(proof::NONCE_HEADER, value);
+        }
+        let (mut socket, response) = tokio_tungstenite::connect_async_tls_with_config(
+            request,
             Some(ws_config),
             true,
             Some(connector),
         )
         .await?;
+        if let Some((secret, nonce, port)) = &challenge {
+            let answer = response
+                .headers()
+                .get(proof::PROOF_HEADER)
+                .and_then(|v| v.to_str().ok());
+            if !secret.verify(*port, nonce, answer) {
+                tracing::warn!(url = %config.url, "the server did not prove itself: not saying hello");
+                // Dropped without a close frame: nothing more goes to it.
+                drop(socket);
+                return Err(ClientError::NotProven);
+            }
+        }
         let hello = ClientMessage::Hello(Hello {
             protocol: PROTOCOL_VERSION,
             name: config.name.clone(),

@@ -31,14 +31,16 @@ mod tls;
 pub use backoff::{backoff_delay, ReconnectPolicy};
 pub use error::ClientError;
 
+use crate::proof::ServerSecret;
 use peercall_protocol::{ErrorCode, IceServer, PeerId, PeerInfo, SignalData};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-/// Everything the client needs to connect.
-#[derive(Debug, Clone)]
+/// Everything the client needs to connect. Its `Debug` output shows neither the token
+/// nor the proof secret.
+#[derive(Clone)]
 pub struct ClientConfig {
     /// `ws://host:port/ws` or `wss://host:port/ws`.
     pub url: String,
@@ -48,6 +50,9 @@ pub struct ClientConfig {
     pub room: Option<String>,
     /// Shared secret, when the server requires one.
     pub token: Option<String>,
+    /// When set, the server must prove it knows this secret in the WebSocket handshake
+    /// (see [`crate::proof`]) before anything is sent to it: the app's local server.
+    pub server_proof: Option<ServerSecret>,
     /// A persistent private id of this installation (`hello.client`): a fresh hello
     /// makes the server drop our own earlier, detached session at once, so we never
     /// see ourselves listed. `None` sends none.
@@ -80,6 +85,7 @@ impl ClientConfig {
             name: name.into(),
             room: None,
             token: None,
+            server_proof: None,
             client_id: None,
             reconnect: ReconnectPolicy::default(),
             extra_root_certs: Vec::new(),
@@ -90,6 +96,23 @@ impl ClientConfig {
             send_rate: 40.0,
             send_burst: 80.0,
         }
+    }
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |set: bool| if set { "<redacted>" } else { "<none>" };
+        f.debug_struct("ClientConfig")
+            .field("url", &self.url)
+            .field("name", &self.name)
+            .field("room", &self.room)
+            .field("token", &redacted(self.token.is_some()))
+            .field("server_proof", &redacted(self.server_proof.is_some()))
+            .field("client_id", &redacted(self.client_id.is_some()))
+            .field("reconnect", &self.reconnect)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("ping_interval", &self.ping_interval)
+            .finish_non_exhaustive()
     }
 }
 

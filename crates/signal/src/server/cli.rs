@@ -133,6 +133,7 @@ impl Args {
             port: self.port,
             tls,
             token: self.token.filter(|t| !t.is_empty()),
+            proof_secret: None,
             stun: self.stun,
             turn,
             turn_without_token: self.turn_without_token,

@@ -4,9 +4,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::proof::ServerSecret;
+
 /// Everything the server needs to run. `Config::default()` is the spec's defaults on
-/// `0.0.0.0:7788`; tests use `Config::loopback()` with port 0.
-#[derive(Debug, Clone)]
+/// `0.0.0.0:7788`; tests use `Config::loopback()` with port 0. Its `Debug` output shows
+/// neither the token nor the proof secret.
+#[derive(Clone)]
 pub struct Config {
     /// Address to listen on.
     pub host: IpAddr,
@@ -16,6 +19,9 @@ pub struct Config {
     pub tls: Option<TlsConfig>,
     /// When set, `hello.token` must equal it.
     pub token: Option<String>,
+    /// When set, a WebSocket upgrade that carries a challenge gets the answer that proves
+    /// this server knows the secret (see [`crate::proof`]); for the app's local server.
+    pub proof_secret: Option<ServerSecret>,
     /// STUN URLs handed out in `welcome.iceServers`.
     pub stun: Vec<String>,
     /// TURN server for which per-client credentials are minted.
@@ -33,6 +39,26 @@ pub struct Config {
     pub limits: Limits,
     /// Timeouts and intervals.
     pub timing: Timing,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |set: bool| if set { "<redacted>" } else { "<none>" };
+        f.debug_struct("Config")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("token", &redacted(self.token.is_some()))
+            .field("proof_secret", &redacted(self.proof_secret.is_some()))
+            .field("stun", &self.stun)
+            .field("turn", &self.turn)
+            .field("turn_without_token", &self.turn_without_token)
+            .field("static_dir", &self.static_dir)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("limits", &self.limits)
+            .field("timing", &self.timing)
+            .finish()
+    }
 }
 
 /// PEM-encoded certificate chain and private key.
@@ -164,6 +190,7 @@ impl Default for Config {
             port: 7788,
             tls: None,
             token: None,
+            proof_secret: None,
             stun: Vec::new(),
             turn: None,
             turn_without_token: false,

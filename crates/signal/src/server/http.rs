@@ -9,6 +9,7 @@ use super::origin;
 use super::state::Shared;
 use super::tcp;
 use super::timed::Timed;
+use crate::proof;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::header::{
     AUTHORIZATION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HOST, ORIGIN, REFERRER_POLICY,
@@ -119,14 +120,28 @@ async fn ws_upgrade(
         // Room for one message of the largest size past the batch buffer; a client
         // that reads too slowly is dropped by the write timeout, not buffered for.
         .max_write_buffer_size(hard.saturating_add(32 * 1024));
+    let nonce = headers
+        .get(proof::NONCE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let proof = proof_answer(&shared.config, nonce);
     let tracker = shared.tracker.clone();
     let write_timeout = shared.config.timing.write_timeout;
-    upgrade.on_upgrade(move |socket| {
+    let mut response = upgrade.on_upgrade(move |socket| {
         tracker.track_future(async move {
             let _held = ticket;
             connection::serve(Timed::new(socket, write_timeout), shared).await;
         })
-    })
+    });
+    if let Some(answer) = proof.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        response.headers_mut().insert(proof::PROOF_HEADER, answer);
+    }
+    response
+}
+
+/// The answer to a client's challenge, when this server has a proof secret (see
+/// [`crate::proof`]): the app's local server proves itself before the app says hello.
+fn proof_answer(config: &super::Config, nonce: Option<&str>) -> Option<String> {
+    config.proof_secret.as_ref()?.answer(config.port, nonce?)
 }
 
 /// `/metrics`: see [`metrics::access`] for who may read it.

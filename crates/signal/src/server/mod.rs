@@ -88,6 +88,11 @@ impl Server {
             None => None,
         };
         let tls = acceptor.is_some();
+        // The real port (when asked for 0): the local-server proof is bound to it.
+        let config = Config {
+            port: local_addr.port(),
+            ..config
+        };
         let shared = Arc::new(Shared::new(config));
         let accept = tokio::spawn(http::accept_loop(listener, acceptor, shared.clone()));
         let sweeper = tokio::spawn(sweep(shared.clone()));
