@@ -1,0 +1,202 @@
+//! Lip sync as a pure core: how much later to play the stream that is ahead so that
+//! audio and video of the same capture instant come out together.
+//!
+//! Inputs:
+//! - each stream's latest RTCP sender report, which ties one of its RTP timestamps to
+//!   the sender's wall clock (NTP); the sender takes both streams' reports from one
+//!   clock, consistent with the RTP timestamps of the capture clock (`reports.rs`);
+//! - for each stream, an RTP timestamp going out now and when the user meets it on the
+//!   receiver's clock: for audio the sample the jitter buffer hands out plus the device's
+//!   delay, for video the frame shown (the frame buffer, playout delay and decode all
+//!   already spent). That is libwebrtc's "last arrival + current delay", measured where it
+//!   ends rather than summed from parts;
+//! - the time.
+//!
+//! Each stream's end-to-end delay is "when played" minus "when captured" (the report
+//! turns the RTP timestamp into the sender's clock; the two clocks' offset is the same for
+//! both streams, so it cancels). Their difference, video minus audio, is the offset the
+//! viewer sees (positive: the lips move after the voice). Less the sync delays already in
+//! it, it is what the paths alone do; that is smoothed, and the delays move towards
+//! cancelling it, at most [`SyncConfig::max_step`] per update (call it every second, as
+//! libwebrtc's `StreamSynchronization` runs), unless what is left is inside a dead band:
+//! first extra delay is taken back from the stream that is late, then added to the one
+//! ahead. Video normally waits for audio; audio waits (a little, up to
+//! [`SyncConfig::max_audio`]) when video is slower. Smoothing the paths' own offset rather
+//! than the measurement means a step taken is not taken again (no overshoot). Without fresh reports for both streams nothing changes.
+
+use std::time::{Duration, Instant};
+
+/// One RTCP sender report as received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SenderReport {
+    /// The sender's wall clock, µs (from the report's NTP time; any fixed epoch).
+    pub ntp_us: i64,
+    /// The RTP timestamp of that instant.
+    pub rtp: u32,
+    /// When it arrived (local).
+    pub received_at: Instant,
+}
+
+/// An RTP timestamp reaching the user at `at_us` on the receiver's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Playing {
+    pub rtp: u32,
+    pub at_us: i64,
+}
+
+/// One stream as the core sees it at an update.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamState {
+    /// RTP clock rate, Hz.
+    pub clock_rate: u32,
+    pub report: Option<SenderReport>,
+    pub playing: Option<Playing>,
+}
+
+impl StreamState {
+    /// When `playing` was captured on the sender's clock, µs; `None` without a report.
+    fn end_to_end_us(&self) -> Option<i64> {
+        let (report, playing) = (self.report?, self.playing?);
+        if self.clock_rate == 0 {
+            return None;
+        }
+        // Signed: a timestamp a little before the report's is normal.
+        let ticks = i64::from(playing.rtp.wrapping_sub(report.rtp) as i32);
+        let captured = report.ntp_us + ticks * 1_000_000 / i64::from(self.clock_rate);
+        Some(playing.at_us - captured)
+    }
+}
+
+/// Tuning.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncConfig {
+    /// A report older than this is not used (libwebrtc keeps 20 for a regression; one
+    /// recent report is enough for clocks that do not drift apart within it).
+    pub max_report_age: Duration,
+    /// Offsets smaller than this are left alone (libwebrtc: 30 ms; the target is ±45).
+    pub dead_band: Duration,
+    /// The most the delays move per update.
+    pub max_step: Duration,
+    /// Weight of a new measurement in the smoothed offset.
+    pub smoothing: f64,
+    /// Measured offsets beyond this are not believed (a report from before a restart).
+    pub max_offset: Duration,
+    /// Most extra delay video takes.
+    pub max_video: Duration,
+    /// Most extra delay audio takes.
+    pub max_audio: Duration,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            max_report_age: Duration::from_secs(10),
+            dead_band: Duration::from_millis(15),
+            max_step: Duration::from_millis(40),
+            smoothing: 0.25,
+            max_offset: Duration::from_secs(5),
+            max_video: Duration::from_millis(500),
+            max_audio: Duration::from_millis(150),
+        }
+    }
+}
+
+/// The extra delays to apply (added to each stream's own target).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncDelays {
+    pub video: Duration,
+    pub audio: Duration,
+}
+
+/// See the module documentation.
+#[derive(Debug, Default)]
+pub struct AvSync {
+    config: SyncConfig,
+    smoothed_us: Option<f64>,
+    last_offset_us: Option<i64>,
+    delays: SyncDelays,
+}
+
+impl AvSync {
+    #[must_use]
+    pub fn new(config: SyncConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// The delays now.
+    #[must_use]
+    pub fn delays(&self) -> SyncDelays {
+        self.delays
+    }
+
+    /// The last measured offset, video minus audio, µs (positive: video late).
+    #[must_use]
+    pub fn offset_us(&self) -> Option<i64> {
+        self.last_offset_us
+    }
+
+    /// One update (call about once a second). Returns the delays to apply.
+    pub fn update(&mut self, now: Instant, audio: &StreamState, video: &StreamState) -> SyncDelays {
+        let fresh = |s: &StreamState| {
+            s.report.is_some_and(|r| {
+                now.saturating_duration_since(r.received_at) <= self.config.max_report_age
+            })
+        };
+        if !fresh(audio) || !fresh(video) {
+            return self.delays;
+        }
+        let (Some(a), Some(v)) = (audio.end_to_end_us(), video.end_to_end_us()) else {
+            return self.delays;
+        };
+        let offset = v - a;
+        if offset.unsigned_abs() > self.config.max_offset.as_micros() as u64 {
+            return self.delays;
+        }
+        self.last_offset_us = Some(offset);
+        // What the paths alone do: the measurement less the sync delays in it.
+        let applied = self.delays.video.as_micros() as f64 - self.delays.audio.as_micros() as f64;
+        let natural = offset as f64 - applied;
+        let smoothed = match self.smoothed_us {
+            Some(s) => s + (natural - s) * self.config.smoothing,
+            None => natural,
+        };
+        self.smoothed_us = Some(smoothed);
+        if (smoothed + applied).abs() < self.config.dead_band.as_micros() as f64 {
+            return self.delays;
+        }
+        let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
+        let target = SyncDelays {
+            video: want(-smoothed, self.config.max_video),
+            audio: want(smoothed, self.config.max_audio),
+        };
+        self.step_towards(target);
+        self.delays
+    }
+
+    /// Moves the delays towards `target` by at most [`SyncConfig::max_step`] in all:
+    /// delay is taken back first, then added.
+    fn step_towards(&mut self, target: SyncDelays) {
+        let mut budget = self.config.max_step;
+        let mut down = |now: &mut Duration, to: Duration| {
+            let take = now.saturating_sub(to).min(budget);
+            *now -= take;
+            budget -= take;
+        };
+        down(&mut self.delays.video, target.video);
+        down(&mut self.delays.audio, target.audio);
+        let mut up = |now: &mut Duration, to: Duration| {
+            let add = to.saturating_sub(*now).min(budget);
+            *now += add;
+            budget -= add;
+        };
+        up(&mut self.delays.video, target.video);
+        up(&mut self.delays.audio, target.audio);
+    }
+}
+
+#[cfg(test)]
+#[path = "core_tests.rs"]
+mod tests;

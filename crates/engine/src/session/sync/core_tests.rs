@@ -1,0 +1,216 @@
+use super::*;
+
+const MS: i64 = 1_000;
+
+/// A call: the sender's clock, each stream's RTP origin, and what each path delays
+/// (end to end, before any sync delay), on a receiver whose clock is `clock_offset_us`
+/// ahead of the sender's.
+#[derive(Clone, Copy)]
+struct Call {
+    audio_path_ms: i64,
+    video_path_ms: i64,
+    clock_offset_us: i64,
+    audio_rtp0: u32,
+    video_rtp0: u32,
+}
+
+impl Default for Call {
+    fn default() -> Self {
+        Self {
+            audio_path_ms: 60,
+            video_path_ms: 60,
+            clock_offset_us: 0,
+            audio_rtp0: 1_234,
+            video_rtp0: 987_654,
+        }
+    }
+}
+
+impl Call {
+    fn rtp(origin: u32, rate: i64, sender_us: i64) -> u32 {
+        origin.wrapping_add((sender_us * rate / 1_000_000) as u32)
+    }
+
+    /// Both streams at sender time `t_us` (the report sent just before), played with
+    /// the sync delays applied in full.
+    fn states(&self, t_us: i64, at: Instant, d: SyncDelays) -> (StreamState, StreamState) {
+        let state = |origin, rate: u32, path_ms: i64, extra: Duration| {
+            let report_us = t_us - 500 * MS;
+            StreamState {
+                clock_rate: rate,
+                report: Some(SenderReport {
+                    ntp_us: report_us,
+                    rtp: Self::rtp(origin, i64::from(rate), report_us),
+                    received_at: at,
+                }),
+                playing: Some(Playing {
+                    rtp: Self::rtp(origin, i64::from(rate), t_us),
+                    at_us: t_us + path_ms * MS + extra.as_micros() as i64 + self.clock_offset_us,
+                }),
+            }
+        };
+        (
+            state(self.audio_rtp0, 48_000, self.audio_path_ms, d.audio),
+            state(self.video_rtp0, 90_000, self.video_path_ms, d.video),
+        )
+    }
+}
+
+/// Runs `updates` one-second updates; returns the delays after each.
+fn run(sync: &mut AvSync, call: Call, updates: usize) -> Vec<SyncDelays> {
+    let t0 = Instant::now();
+    (0..updates)
+        .map(|k| {
+            let at = t0 + Duration::from_secs(k as u64);
+            let (a, v) = call.states(10_000_000 + k as i64 * 1_000_000, at, sync.delays());
+            sync.update(at, &a, &v)
+        })
+        .collect()
+}
+
+fn ms(d: Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+#[test]
+fn converges_within_the_dead_band_and_bounds() {
+    // (case, audio path ms, video path ms, video delay ms range, audio delay ms range)
+    let table = [
+        ("in sync", 60, 60, (0, 0), (0, 0)),
+        ("within the dead band", 60, 70, (0, 0), (0, 0)),
+        ("audio later by 100 ms", 160, 60, (85, 100), (0, 0)),
+        ("video later by 80 ms", 60, 140, (0, 0), (65, 80)),
+        (
+            "video later than audio may wait",
+            60,
+            400,
+            (0, 0),
+            (150, 150),
+        ),
+        (
+            "audio later than video may wait",
+            700,
+            60,
+            (500, 500),
+            (0, 0),
+        ),
+    ];
+    for (case, audio_path_ms, video_path_ms, video, audio) in table {
+        let call = Call {
+            audio_path_ms,
+            video_path_ms,
+            ..Call::default()
+        };
+        let mut sync = AvSync::default();
+        let last = *run(&mut sync, call, 40).last().unwrap();
+        assert!(
+            (video.0..=video.1).contains(&ms(last.video)),
+            "{case}: video {:?}",
+            last.video
+        );
+        assert!(
+            (audio.0..=audio.1).contains(&ms(last.audio)),
+            "{case}: audio {:?}",
+            last.audio
+        );
+    }
+}
+
+#[test]
+fn moves_in_bounded_steps() {
+    let call = Call {
+        audio_path_ms: 400,
+        ..Call::default()
+    };
+    let mut sync = AvSync::default();
+    let delays = run(&mut sync, call, 20);
+    let mut before = Duration::ZERO;
+    for d in &delays {
+        assert!(d.video >= before, "{delays:?}");
+        assert!(d.video - before <= Duration::from_millis(40), "{delays:?}");
+        before = d.video;
+    }
+    assert!(ms(before) >= 320, "{delays:?}");
+}
+
+#[test]
+fn when_the_lag_changes_sides_delay_is_taken_back_before_the_other_stream_waits() {
+    let mut sync = AvSync::default();
+    let audio_late = Call {
+        audio_path_ms: 120,
+        ..Call::default()
+    };
+    let d = *run(&mut sync, audio_late, 30).last().unwrap();
+    assert!(ms(d.video) >= 45, "{d:?}");
+    // Video now needs 100 ms more (jitter rose): its sync delay goes first.
+    let video_late = Call {
+        audio_path_ms: 120,
+        video_path_ms: 160,
+        ..Call::default()
+    };
+    let after = run(&mut sync, video_late, 30);
+    // Never both streams delayed: video's delay is gone before audio waits.
+    assert!(
+        after.iter().all(|d| d.video.is_zero() || d.audio.is_zero()),
+        "{after:?}"
+    );
+    assert!(after[0].video < d.video, "{after:?}");
+    let last = *after.last().unwrap();
+    assert!((25..=40).contains(&ms(last.audio)), "{last:?}");
+}
+
+#[test]
+fn clock_offsets_and_rtp_origins_change_nothing() {
+    let reference = Call {
+        audio_path_ms: 150,
+        ..Call::default()
+    };
+    let shifted = Call {
+        clock_offset_us: -3_600_000_000,
+        audio_rtp0: u32::MAX - 100,
+        video_rtp0: u32::MAX - 2_000,
+        ..reference
+    };
+    let a = run(&mut AvSync::default(), reference, 30);
+    let b = run(&mut AvSync::default(), shifted, 30);
+    assert_eq!(a, b);
+    assert!(ms(a.last().unwrap().video) >= 75);
+}
+
+#[test]
+fn missing_old_or_absurd_reports_change_nothing() {
+    let call = Call {
+        audio_path_ms: 200,
+        ..Call::default()
+    };
+    let t0 = Instant::now();
+    let (a, v) = call.states(10_000_000, t0, SyncDelays::default());
+    let no_report = |s: StreamState| StreamState { report: None, ..s };
+    let not_playing = |s: StreamState| StreamState { playing: None, ..s };
+    let old = t0 + Duration::from_secs(11);
+    let far = |s: StreamState| StreamState {
+        playing: s.playing.map(|p| Playing {
+            at_us: p.at_us + 30_000_000,
+            ..p
+        }),
+        ..s
+    };
+    let cases: [(&str, Instant, StreamState, StreamState); 5] = [
+        ("no audio report", t0, no_report(a), v),
+        ("no video report", t0, a, no_report(v)),
+        ("nothing played yet", t0, a, not_playing(v)),
+        ("reports 11 s old", old, a, v),
+        ("30 s apart", t0, a, far(v)),
+    ];
+    for (case, now, a, v) in cases {
+        let mut sync = AvSync::default();
+        for _ in 0..5 {
+            assert_eq!(sync.update(now, &a, &v), SyncDelays::default(), "{case}");
+        }
+        assert_eq!(sync.offset_us(), None, "{case}");
+    }
+    // The same inputs with fresh reports do act.
+    let mut sync = AvSync::default();
+    assert!(sync.update(t0, &a, &v).video > Duration::ZERO);
+    assert_eq!(sync.offset_us(), Some(-140_000));
+}
