@@ -14,10 +14,12 @@
 //!                                                                  ◄── "ready" (after each draw)
 //! ```
 
+mod admission;
 mod server;
 mod shrink;
 mod wire;
 
+pub use admission::Limits;
 pub use server::{BridgeError, FrameBridge, FramePublisher, READY};
 pub use shrink::{parse_ready, shrink_factor, shrink_i420};
 pub use wire::{decode_header, encode_frame, FrameHeader, StreamId, HEADER_LEN, MAGIC};

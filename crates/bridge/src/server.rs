@@ -1,5 +1,6 @@
 //! The loopback WebSocket server behind the bridge.
 
+use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -8,12 +9,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::{AbortHandle, JoinHandle};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
+use crate::admission::{AcceptBackoff, Limits};
 use crate::shrink::{parse_ready, shrink_message};
 use crate::wire::{encode_frame, FrameHeader, StreamId};
 
@@ -59,8 +62,14 @@ pub struct FramePublisher {
 }
 
 impl FrameBridge {
-    /// Listens on `127.0.0.1:0` with a fresh random secret. Call inside a tokio runtime.
+    /// Listens on `127.0.0.1:0` with a fresh random secret and the default [`Limits`]. Call
+    /// inside a tokio runtime.
     pub async fn start() -> Result<Self, BridgeError> {
+        Self::start_with(Limits::default()).await
+    }
+
+    /// [`FrameBridge::start`] with other connection limits.
+    pub async fn start_with(limits: Limits) -> Result<Self, BridgeError> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .map_err(BridgeError::Bind)?;
@@ -71,12 +80,13 @@ impl FrameBridge {
             published: AtomicU64::new(0),
         }));
         let (alive, alive_rx) = watch::channel(());
-        let accept_task = tokio::spawn(accept_loop(
-            listener,
-            secret.clone(),
-            streams.clone(),
-            alive_rx,
-        ));
+        let shared = Arc::new(Shared {
+            secret: secret.clone(),
+            streams: streams.clone(),
+            pages: Arc::new(Semaphore::new(limits.max_pages)),
+            limits,
+        });
+        let accept_task = tokio::spawn(accept_loop(listener, shared, alive_rx));
         tracing::info!(%addr, "frame bridge listening");
         Ok(Self {
             addr,
@@ -199,41 +209,82 @@ fn authorise(request: &Request, secret: &str) -> Option<StreamId> {
     StreamId::from_u8(id)
 }
 
-async fn accept_loop(
-    listener: TcpListener,
+/// What every connection task needs.
+struct Shared {
     secret: String,
     streams: Arc<[Stream; 2]>,
-    alive: watch::Receiver<()>,
-) {
+    pages: Arc<Semaphore>,
+    limits: Limits,
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, alive: watch::Receiver<()>) {
+    let mut backoff = AcceptBackoff::default();
+    // Connections still in their handshake, oldest first.
+    let mut pending: VecDeque<AbortHandle> = VecDeque::new();
     loop {
         let (tcp, peer) = match listener.accept().await {
             Ok(conn) => conn,
             Err(err) => {
-                tracing::warn!(%err, "frame bridge accept failed");
+                let (wait, log) = backoff.failed();
+                if log {
+                    tracing::warn!(%err, "frame bridge accept failed; backing off");
+                }
+                tokio::time::sleep(wait).await;
                 continue;
             }
         };
-        let (secret, streams, alive) = (secret.clone(), streams.clone(), alive.clone());
-        tokio::spawn(async move {
-            if let Err(err) = serve_page(tcp, &secret, &streams, alive).await {
-                tracing::debug!(%peer, %err, "frame bridge page disconnected");
+        let streak = backoff.succeeded();
+        if streak > 1 {
+            tracing::warn!(failures = streak, "frame bridge accepts again");
+        }
+        pending.retain(|task| !task.is_finished());
+        while pending.len() >= shared.limits.max_pending.max(1) {
+            if let Some(oldest) = pending.pop_front() {
+                oldest.abort();
+                tracing::debug!(
+                    "frame bridge: too many connections mid-handshake, closed the oldest"
+                );
+            }
+        }
+        let (shared, alive) = (shared.clone(), alive.clone());
+        let task = tokio::spawn(async move {
+            let limit = shared.limits.handshake_timeout;
+            match tokio::time::timeout(limit, admit(tcp, &shared)).await {
+                Ok(Ok(Some((ws, stream, permit)))) => {
+                    // Out of the pending set: the page is served by a task of its own.
+                    tokio::spawn(async move {
+                        if let Err(err) = serve_page(ws, stream, &shared.streams, alive).await {
+                            tracing::debug!(%peer, %err, "frame bridge page disconnected");
+                        }
+                        drop(permit);
+                    });
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(err)) => tracing::debug!(%peer, %err, "frame bridge handshake failed"),
+                Err(_) => tracing::debug!(%peer, "frame bridge handshake timed out"),
             }
         });
+        pending.push_back(task.abort_handle());
     }
 }
 
+type PageSocket = WebSocketStream<TcpStream>;
+
+/// The WebSocket upgrade with the secret check, and a page slot. `None`: refused (wrong
+/// secret or stream, answered 403 by the handshake) or no slot left (closed).
 // tungstenite's handshake callback must return its (large) `ErrorResponse` by value.
 #[allow(clippy::result_large_err)]
-async fn serve_page(
+async fn admit(
     tcp: TcpStream,
-    secret: &str,
-    streams: &[Stream; 2],
-    mut alive: watch::Receiver<()>,
-) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    shared: &Shared,
+) -> Result<
+    Option<(PageSocket, StreamId, OwnedSemaphorePermit)>,
+    tokio_tungstenite::tungstenite::Error,
+> {
     tcp.set_nodelay(true)?;
     let mut chosen = None;
     let check = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        chosen = authorise(request, secret);
+        chosen = authorise(request, &shared.secret);
         if chosen.is_some() {
             Ok(response)
         } else {
@@ -242,8 +293,26 @@ async fn serve_page(
             Err(denied)
         }
     };
-    let ws = tokio_tungstenite::accept_hdr_async(tcp, check).await?;
-    let Some(stream) = chosen else { return Ok(()) };
+    let mut ws = tokio_tungstenite::accept_hdr_async(tcp, check).await?;
+    let Some(stream) = chosen else {
+        return Ok(None);
+    };
+    match shared.pages.clone().try_acquire_owned() {
+        Ok(permit) => Ok(Some((ws, stream, permit))),
+        Err(_) => {
+            tracing::warn!("frame bridge: page limit reached, closing a new page");
+            let _ = ws.close(None).await;
+            Ok(None)
+        }
+    }
+}
+
+async fn serve_page(
+    ws: PageSocket,
+    stream: StreamId,
+    streams: &[Stream; 2],
+    mut alive: watch::Receiver<()>,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     let (mut sink, mut incoming) = ws.split();
     let mut newest = streams[stream as usize].newest.subscribe();
     // Flow control: the page asks for each frame ("ready") once it has drawn the previous one,

@@ -1,44 +1,15 @@
 //! The bridge over a real loopback WebSocket with a real client.
 
+mod common;
+
 use std::time::Duration;
 
+use common::{frame, next_binary, next_frame_number, H, W};
 use futures_util::{SinkExt, StreamExt};
 use peercall_bridge::{decode_header, FrameBridge, StreamId, HEADER_LEN, READY};
 use tokio::time::timeout;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-
-const W: u32 = 64;
-const H: u32 = 48;
-
-fn frame(fill: u8) -> Vec<u8> {
-    vec![fill; (W * H + 2 * (W / 2) * (H / 2)) as usize]
-}
-
-type Page =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Asks for a frame, as the page does after each draw, and waits for it.
-async fn next_binary(ws: &mut Page) -> Vec<u8> {
-    ws.send(Message::text(READY)).await.expect("send ready");
-    loop {
-        let msg = timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("no frame within 10 s");
-        match msg.expect("socket ended").expect("socket error") {
-            Message::Binary(bytes) => return bytes.to_vec(),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected message {other:?}"),
-        }
-    }
-}
-
-/// Asks for a frame and returns its number.
-async fn next_frame_number(ws: &mut Page) -> u64 {
-    decode_header(&next_binary(ws).await)
-        .expect("valid bridge message")
-        .frame_number
-}
 
 #[tokio::test]
 async fn a_page_with_the_secret_receives_frames_of_its_stream() {
