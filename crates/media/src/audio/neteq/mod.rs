@@ -116,6 +116,8 @@ pub struct NetEq {
     /// Timestamps of the latest frames played from RED copies (their own packets may
     /// still come, late).
     played_copies: VecDeque<u64>,
+    /// Held on top of the target for lip sync (audio waiting for slower video), ms.
+    sync_delay_ms: f64,
 }
 
 impl NetEq {
@@ -142,6 +144,7 @@ impl NetEq {
             stats: NetEqStats::default(),
             delays: DelayHistogram::default(),
             played_copies: VecDeque::with_capacity(PLAYED_COPIES),
+            sync_delay_ms: 0.0,
         })
     }
 
@@ -265,10 +268,27 @@ impl NetEq {
         (self.sync.len() as u64 + queued) as f64 / SAMPLES_PER_MS
     }
 
-    /// The delay the buffer aims for, ms.
+    /// The delay the buffer aims for, ms (the sync delay included).
     pub fn target_ms(&self) -> f64 {
         self.delay
             .target_ms(self.packet_samples as f64 / SAMPLES_PER_MS)
+            + self.sync_delay_ms
+    }
+
+    /// Holds this much more audio than the jitter needs, so that audio waits for slower
+    /// video (lip sync). Reached by time-stretching like any change of target.
+    pub fn set_sync_delay_ms(&mut self, ms: f64) {
+        self.sync_delay_ms = ms.max(0.0);
+    }
+
+    /// The RTP timestamp of the next sample [`Self::pull`] hands out; `None` before
+    /// playout starts and while concealing (the timeline is not known then).
+    pub fn playout_timestamp(&self) -> Option<u32> {
+        if !self.playing || self.stalled > 0 || self.expand_run > 0 {
+            return None;
+        }
+        let next = self.next_ts?;
+        Some(next.wrapping_sub(self.sync.len() as u64) as u32)
     }
 
     /// Produces audio until a pull's worth is ready; returns the most notable step.

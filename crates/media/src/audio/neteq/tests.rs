@@ -473,3 +473,42 @@ fn five_percent_loss_and_20_ms_normal_jitter_with_red() {
     assert!(s.underruns <= 1, "{s:?}");
     assert!(s.delay_p50_ms <= 80.0, "{s:?}");
 }
+
+#[test]
+fn a_sync_delay_holds_more_audio_by_stretching_and_the_playout_timestamp_follows() {
+    let mut enc = OpusEncoder::new(OpusConfig::default()).expect("encoder");
+    let mut neteq = NetEq::new(DelayConfig::default()).expect("neteq");
+    let t0 = Instant::now();
+    let rtp0 = u32::MAX - 48_000; // wraps during the run
+                                  // How far the sample played trails the newest sample received, ms.
+    let mut behind = Vec::new();
+    let mut gaps = 0;
+    for pull in 0..800u64 {
+        let now = t0 + Duration::from_millis(pull * 10);
+        if pull.is_multiple_of(2) {
+            let i = pull / 2;
+            let pcm: Vec<f32> = (0..960).map(|k| signal(i * 960 + k)).collect();
+            let packet = enc.encode(&pcm).expect("encode");
+            let ts = rtp0.wrapping_add((i * 960) as u32);
+            neteq.insert(i as u16, ts, &packet, now);
+            if pull == 400 {
+                neteq.set_sync_delay_ms(60.0);
+            }
+            if let Some(playing) = neteq.playout_timestamp() {
+                behind.push(f64::from(ts.wrapping_add(960).wrapping_sub(playing)) / 48.0);
+            }
+        }
+        let p = neteq.pull(now);
+        gaps += usize::from(matches!(
+            p.decision,
+            Decision::Conceal | Decision::ComfortNoise
+        ));
+    }
+    let before = behind[150];
+    let after = *behind.last().expect("playing");
+    assert!(
+        (after - before - 60.0).abs() < 12.0,
+        "{before} ms then {after} ms behind"
+    );
+    assert_eq!(gaps, 0, "reached by stretching, not by gaps");
+}
