@@ -241,6 +241,7 @@ fn rows() -> Vec<(&'static str, Input, [&'static str; 9])> {
             ["="; 9],
         ),
         (
+            // An established call goes on: its media decides (call_repair.rs).
             "peer-left (our peer)",
             Input::PeerLeft(PeerId::from(BOB)),
             [
@@ -250,8 +251,8 @@ fn rows() -> Vec<(&'static str, Input, [&'static str; 9])> {
                 "end/peer-left",
                 "end/peer-left",
                 "end/peer-left",
-                "end/peer-left",
-                "end/peer-left",
+                "=",
+                "=",
                 "=",
             ],
         ),
@@ -274,6 +275,32 @@ fn rows() -> Vec<(&'static str, Input, [&'static str; 9])> {
                 "end/signaling-lost",
                 "=",
             ],
+        ),
+        (
+            // An established call goes on and re-pairs (call_repair.rs).
+            "signaling renewed (fresh id)",
+            Input::SignalingRenewed {
+                id: PeerId::from("alice-2"),
+            },
+            [
+                "=",
+                "end/signaling-lost",
+                "end/signaling-lost",
+                "end/signaling-lost",
+                "end/signaling-lost",
+                "end/signaling-lost",
+                "=",
+                "=",
+                "=",
+            ],
+        ),
+        (
+            "peer rejoined (our call)",
+            Input::PeerRejoined {
+                call: c(CALL),
+                peer: PeerId::from("bob-2"),
+            },
+            ["="; 9],
         ),
         // ---- session events ----
         (

@@ -43,6 +43,20 @@ pub enum Input {
     PeerLeft(PeerId),
     /// Our own signaling connection was lost for good.
     SignalingLost,
+    /// Our signaling client came back with a fresh identity `id` instead of resuming (the
+    /// server restarted, or forgot us): the old id and everything queued for it are gone.
+    SignalingRenewed {
+        /// Our new id.
+        id: PeerId,
+    },
+    /// The call's peer says over the call's data channel (DTLS-authenticated, so it is
+    /// the peer) that its signaling id is now `peer`: signaling for `call` goes there.
+    PeerRejoined {
+        /// The call it names.
+        call: CallId,
+        /// The peer's new id.
+        peer: PeerId,
+    },
 
     // ---- the machine's own network ----
     /// A local address or the default route changed (Wi-Fi to Ethernet, a new DHCP
@@ -183,6 +197,22 @@ pub enum Action {
         mic_muted: bool,
         /// Camera on.
         camera_on: bool,
+    },
+    /// Tell the peer over the call's data channel that our signaling id is now `id`, so
+    /// it re-pairs the call with it (see [`Input::PeerRejoined`]).
+    AnnounceRejoin {
+        /// Call.
+        call: CallId,
+        /// Our new id.
+        id: PeerId,
+    },
+    /// The call's peer has a new signaling id: its messages come from, and ours go to,
+    /// `peer` now.
+    PeerRepaired {
+        /// Call.
+        call: CallId,
+        /// The peer's new id.
+        peer: PeerId,
     },
     /// Update our presence entry (`update {busy}`).
     SetBusy(bool),

@@ -138,6 +138,15 @@ pub enum EngineEvent {
         /// New state.
         state: CallState,
     },
+    /// The call's peer came back to signaling under a new id (a server restart gave it a
+    /// fresh identity) and the call was re-paired with it: signaling for the call goes to
+    /// `peer` now.
+    CallRepaired {
+        /// Call id.
+        call: CallId,
+        /// The peer's new id.
+        peer: PeerId,
+    },
     /// A chat line from the peer.
     Chat {
         /// Text.
@@ -205,6 +214,7 @@ pub(crate) enum Command {
     SwitchCamera(VideoSource),
     SwitchMic(AudioSource),
     Chat(String),
+    RestartIce,
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -292,6 +302,13 @@ impl Engine {
     /// Switches the microphone, mid-call too, without renegotiation.
     pub fn switch_microphone(&self, source: AudioSource) -> Result<(), EngineError> {
         self.send(Command::SwitchMic(source))
+    }
+
+    /// Restarts ICE on the established call, as a change of the local network does (the
+    /// caller offers fresh credentials, the callee asks the caller to): for a path that
+    /// went bad unnoticed. Needs signaling; nothing happens without an established call.
+    pub fn restart_ice(&self) -> Result<(), EngineError> {
+        self.send(Command::RestartIce)
     }
 
     /// Sends a chat line over the call's data channel.

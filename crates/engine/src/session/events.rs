@@ -38,6 +38,14 @@ pub enum ControlMessage {
     /// The sender hung up. Also sent through signaling; this copy reaches the peer when
     /// the signaling server is gone while the media path still works.
     Hangup,
+    /// The sender's signaling client came back with a fresh identity: signaling for call
+    /// `call` reaches it at `id` now (re-pairing after a server restart).
+    Rejoin {
+        /// The call id both sides know.
+        call: String,
+        /// The sender's new signaling id.
+        id: String,
+    },
 }
 
 /// Events of one peer session.

@@ -1,6 +1,7 @@
 //! The call state machine itself: one call at a time, pure and clock-free.
 
 mod busy;
+mod repair;
 mod restart;
 mod signaling;
 
@@ -140,15 +141,12 @@ impl CallMachine {
                 self.push_local_media(&mut out);
             }
             Input::Signal { from, signal } => self.on_signal(from, signal, now, &mut out),
-            Input::PeerLeft(peer) => {
-                if self.is_active() && self.call.as_ref().is_some_and(|c| c.peer == peer) {
-                    self.end(EndReason::PeerLeft, &mut out);
-                }
-            }
-            // Any call, not only a ringing one: hang-up, cancel and renegotiation all travel
-            // over signaling between ids that no longer exist, so a call kept alive here
-            // could never be ended properly on the other side (ARCHITECTURE.md).
+            Input::PeerLeft(peer) => self.on_peer_left(&peer, &mut out),
+            // Gone for good (the client gave up or was refused): no renegotiation, no
+            // re-pairing can ever happen again, so even an established call ends.
             Input::SignalingLost => self.end(EndReason::SignalingLost, &mut out),
+            Input::SignalingRenewed { id } => self.on_signaling_renewed(id, &mut out),
+            Input::PeerRejoined { call, peer } => self.on_peer_rejoined(&call, peer, &mut out),
             Input::LocalOffer { call, sdp } => self.on_local_description(call, sdp, true, &mut out),
             Input::LocalAnswer { call, sdp } => {
                 self.on_local_description(call, sdp, false, &mut out);

@@ -175,7 +175,7 @@ impl CallMachine {
     }
 
     /// Caller: ask the session for a restart offer (once at a time).
-    fn restart_ice(&mut self, out: &mut Vec<Action>) {
+    pub(super) fn restart_ice(&mut self, out: &mut Vec<Action>) {
         let Some(call) = self.call.as_mut() else {
             return;
         };

@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::Driver;
 use crate::call::{Action, CallState, Input, Signal};
 use crate::engine::{convert, EngineErrorCode, EngineEvent};
+use crate::session::ControlMessage;
 
 impl Driver {
     pub(super) async fn execute(&mut self, action: Action) {
@@ -72,6 +73,23 @@ impl Driver {
                 mic_muted,
                 camera_on,
             } => self.apply_local_media(mic_muted, camera_on).await,
+            Action::AnnounceRejoin { call, id } => {
+                let msg = ControlMessage::Rejoin {
+                    call: call.0,
+                    id: id.0,
+                };
+                match &self.active {
+                    Some(active) => match active.session.send_control(&msg).await {
+                        Ok(()) => tracing::info!("told the peer our new signaling id"),
+                        Err(e) => tracing::warn!("could not tell the peer our new id: {e}"),
+                    },
+                    None => tracing::debug!("no session to announce our new id on"),
+                }
+            }
+            Action::PeerRepaired { call, peer } => {
+                tracing::info!("call {call} re-paired: the peer is {peer} now");
+                self.emit(EngineEvent::CallRepaired { call, peer });
+            }
             Action::SetBusy(busy) => {
                 if let Some(client) = &self.client {
                     if let Err(e) = client.update(None, Some(busy)).await {

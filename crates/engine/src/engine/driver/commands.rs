@@ -17,6 +17,7 @@ impl Driver {
             Command::Reject => self.feed(Input::Reject(RejectReason::Declined)).await,
             Command::Cancel => self.feed(Input::Cancel).await,
             Command::Hangup => self.feed(Input::Hangup).await,
+            Command::RestartIce => self.feed(Input::NetworkChanged).await,
             Command::MicMuted(m) => self.feed(Input::SetMicMuted(m)).await,
             Command::Camera(on) => self.feed(Input::SetCameraOn(on)).await,
             Command::SwitchCamera(source) => {

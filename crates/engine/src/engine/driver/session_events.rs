@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::Driver;
-use crate::call::{CallId, Direction, Input, Signal};
+use crate::call::{CallId, Direction, Input, PeerId, Signal};
 use crate::engine::{EngineErrorCode, EngineEvent};
 use crate::session::{ControlMessage, SessionEvent};
 
@@ -81,6 +81,12 @@ impl Driver {
                 },
                 None => return,
             },
+            SessionEvent::Control(ControlMessage::Rejoin { call: named, id }) => {
+                Input::PeerRejoined {
+                    call: CallId(named),
+                    peer: PeerId(id),
+                }
+            }
             SessionEvent::FirstRemoteFrame => {
                 self.metrics.first_frame(Instant::now());
                 self.emit(EngineEvent::FirstRemoteFrame);

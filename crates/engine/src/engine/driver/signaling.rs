@@ -18,15 +18,17 @@ impl Driver {
                 if !self.config.keep_ice_servers {
                     self.ice_servers = convert::ice_servers(&ice_servers);
                 }
-                if self.welcomed {
-                    // A reconnect that could not resume: the old id and its call are gone.
-                    self.feed(Input::SignalingLost).await;
-                }
-                self.welcomed = true;
+                let id = convert::peer(&id);
                 self.emit(EngineEvent::Connected {
-                    id: convert::peer(&id),
+                    id: id.clone(),
                     peers,
                 });
+                if self.welcomed {
+                    // A reconnect that could not resume: the old id is gone. An established
+                    // call goes on and re-pairs under the new one.
+                    self.feed(Input::SignalingRenewed { id }).await;
+                }
+                self.welcomed = true;
             }
             ClientEvent::Reconnecting { attempt, delay } => {
                 self.emit(EngineEvent::Reconnecting { attempt, delay });
