@@ -15,6 +15,7 @@ mod error;
 mod frames;
 mod ipc;
 mod local_server;
+mod log_budget;
 mod logging;
 mod notify;
 mod settings;

@@ -1,7 +1,13 @@
 //! `tracing` to stderr and to a daily log file in the app's log directory
-//! (`~/.local/share/org.peercall.desktop/logs` on Linux). Level via `RUST_LOG`.
+//! (`~/.local/share/org.peercall.desktop/logs` on Linux), capped in size per day and in
+//! days kept ([`crate::log_budget`]). Level via `RUST_LOG`.
 
 use std::path::PathBuf;
+use std::sync::Mutex;
+
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+
+use crate::log_budget::{Capped, DAILY_CAP, KEEP_FILES};
 
 use tauri::{AppHandle, Manager};
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter, Layer};
@@ -12,11 +18,17 @@ pub fn init(app: &AppHandle) -> Option<PathBuf> {
     let dir = app.path().app_log_dir().ok();
     let file_layer = dir.as_ref().and_then(|dir| {
         std::fs::create_dir_all(dir).ok()?;
-        let appender = tracing_appender::rolling::daily(dir, "peercall.log");
+        let appender = RollingFileAppender::builder()
+            .rotation(Rotation::DAILY)
+            .filename_prefix("peercall.log")
+            .max_log_files(KEEP_FILES)
+            .build(dir)
+            .map_err(|err| eprintln!("log file not opened: {err}"))
+            .ok()?;
         Some(
             fmt::layer()
                 .with_ansi(false)
-                .with_writer(appender)
+                .with_writer(Mutex::new(Capped::new(appender, DAILY_CAP)))
                 .with_filter(filter()),
         )
     });

@@ -3,6 +3,7 @@
 // the app's embedded signaling server. Calls, video both ways, mute, chat, hangup, reject, busy.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { Key } from "selenium-webdriver";
 import { By, freshProfile, launchApp, screenshot, until, visible } from "./harness.mjs";
 import { atHome, clickPeer, firstRun, noticeText, peerButton, waitForMovingVideo } from "./steps.mjs";
 
@@ -63,6 +64,12 @@ describe("calls between app instances", () => {
     assert.equal(await bob.driver.findElement(By.css("#incoming-avatar")).getText(), "A");
     await screenshot(bob.driver, "11-incoming");
     assert.ok(dialog);
+    // The dialog has the focus, not Accept: Enter or Space meant for whatever Bob was typing
+    // answers nothing (issue 13; Accept used to have it, and Enter accepted the call).
+    assert.equal(await bob.driver.executeScript("return document.activeElement && document.activeElement.id"), "incoming-dialog");
+    await bob.driver.executeScript("window.acceptClicks = 0; document.getElementById('accept-call').addEventListener('click', () => { window.acceptClicks += 1; });");
+    await bob.driver.switchTo().activeElement().sendKeys(Key.ENTER, " ");
+    assert.equal(await bob.driver.executeScript("return window.acceptClicks"), 0, "a keystroke answered the call");
     const accepted = Date.now();
     await bob.driver.findElement(By.css("#accept-call")).click();
     // Frames on both sides within 5 s of accepting (the issue's bar), then moving pictures.

@@ -5,6 +5,8 @@ import { homeView, pill, pillCountdown, retryCountdown } from "./connection-view
 import { CallView } from "./call-view";
 import { el, show } from "./dom";
 import { renderPeers } from "./peers-view";
+import { incomingKeyAction } from "./incoming";
+import { collidingIds, displayName } from "./names";
 import { VideoView } from "./video/video-view";
 
 export class App {
@@ -21,6 +23,9 @@ export class App {
   private callState: CallPhase = "idle";
   private connection: ConnectionStatus = { state: "offline", detail: "", hosting: null, retryInMs: null };
   private peers: Peer[] = [];
+  private ownName = "";
+  /** When the incoming-call dialog opened (`performance.now()`), for its key guard. */
+  private incomingSince = 0;
 
   constructor(info: AppInfo) {
     this.remote = new VideoView(el<HTMLCanvasElement>("remote-video"), info.remoteUrl, () => this.call.firstRemoteFrame());
@@ -30,8 +35,8 @@ export class App {
     el<HTMLButtonElement>("accept-call").addEventListener("click", () => void this.act(commands.acceptCall()));
     el<HTMLButtonElement>("reject-call").addEventListener("click", () => void this.act(commands.rejectCall()));
     this.incoming.addEventListener("cancel", (event) => {
-      event.preventDefault(); // Escape rejects instead of just hiding the dialog
-      void this.act(commands.rejectCall());
+      event.preventDefault(); // Escape rejects instead of just hiding the dialog (after the guard)
+      if (incomingKeyAction("Escape", performance.now() - this.incomingSince) === "reject") void this.act(commands.rejectCall());
     });
     document.addEventListener("keydown", (event) => this.shortcut(event));
     // Test and benchmark hooks: read-only views of what the page has drawn.
@@ -48,10 +53,16 @@ export class App {
         this.renderHome();
       }),
       events.incomingCall.listen(({ payload }) => {
-        el("incoming-name").textContent = payload.peerName;
+        const caller = { id: payload.peerId, name: payload.peerName };
+        const others = this.peers.some((p) => p.id === caller.id) ? this.peers : [...this.peers, caller];
+        el("incoming-name").textContent = displayName(caller, collidingIds(others, this.ownName));
         el("incoming-avatar").textContent = Array.from(payload.peerName.trim())[0]?.toUpperCase() ?? "?";
-        if (!this.incoming.open) this.incoming.showModal();
-        el<HTMLButtonElement>("accept-call").focus();
+        if (!this.incoming.open) {
+          this.incoming.showModal();
+          this.incomingSince = performance.now();
+        }
+        // The dialog, not Accept: a keystroke meant for what the user was typing answers nothing.
+        this.incoming.focus();
       }),
       events.callStatus.listen(({ payload }) => this.onCallStatus(payload)),
       events.chatReceived.listen(({ payload }) => this.call.addChat(payload.text, false)),
@@ -63,6 +74,7 @@ export class App {
 
   async connect(settings: Settings): Promise<void> {
     this.call.setOwnName(settings.displayName);
+    this.ownName = settings.displayName;
     el("greeting").textContent = settings.displayName ? `You appear to others as ${settings.displayName}.` : "";
     if (!settings.displayName) return;
     try {
@@ -116,10 +128,10 @@ export class App {
 
   private showPeers(peers: Peer[]): void {
     renderPeers(el<HTMLUListElement>("peer-list"), el("peers-empty"), peers, (peer) => {
-      el("outgoing-name").textContent = peer.name;
+      el("outgoing-name").textContent = displayName(peer, collidingIds(peers, this.ownName));
       this.screen("outgoing");
       void this.act(commands.callPeer(peer.id), () => this.screen("home"));
-    });
+    }, this.ownName);
   }
 
   private onCallStatus(s: CallStatus): void {
@@ -166,8 +178,10 @@ export class App {
     if (target && (target.tagName === "INPUT" || target.tagName === "SELECT" || target.tagName === "TEXTAREA")) return;
     const key = event.key.toLowerCase();
     if (this.incoming.open) {
-      if (key === "a") void this.act(commands.acceptCall());
-      if (key === "r") void this.act(commands.rejectCall());
+      if (key === "escape") return; // the dialog's cancel event handles it
+      const action = incomingKeyAction(key, performance.now() - this.incomingSince);
+      if (action === "accept") void this.act(commands.acceptCall());
+      if (action === "reject") void this.act(commands.rejectCall());
     } else if (this.call.visible) {
       if (key === "m") void this.call.toggleMute();
       if (key === "v") void this.call.toggleCamera();

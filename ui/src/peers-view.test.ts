@@ -20,6 +20,20 @@ describe("renderPeers", () => {
     expect(onCall).toHaveBeenCalledWith({ id: "a", name: "Alice", busy: false });
   });
 
+  it("tells apart people whose names look the same, and whoever takes your name", () => {
+    const list = document.createElement("ul");
+    const empty = document.createElement("div");
+    renderPeers(list, empty, [
+      { id: "x1y2z3", name: "Alice", busy: false },
+      { id: "q9w8e7", name: "ALICE", busy: false },
+      { id: "m5n6o7", name: "Mallory", busy: false },
+      { id: "k1k2k3", name: "Me", busy: false },
+    ], () => {}, "me");
+    const labels = [...list.querySelectorAll("button")].map((b) => b.getAttribute("aria-label"));
+    expect(labels).toEqual(["Call Alice #x1y2", "Call ALICE #q9w8", "Call Mallory", "Call Me #k1k2"]);
+    expect([...list.querySelectorAll(".peer-tag")].map((t) => t.textContent)).toEqual(["#x1y2", "#q9w8", "#k1k2"]);
+  });
+
   it("shows the empty state when nobody is online", () => {
     const list = document.createElement("ul");
     const empty = document.createElement("div");

@@ -12,6 +12,14 @@ describe("checkDisplayName", () => {
     expect(checkDisplayName(" " + "é".repeat(300))).toBe("A name can have at most 64 characters; this one has 300.");
     expect(checkDisplayName("a\u0007b")).toMatch(/control/);
   });
+  it("rejects invisible and text-direction characters like the server does", () => {
+    for (const name of ["Al\u200bice", "\u202eecilA", "Eve\u00ad", "\ufeffMallory", "Al\u200dice", "\u3164", "\u2800\u2800"]) {
+      expect(checkDisplayName(name), JSON.stringify(name)).toMatch(/invisible/);
+    }
+    for (const name of ["👩\u200d💻 Ada", "🏳\ufe0f\u200d🌈", "Zoë", "Дмитрий", "李小龙"]) {
+      expect(checkDisplayName(name), name).toBeNull();
+    }
+  });
 });
 
 describe("checkServerUrl", () => {

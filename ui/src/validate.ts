@@ -11,7 +11,26 @@ export function checkDisplayName(raw: string): string | null {
   if (chars > MAX_NAME_CHARS) return `A name can have at most ${MAX_NAME_CHARS} characters; this one has ${chars}.`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return "A name cannot contain control characters.";
+  if (hasHiddenCharacter(raw) || hasHiddenCharacter(name)) return "A name cannot contain invisible or text-direction characters.";
   return null;
+}
+
+const PICTOGRAPH = /[\p{Extended_Pictographic}\u{FE0F}\u{1F3FB}-\u{1F3FF}]/u;
+const BLANK = /^[\s\p{Cf}\u115F\u1160\u3164\uFFA0\u2800\u034F]*$/u;
+
+/**
+ * Format characters (zero-width spaces, bidi overrides, the soft hyphen…) let two names look
+ * alike or reverse the text around them; a zero-width joiner inside an emoji sequence is how
+ * the emoji is drawn and stays allowed. The Rust side (`validate_name`) is the authority.
+ */
+export function hasHiddenCharacter(name: string): boolean {
+  const chars = [...name];
+  const hidden = chars.some((c, i) => {
+    if (!/\p{Cf}/u.test(c)) return false;
+    if (c !== "\u200d") return true;
+    return !(PICTOGRAPH.test(chars[i - 1] ?? "") && PICTOGRAPH.test(chars[i + 1] ?? ""));
+  });
+  return hidden || BLANK.test(name);
 }
 
 /** Returns an error message, or null when the URL is empty (built-in server) or a ws(s) URL. */
