@@ -3,10 +3,12 @@
 
 pub mod app_config;
 pub mod call;
+pub mod control_wire;
 pub mod devices;
 pub mod engine;
 pub mod freeze;
 pub mod session;
 pub mod stats;
+pub mod video_rx;
 
 pub use engine::{AnswerPolicy, Engine, EngineConfig, EngineError, EngineEvent, EngineMedia};

@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
 
 use super::events::{ControlMessage, SessionEvent};
+use crate::control_wire;
 
 /// Label of the control channel.
 pub const LABEL: &str = "peercall";
@@ -29,14 +30,12 @@ impl ControlChannel {
                     DataChannelEvent::OnOpen => {
                         let _ = events.send(SessionEvent::ChannelOpen);
                     }
-                    DataChannelEvent::OnMessage(msg) => {
-                        match serde_json::from_slice::<ControlMessage>(&msg.data) {
-                            Ok(m) => {
-                                let _ = events.send(SessionEvent::Control(m));
-                            }
-                            Err(e) => tracing::debug!("ignoring a data-channel message: {e}"),
+                    DataChannelEvent::OnMessage(msg) => match control_wire::parse(&msg.data) {
+                        Ok(m) => {
+                            let _ = events.send(SessionEvent::Control(m));
                         }
-                    }
+                        Err(e) => tracing::debug!("ignoring a data-channel message: {e}"),
+                    },
                     DataChannelEvent::OnClose => break,
                     _ => {}
                 }
@@ -67,7 +66,7 @@ impl ControlChannel {
             .map_err(|_| "channel lock poisoned".to_owned())?
             .clone()
             .ok_or_else(|| "data channel not open".to_owned())?;
-        let text = serde_json::to_string(msg).map_err(|e| e.to_string())?;
+        let text = control_wire::encode(msg).map_err(|e| e.to_string())?;
         dc.send_text(&text).await.map_err(|e| e.to_string())
     }
 }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::session::nack::NackList;
+use crate::video_rx::nack::NackList;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
