@@ -57,6 +57,11 @@ pub struct Counters {
     pub audio_delay_p95_us: AtomicU64,
     /// The buffer's target delay now, µs.
     pub audio_target_delay_us: AtomicU64,
+    /// Lip sync: extra delay video and audio wait now, µs, and the size of the offset
+    /// between them last measured from sender reports (delays included), µs.
+    pub sync_video_delay_us: AtomicU64,
+    pub sync_audio_delay_us: AtomicU64,
+    pub sync_offset_abs_us: AtomicU64,
     /// The fraction of our audio the peer reports lost (RTCP receiver reports), in
     /// parts per million plus one (0: no report yet). Drives the Opus encoder's FEC.
     pub audio_remote_loss_ppm1: AtomicU64,
@@ -177,6 +182,9 @@ impl Counters {
             audio_delay_p50_us: l(&self.audio_delay_p50_us),
             audio_delay_p95_us: l(&self.audio_delay_p95_us),
             audio_target_delay_us: l(&self.audio_target_delay_us),
+            sync_video_delay_us: l(&self.sync_video_delay_us),
+            sync_audio_delay_us: l(&self.sync_audio_delay_us),
+            sync_offset_abs_us: l(&self.sync_offset_abs_us),
             keyframe_requests_received: l(&self.keyframe_requests_received),
             plis_sent: l(&self.plis_sent),
             video_sent_size: l(&self.video_sent_size),
@@ -240,6 +248,9 @@ pub struct CounterSnapshot {
     pub audio_delay_p50_us: u64,
     pub audio_delay_p95_us: u64,
     pub audio_target_delay_us: u64,
+    pub sync_video_delay_us: u64,
+    pub sync_audio_delay_us: u64,
+    pub sync_offset_abs_us: u64,
     pub keyframe_requests_received: u64,
     pub plis_sent: u64,
     pub video_sent_size: u64,

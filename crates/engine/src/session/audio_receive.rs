@@ -17,6 +17,7 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use super::audio_format::Received;
 use super::events::SessionEvent;
 use super::receive::Receivers;
+use super::sync::{Kind, Playing, SyncDriver};
 use crate::stats::Counters;
 
 /// The playout clock's period.
@@ -63,6 +64,7 @@ impl Receivers {
             Counters::add(&c.audio_packets_received, 1);
             Counters::add(&c.audio_bytes_received, packet.payload.len() as u64);
             losses.on_sequence(packet.header.sequence_number, c);
+            self.sync.set_received_ssrc(Kind::Audio, packet.header.ssrc);
             let formats = self.audio_formats.get();
             let (seq, ts, now) = (
                 packet.header.sequence_number,
@@ -90,6 +92,7 @@ impl Receivers {
     fn playout_loop(&self, neteq: &Shared, ended: &AtomicBool) {
         let mut next = Instant::now();
         let mut pulls = 0u64;
+        let mut sync = SyncDriver::new(self.sync.clone());
         while !ended.load(Ordering::Relaxed) && !self.closed.load(Ordering::Relaxed) {
             let now = Instant::now();
             if next > now {
@@ -100,7 +103,16 @@ impl Receivers {
             next += PULL_PERIOD;
             let (pull, stats) = {
                 let Ok(mut buffer) = neteq.lock() else { return };
-                let pull = buffer.pull(Instant::now());
+                // What goes out now meets the user now (no device delay counted yet).
+                let playing = buffer.playout_timestamp().map(|rtp| Playing {
+                    rtp,
+                    at_us: now_us() as i64,
+                });
+                let now = Instant::now();
+                if let Some(d) = sync.on_audio(playing, now, &self.counters) {
+                    buffer.set_sync_delay_ms(d.audio.as_secs_f64() * 1000.0);
+                }
+                let pull = buffer.pull(now);
                 pulls += 1;
                 let stats = pulls.is_multiple_of(STATS_EVERY).then(|| buffer.stats());
                 (pull, stats)

@@ -32,6 +32,7 @@ use super::fec::{
 };
 use super::keyframe::{KeyframeRequestForwarder, KEYFRAME_SLOT};
 use super::pacer::{InFlightTracker, Outstanding, PacerConfig, PriorityPacer, IN_FLIGHT_SLOT};
+use super::sync::{SenderReportSync, SyncLink, SYNC_SLOT};
 use super::SessionError;
 use crate::stats::Counters;
 
@@ -154,6 +155,7 @@ pub async fn build_peer_connection(
     outstanding: Arc<Outstanding>,
     fec: Arc<FecLink>,
     counters: Arc<Counters>,
+    sync: Arc<SyncLink>,
 ) -> Result<Arc<dyn PeerConnection>, SessionError> {
     let mut media = MediaEngine::default();
     media.register_codec(
@@ -246,6 +248,7 @@ pub async fn build_peer_connection(
     } else {
         registry
     };
+    let registry = registry.with(Slot::from(SYNC_SLOT), SenderReportSync::new(sync));
     let registry = registry.with(
         Slot::from(KEYFRAME_SLOT),
         KeyframeRequestForwarder::new(counters),

@@ -29,7 +29,6 @@ mod receive;
 mod report;
 mod rtp_seq;
 mod send;
-#[allow(dead_code, unused_imports)] // wired into the receive path in the next commit
 mod sync;
 mod twcc;
 mod video_receiver;
@@ -177,6 +176,7 @@ impl PeerSession {
         let channel = Arc::new(ControlChannel::default());
         let keyframe_wanted = Arc::new(tokio::sync::Notify::new());
         let audio_formats = Arc::new(audio_format::SharedAudioFormats::default());
+        let sync_link = Arc::new(sync::SyncLink::default());
         let receivers = Arc::new(Receivers {
             audio_formats: audio_formats.clone(),
             counters: counters.clone(),
@@ -186,6 +186,7 @@ impl PeerSession {
             pli_min_interval: config.pli_min_interval,
             closed: closed.clone(),
             keyframe_wanted: keyframe_wanted.clone(),
+            sync: sync_link.clone(),
         });
         let local_tally = Arc::new(diagnose::LocalTally::default());
         let handler = Arc::new(handler::Handler {
@@ -201,6 +202,7 @@ impl PeerSession {
             outstanding.clone(),
             fec_link.clone(),
             counters.clone(),
+            sync_link.clone(),
         )
         .await?;
         let state = SendState {
@@ -212,6 +214,7 @@ impl PeerSession {
             fec: fec_link,
             counters: counters.clone(),
             audio_formats,
+            sync: sync_link,
         };
 
         if let OpenRole::Callee { offer, .. } = &role {

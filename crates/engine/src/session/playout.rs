@@ -62,6 +62,8 @@ pub struct Playout {
     origin: Option<Instant>,
     rtp_base: Option<(u32, i64)>,
     delay: Duration,
+    /// Added on top for lip sync (video waiting for audio), see `sync/`.
+    sync_delay: Duration,
     last_frame: Option<Instant>,
 }
 
@@ -79,6 +81,12 @@ impl Playout {
     #[must_use]
     pub fn delay(&self) -> Duration {
         self.delay
+    }
+
+    /// Extra delay for lip sync: every frame is shown this much later (the sync core
+    /// moves it in small steps, so the picture slows or hurries a little, never jumps).
+    pub fn set_sync_delay(&mut self, d: Duration) {
+        self.sync_delay = d;
     }
 
     /// A frame with RTP timestamp `rtp_ts` became decodable at `now`; `waited` says it
@@ -105,7 +113,7 @@ impl Playout {
             .map(|s| s.offset)
             .fold(f64::INFINITY, f64::min);
         self.adapt(now, base);
-        let due_s = base + media_s + self.delay.as_secs_f64();
+        let due_s = base + media_s + (self.delay + self.sync_delay).as_secs_f64();
         let due = origin + Duration::from_secs_f64(due_s.max(0.0));
         due.max(now)
     }

@@ -14,6 +14,7 @@ use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 use super::events::{RemoteVideoFrame, SessionEvent};
 use super::frame_buffer::FrameBufferConfig;
+use super::sync::{Kind, Playing, SyncLink};
 use super::video_receiver::{Feedback, ReadyFrame, VideoReceiver};
 use crate::freeze::FreezeDetector;
 use crate::stats::{pack_size, Counters};
@@ -30,6 +31,8 @@ pub struct Receivers {
     pub(crate) keyframe_wanted: Arc<tokio::sync::Notify>,
     /// The audio payload types (Opus, RED) as negotiated.
     pub(crate) audio_formats: Arc<super::audio_format::SharedAudioFormats>,
+    /// Lip sync: sender reports in, when video is shown, the delay video adds.
+    pub(crate) sync: Arc<SyncLink>,
 }
 
 /// How often the receive loop sends due NACKs and checks the frame buffer's timers
@@ -66,6 +69,7 @@ impl Receivers {
                 .send(SessionEvent::Error(format!("decoder thread: {e}")));
             return;
         }
+        self.sync.set_received_ssrc(Kind::Video, ssrc);
         let mut rx = VideoReceiver::new(
             ssrc,
             FrameBufferConfig {
@@ -92,6 +96,7 @@ impl Receivers {
                     self.send_feedback(&track, received.feedback).await;
                 }
                 _ = tick.tick() => {
+                    rx.set_sync_delay(self.sync.video_delay());
                     let feedback = rx.on_tick(Instant::now(), &self.counters);
                     self.send_feedback(&track, feedback).await;
                 }
@@ -138,7 +143,12 @@ impl Receivers {
         let mut first = true;
         let mut freezes = FreezeDetector::default();
         let mut last_shown: Option<(f64, u64)> = None;
-        while let Ok(ReadyFrame { data, render_at }) = input.recv() {
+        while let Ok(ReadyFrame {
+            data,
+            render_at,
+            rtp_ts,
+        }) = input.recv()
+        {
             if self.closed.load(Ordering::Relaxed) {
                 return;
             }
@@ -159,7 +169,12 @@ impl Receivers {
                     if !wait.is_zero() {
                         std::thread::sleep(wait);
                     }
-                    let shown_ms = now_us() as f64 / 1000.0;
+                    let shown_us = now_us();
+                    self.sync.set_video_playing(Playing {
+                        rtp: rtp_ts,
+                        at_us: shown_us as i64,
+                    });
+                    let shown_ms = shown_us as f64 / 1000.0;
                     if freezes.frame(shown_ms) {
                         if let Some((at, number)) = last_shown {
                             tracing::debug!(

@@ -28,7 +28,9 @@ use super::config::VideoSettings;
 use super::fec::FecLink;
 use super::keyframe::is_keyframe_request;
 use super::pacer::{pushback_window_bytes, Outstanding, MAX_PUSHBACK_GAP};
+use super::sync::{Kind, SyncLink};
 use crate::stats::{pack_size, Counters};
+use peercall_media::clock::now_us;
 
 /// The camera in use (or none: camera off).
 pub type VideoSlot = Arc<Mutex<Option<CameraCapture>>>;
@@ -49,6 +51,8 @@ pub struct SendState {
     pub(crate) counters: Arc<Counters>,
     /// The audio payload types (Opus, RED) as negotiated.
     pub(crate) audio_formats: Arc<SharedAudioFormats>,
+    /// Lip sync: how long after capture each stream's frames are written.
+    pub(crate) sync: Arc<SyncLink>,
 }
 
 /// Listens for PLI/FIR about our video track and flags the encoder.
@@ -267,6 +271,8 @@ pub fn spawn_video(
                             tracing::debug!("video timestamp advance: {err}");
                         }
                     }
+                    let lag = timeline.write_lag(now_us());
+                    state.sync.set_write_lag(Kind::Video, lag);
                     if let Err(err) = write(e.data.into(), Duration::ZERO) {
                         tracing::debug!("video write_sample: {err}");
                         continue;
@@ -375,6 +381,8 @@ pub fn spawn_audio(
                     None => packet,
                 };
                 let len = packet.len() as u64;
+                let lag = timeline.write_lag(now_us());
+                state.sync.set_write_lag(Kind::Audio, lag);
                 let written = write(packet.into(), timeline.duration(frame_ticks));
                 if written.is_ok() {
                     Counters::add(&state.counters.audio_packets_sent, 1);
@@ -406,6 +414,7 @@ pub(crate) struct RtpTimeline {
     /// Gaps up to this long count as `nominal_us` (0: follow the capture clock exactly).
     contiguous_us: u64,
     last_capture_us: Option<u64>,
+    first_capture_us: Option<u64>,
     /// Media position of the last frame placed, µs since the first.
     position_us: u64,
     last_ts: Option<u64>,
@@ -420,6 +429,7 @@ impl RtpTimeline {
             nominal_us,
             contiguous_us: 0,
             last_capture_us: None,
+            first_capture_us: None,
             position_us: 0,
             last_ts: None,
             written: 0,
@@ -443,6 +453,7 @@ impl RtpTimeline {
             };
         }
         self.last_capture_us = Some(capture_us);
+        self.first_capture_us.get_or_insert(capture_us);
         let mut ts =
             u64::try_from(u128::from(self.position_us) * u128::from(self.rate) / 1_000_000)
                 .unwrap_or(u64::MAX);
@@ -465,6 +476,14 @@ impl RtpTimeline {
         let skip = ts.saturating_sub(self.written);
         self.written = ts.max(self.written) + duration_ticks;
         skip
+    }
+
+    /// How long after the capture-clock instant its RTP timestamp stands for the last
+    /// frame placed is written at `now_us` (the sender report's RTP time is moved on by
+    /// this, `sync/reports.rs`).
+    pub(crate) fn write_lag(&self, now_us: u64) -> Duration {
+        let at = self.first_capture_us.unwrap_or(now_us) + self.position_us;
+        Duration::from_micros(now_us.saturating_sub(at))
     }
 
     /// Where the packetizer's timestamp stands, ticks since the first frame (after
@@ -554,6 +573,23 @@ mod tests {
         ];
         let ts = stamps(&mut t, &frames, 0);
         assert!(ts.windows(2).all(|w| w[1] > w[0]), "{ts:?}");
+    }
+
+    #[test]
+    fn the_write_lag_is_measured_from_the_instant_the_timestamp_stands_for() {
+        let mut t = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
+            .contiguous_within(AUDIO_FRAME_US + 30_000);
+        // (capture time, written at, lag): the audio timeline counts 20 ms a frame, so
+        // a frame stamped 4 ms late still stands for its place on the timeline.
+        let table = [
+            (1_000_000, 1_023_000, 23_000),
+            (1_024_000, 1_045_000, 25_000),
+            (1_040_000, 1_061_000, 21_000),
+        ];
+        for (capture, written, lag) in table {
+            t.next(capture, 960);
+            assert_eq!(t.write_lag(written), Duration::from_micros(lag));
+        }
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct ReadyFrame {
     pub data: Bytes,
     /// When to show it (decode at once, present at this instant).
     pub render_at: Instant,
+    /// Its RTP timestamp.
+    pub rtp_ts: u32,
 }
 
 /// What one received packet produced.
@@ -72,6 +74,11 @@ impl VideoReceiver {
             playout: Playout::new(PlayoutConfig::default()),
             newest_seq: 0,
         }
+    }
+
+    /// Lip sync: show frames this much later than the playout delay alone would.
+    pub fn set_sync_delay(&mut self, d: Duration) {
+        self.playout.set_sync_delay(d);
     }
 
     /// Takes one RTP packet (RTX already unwrapped); returns the frames it completed and
@@ -122,6 +129,7 @@ impl VideoReceiver {
             out.frames.push(ReadyFrame {
                 data: f.data,
                 render_at,
+                rtp_ts: f.timestamp,
             });
         }
         counters.video_playout_delay_us.store(

@@ -1,5 +1,13 @@
-//! Lip sync: the pure core (`core.rs`) that decides how much the stream ahead waits.
+//! Lip sync: the pure core (`core.rs`) that decides how much the stream ahead waits,
+//! the sender-report interceptor that feeds it (`reports.rs`), and what the session's
+//! threads share (`link.rs`).
 
 mod core;
+mod driver;
+mod link;
+mod reports;
 
-pub use self::core::{AvSync, Playing, SenderReport, StreamState, SyncConfig, SyncDelays};
+pub use self::core::Playing;
+pub use driver::SyncDriver;
+pub use link::{Kind, SyncLink};
+pub use reports::{SenderReportSync, SYNC_SLOT};

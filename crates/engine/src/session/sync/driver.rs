@@ -1,0 +1,86 @@
+//! The thin driver of the sync core, run from the audio playout thread: each pull says
+//! which audio RTP timestamp went out when; once a second the core gets both streams'
+//! reports and latest playout, and its delays are applied (video's through the
+//! [`SyncLink`], audio's returned to the caller for its jitter buffer) and published.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::core::{AvSync, Playing, StreamState, SyncConfig, SyncDelays};
+use super::link::{Kind, SyncLink};
+use crate::stats::Counters;
+
+/// How often the core runs (libwebrtc: 1 s).
+const INTERVAL: Duration = Duration::from_secs(1);
+const AUDIO_RATE: u32 = 48_000;
+const VIDEO_RATE: u32 = 90_000;
+
+/// See the module documentation.
+pub struct SyncDriver {
+    core: AvSync,
+    link: Arc<SyncLink>,
+    next: Option<Instant>,
+    audio: Option<Playing>,
+}
+
+impl SyncDriver {
+    pub fn new(link: Arc<SyncLink>) -> Self {
+        Self {
+            core: AvSync::new(SyncConfig::default()),
+            link,
+            next: None,
+            audio: None,
+        }
+    }
+
+    /// Audio sample `playing.rtp` reached the user at `playing.at_us` (if the jitter
+    /// buffer knows its timeline). Returns new delays once a second.
+    pub fn on_audio(
+        &mut self,
+        playing: Option<Playing>,
+        now: Instant,
+        counters: &Counters,
+    ) -> Option<SyncDelays> {
+        if playing.is_some() {
+            self.audio = playing;
+        }
+        let next = *self.next.get_or_insert(now + INTERVAL);
+        if now < next {
+            return None;
+        }
+        self.next = Some(now + INTERVAL);
+        let audio = StreamState {
+            clock_rate: AUDIO_RATE,
+            report: self.link.report(Kind::Audio),
+            playing: self.audio,
+        };
+        let video = StreamState {
+            clock_rate: VIDEO_RATE,
+            report: self.link.report(Kind::Video),
+            playing: self.link.video_playing(),
+        };
+        let before = self.core.delays();
+        let delays = self.core.update(now, &audio, &video);
+        if delays != before {
+            tracing::debug!(
+                offset_ms = self.core.offset_us().unwrap_or_default() / 1000,
+                video_ms = delays.video.as_millis() as u64,
+                audio_ms = delays.audio.as_millis() as u64,
+                "lip sync"
+            );
+        }
+        self.link.set_video_delay(delays.video);
+        Counters::set(
+            &counters.sync_video_delay_us,
+            delays.video.as_micros() as u64,
+        );
+        Counters::set(
+            &counters.sync_audio_delay_us,
+            delays.audio.as_micros() as u64,
+        );
+        if let Some(offset) = self.core.offset_us() {
+            Counters::set(&counters.sync_offset_abs_us, offset.unsigned_abs());
+        }
+        Some(delays)
+    }
+}
