@@ -3,8 +3,9 @@
 
 use peercall_engine::stats::CounterSnapshot;
 
+use crate::measure::percentile;
 use crate::measure::Measure;
-use crate::report::{AudioReport, Latency};
+use crate::report::{AudioReport, AvSyncReport, Latency};
 
 /// Builds the audio report.
 #[must_use]
@@ -36,5 +37,29 @@ pub fn audio_report(m: &Measure, c: &CounterSnapshot, call_seconds: f64) -> Audi
         gaps,
         longest_gap_ms,
         gaps_over_60ms,
+    }
+}
+
+/// Builds the lip-sync report.
+#[must_use]
+pub fn av_sync_report(m: &Measure, c: &CounterSnapshot) -> AvSyncReport {
+    let av = m.av_sync();
+    let offsets = av.offsets();
+    let sizes: Vec<f64> = offsets.iter().map(|o| o.abs()).collect();
+    let ms = |us: u64| us as f64 / 1000.0;
+    AvSyncReport {
+        offset_ms: Latency {
+            p50: percentile(&offsets, 50.0),
+            p95: percentile(&offsets, 95.0),
+        },
+        offset_abs_p95_ms: percentile(&sizes, 95.0),
+        samples: offsets.len() as u64,
+        mouth_to_ear_ms: Latency {
+            p50: av.mouth_to_ear(50.0),
+            p95: av.mouth_to_ear(95.0),
+        },
+        video_delay_ms: ms(c.sync_video_delay_us),
+        audio_delay_ms: ms(c.sync_audio_delay_us),
+        engine_offset_abs_ms: ms(c.sync_offset_abs_us),
     }
 }

@@ -3,6 +3,7 @@
 
 mod audio_gaps;
 mod audio_report;
+mod av_sync;
 mod chat;
 mod cli;
 mod measure;

@@ -7,6 +7,7 @@ use peercall_media::source::tone::{dominant_frequency, tone_purity};
 use peercall_media::{AudioFrame, AUDIO_RATE};
 
 use crate::audio_gaps::GapDetector;
+use crate::av_sync::AvSyncMeasure;
 use crate::pause::LongestPause;
 use crate::smoothness::{FpsSeries, FreezeDetector};
 
@@ -31,6 +32,7 @@ pub struct Measure {
     tone_hits: u32,
     tone_hz: Option<f32>,
     gaps: GapDetector,
+    av: AvSyncMeasure,
 }
 
 impl Measure {
@@ -64,6 +66,7 @@ impl Measure {
             .push(ms(shown_at_us.saturating_sub(capture)));
         self.playout_delays_ms
             .push(ms(shown_at_us.saturating_sub(f.decoded_at_us)));
+        self.av.frame(capture, shown_at_us);
     }
 
     /// Takes one remote audio frame; checks the tone every quarter second (a single
@@ -72,6 +75,7 @@ impl Measure {
     pub fn audio(&mut self, a: &AudioFrame) {
         self.audio_frames += 1;
         self.gaps.samples(&a.samples);
+        self.av.audio(&a.samples, a.capture_time_us);
         self.pcm.extend_from_slice(&a.samples);
         let window = AUDIO_RATE as usize / 4;
         if self.pcm.len() >= window {
@@ -168,6 +172,12 @@ impl Measure {
     #[must_use]
     pub fn audio_gaps(&self) -> (u64, f64, u64) {
         self.gaps.gaps()
+    }
+
+    /// Lip sync and mouth-to-ear, from the beeps and stamps.
+    #[must_use]
+    pub fn av_sync(&self) -> &AvSyncMeasure {
+        &self.av
     }
 
     /// Whether the tone was heard (in at least two quarter-second windows).

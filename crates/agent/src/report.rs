@@ -194,6 +194,27 @@ pub struct AudioReport {
     pub gaps_over_60ms: u64,
 }
 
+/// Lip sync as this receiver met it, and what its sync did.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AvSyncReport {
+    /// Video playout minus audio playout of the same capture instant, ms (positive:
+    /// the picture after the sound), per beep of the remote tone matched with the
+    /// frame captured nearest to it.
+    pub offset_ms: Latency,
+    /// The 95th percentile of its size, ms (the ±45 ms goal).
+    pub offset_abs_p95_ms: Option<f64>,
+    /// Beeps matched.
+    pub samples: u64,
+    /// Beep captured → its onset out of the jitter buffer, ms (no speaker included).
+    pub mouth_to_ear_ms: Latency,
+    /// Extra delay the sync makes video and audio wait at the end, ms.
+    pub video_delay_ms: f64,
+    pub audio_delay_ms: f64,
+    /// The size of the offset the engine last measured from sender reports, ms.
+    pub engine_offset_abs_ms: f64,
+}
+
 /// Chat lines over the data channel.
 #[derive(Debug, Default, Serialize)]
 pub struct ChatReport {
@@ -220,6 +241,7 @@ pub struct Report {
     pub setup_ms: Setup,
     pub video: VideoReport,
     pub audio: AudioReport,
+    pub av_sync: AvSyncReport,
     pub chat: ChatReport,
     pub network: NetworkReport,
     pub reconnects: ReconnectReport,
@@ -238,6 +260,7 @@ impl Report {
             setup_ms: Setup::default(),
             video: VideoReport::default(),
             audio: AudioReport::default(),
+            av_sync: AvSyncReport::default(),
             chat: ChatReport::default(),
             network: NetworkReport::default(),
             reconnects: ReconnectReport::default(),

@@ -10,7 +10,7 @@ use peercall_engine::session::VideoSettings;
 use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia};
 use tokio::sync::mpsc;
 
-use crate::audio_report::audio_report;
+use crate::audio_report::{audio_report, av_sync_report};
 use crate::chat::ChatOut;
 use crate::cli::Args;
 use crate::measure::Measure;
@@ -269,6 +269,7 @@ pub async fn run(args: &Args) -> Report {
             },
         },
         audio: audio_report(&m, &counters, call_seconds),
+        av_sync: av_sync_report(&m, &counters),
         reconnects,
         chat: ChatReport {
             received: chat_received,
