@@ -3,9 +3,13 @@
 
 use peercall_media::VoiceSettings;
 use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_store::StoreExt;
 
+#[path = "private_file.rs"]
+mod private_file;
+
+use crate::local_server::plan::{is_join_code, new_join_code};
 use crate::AppError;
 
 const STORE_FILE: &str = "settings.json";
@@ -38,8 +42,9 @@ impl Resolution {
 }
 
 /// Everything the user chooses; missing fields take their defaults so older files still load.
-/// Device ids are those of `list_devices`; an empty id means the system default.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+/// Device ids are those of `list_devices`; an empty id means the system default. `Debug`
+/// shows neither the token nor the join code.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Shown to other peers; empty until the first-run prompt is answered.
@@ -57,6 +62,32 @@ pub struct Settings {
     pub relay_only: bool,
     /// Processing of the microphone's sound (each switch on unless turned off).
     pub voice: VoiceProcessing,
+    /// "Host calls for my local network": when this app hosts the built-in server it
+    /// listens on every interface and wants [`Settings::join_code`]; off, it listens on
+    /// loopback only (this computer).
+    pub lan_hosting: bool,
+    /// The code others type to join this app's server (made when LAN hosting is first
+    /// turned on, then kept so they type it once).
+    pub join_code: String,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |s: &str| if s.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("Settings")
+            .field("display_name", &self.display_name)
+            .field("server_url", &self.server_url)
+            .field("server_token", &redacted(&self.server_token))
+            .field("camera", &self.camera)
+            .field("microphone", &self.microphone)
+            .field("speaker", &self.speaker)
+            .field("resolution", &self.resolution)
+            .field("relay_only", &self.relay_only)
+            .field("voice", &self.voice)
+            .field("lan_hosting", &self.lan_hosting)
+            .field("join_code", &redacted(&self.join_code))
+            .finish()
+    }
 }
 
 /// The microphone's processing switches, each on by default (a file without them, or
@@ -99,6 +130,19 @@ impl From<VoiceProcessing> for VoiceSettings {
 }
 
 impl Settings {
+    /// The join code when the user hosts for the local network.
+    pub fn lan_code(&self) -> Option<&str> {
+        (self.lan_hosting && is_join_code(&self.join_code)).then_some(self.join_code.as_str())
+    }
+
+    /// With LAN hosting on, a join code (a fresh one from `random` unless it has one).
+    pub fn with_join_code(mut self, random: [u8; 10]) -> Self {
+        if self.lan_hosting && !is_join_code(&self.join_code) {
+            self.join_code = new_join_code(random);
+        }
+        self
+    }
+
     /// Normalises and checks user input (the protocol's name rule: 1–64 chars, no control chars).
     pub fn validated(mut self) -> Result<Self, AppError> {
         self.display_name = self.display_name.trim().to_owned();
@@ -126,8 +170,24 @@ impl Settings {
     }
 }
 
+/// The store's file (and the app's data dir) made private before the store reads or writes
+/// it: it holds the server token and the join code.
+fn private_store<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Result<std::sync::Arc<tauri_plugin_store::Store<R>>, AppError> {
+    let path = app
+        .path()
+        .app_data_dir()
+        .map_err(|err| AppError::Internal(format!("no app data dir: {err}")))?
+        .join(STORE_FILE);
+    if let Err(err) = private_file::make_private(&path) {
+        tracing::warn!(%err, path = %path.display(), "cannot make the settings file private");
+    }
+    Ok(app.store(STORE_FILE)?)
+}
+
 pub fn load<R: Runtime>(app: &AppHandle<R>) -> Result<Settings, AppError> {
-    let store = app.store(STORE_FILE)?;
+    let store = private_store(app)?;
     Ok(store
         .get(KEY)
         .and_then(|value| serde_json::from_value(value).ok())
@@ -135,7 +195,7 @@ pub fn load<R: Runtime>(app: &AppHandle<R>) -> Result<Settings, AppError> {
 }
 
 pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), AppError> {
-    let store = app.store(STORE_FILE)?;
+    let store = private_store(app)?;
     let value =
         serde_json::to_value(settings).map_err(|err| AppError::InvalidSetting(err.to_string()))?;
     store.set(KEY, value);
@@ -147,7 +207,7 @@ pub fn save<R: Runtime>(app: &AppHandle<R>, settings: &Settings) -> Result<(), A
 /// random and kept in the store, so a relaunched app replaces its own previous session
 /// instead of listing it.
 pub fn client_id<R: Runtime>(app: &AppHandle<R>) -> Result<String, AppError> {
-    let store = app.store(STORE_FILE)?;
+    let store = private_store(app)?;
     if let Some(id) = store
         .get(CLIENT_ID_KEY)
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -244,6 +304,54 @@ mod tests {
         );
         let back: Settings = serde_json::from_value(json).unwrap();
         assert_eq!(back, off);
+    }
+
+    #[test]
+    fn lan_hosting_gets_a_join_code_once_and_keeps_it() {
+        let off = named("A");
+        assert_eq!(off.clone().with_join_code([1; 10]).join_code, "");
+        assert_eq!(off.lan_code(), None);
+        let on = Settings {
+            lan_hosting: true,
+            ..named("A")
+        }
+        .with_join_code([1; 10]);
+        let code = on.join_code.clone();
+        assert_eq!(on.lan_code(), Some(code.as_str()));
+        assert_eq!(on.clone().with_join_code([2; 10]).join_code, code);
+        // Turned off and on again: the same code (the others typed it once).
+        let again = Settings {
+            lan_hosting: true,
+            ..Settings {
+                lan_hosting: false,
+                ..on
+            }
+        };
+        assert_eq!(again.with_join_code([3; 10]).join_code, code);
+        // A code that is not one of ours is replaced, never used as the token.
+        let odd = Settings {
+            lan_hosting: true,
+            join_code: "x".into(),
+            ..named("A")
+        };
+        assert_eq!(odd.lan_code(), None);
+        assert_ne!(odd.with_join_code([4; 10]).join_code, "x");
+    }
+
+    #[test]
+    fn debug_output_hides_the_token_and_the_join_code() {
+        let s = Settings {
+            server_token: "sekrit-token".into(),
+            lan_hosting: true,
+            join_code: "ABCDE-FGHJK".into(),
+            ..named("A")
+        };
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("sekrit") && !shown.contains("ABCDE"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use peercall_bridge::FrameBridge;
 use peercall_engine::Engine;
 
 use crate::devices_check::{MicMeter, Preview};
+use crate::local_server::runtime::RuntimeDir;
 use crate::local_server::{self, LocalServerError, LocalSignaling};
 use crate::AppError;
 
@@ -88,30 +89,60 @@ impl AppState {
         self.engine_generation.load(Ordering::SeqCst) == generation
     }
 
-    /// Where the local-network default connects (finding or hosting the server once).
+    /// Where the local-network default connects: the server found or hosted before, unless
+    /// this app hosts it in another mode than `lan_code` asks (then it hosts anew).
     pub async fn local_server(
         &self,
+        runtime: &RuntimeDir,
+        lan_code: Option<&str>,
     ) -> Result<tokio::sync::MappedMutexGuard<'_, LocalSignaling>, LocalServerError> {
         let mut slot = self.local.lock().await;
+        let known = slot.as_ref().map(|l| l.secret.clone());
         let found = match slot.take() {
-            Some(found) => found,
-            None => local_server::find_or_host().await?,
+            Some(found) if found.hosting.is_none() || found.lan_code.as_deref() == lan_code => {
+                found
+            }
+            other => {
+                if let Some(old) = other {
+                    old.stop().await; // the mode changed: host again on the same port
+                }
+                local_server::find_or_host(runtime, lan_code, known.as_ref()).await?
+            }
         };
         Ok(tokio::sync::MutexGuard::map(slot, |slot| {
             slot.insert(found)
         }))
     }
 
+    /// Forgets the local server this app is a client of (it did not answer, or not as
+    /// itself): the next attempt reads the record again, or hosts.
+    pub async fn forget_local_client(&self) {
+        let mut slot = self.local.lock().await;
+        if slot.as_ref().is_some_and(|l| l.hosting.is_none()) {
+            *slot = None;
+        }
+    }
+
     /// Local mode, after the connection to the local server dropped: if nothing serves the port
     /// any more (the app that hosted it quit), host the server here, so the signaling client's
     /// next attempt reaches this app's own server and the others on the machine or LAN find it.
+    /// It keeps the secret the others already check, and hosts for the network only with the
+    /// same join code the clients already send (else for this machine, where any token
+    /// passes; the user's own choice applies at the next connect).
     /// Returns the address others can join when this app now hosts.
-    pub async fn take_over_local_server(&self) -> Option<String> {
+    pub async fn take_over_local_server(
+        &self,
+        runtime: &RuntimeDir,
+        lan_code: Option<&str>,
+    ) -> Option<String> {
         let mut slot = self.local.lock().await;
         if let Some(hosting) = slot.as_ref().and_then(|l| l.hosting.clone()) {
             return Some(hosting); // already ours
         }
-        match local_server::find_or_host().await {
+        let known = slot.as_ref().map(|l| l.secret.clone());
+        let token = slot.as_ref().and_then(|l| l.token.clone());
+        let lan_code = lan_code.filter(|code| token.as_deref() == Some(*code));
+        match local_server::find_or_host(runtime, lan_code, known.as_ref()).await {
             Ok(found) => {
                 let hosting = found.hosting.clone();
                 *slot = Some(found);

@@ -387,13 +387,15 @@ export type Resolution = "640x480" | "1280x720" | "1920x1080";
 
 /**
  *  Everything the user chooses; missing fields take their defaults so older files still load.
- *  Device ids are those of `list_devices`; an empty id means the system default.
+ *  Device ids are those of `list_devices`; an empty id means the system default. `Debug`
+ *  shows neither the token nor the join code.
  */
 export type Settings = Settings_Serialize | Settings_Deserialize;
 
 /**
  *  Everything the user chooses; missing fields take their defaults so older files still load.
- *  Device ids are those of `list_devices`; an empty id means the system default.
+ *  Device ids are those of `list_devices`; an empty id means the system default. `Debug`
+ *  shows neither the token nor the join code.
  */
 export type Settings_Deserialize = {
 	/**  Shown to other peers; empty until the first-run prompt is answered. */
@@ -413,11 +415,23 @@ export type Settings_Deserialize = {
 	relayOnly?: boolean,
 	/**  Processing of the microphone's sound (each switch on unless turned off). */
 	voice?: VoiceProcessing_Deserialize,
+	/**
+	 *  "Host calls for my local network": when this app hosts the built-in server it
+	 *  listens on every interface and wants [`Settings::join_code`]; off, it listens on
+	 *  loopback only (this computer).
+	 */
+	lanHosting?: boolean,
+	/**
+	 *  The code others type to join this app's server (made when LAN hosting is first
+	 *  turned on, then kept so they type it once).
+	 */
+	joinCode?: string,
 };
 
 /**
  *  Everything the user chooses; missing fields take their defaults so older files still load.
- *  Device ids are those of `list_devices`; an empty id means the system default.
+ *  Device ids are those of `list_devices`; an empty id means the system default. `Debug`
+ *  shows neither the token nor the join code.
  */
 export type Settings_Serialize = {
 	/**  Shown to other peers; empty until the first-run prompt is answered. */
@@ -437,6 +451,17 @@ export type Settings_Serialize = {
 	relayOnly: boolean,
 	/**  Processing of the microphone's sound (each switch on unless turned off). */
 	voice: VoiceProcessing_Serialize,
+	/**
+	 *  "Host calls for my local network": when this app hosts the built-in server it
+	 *  listens on every interface and wants [`Settings::join_code`]; off, it listens on
+	 *  loopback only (this computer).
+	 */
+	lanHosting: boolean,
+	/**
+	 *  The code others type to join this app's server (made when LAN hosting is first
+	 *  turned on, then kept so they type it once).
+	 */
+	joinCode: string,
 };
 
 /**

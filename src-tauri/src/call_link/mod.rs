@@ -102,7 +102,7 @@ async fn forward_events(
                 },
                 Effect::StopRingtone => drop(ringtone.take()),
                 Effect::TakeOverServer => {
-                    let hosting = app.state::<AppState>().take_over_local_server().await;
+                    let hosting = take_over(&app).await;
                     effects.extend(server_taken_over(hosting, &mut model));
                 }
                 Effect::Finish => return,
@@ -110,6 +110,17 @@ async fn forward_events(
         }
     }
     drop(engine);
+}
+
+/// Hosts the local server if its host is gone (see [`AppState::take_over_local_server`]).
+async fn take_over(app: &AppHandle) -> Option<String> {
+    let runtime = crate::local_server::runtime_dir(app)
+        .map_err(|err| tracing::warn!(%err, "cannot take over the local server"))
+        .ok()?;
+    let settings = crate::settings::load(app).unwrap_or_default();
+    app.state::<AppState>()
+        .take_over_local_server(&runtime, settings.lan_code())
+        .await
 }
 
 fn emit_ui(app: &AppHandle, event: UiEvent) {

@@ -13,6 +13,7 @@ use tauri_specta::Event;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::call_link::{self, ServerMode};
+use crate::local_server;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::ui_events::ConnectionStatus;
@@ -48,7 +49,7 @@ pub async fn run(app: AppHandle, settings: Settings, generation: u64) {
         if !state.is_current(generation) {
             return;
         }
-        let failure = match open(&state, &settings, client_id.clone()).await {
+        let failure = match open(&app, &settings, client_id.clone()).await {
             Ok((engine, events, media, server)) => {
                 if !state.set_engine(engine.clone(), generation) {
                     engine.shutdown().await; // replaced while connecting
@@ -88,26 +89,38 @@ pub async fn run(app: AppHandle, settings: Settings, generation: u64) {
 }
 
 async fn open(
-    state: &AppState,
+    app: &AppHandle,
     settings: &Settings,
     client_id: Option<String>,
 ) -> Result<Parts, Failure> {
-    let (url, server) = if settings.server_url.is_empty() {
+    let state = app.state::<AppState>();
+    let local = settings.server_url.is_empty();
+    let (mut config, server) = if local {
+        let runtime = local_server::runtime_dir(app).map_err(|err| local_server_failure(&err))?;
         let local = state
-            .local_server()
+            .local_server(&runtime, settings.lan_code())
             .await
             .map_err(|err| local_server_failure(&err))?;
+        let mut config = call_link::engine_config(&local.url, settings);
+        // The local server proves itself before the hello; its token is the host's.
+        config.signaling.server_proof = Some(local.secret.clone());
+        config.signaling.token = local.token.clone();
         let hosting = local.hosting.clone();
-        (local.url.clone(), ServerMode::Local { hosting })
+        (config, ServerMode::Local { hosting })
     } else {
-        (settings.server_url.clone(), ServerMode::Remote)
+        let config = call_link::engine_config(&settings.server_url, settings);
+        (config, ServerMode::Remote)
     };
-    let mut config = call_link::engine_config(&url, settings);
     config.signaling.client_id = client_id;
+    let url = config.signaling.url.clone();
     match Engine::connect(config).await {
         Ok((engine, events, media)) => Ok((engine, events, media, server)),
         Err(err) => {
             tracing::debug!(%err, %url, "engine connect failed");
+            if local {
+                // Read the record again (or host) on the next attempt.
+                state.forget_local_client().await;
+            }
             Err(engine_failure(&err, &url))
         }
     }

@@ -1,21 +1,51 @@
-//! The zero-config default: use a signaling server already running on this machine, else host
-//! the embedded one (the same crate as the standalone server) for the local network.
+//! The zero-config default: use the local server another app of this user hosts, else host
+//! the embedded one (the same crate as the standalone server).
+//!
+//! - [`plan`]: what the hosted server is (loopback only, or the network with a join code)
+//! - [`runtime`]: the record that names the hosting process and the secret it proves
+//!   itself with, so a process squatting on the port is never trusted
+
+pub mod plan;
+pub mod runtime;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use peercall_signal::server::{Config, Server, ServerError, ServerHandle};
+use peercall_signal::proof::ServerSecret;
+use peercall_signal::server::{Server, ServerError, ServerHandle};
+
+use runtime::{LocalRecord, Published, RuntimeDir, RuntimeError};
 
 /// The port the embedded server uses, so other apps on the machine and the LAN can find it.
 pub const LOCAL_PORT: u16 = 7788;
 
-/// Where the app should connect, and the server it hosts (if it had to).
+/// How long a loser of the race to host waits for the winner's record.
+const RECORD_WAIT: Duration = Duration::from_secs(3);
+
+/// Where the app should connect, what it must check and send there, and the server it
+/// hosts (if it had to).
 pub struct LocalSignaling {
     pub url: String,
     /// Set when this app hosts the server: the address others can join.
     pub hosting: Option<String>,
-    /// The hosted server, held for the app's life.
-    pub _handle: Option<ServerHandle>,
+    /// The join code when this app hosts for the local network.
+    pub lan_code: Option<String>,
+    /// What the server must prove it knows before anything is sent.
+    pub secret: ServerSecret,
+    /// The server's token (the host's join code), sent once the server proved itself.
+    pub token: Option<String>,
+    /// The hosted server and its record, held for the app's life.
+    hosted: Option<(ServerHandle, Published)>,
+}
+
+impl LocalSignaling {
+    /// Stops the hosted server (if this app hosts it) and removes its record.
+    pub async fn stop(self) {
+        if let Some((handle, published)) = self.hosted {
+            drop(published);
+            handle.shutdown().await;
+        }
+    }
 }
 
 /// Why the local server could be neither found nor hosted.
@@ -25,6 +55,32 @@ pub enum LocalServerError {
     /// Nothing answered on the port and the embedded server could not start on it.
     #[error(transparent)]
     Host(#[from] ServerError),
+    /// The private directory for the server's record is unusable.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// Something that is not this user's Peercall holds the port.
+    #[error("port {0} is taken by something that is not your Peercall")]
+    PortTaken(u16),
+}
+
+/// The private directory of the local server's record: `$XDG_RUNTIME_DIR/peercall`, else
+/// `runtime` in the app's data dir.
+pub fn runtime_dir<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Result<RuntimeDir, LocalServerError> {
+    use tauri::Manager;
+    let data = app
+        .path()
+        .app_data_dir()
+        .map_err(|err| RuntimeError::Untrusted {
+            path: err.to_string().into(),
+            why: "no app data dir",
+        })?;
+    let xdg = std::env::var("XDG_RUNTIME_DIR").ok();
+    Ok(RuntimeDir::open(
+        xdg.as_deref().filter(|d| !d.is_empty()),
+        &data,
+    )?)
 }
 
 fn port() -> u16 {
@@ -34,44 +90,103 @@ fn port() -> u16 {
         .unwrap_or(LOCAL_PORT)
 }
 
-/// Finds or starts the local server.
-pub async fn find_or_host() -> Result<LocalSignaling, LocalServerError> {
+fn loopback_url(port: u16) -> String {
+    format!("ws://127.0.0.1:{port}/ws")
+}
+
+/// Finds the local server this user's apps host, or hosts it: for the local network with
+/// `lan_code` as the join code, else for this machine only. `known`: the secret of the
+/// server this app used so far, kept when it takes over (its clients' reconnects then
+/// prove the new host); a fresh one otherwise.
+pub async fn find_or_host(
+    runtime: &RuntimeDir,
+    lan_code: Option<&str>,
+    known: Option<&ServerSecret>,
+) -> Result<LocalSignaling, LocalServerError> {
     let port = port();
-    let url = format!("ws://127.0.0.1:{port}/ws");
+    if let Some(found) = find(runtime, port).await {
+        return Ok(client_of(found));
+    }
+    let secret = known.cloned().unwrap_or_else(ServerSecret::random);
+    let config = plan::hosted_config(port, lan_code, secret.clone());
+    let handle = match Server::bind(config).await {
+        Ok(handle) => handle,
+        Err(ServerError::Bind { source, .. }) if source.kind() == std::io::ErrorKind::AddrInUse => {
+            // Another app may be starting its server right now: wait for its record.
+            return wait_for_record(runtime, port).await.map(client_of);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let record = LocalRecord {
+        port,
+        pid: std::process::id(),
+        secret: secret.clone(),
+        token: lan_code.map(str::to_owned),
+    };
+    let published = runtime.publish(&record)?;
+    let hosting = match (lan_code, lan_address()) {
+        (Some(_), Some(ip)) => format!("ws://{ip}:{port}/ws"),
+        _ => loopback_url(port),
+    };
+    tracing::info!(%hosting, lan = lan_code.is_some(), "hosting the embedded signaling server");
+    Ok(LocalSignaling {
+        url: loopback_url(port),
+        hosting: Some(hosting),
+        lan_code: lan_code.map(str::to_owned),
+        secret,
+        token: lan_code.map(str::to_owned),
+        hosted: Some((handle, published)),
+    })
+}
+
+fn client_of(record: LocalRecord) -> LocalSignaling {
+    let url = loopback_url(record.port);
+    tracing::info!(%url, pid = record.pid, "using the local server another app hosts");
+    LocalSignaling {
+        url,
+        hosting: None,
+        lan_code: None,
+        secret: record.secret,
+        token: record.token,
+        hosted: None,
+    }
+}
+
+/// A trustworthy record of a live host whose port answers. An untrusted record is
+/// ignored (hosting here replaces it).
+async fn find(runtime: &RuntimeDir, port: u16) -> Option<LocalRecord> {
+    let record = match runtime.find(port) {
+        Ok(record) => record?,
+        Err(err) => {
+            tracing::warn!(%err, "ignoring the local server record");
+            return None;
+        }
+    };
+    // A host killed without removing its record, whose pid was reused: nothing listens.
     let probe = tokio::time::timeout(
         Duration::from_millis(500),
         tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)),
     )
     .await;
-    if matches!(probe, Ok(Ok(_))) {
-        tracing::info!(%url, "using the signaling server already running on this machine");
-        return Ok(LocalSignaling {
-            url,
-            hosting: None,
-            _handle: None,
-        });
+    matches!(probe, Ok(Ok(_))).then_some(record)
+}
+
+async fn wait_for_record(runtime: &RuntimeDir, port: u16) -> Result<LocalRecord, LocalServerError> {
+    let deadline = tokio::time::Instant::now() + RECORD_WAIT;
+    loop {
+        if let Some(record) = find(runtime, port).await {
+            return Ok(record);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(LocalServerError::PortTaken(port));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let config = Config {
-        host: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        port,
-        ..Config::default()
-    };
-    let handle = Server::bind(config).await?;
-    let hosting = lan_address().map_or_else(
-        || format!("ws://127.0.0.1:{port}/ws"),
-        |ip| format!("ws://{ip}:{port}/ws"),
-    );
-    tracing::info!(%hosting, "hosting the embedded signaling server");
-    Ok(LocalSignaling {
-        url,
-        hosting: Some(hosting),
-        _handle: Some(handle),
-    })
 }
 
 /// This machine's address on the local network, as the route to a public address would use
 /// (a UDP "connect" sends nothing).
-fn lan_address() -> Option<IpAddr> {
+pub(crate) fn lan_address() -> Option<IpAddr> {
     let socket = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
     socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
     let ip = socket.local_addr().ok()?.ip();

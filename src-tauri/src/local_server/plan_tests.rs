@@ -1,0 +1,110 @@
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use peercall_signal::client::{ClientConfig, ClientError, ClientEvent, SignalClient};
+use peercall_signal::server::Server;
+
+use super::*;
+use crate::local_server::lan_address;
+
+const CODE: &str = "ABCDE-FGHJK";
+
+/// Where a stranger on the network reaches this machine: its LAN address (loopback only
+/// when the machine has none, e.g. a sandbox without a network).
+fn from_the_network(port: u16) -> SocketAddr {
+    let ip = lan_address().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    SocketAddr::new(ip, port)
+}
+
+fn client(addr: SocketAddr, token: Option<&str>) -> ClientConfig {
+    let mut config = ClientConfig::new(format!("ws://{addr}/ws"), "Stranger");
+    config.token = token.map(str::to_owned);
+    config.reconnect.enabled = false;
+    config.connect_timeout = Duration::from_secs(5);
+    config
+}
+
+#[test]
+fn by_default_the_server_listens_on_loopback_without_a_token() {
+    let config = hosted_config(7788, None, ServerSecret::random());
+    assert_eq!(config.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
+    assert_eq!(config.token, None);
+    assert!(config.proof_secret.is_some());
+    assert!(config.allowed_origins.is_empty(), "web pages are refused");
+}
+
+#[test]
+fn hosting_for_the_network_listens_everywhere_with_the_join_code() {
+    let config = hosted_config(7788, Some(CODE), ServerSecret::random());
+    assert_eq!(config.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    assert_eq!(config.token.as_deref(), Some(CODE));
+    assert!(config.proof_secret.is_some());
+    assert!(config.allowed_origins.is_empty(), "web pages are refused");
+}
+
+#[tokio::test]
+async fn by_default_the_network_cannot_reach_the_server() {
+    let Some(ip) = lan_address() else {
+        eprintln!("no LAN address on this machine: only the configuration is checked");
+        return;
+    };
+    let server = Server::bind(hosted_config(0, None, ServerSecret::random()))
+        .await
+        .expect("binds");
+    let port = server.local_addr().port();
+    let err = SignalClient::connect(client(SocketAddr::new(ip, port), None))
+        .await
+        .expect_err("not reachable from the network");
+    assert!(matches!(err, ClientError::Unreachable(_)), "{err:?}");
+    // This machine's apps still get in.
+    let local = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
+    let (c, _events) = SignalClient::connect(client(local, None))
+        .await
+        .expect("loopback works");
+    c.close().await;
+}
+
+#[tokio::test]
+async fn hosting_for_the_network_refuses_a_stranger_without_the_code() {
+    let server = Server::bind(hosted_config(0, Some(CODE), ServerSecret::random()))
+        .await
+        .expect("binds");
+    let addr = from_the_network(server.local_addr().port());
+    for token in [None, Some("WRONG-CODE0"), Some("abcde-fghjk")] {
+        let err = SignalClient::connect(client(addr, token))
+            .await
+            .expect_err("a stranger is refused");
+        assert!(
+            matches!(err, ClientError::Unauthorized(_)),
+            "{token:?}: {err:?}"
+        );
+    }
+    let (c, mut events) = SignalClient::connect(client(addr, Some(CODE)))
+        .await
+        .expect("the code lets one in");
+    assert!(matches!(
+        events.recv().await,
+        Some(ClientEvent::Welcome { .. })
+    ));
+    c.close().await;
+}
+
+#[test]
+fn join_codes_are_ten_unambiguous_digits() {
+    let code = new_join_code([0; 10]);
+    assert_eq!(code, "00000-00000");
+    let code = new_join_code(std::array::from_fn(|i| (i * 37) as u8));
+    assert!(is_join_code(&code), "{code}");
+    assert!(!code.contains(['I', 'L', 'O', 'U']));
+    for bad in [
+        "",
+        "ABCDE",
+        "ABCDEFGHJK",
+        "ABCDE-FGHJI",
+        "abcde-fghjk",
+        "ABCDE-FGHJKM",
+    ] {
+        assert!(!is_join_code(bad), "{bad}");
+    }
+    assert_ne!(new_join_code(rand::random()), new_join_code(rand::random()));
+}

@@ -1,0 +1,143 @@
+use super::*;
+
+/// A fresh base directory under the system's temp dir, removed on drop.
+struct Base(PathBuf);
+
+impl Base {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("peercall-rt-{:016x}", rand::random::<u64>()));
+        fs::create_dir(&dir).expect("temp dir");
+        Base(dir)
+    }
+
+    fn runtime(&self) -> RuntimeDir {
+        RuntimeDir::open(self.0.to_str(), Path::new("/nonexistent")).expect("runtime dir")
+    }
+}
+
+impl Drop for Base {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn record(port: u16, pid: u32) -> LocalRecord {
+    LocalRecord {
+        port,
+        pid,
+        secret: ServerSecret::random(),
+        token: Some("ABCDE-FGHJK".into()),
+    }
+}
+
+fn mode_of(path: &Path) -> u32 {
+    fs::metadata(path).expect("metadata").mode() & 0o777
+}
+
+/// A pid that was just alive and is not any more.
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .expect("spawn true");
+    let pid = child.id();
+    child.wait().expect("reaped");
+    pid
+}
+
+#[test]
+fn a_published_record_is_private_found_and_removed_with_its_guard() {
+    let base = Base::new();
+    let rt = base.runtime();
+    assert_eq!(mode_of(&base.0.join("peercall")), 0o700);
+    assert!(rt.find(7788).expect("no record is fine").is_none());
+    let mine = record(7788, std::process::id());
+    let guard = rt.publish(&mine).expect("published");
+    assert_eq!(mode_of(&rt.record_path(7788)), 0o600);
+    assert_eq!(rt.find(7788).expect("trusted"), Some(mine.clone()));
+    assert!(rt.find(7789).expect("other port").is_none());
+    // A second publish (a takeover) replaces it atomically; no temp files are left.
+    let guard2 = rt.publish(&mine).expect("replaced");
+    drop(guard);
+    drop(guard2);
+    assert!(rt.find(7788).expect("gone").is_none());
+    assert_eq!(fs::read_dir(&rt.0).expect("dir").count(), 0);
+}
+
+#[test]
+fn a_record_of_a_dead_process_is_ignored() {
+    let base = Base::new();
+    let rt = base.runtime();
+    let _guard = rt.publish(&record(7788, dead_pid())).expect("published");
+    assert!(rt.find(7788).expect("stale is not an error").is_none());
+}
+
+#[test]
+fn records_others_could_have_written_are_refused() {
+    let base = Base::new();
+    let rt = base.runtime();
+    let path = rt.record_path(7788);
+    let _guard = rt
+        .publish(&record(7788, std::process::id()))
+        .expect("published");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
+    assert!(matches!(rt.find(7788), Err(RuntimeError::Untrusted { .. })));
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+    // A link to a private-looking file elsewhere.
+    let elsewhere = base.0.join("elsewhere.json");
+    fs::rename(&path, &elsewhere).expect("move");
+    std::os::unix::fs::symlink(&elsewhere, &path).expect("symlink");
+    assert!(matches!(rt.find(7788), Err(RuntimeError::Untrusted { .. })));
+    fs::remove_file(&path).expect("unlink");
+    // Another user's file (only root can make one here).
+    if euid() == 0 {
+        fs::rename(&elsewhere, &path).expect("move back");
+        std::os::unix::fs::chown(&path, Some(65534), None).expect("chown");
+        assert!(matches!(rt.find(7788), Err(RuntimeError::Untrusted { .. })));
+    }
+}
+
+#[test]
+fn a_runtime_dir_others_can_enter_is_refused() {
+    let base = Base::new();
+    let dir = base.0.join("peercall");
+    DirBuilder::new().mode(0o755).create(&dir).expect("mkdir");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert!(matches!(
+        RuntimeDir::open(base.0.to_str(), Path::new("/nonexistent")),
+        Err(RuntimeError::Untrusted { .. })
+    ));
+}
+
+#[test]
+fn without_xdg_runtime_dir_the_app_data_dir_holds_it() {
+    let base = Base::new();
+    let data = base.0.join("data");
+    let rt = RuntimeDir::open(None, &data).expect("fallback");
+    assert_eq!(rt.0, data.join("runtime"));
+    assert_eq!(mode_of(&rt.0), 0o700);
+    // A relative XDG_RUNTIME_DIR is ignored (the spec wants an absolute path).
+    assert_eq!(
+        RuntimeDir::open(Some("rel"), &data).expect("fallback").0,
+        rt.0
+    );
+}
+
+#[test]
+fn malformed_records_and_wrong_ports_are_refused() {
+    let base = Base::new();
+    let rt = base.runtime();
+    let _guard = rt
+        .publish(&record(7788, std::process::id()))
+        .expect("published");
+    fs::rename(rt.record_path(7788), rt.record_path(7790)).expect("rename");
+    assert!(matches!(rt.find(7790), Err(RuntimeError::Malformed { .. })));
+    fs::write(rt.record_path(7790), b"{\"port\":7790}").expect("write");
+    assert!(matches!(rt.find(7790), Err(RuntimeError::Malformed { .. })));
+}
+
+#[test]
+fn records_never_show_their_secret_in_debug() {
+    let r = record(1, 2);
+    let shown = format!("{r:?}");
+    assert!(!shown.contains(&r.secret.to_hex()) && !shown.contains("ABCDE"));
+}
