@@ -2,6 +2,7 @@
 // keyboard shortcuts. Every decision about a call is the engine's; this only shows it.
 import { commands, errorMessage, events, type AppInfo, type CallPhase, type CallStatus, type ConnectionStatus, type Peer, type Settings } from "./ipc";
 import { homeView, pill, pillCountdown, retryCountdown } from "./connection-view";
+import { hostingLine } from "./hosting";
 import { CallView } from "./call-view";
 import { el, show } from "./dom";
 import { renderPeers } from "./peers-view";
@@ -24,6 +25,8 @@ export class App {
   private connection: ConnectionStatus = { state: "offline", detail: "", hosting: null, retryInMs: null };
   private peers: Peer[] = [];
   private ownName = "";
+  /** This app's join code while "Host calls for my local network" is on. */
+  private joinCode: string | null = null;
   /** When the incoming-call dialog opened (`performance.now()`), for its key guard. */
   private incomingSince = 0;
 
@@ -75,6 +78,7 @@ export class App {
   async connect(settings: Settings): Promise<void> {
     this.call.setOwnName(settings.displayName);
     this.ownName = settings.displayName;
+    this.joinCode = settings.lanHosting && settings.joinCode ? settings.joinCode : null;
     el("greeting").textContent = settings.displayName ? `You appear to others as ${settings.displayName}.` : "";
     if (!settings.displayName) return;
     try {
@@ -96,8 +100,9 @@ export class App {
     list.classList.toggle("stale", payload.state !== "online");
     list.title = payload.state === "online" ? "" : "Last known list; waiting for the server";
     const hosting = el<HTMLElement>("hosting");
-    hosting.textContent = payload.hosting ? `This app hosts the local server: others can join at ${payload.hosting}` : "";
-    show(hosting, Boolean(payload.hosting));
+    const line = hostingLine(payload.hosting, this.joinCode);
+    hosting.textContent = line ?? "";
+    show(hosting, line !== null);
     el("offline-retry").textContent = "";
     if (payload.state === "reconnecting") this.startCountdown(payload.retryInMs ?? 0);
     if (payload.state === "offline" && payload.detail) this.showNotice(payload.detail);

@@ -21,6 +21,9 @@ export class SettingsDialog {
   private readonly server = el<HTMLInputElement>("server-url");
   private readonly token = el<HTMLInputElement>("server-token");
   private readonly relayOnly = el<HTMLInputElement>("relay-only");
+  private readonly lanHosting = el<HTMLInputElement>("lan-hosting");
+  private readonly joinCodeRow = el<HTMLElement>("join-code-row");
+  private readonly joinCode = el<HTMLElement>("join-code");
   private readonly echoCancellation = el<HTMLInputElement>("echo-cancellation");
   private readonly noiseSuppression = el<HTMLInputElement>("noise-suppression");
   private readonly autoGain = el<HTMLInputElement>("auto-gain");
@@ -55,6 +58,7 @@ export class SettingsDialog {
       event.preventDefault();
       this.close(); // Escape closes, except on first run where a name is required
     });
+    this.lanHosting.addEventListener("change", () => this.showJoinCode());
     this.camera.addEventListener("change", () => void this.startPreview());
     this.resolution.addEventListener("change", () => void this.startPreview());
     this.microphone.addEventListener("change", () => void this.startMeter());
@@ -64,6 +68,13 @@ export class SettingsDialog {
       const problem = checkDisplayName(this.name.value);
       this.showNameProblem(this.name.value.trim() === "" ? null : problem);
     });
+  }
+
+  /** The join code under the LAN hosting switch while it is on (made on the first save). */
+  private showJoinCode(): void {
+    const code = this.current.joinCode ?? "";
+    this.joinCode.textContent = code || "made when you save";
+    this.joinCodeRow.hidden = !this.lanHosting.checked;
   }
 
   /** The name's problem right under the field, where the user is looking. */
@@ -81,6 +92,8 @@ export class SettingsDialog {
     this.server.value = this.current.serverUrl;
     this.token.value = this.current.serverToken;
     this.relayOnly.checked = this.current.relayOnly;
+    this.lanHosting.checked = this.current.lanHosting ?? false;
+    this.showJoinCode();
     this.echoCancellation.checked = this.current.voice.echoCancellation;
     this.noiseSuppression.checked = this.current.voice.noiseSuppression;
     this.autoGain.checked = this.current.voice.autoGain;
@@ -177,6 +190,8 @@ export class SettingsDialog {
         speaker: this.speaker.value,
         resolution: this.resolution.value as Resolution,
         relayOnly: this.relayOnly.checked,
+        lanHosting: this.lanHosting.checked,
+        joinCode: this.current.joinCode ?? "",
         voice: {
           echoCancellation: this.echoCancellation.checked,
           noiseSuppression: this.noiseSuppression.checked,
