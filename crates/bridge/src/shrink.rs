@@ -77,7 +77,10 @@ pub fn shrink_message(msg: &Bytes, want: Option<(u32, u32)>) -> Bytes {
 pub fn shrink_i420(i420: &[u8], width: u32, height: u32, factor: u32) -> Option<Vec<u8>> {
     let (w, h, f) = (width as usize, height as usize, factor as usize);
     let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
-    if f == 0 || !w.is_multiple_of(f) || !h.is_multiple_of(f) || i420.len() != w * h + 2 * cw * ch {
+    let len = w
+        .checked_mul(h)
+        .and_then(|luma| luma.checked_add(cw.checked_mul(ch)?.checked_mul(2)?));
+    if f == 0 || !w.is_multiple_of(f) || !h.is_multiple_of(f) || Some(i420.len()) != len {
         return None;
     }
     let (ow, oh) = (w / f, h / f);
@@ -127,6 +130,14 @@ fn shrink_plane(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `bridge_frame` fuzz target: sizes whose plane length overflows a
+    /// `usize` panicked (debug) or wrapped (release) instead of being refused.
+    #[test]
+    fn planes_claimed_too_large_for_memory_are_refused() {
+        assert_eq!(shrink_i420(b"abc", u32::MAX, u32::MAX, 1), None);
+        assert_eq!(shrink_i420(b"abc", u32::MAX, u32::MAX, 2), None);
+    }
 
     /// A page's text and what it asks for.
     type ReadyCase = (&'static str, Option<Option<(u32, u32)>>);

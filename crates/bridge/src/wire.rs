@@ -59,10 +59,19 @@ pub struct FrameHeader {
 }
 
 impl FrameHeader {
-    /// Bytes of I420 data that must follow this header.
+    /// Bytes of I420 data that must follow this header (`usize::MAX` when that does not
+    /// fit a `usize`, which no message matches).
     pub fn payload_len(&self) -> usize {
+        self.checked_payload_len().unwrap_or(usize::MAX)
+    }
+
+    /// Bytes of I420 data that must follow this header, `None` when that overflows (a
+    /// header read from a message may declare up to 2^32 - 1 by 2^32 - 1).
+    pub fn checked_payload_len(&self) -> Option<usize> {
         let (w, h) = (self.width as usize, self.height as usize);
-        w * h + 2 * w.div_ceil(2) * h.div_ceil(2)
+        let luma = w.checked_mul(h)?;
+        let chroma = w.div_ceil(2).checked_mul(h.div_ceil(2))?.checked_mul(2)?;
+        luma.checked_add(chroma)
     }
 }
 
@@ -108,7 +117,8 @@ pub fn decode_header(msg: &[u8]) -> Option<FrameHeader> {
         capture_time_us: u64_at(24),
         sent_time_us: u64_at(32),
     };
-    (msg.len() == HEADER_LEN + header.payload_len()).then_some(header)
+    let len = header.checked_payload_len()?.checked_add(HEADER_LEN)?;
+    (msg.len() == len).then_some(header)
 }
 
 #[cfg(test)]
@@ -159,5 +169,17 @@ mod tests {
         let mut bad = msg.to_vec();
         bad[4] = 9;
         assert!(decode_header(&bad).is_none());
+    }
+
+    /// Found by the `bridge_frame` fuzz target: a header declaring 2^32 - 1 by 2^32 - 1
+    /// overflowed the payload size (a panic in debug builds, a wrapped size in release).
+    #[test]
+    fn a_header_too_large_for_any_message_is_refused() {
+        let mut msg = encode_frame(&header(2, 2), &[0; 6]).unwrap().to_vec();
+        msg[8..16].fill(0xff);
+        msg.truncate(HEADER_LEN);
+        assert_eq!(decode_header(&msg), None);
+        assert_eq!(header(u32::MAX, u32::MAX).payload_len(), usize::MAX);
+        assert_eq!(header(u32::MAX, u32::MAX).checked_payload_len(), None);
     }
 }
