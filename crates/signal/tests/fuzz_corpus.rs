@@ -1,6 +1,8 @@
-//! Every committed fuzzing corpus (`fuzz/corpus/<target>/`) replayed through its target's
-//! check (`fuzz/checks/<target>.rs`, the same code cargo-fuzz runs), so `cargo test` keeps
-//! the inputs the fuzzers found interesting passing without nightly or cargo-fuzz.
+//! The signaling corpora (`fuzz/corpus/<target>/`) replayed through their targets' checks
+//! (`fuzz/checks/<target>.rs`, the same code cargo-fuzz runs), so `cargo test` keeps the
+//! inputs the fuzzers found interesting passing without nightly or cargo-fuzz. The engine's
+//! and the bridge's corpora are replayed by their own crates' `tests/fuzz_corpus.rs`;
+//! [`every_corpus_is_replayed`] checks that no committed corpus is left out.
 
 #[path = "../../../fuzz/checks/decode_client.rs"]
 mod decode_client;
@@ -10,31 +12,38 @@ mod decode_server;
 mod handler;
 #[path = "../../../fuzz/checks/registry_ops.rs"]
 mod registry_ops;
+#[path = "../../../fuzz/checks/replay.rs"]
+mod replay;
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
 
-/// Runs every input of `fuzz/corpus/<target>` through `check`; returns how many.
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
-        .join(target);
-    let mut inputs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.is_file())
+    replay::replay(env!("CARGO_MANIFEST_DIR"), target, check)
+}
+
+/// Every directory under `fuzz/corpus/` is listed in `replay::CORPORA`, and the test file
+/// listed for it replays it.
+#[test]
+fn every_corpus_is_replayed() {
+    let root = replay::repo_root(env!("CARGO_MANIFEST_DIR"));
+    let dirs: BTreeSet<String> = std::fs::read_dir(root.join("fuzz/corpus"))
+        .expect("fuzz/corpus")
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
-    inputs.sort();
-    for path in &inputs {
-        let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let outcome = std::panic::catch_unwind(|| check(&data));
+    let listed: BTreeSet<String> = replay::CORPORA
+        .iter()
+        .map(|(target, _)| (*target).to_owned())
+        .collect();
+    assert_eq!(dirs, listed, "fuzz/corpus and replay::CORPORA differ");
+    for (target, file) in replay::CORPORA {
+        let text = std::fs::read_to_string(root.join(file)).expect(file);
         assert!(
-            outcome.is_ok(),
-            "{target}: {} fails its check",
-            path.display()
+            text.contains(&format!("\"{target}\"")),
+            "{file} does not replay {target}"
         );
     }
-    assert!(!inputs.is_empty(), "{target}: empty corpus");
-    inputs.len()
 }
 
 #[test]

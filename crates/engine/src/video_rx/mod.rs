@@ -2,7 +2,7 @@
 //! the decoder: sequence numbers extended ([`rtp_seq`]), holes tracked for NACK
 //! ([`nack`]) and packets reassembled into whole frames in decode order ([`frame_buffer`]).
 //!
-//! No I/O and no peer connection, so the fuzz target (`fuzz/checks/vp8_frames.rs`) drive
+//! No I/O and no peer connection, so the fuzz target (`fuzz/checks/vp8_frames.rs`) drives
 //! exactly the code the session runs.
 
 pub mod frame_buffer;
