@@ -1,7 +1,12 @@
 // One call at a time over protocol v1, with the browser's RTCPeerConnection.
 // The rules are the engine's (docs/call-states.md): consent, busy, glare, cancel,
 // ring timeout, hangup. Emits: state, incoming, ended, remote-stream, local-stream,
-// chat, remote-media, local-media.
+// chat, remote-media, local-media, repaired.
+//
+// An established call outlives the signaling server: a hang-up also goes over the data
+// channel, and after a reconnect with a fresh identity each side tells the other its new
+// id there (`rejoin`, keyed by the call id), so renegotiation through the next server
+// finds the peer again (docs/protocol.md, "Data channel").
 
 /** Label of the ordered data channel (the engine's `session::channel::LABEL`). */
 export const DC_LABEL = 'peercall';
@@ -35,6 +40,7 @@ const MAX_HELD_CANDIDATES = 64;
 const CHAT_MAX_CHARS = 4000;
 const CHAT_RATE = 5; // lines per second from the peer, sustained
 const CHAT_BURST = 20;
+const HANGUP_LINGER_MS = 300; // the peer connection outlives a data-channel hang-up this long
 
 export class CallManager extends EventTarget {
   constructor(signaling, options = {}) {
@@ -47,16 +53,23 @@ export class CallManager extends EventTarget {
     this.micMuted = false;
     this.cameraOn = true;
     signaling.addEventListener('signal', (e) => this.#onSignal(e.detail.from, e.detail.data));
+    // The peer left the server: a call being set up ends; an established one goes on
+    // (its media decides) and waits for the peer's new id over the data channel.
     signaling.addEventListener('peer-left', (e) => {
-      if (this.call && this.call.peer === e.detail.id) this.#end('peer-left');
+      if (this.call && this.call.peer === e.detail.id && !this.#established()) this.#end('peer-left');
     });
     signaling.addEventListener('error', (e) => {
-      if (e.detail.code === 'unknown-peer' && this.call && e.detail.to === this.call.peer) this.#end('peer-left');
+      if (e.detail.code === 'unknown-peer' && this.call && e.detail.to === this.call.peer && !this.#established()) this.#end('peer-left');
     });
     signaling.addEventListener('closed', () => { if (this.call) this.#end('signaling-lost'); });
-    // Back with a fresh identity: the other side no longer knows who we are.
+    // Back with a fresh identity: the other side no longer knows who we are. An
+    // established call tells it over the data channel; one being set up cannot go on.
     signaling.addEventListener('reconnected', (e) => {
-      if (!e.detail.resumed && this.call) this.#end('signaling-lost', { quiet: true });
+      if (e.detail.resumed || !this.call) return;
+      if (!this.#established()) return this.#end('signaling-lost', { quiet: true });
+      this.#sendControl({ type: 'rejoin', call: this.call.id, id: this.sig.id });
+      if (this.call.busySet) this.sig.setBusy(true); // the new presence entry starts not busy
+      this.#restartAgain(this.call);
     });
     this.busyReplies = new Map(); // peer id -> when it last got `reject busy`
   }
@@ -156,7 +169,10 @@ export class CallManager extends EventTarget {
     if (this.state === 'incoming') return this.reject();
     if (this.state === 'outgoing') { this.#send({ kind: 'cancel' }); return this.#end('cancelled-local'); }
     this.#send({ kind: 'hangup' });
-    this.#end('hangup-local');
+    // Over the data channel too, for when the server is gone; the connection closes a
+    // moment later so the message leaves first.
+    const linger = this.#sendControl({ type: 'hangup' }) ? HANGUP_LINGER_MS : 0;
+    this.#end('hangup-local', { linger });
   }
 
   setMicMuted(muted) {
@@ -213,12 +229,18 @@ export class CallManager extends EventTarget {
         break;
       case 'renegotiate':
         // The caller restarts ICE (its network changed or the path dropped): answer it.
-        // This client never offers one itself, nor asks for one (restart-ice).
         if (call.role === 'callee' && data.role === 'offer' && typeof data.sdp === 'string'
-          && (this.state === 'connected' || this.state === 'reconnecting')) this.#onRestartOffer(call, data.sdp);
+          && this.#established()) this.#onRestartOffer(call, data.sdp);
+        // The callee's answer to our restart offer.
+        if (call.role === 'caller' && data.role === 'answer' && typeof data.sdp === 'string'
+          && call.restarting && this.#established()) this.#onRestartAnswer(call, data.sdp);
+        break;
+      case 'restart-ice':
+        // The callee's network changed: only the caller offers a restart (no glare).
+        if (call.role === 'caller' && this.#established()) this.#restartIce(call);
         break;
       default:
-        break; // restart-ice and future kinds: not used by this client
+        break; // future kinds are ignored
     }
   }
 
@@ -284,10 +306,74 @@ export class CallManager extends EventTarget {
     await this.#flushRemote(call);
   }
 
+  /**
+   * Caller: offers fresh ICE credentials (`renegotiate`, role `offer`). Our candidates of
+   * the new generation follow the offer; the callee's wait for its answer. One at a time:
+   * a request meanwhile restarts again once the answer is in.
+   */
+  async #restartIce(call) {
+    if (call.restarting) { call.restartAgain = true; return; }
+    call.restarting = true;
+    call.localSent = false;
+    call.local = [];
+    call.remote = [];
+    call.remoteEnd = false;
+    try {
+      await call.pc.setLocalDescription(await call.pc.createOffer({ iceRestart: true }));
+    } catch (e) {
+      console.warn('ICE restart offer failed', e);
+      call.restarting = false;
+      return;
+    }
+    if (this.call !== call) return;
+    this.sig.send(call.peer, { kind: 'renegotiate', call: call.id, sdp: call.pc.localDescription.sdp, role: 'offer' });
+    this.#flushLocal(call);
+  }
+
+  async #onRestartAnswer(call, sdp) {
+    try {
+      await call.pc.setRemoteDescription({ type: 'answer', sdp });
+    } catch (e) {
+      console.warn('ICE restart answer refused', e);
+    }
+    call.restarting = false;
+    if (this.call !== call) return;
+    await this.#flushRemote(call);
+    if (call.restartAgain) { call.restartAgain = false; this.#restartIce(call); }
+  }
+
+  /**
+   * Signaling for the call is back under a new id (ours or the peer's): a restart under
+   * way lost its messages with the old identity, so it starts over while the path is down.
+   */
+  #restartAgain(call) {
+    if (this.state !== 'reconnecting') return;
+    if (call.role === 'caller') {
+      call.restarting = false;
+      call.restartAgain = false;
+      this.#restartIce(call);
+    } else {
+      this.#send({ kind: 'restart-ice' });
+    }
+  }
+
+  /** The peer says over the data channel that its signaling id is now `id`. */
+  #onRejoin(call, msg) {
+    if (this.call !== call || msg.call !== call.id || typeof msg.id !== 'string' || !this.#established()) return;
+    if (call.peer === msg.id) return;
+    call.peer = msg.id;
+    this.dispatchEvent(new CustomEvent('repaired', { detail: { call: call.id, peer: msg.id } }));
+    this.#restartAgain(call);
+  }
+
+  #established() {
+    return this.state === 'connected' || this.state === 'reconnecting';
+  }
+
   // ---- peer connection ----
 
   #newCall(id, peer, role) {
-    this.call = { id, peer, role, pc: null, dc: null, stream: null, remote: [], remoteEnd: false, local: [], localSent: false, timer: null, connectTimer: null, graceTimer: null };
+    this.call = { id, peer, role, pc: null, dc: null, stream: null, remote: [], remoteEnd: false, local: [], localSent: false, timer: null, connectTimer: null, graceTimer: null, restarting: false, restartAgain: false };
     return this.call;
   }
 
@@ -380,7 +466,8 @@ export class CallManager extends EventTarget {
   /** Applies remote candidates once the remote description is there. */
   async #flushRemote(call) {
     const pc = call.pc;
-    if (!pc || !pc.remoteDescription) return; // kept until accept / answer
+    // Kept until accept / answer, and during our ICE restart until the callee's answer.
+    if (!pc || !pc.remoteDescription || call.restarting) return;
     while (call.remote.length) {
       const c = call.remote.shift();
       try { await pc.addIceCandidate(c); } catch (e) { console.warn('bad remote candidate', e); }
@@ -406,6 +493,11 @@ export class CallManager extends EventTarget {
         this.dispatchEvent(new CustomEvent('chat', { detail: { text: msg.text.slice(0, CHAT_MAX_CHARS) } }));
       } else if (msg && msg.type === 'media') {
         this.dispatchEvent(new CustomEvent('remote-media', { detail: { micMuted: !!msg.micMuted, cameraOn: msg.cameraOn !== false } }));
+      } else if (msg && msg.type === 'hangup') {
+        // The peer hung up; its signaling `hangup` may never come (the server is gone).
+        if (this.call === call && (this.state === 'connecting' || this.#established())) this.#end('hangup-remote');
+      } else if (msg && msg.type === 'rejoin') {
+        this.#onRejoin(call, msg);
       }
     };
   }
@@ -451,8 +543,9 @@ export class CallManager extends EventTarget {
     clearTimeout(call.connectTimer);
     clearTimeout(call.graceTimer);
     this.ended.add(call.id);
-    if (call.dc) call.dc.close();
-    if (call.pc) call.pc.close();
+    const close = () => { call.dc?.close(); call.pc?.close(); };
+    if (extra.linger) setTimeout(close, extra.linger); else close();
+    delete extra.linger;
     stopStream(call.stream);
     if (call.busySet && !extra.quiet) this.sig.setBusy(false);
     this.call = null;

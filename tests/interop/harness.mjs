@@ -59,10 +59,10 @@ function spawnUntil(bin, args, ready, { env = {}, timeoutMs = TIMEOUT } = {}) {
   return { child, matched, output: () => out, errors: () => err };
 }
 
-/** Starts `peercall-signal` on a free loopback port serving `web/` at `/`. */
-export async function startServer(extraArgs = []) {
+/** Starts `peercall-signal` on a loopback port (any free one by default) serving `web/` at `/`. */
+export async function startServer(extraArgs = [], { port: wanted = 0 } = {}) {
   if (!existsSync(SIGNAL_BIN)) throw new Error(`${SIGNAL_BIN} missing: cargo build -p peercall-signal`);
-  const p = spawnUntil(SIGNAL_BIN, ['--host', '127.0.0.1', '--port', '0', '--static-dir', pjoin(ROOT, 'web'), ...extraArgs], /ws:\/\/127\.0\.0\.1:(\d+)\/ws/);
+  const p = spawnUntil(SIGNAL_BIN, ['--host', '127.0.0.1', '--port', String(wanted), '--static-dir', pjoin(ROOT, 'web'), ...extraArgs], /ws:\/\/127\.0\.0\.1:(\d+)\/ws/);
   const m = await p.matched;
   const port = Number(m[1]);
   return {
@@ -71,6 +71,12 @@ export async function startServer(extraArgs = []) {
     ws: `ws://127.0.0.1:${port}/ws`,
     child: p.child,
     stop: () => stopChild(p.child),
+    /** Kills the server outright (SIGKILL: no close frames) and waits for it to exit. */
+    kill: () => new Promise((res) => {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) return res();
+      p.child.once('exit', () => res());
+      p.child.kill('SIGKILL');
+    }),
   };
 }
 
