@@ -501,6 +501,11 @@ impl KeyframeGate {
         self.last = Some(now);
         true
     }
+
+    /// Forgets the last keyframe: the next request is honoured at once.
+    pub fn forget(&mut self) {
+        self.last = None;
+    }
 }
 
 #[cfg(test)]

@@ -209,6 +209,7 @@ impl PeerSession {
             closed: closed.clone(),
             mic_muted: Arc::new(AtomicBool::new(false)),
             keyframe_wanted: Arc::new(AtomicBool::new(true)),
+            peer_heard: Arc::new(AtomicBool::new(false)),
             target_bps,
             outstanding,
             fec: fec_link,

@@ -43,6 +43,9 @@ pub struct SendState {
     pub(crate) closed: Arc<AtomicBool>,
     pub(crate) mic_muted: Arc<AtomicBool>,
     pub(crate) keyframe_wanted: Arc<AtomicBool>,
+    /// Set by the first RTCP about our video from the peer: only then is its SRTP surely
+    /// up (see [`watch_keyframe_requests`]).
+    pub(crate) peer_heard: Arc<AtomicBool>,
     pub(crate) target_bps: Arc<AtomicU64>,
     /// Bytes paced and in flight (congestion window pushback).
     pub(crate) outstanding: Arc<Outstanding>,
@@ -56,9 +59,18 @@ pub struct SendState {
 }
 
 /// Listens for PLI/FIR about our video track and flags the encoder.
+///
+/// The first RTCP from the peer also says that its SRTP is up. `rtc` 0.21 sets a
+/// receiver's SRTP keys a moment after its DTLS handshake ends, and drops what arrives
+/// meanwhile ("remote_srtp_context is not set yet"): the DTLS server, done half a round
+/// trip sooner, sends its first keyframe into that gap. The keyframe gate then refused
+/// the peer's request for a new one for 300 ms, and the callee's first picture came
+/// 1–2 s after Accept. Keyframes sent before the peer was heard from no longer count
+/// against the gate.
 pub fn watch_keyframe_requests(track: Arc<TrackLocalStaticSample>, state: SendState) {
     tokio::spawn(async move {
         while let Some(TrackLocalEvent::OnRtcpPacket(packets)) = track.poll().await {
+            state.peer_heard.store(true, Ordering::Relaxed);
             if packets.iter().any(|p| is_keyframe_request(p.as_ref())) {
                 state.keyframe_wanted.store(true, Ordering::Relaxed);
                 Counters::add(&state.counters.keyframe_requests_received, 1);
@@ -114,6 +126,7 @@ pub fn spawn_video(
             let mut adapter: Option<(Adapter, (u32, u32))> = None;
             let mut scaled = VideoFrame::black(2, 2);
             let mut keyframes = KeyframeGate::default();
+            let mut peer_heard = false;
             let mut timeline = RtpTimeline::new(VIDEO_CLOCK_RATE, 0);
             // When the last frame passed the pushback check.
             let mut last_passed: Option<Instant> = None;
@@ -185,11 +198,19 @@ pub fn spawn_video(
                 let pushed_back = state.outstanding.bytes() > window
                     && last_passed
                         .is_some_and(|t| now.saturating_duration_since(t) < MAX_PUSHBACK_GAP);
-                // A keyframe request is honoured at most once per 300 ms, and by the next
-                // frame encoded, even one the frame rate would skip.
+                if !peer_heard && state.peer_heard.load(Ordering::Relaxed) {
+                    peer_heard = true;
+                    keyframes.forget();
+                }
+                // A keyframe request is honoured at most once per 300 ms (one inside that
+                // window waits for its end), and by the next frame encoded, even one the
+                // frame rate would skip.
                 let force = !pushed_back
-                    && state.keyframe_wanted.swap(false, Ordering::Relaxed)
+                    && state.keyframe_wanted.load(Ordering::Relaxed)
                     && keyframes.allow(now);
+                if force {
+                    state.keyframe_wanted.store(false, Ordering::Relaxed);
+                }
                 if !force && !adapt.keep_frame(frame.capture_time_us, settings.fps) {
                     continue;
                 }

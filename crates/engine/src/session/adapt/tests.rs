@@ -322,3 +322,21 @@ fn keyframe_requests_are_honoured_at_most_every_300_ms() {
         .collect();
     assert_eq!(honoured, [0, 300, 700, 1_000]);
 }
+
+#[test]
+fn a_keyframe_sent_before_the_peer_was_heard_from_does_not_hold_back_its_request() {
+    let t0 = Instant::now();
+    let mut g = KeyframeGate::default();
+    let at = |ms| t0 + Duration::from_millis(ms);
+    assert!(
+        g.allow(at(0)),
+        "the first keyframe, into the peer's SRTP gap"
+    );
+    assert!(!g.allow(at(50)));
+    g.forget(); // the peer's first RTCP
+    assert!(
+        g.allow(at(60)),
+        "the peer's request right after it is honoured"
+    );
+    assert!(!g.allow(at(100)), "and the gate holds again from there");
+}
