@@ -18,6 +18,7 @@ use super::sync::{Kind, Playing, SyncLink};
 use super::video_receiver::{Feedback, ReadyFrame, VideoReceiver};
 use crate::freeze::FreezeDetector;
 use crate::stats::{pack_size, Counters};
+use crate::video_rx::decode_queue::{decode_queue, Closed, DecodeLimits, DecodeReceiver, Queued};
 
 /// Where received media goes.
 pub struct Receivers {
@@ -57,7 +58,7 @@ impl Receivers {
     }
 
     async fn read_video(self: Arc<Self>, track: Arc<dyn TrackRemote>, ssrc: u32) {
-        let (to_decoder, from_rtp) = std::sync::mpsc::channel::<ReadyFrame>();
+        let (to_decoder, from_rtp) = decode_queue::<ReadyFrame>(DecodeLimits::default());
         let (want_key_tx, mut want_key_rx) = mpsc::unbounded_channel::<()>();
         let me = self.clone();
         let spawned = std::thread::Builder::new()
@@ -89,8 +90,11 @@ impl Receivers {
                     let received = rx.on_packet(&packet, Instant::now(), &self.counters);
                     for frame in received.frames {
                         Counters::add(&self.counters.video_frames_received, 1);
-                        if to_decoder.send(frame).is_err() {
-                            return;
+                        let bytes = frame.data.len();
+                        match to_decoder.push(frame, bytes) {
+                            Err(Closed) => return,
+                            Ok(0) => {}
+                            Ok(dropped) => self.decoder_behind(&mut rx, dropped),
                         }
                     }
                     self.send_feedback(&track, received.feedback).await;
@@ -104,6 +108,14 @@ impl Receivers {
                 () = self.keyframe_wanted.notified() => rx.request_keyframe(Instant::now()),
             }
         }
+    }
+
+    /// The decoder fell so far behind that its queue was emptied: those frames are lost,
+    /// and the picture needs a keyframe.
+    fn decoder_behind(&self, rx: &mut VideoReceiver, dropped: usize) {
+        tracing::debug!("video decoder behind: {dropped} queued frames dropped");
+        Counters::add(&self.counters.video_frames_lost, dropped as u64);
+        rx.request_keyframe(Instant::now());
     }
 
     /// Sends the NACK and keyframe request a tick decided on.
@@ -128,7 +140,7 @@ impl Receivers {
 
     fn decode_loop(
         &self,
-        input: &std::sync::mpsc::Receiver<ReadyFrame>,
+        input: &DecodeReceiver<ReadyFrame>,
         want_key: &mpsc::UnboundedSender<()>,
     ) {
         let mut decoder = match Vp8Decoder::new(1) {
@@ -143,15 +155,18 @@ impl Receivers {
         let mut first = true;
         let mut freezes = FreezeDetector::default();
         let mut last_shown: Option<(f64, u64)> = None;
-        while let Ok(ReadyFrame {
-            data,
-            render_at,
-            rtp_ts,
-        }) = input.recv()
-        {
+        while let Some(Queued { frame, after_loss }) = input.recv() {
             if self.closed.load(Ordering::Relaxed) {
                 return;
             }
+            if after_loss {
+                decoder.report_loss();
+            }
+            let ReadyFrame {
+                data,
+                render_at,
+                rtp_ts,
+            } = frame;
             match decoder.decode(&data) {
                 Ok(Some(mut frame)) => {
                     let decoded_at_us = now_us();
