@@ -104,12 +104,10 @@ impl Receivers {
             let (pull, stats) = {
                 let Ok(mut buffer) = neteq.lock() else { return };
                 // What goes out now meets the user now (no device delay counted yet).
-                let playing = buffer.playout_timestamp().map(|rtp| Playing {
-                    rtp,
-                    at_us: now_us() as i64,
-                });
+                let at_us = now_us() as i64;
+                let playing = buffer.playout_timestamp().map(|rtp| Playing { rtp, at_us });
                 let now = Instant::now();
-                if let Some(d) = sync.on_audio(playing, now, &self.counters) {
+                if let Some(d) = sync.on_audio(playing, now, at_us, &self.counters) {
                     buffer.set_sync_delay_ms(d.audio.as_secs_f64() * 1000.0);
                 }
                 let pull = buffer.pull(now);

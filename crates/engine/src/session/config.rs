@@ -85,6 +85,9 @@ pub struct SessionConfig {
     /// for them (`session/fec`). Off by default: measured against NACK + RTX alone at
     /// 100 and 200 ms RTT it cost more than it gained (`docs/video-network.md`).
     pub fec: bool,
+    /// Lip sync: the stream ahead waits for the other (`session/sync`). Off, the offset
+    /// is still measured (to compare).
+    pub lip_sync: bool,
 }
 
 impl SessionConfig {
@@ -112,6 +115,7 @@ impl Default for SessionConfig {
             pli_min_interval: Duration::from_millis(300),
             relay_only: false,
             fec: false,
+            lip_sync: true,
         }
     }
 }

@@ -176,7 +176,7 @@ impl PeerSession {
         let channel = Arc::new(ControlChannel::default());
         let keyframe_wanted = Arc::new(tokio::sync::Notify::new());
         let audio_formats = Arc::new(audio_format::SharedAudioFormats::default());
-        let sync_link = Arc::new(sync::SyncLink::default());
+        let sync_link = Arc::new(sync::SyncLink::new(config.lip_sync));
         let receivers = Arc::new(Receivers {
             audio_formats: audio_formats.clone(),
             counters: counters.clone(),

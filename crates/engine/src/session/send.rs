@@ -292,8 +292,10 @@ pub fn spawn_video(
                             tracing::debug!("video timestamp advance: {err}");
                         }
                     }
-                    let lag = timeline.write_lag(now_us());
-                    state.sync.set_write_lag(Kind::Video, lag);
+                    let captured = Instant::now().checked_sub(timeline.write_lag(now_us()));
+                    if let Some(at) = captured {
+                        state.sync.set_captured_at(Kind::Video, at);
+                    }
                     if let Err(err) = write(e.data.into(), Duration::ZERO) {
                         tracing::debug!("video write_sample: {err}");
                         continue;
@@ -402,8 +404,10 @@ pub fn spawn_audio(
                     None => packet,
                 };
                 let len = packet.len() as u64;
-                let lag = timeline.write_lag(now_us());
-                state.sync.set_write_lag(Kind::Audio, lag);
+                let captured = Instant::now().checked_sub(timeline.write_lag(now_us()));
+                if let Some(at) = captured {
+                    state.sync.set_captured_at(Kind::Audio, at);
+                }
                 let written = write(packet.into(), timeline.duration(frame_ticks));
                 if written.is_ok() {
                     Counters::add(&state.counters.audio_packets_sent, 1);

@@ -5,11 +5,13 @@
 //! - each stream's latest RTCP sender report, which ties one of its RTP timestamps to
 //!   the sender's wall clock (NTP); the sender takes both streams' reports from one
 //!   clock, consistent with the RTP timestamps of the capture clock (`reports.rs`);
-//! - for each stream, an RTP timestamp going out now and when the user meets it on the
-//!   receiver's clock: for audio the sample the jitter buffer hands out plus the device's
-//!   delay, for video the frame shown (the frame buffer, playout delay and decode all
-//!   already spent). That is libwebrtc's "last arrival + current delay", measured where it
-//!   ends rather than summed from parts;
+//! - for each stream, the RTP timestamps that went out in the last second and when the
+//!   user met them on the receiver's clock: for audio the samples the jitter buffer
+//!   handed out plus the device's delay, for video the frames shown (the frame buffer,
+//!   playout delay and decode all already spent). That is libwebrtc's "last arrival +
+//!   current delay", measured where it ends rather than summed from parts; the median of
+//!   the second is taken, so one frame shown late after a stall or a burst of audio pulls
+//!   does not move the estimate;
 //! - the time.
 //!
 //! Each stream's end-to-end delay is "when played" minus "when captured" (the report
@@ -45,25 +47,37 @@ pub struct Playing {
 }
 
 /// One stream as the core sees it at an update.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StreamState {
     /// RTP clock rate, Hz.
     pub clock_rate: u32,
     pub report: Option<SenderReport>,
-    pub playing: Option<Playing>,
+    /// What went out lately (the driver keeps about a second); empty: nothing.
+    pub playing: Vec<Playing>,
 }
 
 impl StreamState {
-    /// When `playing` was captured on the sender's clock, µs; `None` without a report.
+    /// The median over `playing` of when it met the user minus when it was captured on
+    /// the sender's clock, µs; `None` without a report or anything played.
     fn end_to_end_us(&self) -> Option<i64> {
-        let (report, playing) = (self.report?, self.playing?);
+        let report = self.report?;
         if self.clock_rate == 0 {
             return None;
         }
-        // Signed: a timestamp a little before the report's is normal.
-        let ticks = i64::from(playing.rtp.wrapping_sub(report.rtp) as i32);
-        let captured = report.ntp_us + ticks * 1_000_000 / i64::from(self.clock_rate);
-        Some(playing.at_us - captured)
+        let mut delays: Vec<i64> = self
+            .playing
+            .iter()
+            .map(|p| {
+                // Signed: a timestamp a little before the report's is normal.
+                let ticks = i64::from(p.rtp.wrapping_sub(report.rtp) as i32);
+                p.at_us - (report.ntp_us + ticks * 1_000_000 / i64::from(self.clock_rate))
+            })
+            .collect();
+        if delays.is_empty() {
+            return None;
+        }
+        let mid = delays.len() / 2;
+        Some(*delays.select_nth_unstable(mid).1)
     }
 }
 

@@ -43,10 +43,10 @@ impl Call {
                     rtp: Self::rtp(origin, i64::from(rate), report_us),
                     received_at: at,
                 }),
-                playing: Some(Playing {
+                playing: vec![Playing {
                     rtp: Self::rtp(origin, i64::from(rate), t_us),
                     at_us: t_us + path_ms * MS + extra.as_micros() as i64 + self.clock_offset_us,
-                }),
+                }],
             }
         };
         (
@@ -186,21 +186,28 @@ fn missing_old_or_absurd_reports_change_nothing() {
     let t0 = Instant::now();
     let (a, v) = call.states(10_000_000, t0, SyncDelays::default());
     let no_report = |s: StreamState| StreamState { report: None, ..s };
-    let not_playing = |s: StreamState| StreamState { playing: None, ..s };
+    let not_playing = |s: StreamState| StreamState {
+        playing: Vec::new(),
+        ..s
+    };
     let old = t0 + Duration::from_secs(11);
     let far = |s: StreamState| StreamState {
-        playing: s.playing.map(|p| Playing {
-            at_us: p.at_us + 30_000_000,
-            ..p
-        }),
+        playing: s
+            .playing
+            .iter()
+            .map(|p| Playing {
+                at_us: p.at_us + 30_000_000,
+                ..*p
+            })
+            .collect(),
         ..s
     };
     let cases: [(&str, Instant, StreamState, StreamState); 5] = [
-        ("no audio report", t0, no_report(a), v),
-        ("no video report", t0, a, no_report(v)),
-        ("nothing played yet", t0, a, not_playing(v)),
-        ("reports 11 s old", old, a, v),
-        ("30 s apart", t0, a, far(v)),
+        ("no audio report", t0, no_report(a.clone()), v.clone()),
+        ("no video report", t0, a.clone(), no_report(v.clone())),
+        ("nothing played yet", t0, a.clone(), not_playing(v.clone())),
+        ("reports 11 s old", old, a.clone(), v.clone()),
+        ("30 s apart", t0, a.clone(), far(v.clone())),
     ];
     for (case, now, a, v) in cases {
         let mut sync = AvSync::default();
@@ -213,4 +220,37 @@ fn missing_old_or_absurd_reports_change_nothing() {
     let mut sync = AvSync::default();
     assert!(sync.update(t0, &a, &v).video > Duration::ZERO);
     assert_eq!(sync.offset_us(), Some(-140_000));
+}
+
+#[test]
+fn one_late_frame_or_a_burst_of_audio_does_not_move_the_estimate() {
+    let call = Call {
+        audio_path_ms: 120,
+        ..Call::default()
+    };
+    let t0 = Instant::now();
+    let (mut a, mut v) = call.states(10_000_000, t0, SyncDelays::default());
+    // A second of frames and pulls on their paths, the latest frame shown 1.5 s late and
+    // the last three pulls made 400 ms late at once.
+    let spread = |s: &mut StreamState, n: u32, rate: i64, step_us: i64| {
+        let p0 = s.playing[0];
+        s.playing = (0..n)
+            .map(|k| Playing {
+                rtp: p0
+                    .rtp
+                    .wrapping_add((i64::from(k) * step_us * rate / 1_000_000) as u32),
+                at_us: p0.at_us + i64::from(k) * step_us,
+            })
+            .collect();
+    };
+    spread(&mut v, 30, 90_000, 33_333);
+    spread(&mut a, 100, 48_000, 10_000);
+    v.playing[29].at_us += 1_500_000; // the latest frame
+    for p in &mut a.playing[97..] {
+        p.at_us += 400_000;
+    }
+    let mut sync = AvSync::default();
+    sync.update(t0, &a, &v);
+    let offset = sync.offset_us().expect("measured");
+    assert!((offset + 60_000).abs() < 100, "{offset}");
 }

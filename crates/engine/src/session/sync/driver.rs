@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::core::{AvSync, Playing, StreamState, SyncConfig, SyncDelays};
-use super::link::{Kind, SyncLink};
+use super::link::{Kind, Recent, SyncLink, RECENT_US};
 use crate::stats::Counters;
 
 /// How often the core runs (libwebrtc: 1 s).
@@ -20,29 +20,39 @@ pub struct SyncDriver {
     core: AvSync,
     link: Arc<SyncLink>,
     next: Option<Instant>,
-    audio: Option<Playing>,
+    audio: Recent,
 }
 
 impl SyncDriver {
     pub fn new(link: Arc<SyncLink>) -> Self {
         Self {
-            core: AvSync::new(SyncConfig::default()),
+            core: AvSync::new(if link.applies() {
+                SyncConfig::default()
+            } else {
+                SyncConfig {
+                    max_video: Duration::ZERO,
+                    max_audio: Duration::ZERO,
+                    ..SyncConfig::default()
+                }
+            }),
             link,
             next: None,
-            audio: None,
+            audio: Recent::default(),
         }
     }
 
     /// Audio sample `playing.rtp` reached the user at `playing.at_us` (if the jitter
-    /// buffer knows its timeline). Returns new delays once a second.
+    /// buffer knows its timeline) at `now` (`now_us` on the clock of `at_us`). Returns
+    /// new delays once a second.
     pub fn on_audio(
         &mut self,
         playing: Option<Playing>,
         now: Instant,
+        now_us: i64,
         counters: &Counters,
     ) -> Option<SyncDelays> {
-        if playing.is_some() {
-            self.audio = playing;
+        if let Some(p) = playing {
+            self.audio.push(p);
         }
         let next = *self.next.get_or_insert(now + INTERVAL);
         if now < next {
@@ -52,12 +62,12 @@ impl SyncDriver {
         let audio = StreamState {
             clock_rate: AUDIO_RATE,
             report: self.link.report(Kind::Audio),
-            playing: self.audio,
+            playing: self.audio.since(now_us - RECENT_US),
         };
         let video = StreamState {
             clock_rate: VIDEO_RATE,
             report: self.link.report(Kind::Video),
-            playing: self.link.video_playing(),
+            playing: self.link.video_playing(now_us),
         };
         let before = self.core.delays();
         let delays = self.core.update(now, &audio, &video);

@@ -2,25 +2,27 @@
 //! SSRC), how long after capture the sender writes each stream's frames, which SSRCs we
 //! receive, when video last met the user, and the delay video must add.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::core::{Playing, SenderReport};
 
 /// See the module documentation.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SyncLink {
+    /// Whether the sync's delays are applied (else only measured).
+    apply: bool,
     reports: Mutex<HashMap<u32, SenderReport>>,
-    /// Sender side: write time minus the capture time the last frame's RTP timestamp
-    /// stands for, µs, per kind.
-    audio_write_lag_us: AtomicU64,
-    video_write_lag_us: AtomicU64,
+    /// Sender side: the capture instant the RTP timestamp of the frame being written
+    /// stands for, per kind.
+    audio_captured_at: Mutex<Option<Instant>>,
+    video_captured_at: Mutex<Option<Instant>>,
     /// Receive side: the SSRCs of the streams received, plus one (0: none yet).
     audio_ssrc: AtomicU64,
     video_ssrc: AtomicU64,
-    video_playing: Mutex<Option<Playing>>,
+    video_playing: Mutex<Recent>,
     video_delay_us: AtomicU64,
 }
 
@@ -36,6 +38,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SyncLink {
+    /// A link for one session; `apply: false` measures the offset without acting on it.
+    pub fn new(apply: bool) -> Self {
+        Self {
+            apply,
+            reports: Mutex::default(),
+            audio_captured_at: Mutex::default(),
+            video_captured_at: Mutex::default(),
+            audio_ssrc: AtomicU64::default(),
+            video_ssrc: AtomicU64::default(),
+            video_playing: Mutex::default(),
+            video_delay_us: AtomicU64::default(),
+        }
+    }
+
+    pub(crate) fn applies(&self) -> bool {
+        self.apply
+    }
+
     pub(crate) fn on_report(&self, ssrc: u32, report: SenderReport) {
         lock(&self.reports).insert(ssrc, report);
     }
@@ -46,19 +66,20 @@ impl SyncLink {
         lock(&self.reports).get(&ssrc).copied()
     }
 
-    pub(crate) fn set_write_lag(&self, kind: Kind, lag: Duration) {
-        let us = lag.as_micros() as u64;
+    fn captured_slot(&self, kind: Kind) -> &Mutex<Option<Instant>> {
         match kind {
-            Kind::Audio => self.audio_write_lag_us.store(us, Ordering::Relaxed),
-            Kind::Video => self.video_write_lag_us.store(us, Ordering::Relaxed),
+            Kind::Audio => &self.audio_captured_at,
+            Kind::Video => &self.video_captured_at,
         }
     }
 
-    pub(crate) fn write_lag(&self, kind: Kind) -> Duration {
-        Duration::from_micros(match kind {
-            Kind::Audio => self.audio_write_lag_us.load(Ordering::Relaxed),
-            Kind::Video => self.video_write_lag_us.load(Ordering::Relaxed),
-        })
+    /// The frame about to be written stands for this capture instant.
+    pub(crate) fn set_captured_at(&self, kind: Kind, at: Instant) {
+        *lock(self.captured_slot(kind)) = Some(at);
+    }
+
+    pub(crate) fn captured_at(&self, kind: Kind) -> Option<Instant> {
+        *lock(self.captured_slot(kind))
     }
 
     pub(crate) fn set_received_ssrc(&self, kind: Kind, ssrc: u32) {
@@ -78,11 +99,12 @@ impl SyncLink {
     }
 
     pub(crate) fn set_video_playing(&self, playing: Playing) {
-        *lock(&self.video_playing) = Some(playing);
+        lock(&self.video_playing).push(playing);
     }
 
-    pub(crate) fn video_playing(&self) -> Option<Playing> {
-        *lock(&self.video_playing)
+    /// The frames shown within the last [`RECENT_US`] before `now_us`.
+    pub(crate) fn video_playing(&self, now_us: i64) -> Vec<Playing> {
+        lock(&self.video_playing).since(now_us - RECENT_US)
     }
 
     pub(crate) fn set_video_delay(&self, d: Duration) {
@@ -92,5 +114,34 @@ impl SyncLink {
 
     pub(crate) fn video_delay(&self) -> Duration {
         Duration::from_micros(self.video_delay_us.load(Ordering::Relaxed))
+    }
+}
+
+/// How far back what went out is kept, µs.
+pub const RECENT_US: i64 = 1_000_000;
+
+/// What went out in the last [`RECENT_US`] (by its own times).
+#[derive(Debug, Default)]
+pub struct Recent(VecDeque<Playing>);
+
+impl Recent {
+    pub fn push(&mut self, p: Playing) {
+        while self
+            .0
+            .front()
+            .is_some_and(|f| f.at_us < p.at_us - RECENT_US)
+        {
+            self.0.pop_front();
+        }
+        self.0.push_back(p);
+    }
+
+    /// Those that went out at or after `from_us`.
+    pub fn since(&self, from_us: i64) -> Vec<Playing> {
+        self.0
+            .iter()
+            .filter(|p| p.at_us >= from_us)
+            .copied()
+            .collect()
     }
 }

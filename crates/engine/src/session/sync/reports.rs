@@ -11,11 +11,15 @@
 //! its first sample, video after conversion and encoding. So each report's RTP time is
 //! moved on by that stream's write lag, making NTP and RTP agree on the capture clock
 //! for both streams (libwebrtc computes its SR's RTP time from the capture time the same
-//! way). The NTP time is left alone: the peer echoes it in receiver reports for RTT.
+//! way). The lag is measured here, where the packets pass just after the generator saw
+//! them: the send thread says which capture instant the frame it writes stands for, and
+//! the first packet of each new RTP timestamp is timed against it, so a chain running
+//! behind the send thread is counted too. The NTP time is left alone: the peer echoes it
+//! in receiver reports for RTT.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rtc::interceptor::{Interceptor, Packet, StreamInfo, TaggedPacket};
 use rtc::rtcp::sender_report::SenderReport as RtcpSenderReport;
@@ -32,8 +36,8 @@ pub const SYNC_SLOT: usize = 10_500;
 /// See the module documentation.
 pub struct SenderReportSync {
     link: Arc<SyncLink>,
-    /// Our streams: SSRC → (kind, clock rate).
-    local: HashMap<u32, (Kind, u32)>,
+    /// Our streams by SSRC.
+    local: HashMap<u32, Local>,
     read: VecDeque<TaggedPacket>,
     write: VecDeque<TaggedPacket>,
 }
@@ -50,14 +54,23 @@ impl SenderReportSync {
 
     /// The report with its RTP time moved to the capture clock, if it is one of ours.
     fn on_capture_clock(&self, sr: &RtcpSenderReport) -> Option<RtcpSenderReport> {
-        let (kind, rate) = *self.local.get(&sr.ssrc)?;
-        let lag = self.link.write_lag(kind);
-        let ticks = (lag.as_micros() as u64 * u64::from(rate) / 1_000_000) as u32;
+        let local = self.local.get(&sr.ssrc)?;
+        let ticks = (local.lag.as_micros() as u64 * u64::from(local.rate) / 1_000_000) as u32;
         Some(RtcpSenderReport {
             rtp_time: sr.rtp_time.wrapping_add(ticks),
             ..sr.clone()
         })
     }
+}
+
+/// One of our streams.
+struct Local {
+    kind: Kind,
+    rate: u32,
+    /// The RTP timestamp of the last frame written, and how long after the capture
+    /// instant it stands for its first packet came by.
+    last_ts: Option<u32>,
+    lag: Duration,
 }
 
 /// NTP 32.32 fixed point → µs since the NTP epoch.
@@ -100,6 +113,16 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for SenderReportSync {
     }
 
     fn handle_write(&mut self, mut msg: TaggedPacket) -> Result<(), Self::Error> {
+        if let Packet::Rtp(rtp) = &msg.message.packet {
+            if let Some(local) = self.local.get_mut(&rtp.header.ssrc) {
+                if local.last_ts != Some(rtp.header.timestamp) {
+                    local.last_ts = Some(rtp.header.timestamp);
+                    if let Some(at) = self.link.captured_at(local.kind) {
+                        local.lag = msg.now.saturating_duration_since(at);
+                    }
+                }
+            }
+        }
         if let Packet::Rtcp(packets) = &mut msg.message.packet {
             for p in packets.iter_mut() {
                 let moved = p
@@ -130,7 +153,15 @@ impl Interceptor for SenderReportSync {
         } else {
             return;
         };
-        self.local.insert(info.ssrc, (kind, info.clock_rate));
+        self.local.insert(
+            info.ssrc,
+            Local {
+                kind,
+                rate: info.clock_rate,
+                last_ts: None,
+                lag: Duration::ZERO,
+            },
+        );
     }
     fn unbind_local_stream(&mut self, info: &StreamInfo) {
         self.local.remove(&info.ssrc);
@@ -159,6 +190,23 @@ mod tests {
         }
     }
 
+    fn rtp_packet(now: Instant, ssrc: u32, timestamp: u32) -> TaggedPacket {
+        let packet = rtc::rtp::Packet {
+            header: rtc::rtp::header::Header {
+                version: 2,
+                ssrc,
+                timestamp,
+                ..Default::default()
+            },
+            payload: vec![0u8; 100].into(),
+        };
+        TaggedPacket {
+            now,
+            transport: TransportContext::default(),
+            message: AttributedPacket::new(Packet::Rtp(packet)),
+        }
+    }
+
     fn sr_of(msg: &TaggedPacket) -> RtcpSenderReport {
         let Packet::Rtcp(packets) = &msg.message.packet else {
             panic!("not RTCP");
@@ -179,7 +227,7 @@ mod tests {
 
     #[test]
     fn our_reports_move_to_the_capture_clock_and_the_peers_are_kept() {
-        let link = Arc::new(SyncLink::default());
+        let link = Arc::new(SyncLink::new(true));
         let mut i = SenderReportSync::new(link.clone());
         for (ssrc, mime, rate) in [(1, "audio/opus", 48_000), (2, "video/VP8", 90_000)] {
             i.bind_local_stream(&StreamInfo {
@@ -189,9 +237,18 @@ mod tests {
                 ..Default::default()
             });
         }
-        link.set_write_lag(Kind::Audio, Duration::from_millis(25));
-        link.set_write_lag(Kind::Video, Duration::from_millis(10));
-        let now = Instant::now();
+        // Each stream's frame is written (its first packet passes here) some time after
+        // the capture instant its timestamp stands for.
+        let t0 = Instant::now();
+        let now = t0 + Duration::from_millis(100);
+        for (ssrc, kind, lag_ms) in [(1, Kind::Audio, 25), (2, Kind::Video, 10)] {
+            link.set_captured_at(kind, t0);
+            let written = now - Duration::from_millis(100 - lag_ms);
+            i.handle_write(rtp_packet(written, ssrc, 77)).expect("rtp");
+            i.handle_write(rtp_packet(now, ssrc, 77))
+                .expect("same frame, later packet");
+            while i.poll_write().is_some() {}
+        }
         // (ssrc, RTP time written by the SR generator, RTP time sent)
         let table = [
             (1, 1_000, 1_000 + 25 * 48),
