@@ -45,6 +45,7 @@ pub fn audio_report(m: &Measure, c: &CounterSnapshot, call_seconds: f64) -> Audi
 pub fn av_sync_report(m: &Measure, c: &CounterSnapshot) -> AvSyncReport {
     let av = m.av_sync();
     let offsets = av.offsets();
+    tracing::debug!(?offsets, "lip sync: video minus audio per beep, ms");
     let sizes: Vec<f64> = offsets.iter().map(|o| o.abs()).collect();
     let ms = |us: u64| us as f64 / 1000.0;
     AvSyncReport {

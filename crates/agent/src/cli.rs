@@ -74,6 +74,10 @@ pub struct Args {
     /// NACK and RTX; off by default (see docs/video-network.md for why).
     #[arg(long)]
     pub fec: bool,
+    /// Do not make the stream ahead wait for the other (lip sync); the offset between
+    /// them is still measured and reported (to compare).
+    #[arg(long)]
+    pub no_lip_sync: bool,
     /// Send this chat line once the call is connected.
     #[arg(long, value_name = "TEXT")]
     pub chat: Option<String>,

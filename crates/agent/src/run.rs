@@ -40,6 +40,7 @@ fn engine_config(args: &Args) -> EngineConfig {
     cfg.session.bind_addrs = vec![args.bind.clone()];
     cfg.session.relay_only = args.relay_only;
     cfg.session.fec = args.fec;
+    cfg.session.lip_sync = !args.no_lip_sync;
     cfg.session.video = VideoSettings::new(args.resolution.0, args.resolution.1, args.fps);
     cfg.video = VideoSource::parse(&args.video);
     cfg.audio = AudioSource::parse(&args.audio);
