@@ -90,6 +90,13 @@ function agentDirection(rx, tx, setupFrom) {
     sentKbps: num(s.sentKbps),
     rttMs: num(rx?.network?.rttMsMedian ?? rx?.network?.rttMs),
     receiverCpuPercent: num(rx?.cpuPercent),
+    // Lip sync at this receiver (issue 12): video minus audio playout of one capture instant.
+    avOffsetP50: num(rx?.avSync?.offsetMs?.p50),
+    avOffsetAbsP95: num(rx?.avSync?.offsetAbsP95Ms),
+    avSamples: rx?.avSync?.samples ?? null,
+    mouthToEarP50: num(rx?.avSync?.mouthToEarMs?.p50),
+    syncVideoMs: num(rx?.avSync?.videoDelayMs),
+    syncAudioMs: num(rx?.avSync?.audioDelayMs),
   };
 }
 
@@ -329,11 +336,11 @@ const v = (x) => (x === null || x === undefined ? '–' : String(x));
 
 export function table(rows) {
   const out = [
-    '| pair | netem (each way) | size | direction | fps rendered (min / median per s) | freezes (total s) | g2g p50 / p95 ms | offer→connected ms | offer→first frame ms | resolution rx (tx) | NACKs sent | PLIs sent / recv | retransmits sent | FEC sent / rebuilt | target kbps (last / median) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| pair | netem (each way) | size | direction | fps rendered (min / median per s) | freezes (total s) | g2g p50 / p95 ms | offer→connected ms | offer→first frame ms | resolution rx (tx) | NACKs sent | PLIs sent / recv | retransmits sent | FEC sent / rebuilt | target kbps (last / median) | A/V offset p50 / abs p95 ms | mouth-to-ear p50 ms | sync delay video / audio ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    out.push(`| ${r.pair}${r.agentArgs ? ` (${r.agentArgs})` : ''} | ${r.label} | ${r.size} | ${r.direction}${r.ok ? '' : ' (failed)'} | ${f(r.fpsRendered, 1)} (${f(r.fpsMin)} / ${f(r.fpsMedian)}) | ${v(r.freezes)} (${f(r.freezeSeconds, 1)}) | ${f(r.g2gP50)} / ${f(r.g2gP95)} | ${f(r.offerToConnectedMs)} | ${f(r.offerToFirstFrameMs)} | ${v(r.resolution)} (${v(r.sentResolution)}) | ${v(r.nacksSent)} | ${v(r.plisSent)} / ${v(r.plisReceived)} | ${v(r.retransmitsSent)} | ${v(r.fecSent)} / ${v(r.fecRecovered)} | ${v(r.targetKbps)} / ${v(r.targetKbpsMedian)} |`);
+    out.push(`| ${r.pair}${r.agentArgs ? ` (${r.agentArgs})` : ''} | ${r.label} | ${r.size} | ${r.direction}${r.ok ? '' : ' (failed)'} | ${f(r.fpsRendered, 1)} (${f(r.fpsMin)} / ${f(r.fpsMedian)}) | ${v(r.freezes)} (${f(r.freezeSeconds, 1)}) | ${f(r.g2gP50)} / ${f(r.g2gP95)} | ${f(r.offerToConnectedMs)} | ${f(r.offerToFirstFrameMs)} | ${v(r.resolution)} (${v(r.sentResolution)}) | ${v(r.nacksSent)} | ${v(r.plisSent)} / ${v(r.plisReceived)} | ${v(r.retransmitsSent)} | ${v(r.fecSent)} / ${v(r.fecRecovered)} | ${v(r.targetKbps)} / ${v(r.targetKbpsMedian)} | ${f(r.avOffsetP50)} / ${f(r.avOffsetAbsP95)} | ${f(r.mouthToEarP50)} | ${f(r.syncVideoMs)} / ${f(r.syncAudioMs)} |`);
   }
   return out.join('\n');
 }
