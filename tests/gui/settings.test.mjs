@@ -2,6 +2,8 @@
 // pick (no ALSA plugin names), a blank name's error right under the field and in view, and a
 // name too long said so as it is typed instead of being cut silently at 64.
 import assert from "node:assert/strict";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { By, freshProfile, launchApp, screenshot, visible } from "./harness.mjs";
 
@@ -76,5 +78,52 @@ describe("the settings dialog on first run", () => {
     await driver.wait(async () => (await driver.findElement(By.css("#name-error")).getAttribute("hidden")) === "true", 5000, "the message stayed");
     await driver.findElement(By.css("#settings-save")).click();
     await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000, "not saved");
+  });
+});
+
+describe("hosting calls for the local network", () => {
+  let app;
+  let profile;
+  before(async () => {
+    profile = freshProfile("host");
+    app = await launchApp(profile, env);
+    await visible(app.driver, "#settings-dialog");
+    await app.driver.findElement(By.css("#display-name")).sendKeys("Hana");
+    await app.driver.findElement(By.css("#settings-save")).click();
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("is off by default: the app hosts for this computer only", async () => {
+    const hosting = await visible(app.driver, "#hosting", 20000);
+    await app.driver.wait(async () => /for this computer only/.test(await hosting.getText()), 10000, "not hosting for this computer");
+    assert.match(await hosting.getText(), /others can join at ws:\/\/127\.0\.0\.1:/);
+  });
+
+  it("turned on, Settings shows a join code, the hosting line names it, and it stays the same", async () => {
+    const driver = app.driver;
+    await driver.findElement(By.css("#settings-button")).click();
+    await visible(driver, "#settings-dialog");
+    assert.equal(await driver.findElement(By.css("#join-code-row")).isDisplayed(), false, "a code shown while off");
+    const lan = await driver.findElement(By.css("#lan-hosting"));
+    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' });", lan);
+    await lan.click();
+    await driver.wait(async () => driver.findElement(By.css("#join-code-row")).isDisplayed(), 5000, "no join code row once on");
+    await driver.findElement(By.css("#settings-save")).click();
+    const hosting = await visible(driver, "#hosting", 20000);
+    await driver.wait(async () => /for your local network/.test(await hosting.getText()), 20000, "not hosting for the network");
+    const code = (await hosting.getText()).match(/join code ([0-9A-Z]{5}-[0-9A-Z]{5})/)?.[1];
+    assert.ok(code, await hosting.getText());
+    await driver.findElement(By.css("#settings-button")).click();
+    await visible(driver, "#settings-dialog");
+    const shown = await driver.findElement(By.css("#join-code"));
+    await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' });", shown);
+    assert.equal(await shown.getText(), code);
+    await screenshot(driver, "52-join-code");
+    const file = readFileSync(path.join(profile.data, "org.peercall.desktop", "settings.json"));
+    assert.ok(file.includes(code), "the code is not kept in the settings");
+    assert.equal(statSync(path.join(profile.data, "org.peercall.desktop", "settings.json")).mode & 0o777, 0o600);
+    await driver.findElement(By.css("#settings-cancel")).click();
   });
 });
