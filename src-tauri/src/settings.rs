@@ -1,6 +1,8 @@
 //! User settings, persisted with tauri-plugin-store in `settings.json` in the app's data dir
 //! (`~/.local/share/org.peercall.desktop/` on Linux: the store resolves relative paths there).
 
+use std::collections::BTreeMap;
+
 use peercall_media::VoiceSettings;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, Runtime};
@@ -17,6 +19,8 @@ const KEY: &str = "settings";
 /// This profile's persistent private id for the signaling server (`hello.client`).
 const CLIENT_ID_KEY: &str = "clientId";
 const MAX_NAME_CHARS: usize = 64;
+/// Servers whose token is remembered.
+const MAX_SERVER_TOKENS: usize = 32;
 
 /// Camera capture size the user asks for (the camera gets as close as it can).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -69,6 +73,9 @@ pub struct Settings {
     /// The code others type to join this app's server (made when LAN hosting is first
     /// turned on, then kept so they type it once).
     pub join_code: String,
+    /// The token (or join code) last used with each server URL, so going back to a
+    /// server needs no retyping and another server never gets its token.
+    pub server_tokens: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -86,6 +93,10 @@ impl std::fmt::Debug for Settings {
             .field("voice", &self.voice)
             .field("lan_hosting", &self.lan_hosting)
             .field("join_code", &redacted(&self.join_code))
+            .field(
+                "server_tokens",
+                &self.server_tokens.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -139,6 +150,23 @@ impl Settings {
     pub fn with_join_code(mut self, random: [u8; 10]) -> Self {
         if self.lan_hosting && !is_join_code(&self.join_code) {
             self.join_code = new_join_code(random);
+        }
+        self
+    }
+
+    /// Remembers the token of the server URL (forgets it when the token was cleared); at
+    /// most [`MAX_SERVER_TOKENS`] servers are kept.
+    pub fn remember_token(mut self) -> Self {
+        if self.server_url.is_empty() {
+            return self;
+        }
+        if self.server_token.is_empty() {
+            self.server_tokens.remove(&self.server_url);
+        } else if self.server_tokens.len() < MAX_SERVER_TOKENS
+            || self.server_tokens.contains_key(&self.server_url)
+        {
+            self.server_tokens
+                .insert(self.server_url.clone(), self.server_token.clone());
         }
         self
     }
@@ -339,8 +367,50 @@ mod tests {
     }
 
     #[test]
+    fn tokens_are_remembered_per_server() {
+        let a = Settings {
+            server_url: "ws://192.168.1.5:7788/ws".into(),
+            server_token: "ABCDE-FGHJK".into(),
+            ..named("A")
+        }
+        .remember_token();
+        let b = Settings {
+            server_url: "wss://example.org/ws".into(),
+            server_token: "other".into(),
+            ..a
+        }
+        .remember_token();
+        assert_eq!(
+            b.server_tokens
+                .get("ws://192.168.1.5:7788/ws")
+                .map(String::as_str),
+            Some("ABCDE-FGHJK")
+        );
+        assert_eq!(
+            b.server_tokens
+                .get("wss://example.org/ws")
+                .map(String::as_str),
+            Some("other")
+        );
+        let cleared = Settings {
+            server_token: String::new(),
+            ..b
+        }
+        .remember_token();
+        assert!(!cleared.server_tokens.contains_key("wss://example.org/ws"));
+        let mut many = named("A");
+        for i in 0..100 {
+            many.server_url = format!("ws://h{i}/ws");
+            many.server_token = "t".into();
+            many = many.remember_token();
+        }
+        assert_eq!(many.server_tokens.len(), MAX_SERVER_TOKENS);
+    }
+
+    #[test]
     fn debug_output_hides_the_token_and_the_join_code() {
         let s = Settings {
+            server_tokens: [("ws://h/ws".to_owned(), "sekrit-too".to_owned())].into(),
             server_token: "sekrit-token".into(),
             lan_hosting: true,
             join_code: "ABCDE-FGHJK".into(),

@@ -426,6 +426,11 @@ export type Settings_Deserialize = {
 	 *  turned on, then kept so they type it once).
 	 */
 	joinCode?: string,
+	/**
+	 *  The token (or join code) last used with each server URL, so going back to a
+	 *  server needs no retyping and another server never gets its token.
+	 */
+	serverTokens?: { [key in string]: string },
 };
 
 /**
@@ -462,6 +467,11 @@ export type Settings_Serialize = {
 	 *  turned on, then kept so they type it once).
 	 */
 	joinCode: string,
+	/**
+	 *  The token (or join code) last used with each server URL, so going back to a
+	 *  server needs no retyping and another server never gets its token.
+	 */
+	serverTokens: { [key in string]: string },
 };
 
 /**

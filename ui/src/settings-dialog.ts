@@ -2,6 +2,7 @@
 // frame bridge, microphone level, speaker test sound), and the signaling server.
 import { commands, errorMessage, events, type Device, type DeviceList, type Resolution, type Settings } from "./ipc";
 import { el } from "./dom";
+import { tokenAfterServerChange } from "./server-token";
 import { checkDisplayName, checkServerUrl } from "./validate";
 import { VideoView } from "./video/video-view";
 
@@ -40,6 +41,8 @@ export class SettingsDialog {
   private readonly cancel = el<HTMLButtonElement>("settings-cancel");
   private readonly preview: VideoView;
   private unlistenLevel: (() => void) | null = null;
+  /** The server URL the token field belongs to (the field's value at the last change). */
+  private serverShown = "";
 
   constructor(
     private current: Settings,
@@ -59,6 +62,10 @@ export class SettingsDialog {
       this.close(); // Escape closes, except on first run where a name is required
     });
     this.lanHosting.addEventListener("change", () => this.showJoinCode());
+    this.server.addEventListener("change", () => {
+      this.token.value = tokenAfterServerChange(this.server.value, this.serverShown, this.token.value, this.current.serverTokens ?? {}, this.current.serverToken);
+      this.serverShown = this.server.value;
+    });
     this.camera.addEventListener("change", () => void this.startPreview());
     this.resolution.addEventListener("change", () => void this.startPreview());
     this.microphone.addEventListener("change", () => void this.startMeter());
@@ -90,6 +97,7 @@ export class SettingsDialog {
     this.cancel.hidden = firstRun;
     this.name.value = this.current.displayName;
     this.server.value = this.current.serverUrl;
+    this.serverShown = this.current.serverUrl;
     this.token.value = this.current.serverToken;
     this.relayOnly.checked = this.current.relayOnly;
     this.lanHosting.checked = this.current.lanHosting ?? false;
@@ -192,6 +200,7 @@ export class SettingsDialog {
         relayOnly: this.relayOnly.checked,
         lanHosting: this.lanHosting.checked,
         joinCode: this.current.joinCode ?? "",
+        serverTokens: this.current.serverTokens ?? {},
         voice: {
           echoCancellation: this.echoCancellation.checked,
           noiseSuppression: this.noiseSuppression.checked,

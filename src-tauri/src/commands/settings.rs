@@ -12,7 +12,10 @@ pub fn get_settings(app: AppHandle) -> Result<Settings, AppError> {
 #[tauri::command]
 #[specta::specta]
 pub fn save_settings(app: AppHandle, settings: Settings) -> Result<Settings, AppError> {
-    let settings = settings.validated()?.with_join_code(rand::random());
+    let settings = settings
+        .validated()?
+        .with_join_code(rand::random())
+        .remember_token();
     settings::save(&app, &settings)?;
     tracing::info!(name = %settings.display_name, "settings saved");
     Ok(settings)
