@@ -97,10 +97,10 @@ async fn forward_events(
                 Effect::Ui(event) => emit_ui(&app, event),
                 Effect::NotifyIncoming { caller } => crate::notify::incoming_call(&app, &caller),
                 Effect::StartRingtone => match Ringtone::start(&speaker) {
-                    Ok(started) => drop(ringtone.replace(started)),
+                    Ok(started) => stop_off_loop(ringtone.replace(started)),
                     Err(err) => tracing::warn!(%err, "no ringtone"),
                 },
-                Effect::StopRingtone => drop(ringtone.take()),
+                Effect::StopRingtone => stop_off_loop(ringtone.take()),
                 Effect::TakeOverServer => {
                     let hosting = take_over(&app).await;
                     effects.extend(server_taken_over(hosting, &mut model));
@@ -110,6 +110,16 @@ async fn forward_events(
         }
     }
     drop(engine);
+}
+
+/// Stops a ringtone without waiting here for its speaker to close: closing a PulseAudio
+/// stream can take a second, and this loop then held back the UI's next state (on Accept the
+/// callee's dialog stayed up and its call view came about 1 s late). It stops at once (the
+/// worker's flag is set first); only the join waits, on a blocking thread.
+fn stop_off_loop(ringtone: Option<Ringtone>) {
+    if let Some(ringtone) = ringtone {
+        tokio::task::spawn_blocking(move || drop(ringtone));
+    }
 }
 
 /// Hosts the local server if its host is gone (see [`AppState::take_over_local_server`]).
