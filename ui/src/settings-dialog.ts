@@ -3,7 +3,7 @@
 import { commands, errorMessage, events, type Device, type DeviceList, type Resolution, type Settings } from "./ipc";
 import { el } from "./dom";
 import { tokenAfterServerChange } from "./server-token";
-import { checkDisplayName, checkServerUrl } from "./validate";
+import { checkDisplayName, checkServerUrl, plaintextTokenWarning } from "./validate";
 import { VideoView } from "./video/video-view";
 
 const TEST_PATTERN = "synthetic:test-pattern";
@@ -65,7 +65,10 @@ export class SettingsDialog {
     this.server.addEventListener("change", () => {
       this.token.value = tokenAfterServerChange(this.server.value, this.serverShown, this.token.value, this.current.serverTokens ?? {}, this.current.serverToken);
       this.serverShown = this.server.value;
+      this.showTokenWarning();
     });
+    this.server.addEventListener("input", () => this.showTokenWarning());
+    this.token.addEventListener("input", () => this.showTokenWarning());
     this.camera.addEventListener("change", () => void this.startPreview());
     this.resolution.addEventListener("change", () => void this.startPreview());
     this.microphone.addEventListener("change", () => void this.startMeter());
@@ -99,6 +102,7 @@ export class SettingsDialog {
     this.server.value = this.current.serverUrl;
     this.serverShown = this.current.serverUrl;
     this.token.value = this.current.serverToken;
+    this.showTokenWarning();
     this.relayOnly.checked = this.current.relayOnly;
     this.lanHosting.checked = this.current.lanHosting ?? false;
     this.showJoinCode();
@@ -172,6 +176,14 @@ export class SettingsDialog {
     void commands.stopMicMeter();
     this.unlistenLevel?.();
     this.unlistenLevel = null;
+  }
+
+  /** Says so while a token or join code would travel unencrypted (a remote ws:// server). */
+  private showTokenWarning(): void {
+    const warning = el<HTMLElement>("token-warning");
+    const text = plaintextTokenWarning(this.server.value, this.token.value);
+    warning.textContent = text ?? "";
+    warning.hidden = text === null;
   }
 
   private async save(): Promise<void> {

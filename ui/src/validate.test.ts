@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDisplayName, checkServerUrl } from "./validate";
+import { checkDisplayName, checkServerUrl, plaintextTokenWarning } from "./validate";
 
 describe("checkDisplayName", () => {
   it("accepts ordinary names and trims them", () => {
@@ -31,5 +31,20 @@ describe("checkServerUrl", () => {
   it("rejects other schemes", () => {
     expect(checkServerUrl("http://example.org")).toMatch(/ws:\/\//);
     expect(checkServerUrl("example.org")).toMatch(/ws:\/\//);
+  });
+});
+
+describe("plaintextTokenWarning", () => {
+  it("warns when a token would cross the network unencrypted", () => {
+    expect(plaintextTokenWarning("ws://192.168.1.20:7788/ws", "K7Q2-MX4P")).toMatch(/unencrypted/);
+    expect(plaintextTokenWarning("WS://calls.example.org/ws", "secret")).toMatch(/unencrypted/);
+  });
+  it("stays quiet without a token, over wss://, on this computer, or for no URL", () => {
+    expect(plaintextTokenWarning("ws://192.168.1.20:7788/ws", "")).toBeNull();
+    expect(plaintextTokenWarning("wss://calls.example.org/ws", "secret")).toBeNull();
+    expect(plaintextTokenWarning("ws://127.0.0.1:7788/ws", "secret")).toBeNull();
+    expect(plaintextTokenWarning("ws://localhost:7788/ws", "secret")).toBeNull();
+    expect(plaintextTokenWarning("ws://[::1]:7788/ws", "secret")).toBeNull();
+    expect(plaintextTokenWarning("", "secret")).toBeNull();
   });
 });

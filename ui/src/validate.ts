@@ -40,3 +40,21 @@ export function checkServerUrl(raw: string): string | null {
   if (!/^wss?:\/\/[^\s/]+/.test(url)) return "The server address must start with ws:// or wss://.";
   return null;
 }
+
+/**
+ * A warning when a token or join code would travel unencrypted: a `ws://` server that is not
+ * on this computer. Anyone on the network path (the same Wi-Fi, say) could read it and join.
+ */
+export function plaintextTokenWarning(serverUrl: string, token: string): string | null {
+  const url = serverUrl.trim();
+  if (token.trim() === "" || !/^ws:\/\//i.test(url)) return null;
+  let host = "";
+  try {
+    host = new URL(url.replace(/^ws:/i, "http:")).hostname;
+  } catch {
+    return null; // not a URL yet: the address check says so
+  }
+  const loopback = host === "localhost" || host === "[::1]" || host === "::1" || /^127\./.test(host);
+  if (loopback) return null;
+  return "This server's address starts with ws://, so the token or join code travels unencrypted: anyone on the network between you could read it and join. Use wss:// if the server offers it.";
+}

@@ -109,6 +109,13 @@ async fn open(
         (config, ServerMode::Local { hosting })
     } else {
         let config = call_link::engine_config(&settings.server_url, settings);
+        let parsed = url::Url::parse(&config.signaling.url).ok();
+        if parsed.is_some_and(|u| travels_in_clear(&u, config.signaling.token.as_deref())) {
+            tracing::warn!(
+                url = %config.signaling.url,
+                "the server token travels unencrypted (ws:// to another machine): anyone on the path can read it; use wss://"
+            );
+        }
         (config, ServerMode::Remote)
     };
     config.signaling.client_id = client_id;
@@ -124,6 +131,17 @@ async fn open(
             Err(engine_failure(&err, &url))
         }
     }
+}
+
+/// Whether a token would cross the network in clear: `ws://` to a host that is not this machine.
+fn travels_in_clear(url: &url::Url, token: Option<&str>) -> bool {
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => true,
+    };
+    url.scheme() == "ws" && token.is_some_and(|t| !t.is_empty()) && !loopback
 }
 
 fn status(app: &AppHandle, state: ConnectionState, detail: String, retry: Option<Duration>) {
@@ -144,4 +162,34 @@ fn jitter() -> f64 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u8(0);
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::travels_in_clear;
+
+    #[test]
+    fn a_token_over_ws_to_another_machine_travels_in_clear() {
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        assert!(travels_in_clear(
+            &url("ws://192.168.1.20:7788/ws"),
+            Some("K7Q2")
+        ));
+        assert!(travels_in_clear(
+            &url("ws://calls.example.org/ws"),
+            Some("t")
+        ));
+        assert!(!travels_in_clear(
+            &url("wss://calls.example.org/ws"),
+            Some("t")
+        ));
+        assert!(!travels_in_clear(&url("ws://127.0.0.1:7788/ws"), Some("t")));
+        assert!(!travels_in_clear(&url("ws://localhost:7788/ws"), Some("t")));
+        assert!(!travels_in_clear(&url("ws://[::1]:7788/ws"), Some("t")));
+        assert!(!travels_in_clear(&url("ws://192.168.1.20:7788/ws"), None));
+        assert!(!travels_in_clear(
+            &url("ws://192.168.1.20:7788/ws"),
+            Some("")
+        ));
+    }
 }
