@@ -5,26 +5,28 @@
 //!
 //! Outbound: `webrtc` 0.21's SR generator (`rtc-interceptor` `report/sender_stream.rs`)
 //! ties the last frame's RTP timestamp to the moment its first packet went down the
-//! chain, and extrapolates to the report's NTP time (the system clock, the clock our
-//! capture times use). Our RTP timestamps follow the *capture* clock, and frames are
-//! written later than captured: audio a 20 ms frame plus processing and encoding after
-//! its first sample, video after conversion and encoding. So each report's RTP time is
-//! moved on by that stream's write lag, making NTP and RTP agree on the capture clock
-//! for both streams (libwebrtc computes its SR's RTP time from the capture time the same
-//! way). The lag is measured here, where the packets pass just after the generator saw
-//! them: the send thread says which capture instant the frame it writes stands for, and
-//! the first packet of each new RTP timestamp is timed against it, so a chain running
-//! behind the send thread is counted too. The NTP time is left alone: the peer echoes it
-//! in receiver reports for RTT.
+//! chain, and pairs that `Instant` with the wall clock read when it processed the packet.
+//! Our RTP timestamps follow the *capture* clock, and frames are written later than
+//! captured (audio a 20 ms frame plus processing and encoding after its first sample,
+//! video after conversion and encoding), and a chain running behind adds its own delay:
+//! each stream's report was off by its own, varying amount. So our reports are rewritten
+//! here from what we know: the send thread says which capture instant the frame it
+//! writes stands for, this interceptor notes it with the frame's RTP timestamp when the
+//! first packet of that timestamp passes, and a report gets NTP = the wall clock now (the
+//! clock capture times use) and RTP = that timestamp plus the time since that capture
+//! instant (libwebrtc computes its SR's RTP time from the capture time the same way).
+//! NTP stays the time of sending, so the peer's receiver reports still give the RTT.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rtc::interceptor::{Interceptor, Packet, StreamInfo, TaggedPacket};
 use rtc::rtcp::sender_report::SenderReport as RtcpSenderReport;
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error;
+
+use peercall_media::clock::now_us;
 
 use super::core::SenderReport;
 use super::link::{Kind, SyncLink};
@@ -52,12 +54,21 @@ impl SenderReportSync {
         }
     }
 
-    /// The report with its RTP time moved to the capture clock, if it is one of ours.
-    fn on_capture_clock(&self, sr: &RtcpSenderReport) -> Option<RtcpSenderReport> {
+    /// The report on the capture clock if it is one of ours with a frame written: at
+    /// `now`, the wall clock reading `wall_us` (µs since the UNIX epoch).
+    fn on_capture_clock(
+        &self,
+        sr: &RtcpSenderReport,
+        now: Instant,
+        wall_us: u64,
+    ) -> Option<RtcpSenderReport> {
         let local = self.local.get(&sr.ssrc)?;
-        let ticks = (local.lag.as_micros() as u64 * u64::from(local.rate) / 1_000_000) as u32;
+        let (ts, captured) = local.frame?;
+        let since = now.saturating_duration_since(captured);
+        let ticks = (since.as_micros() as u64 * u64::from(local.rate) / 1_000_000) as u32;
         Some(RtcpSenderReport {
-            rtp_time: sr.rtp_time.wrapping_add(ticks),
+            ntp_time: unix_us_to_ntp(wall_us),
+            rtp_time: ts.wrapping_add(ticks),
             ..sr.clone()
         })
     }
@@ -67,10 +78,19 @@ impl SenderReportSync {
 struct Local {
     kind: Kind,
     rate: u32,
-    /// The RTP timestamp of the last frame written, and how long after the capture
-    /// instant it stands for its first packet came by.
-    last_ts: Option<u32>,
-    lag: Duration,
+    /// The RTP timestamp of the last frame written and the capture instant it stands for.
+    frame: Option<(u32, Instant)>,
+}
+
+/// Seconds from the NTP epoch (1900) to the UNIX epoch.
+const NTP_UNIX_OFFSET_S: u64 = 2_208_988_800;
+
+/// µs since the UNIX epoch → NTP 32.32 fixed point.
+#[must_use]
+pub fn unix_us_to_ntp(us: u64) -> u64 {
+    let secs = us / 1_000_000 + NTP_UNIX_OFFSET_S;
+    let frac = ((us % 1_000_000) << 32) / 1_000_000;
+    (secs << 32) | frac
 }
 
 /// NTP 32.32 fixed point → µs since the NTP epoch.
@@ -115,10 +135,10 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for SenderReportSync {
     fn handle_write(&mut self, mut msg: TaggedPacket) -> Result<(), Self::Error> {
         if let Packet::Rtp(rtp) = &msg.message.packet {
             if let Some(local) = self.local.get_mut(&rtp.header.ssrc) {
-                if local.last_ts != Some(rtp.header.timestamp) {
-                    local.last_ts = Some(rtp.header.timestamp);
+                let ts = rtp.header.timestamp;
+                if local.frame.is_none_or(|(last, _)| last != ts) {
                     if let Some(at) = self.link.captured_at(local.kind) {
-                        local.lag = msg.now.saturating_duration_since(at);
+                        local.frame = Some((ts, at));
                     }
                 }
             }
@@ -128,7 +148,7 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for SenderReportSync {
                 let moved = p
                     .as_any()
                     .downcast_ref::<RtcpSenderReport>()
-                    .and_then(|sr| self.on_capture_clock(sr));
+                    .and_then(|sr| self.on_capture_clock(sr, Instant::now(), now_us()));
                 if let Some(sr) = moved {
                     *p = Box::new(sr);
                 }
@@ -158,8 +178,7 @@ impl Interceptor for SenderReportSync {
             Local {
                 kind,
                 rate: info.clock_rate,
-                last_ts: None,
-                lag: Duration::ZERO,
+                frame: None,
             },
         );
     }
@@ -226,7 +245,17 @@ mod tests {
     }
 
     #[test]
-    fn our_reports_move_to_the_capture_clock_and_the_peers_are_kept() {
+    fn ntp_from_unix_micros() {
+        let ntp = unix_us_to_ntp(1_500_000);
+        assert_eq!(ntp >> 32, NTP_UNIX_OFFSET_S + 1);
+        assert_eq!(
+            ntp_to_us(ntp),
+            (NTP_UNIX_OFFSET_S as i64 + 1) * 1_000_000 + 500_000
+        );
+    }
+
+    #[test]
+    fn our_reports_go_on_the_capture_clock_and_the_peers_are_kept() {
         let link = Arc::new(SyncLink::new(true));
         let mut i = SenderReportSync::new(link.clone());
         for (ssrc, mime, rate) in [(1, "audio/opus", 48_000), (2, "video/VP8", 90_000)] {
@@ -237,36 +266,61 @@ mod tests {
                 ..Default::default()
             });
         }
-        // Each stream's frame is written (its first packet passes here) some time after
-        // the capture instant its timestamp stands for.
+        // Audio's frame (RTP 1 000) was captured 100 ms before the report, video's
+        // (RTP 2^32 - 100) 40 ms before; each frame's first packet passes later (when
+        // does not matter), and a later packet of the same frame changes nothing.
         let t0 = Instant::now();
-        let now = t0 + Duration::from_millis(100);
-        for (ssrc, kind, lag_ms) in [(1, Kind::Audio, 25), (2, Kind::Video, 10)] {
-            link.set_captured_at(kind, t0);
-            let written = now - Duration::from_millis(100 - lag_ms);
-            i.handle_write(rtp_packet(written, ssrc, 77)).expect("rtp");
-            i.handle_write(rtp_packet(now, ssrc, 77))
-                .expect("same frame, later packet");
+        let report_at = t0 + Duration::from_millis(100);
+        for (ssrc, kind, ts, captured) in [
+            (1, Kind::Audio, 1_000, t0),
+            (
+                2,
+                Kind::Video,
+                u32::MAX - 100,
+                t0 + Duration::from_millis(60),
+            ),
+        ] {
+            link.set_captured_at(kind, captured);
+            i.handle_write(rtp_packet(report_at, ssrc, ts))
+                .expect("rtp");
+            link.set_captured_at(kind, report_at); // the next frame's, not yet written
+            i.handle_write(rtp_packet(report_at, ssrc, ts))
+                .expect("same frame");
             while i.poll_write().is_some() {}
         }
-        // (ssrc, RTP time written by the SR generator, RTP time sent)
+        let wall_us = 1_700_000_000_123_456;
+        // (ssrc, RTP time on the capture clock at the report)
         let table = [
-            (1, 1_000, 1_000 + 25 * 48),
-            (2, u32::MAX - 100, (u32::MAX - 100).wrapping_add(10 * 90)),
-            (3, 5_000, 5_000), // not ours: untouched
+            (1, Some(1_000 + 100 * 48)),
+            (2, Some((u32::MAX - 100).wrapping_add(40 * 90))),
+            (3, None), // not ours: untouched
         ];
-        for (ssrc, written, sent) in table {
-            i.handle_write(sr_packet(now, ssrc, written))
-                .expect("write");
-            let out = i.poll_write().expect("passed on");
-            let sr = sr_of(&out);
-            assert_eq!((sr.ssrc, sr.rtp_time), (ssrc, sent));
-            assert_eq!(sr.ntp_time, (7 << 32) | 0x4000_0000, "NTP kept for RTT");
+        for (ssrc, want) in table {
+            let Packet::Rtcp(mut packets) = sr_packet(report_at, ssrc, 5).message.packet else {
+                unreachable!()
+            };
+            let sr = packets
+                .remove(0)
+                .as_any()
+                .downcast_ref::<RtcpSenderReport>()
+                .cloned()
+                .expect("an SR");
+            let got = i.on_capture_clock(&sr, report_at, wall_us);
+            assert_eq!(got.as_ref().map(|r| r.rtp_time), want, "ssrc {ssrc}");
+            if let Some(r) = got {
+                assert_eq!(r.ntp_time, unix_us_to_ntp(wall_us));
+                assert_eq!((r.ssrc, r.packet_count), (sr.ssrc, sr.packet_count));
+            }
         }
+        // Through the chain: ours rewritten, others passed as they were.
+        i.handle_write(sr_packet(report_at, 3, 5)).expect("write");
+        assert_eq!(sr_of(&i.poll_write().expect("passed on")).rtp_time, 5);
+        i.handle_write(sr_packet(report_at, 1, 5)).expect("write");
+        assert_ne!(sr_of(&i.poll_write().expect("passed on")).rtp_time, 5);
 
         // The peer's report is stored for the stream we receive, and passed on.
         link.set_received_ssrc(Kind::Video, 9);
-        i.handle_read(sr_packet(now, 9, 4_242)).expect("read");
+        i.handle_read(sr_packet(report_at, 9, 4_242)).expect("read");
         assert!(i.poll_read().is_some());
         let got = link.report(Kind::Video).expect("stored");
         assert_eq!((got.ntp_us, got.rtp), (7_250_000, 4_242));
