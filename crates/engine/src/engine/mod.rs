@@ -11,6 +11,7 @@ pub mod chat_guard;
 mod convert;
 mod driver;
 mod error_code;
+pub mod media_gate;
 mod metrics;
 mod netwatch;
 

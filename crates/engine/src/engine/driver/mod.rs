@@ -57,6 +57,7 @@ pub(crate) struct Driver {
     welcomed: bool,
     pending: VecDeque<Input>,
     chat: super::chat_guard::ChatGuard,
+    remote_media: super::media_gate::MediaGate,
 }
 
 fn random_call_id() -> CallId {
@@ -107,6 +108,7 @@ impl Driver {
             welcomed: false,
             pending: VecDeque::new(),
             chat: super::chat_guard::ChatGuard::new(Instant::now()),
+            remote_media: super::media_gate::MediaGate::new(Instant::now()),
         };
         let media = EngineMedia {
             remote_video,

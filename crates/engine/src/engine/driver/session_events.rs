@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::Driver;
 use crate::call::{CallId, Direction, Input, PeerId, Signal};
+use crate::engine::media_gate::{MediaGate, RemoteMedia};
 use crate::engine::{EngineErrorCode, EngineEvent};
 use crate::session::{ControlMessage, SessionEvent};
 
@@ -46,6 +47,8 @@ impl Driver {
             }
             SessionEvent::Error(message) => Input::SessionError { call, message },
             SessionEvent::ChannelOpen => {
+                // A new call's channel: its peer's state is news even if it equals the last call's.
+                self.remote_media = MediaGate::new(Instant::now());
                 let msg = ControlMessage::Media {
                     mic_muted: self.mic_muted,
                     camera_on: self.camera_on,
@@ -65,10 +68,13 @@ impl Driver {
                 mic_muted,
                 camera_on,
             }) => {
-                self.emit(EngineEvent::RemoteMedia {
+                let state = RemoteMedia {
                     mic_muted,
                     camera_on,
-                });
+                };
+                if let Some(state) = self.remote_media.admit(state, Instant::now()) {
+                    self.emit_remote_media(state);
+                }
                 return;
             }
             // The peer hung up over the data channel (its own DTLS-authenticated path, so
@@ -93,10 +99,20 @@ impl Driver {
                 return;
             }
             SessionEvent::Stats(stats) => {
+                if let Some(state) = self.remote_media.flush() {
+                    self.emit_remote_media(state);
+                }
                 self.emit(EngineEvent::Stats(stats));
                 return;
             }
         };
         self.feed(input).await;
+    }
+
+    fn emit_remote_media(&self, state: RemoteMedia) {
+        self.emit(EngineEvent::RemoteMedia {
+            mic_muted: state.mic_muted,
+            camera_on: state.camera_on,
+        });
     }
 }
