@@ -14,6 +14,9 @@ const ACK_EVERY = 16; // acknowledge after this many sequenced messages ...
 const ACK_MS = 500; // ... or this long after the first unacknowledged one
 const BACKOFF_FIRST_MS = 250;
 const BACKOFF_MAX_MS = 10000;
+const REFRESH_FIRST_MS = 30000; // first ask for fresh TURN credentials after a welcome with some
+const REFRESH_MIN_MS = 5000; // then halfway through their lifetime, never more often than this
+const REFRESH_RETRY_MS = 60000; // again if a request got no answer
 
 export class Signaling extends EventTarget {
   constructor(url) {
@@ -33,6 +36,9 @@ export class Signaling extends EventTarget {
     this.lastSeq = 0; // highest `seq` received (resume replays what follows it)
     this.acked = 0;
     this.ackTimer = null;
+    this.refreshTimer = null; // asks for fresh TURN credentials (see #scheduleRefresh)
+    this.refreshAsked = false;
+    this.refreshUnsupported = false;
   }
 
   /** Opens the socket and sends hello; resolves with the welcome, rejects on refusal. */
@@ -71,6 +77,7 @@ export class Signaling extends EventTarget {
           this.id = msg.id;
           this.session = msg.session;
           this.iceServers = Array.isArray(msg.iceServers) ? msg.iceServers : [];
+          if (this.iceServers.some((s) => s && s.credential)) this.#scheduleRefresh(REFRESH_FIRST_MS);
           this.peers = new Map((msg.peers || []).map((p) => [p.id, p]));
           resolve(msg);
           if (msg.resumed !== true) {
@@ -125,7 +132,19 @@ export class Signaling extends EventTarget {
           this.#emit('signal', { from: msg.from, data: msg.data });
         }
         break;
+      case 'ice-servers':
+        // Fresh TURN credentials: the next call allocates its relay with them.
+        this.refreshAsked = false;
+        if (Array.isArray(msg.iceServers)) this.iceServers = msg.iceServers;
+        if (Number.isFinite(msg.ttl) && msg.ttl > 0) this.#scheduleRefresh(Math.max(REFRESH_MIN_MS, (msg.ttl * 1000) / 2));
+        break;
       case 'error':
+        if (msg.code === 'unknown-type' && this.refreshAsked) {
+          this.refreshAsked = false; // a server too old to refresh: keep the welcome's
+          this.refreshUnsupported = true;
+          clearTimeout(this.refreshTimer);
+          break;
+        }
         this.#emit('error', msg);
         break;
       default:
@@ -139,8 +158,23 @@ export class Signaling extends EventTarget {
 
   close() {
     this.closing = true;
+    clearTimeout(this.refreshTimer);
     this.queue = [];
     if (this.ws) this.ws.close(1000);
+  }
+
+  /**
+   * Asks for fresh ICE servers after `ms`: the welcome's TURN credentials expire
+   * (`--turn-ttl`), and a page may stay open for hours before its call.
+   */
+  #scheduleRefresh(ms) {
+    clearTimeout(this.refreshTimer);
+    if (this.refreshUnsupported) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshAsked = true;
+      this.#write({ type: 'ice-servers' });
+      this.#scheduleRefresh(REFRESH_RETRY_MS); // if no answer comes
+    }, ms);
   }
 
   /** Acknowledges what arrived: at once after ACK_EVERY messages, else after ACK_MS. */

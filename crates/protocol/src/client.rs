@@ -24,6 +24,9 @@ pub enum ClientMessage {
     Signal(Relay),
     /// Every server message up to `seq` arrived; the server may forget them.
     Ack(Ack),
+    /// `{"type":"ice-servers"}`: asks for freshly minted ICE servers (TURN credentials),
+    /// answered by [`crate::ServerMessage::IceServers`].
+    IceServers,
 }
 
 /// `{"type":"ack","seq":N}`: the client has every sequenced server message up to `seq`.
@@ -104,6 +107,7 @@ impl ClientMessage {
             ClientMessage::Update(_) => "update",
             ClientMessage::Signal(_) => "signal",
             ClientMessage::Ack(_) => "ack",
+            ClientMessage::IceServers => "ice-servers",
         }
     }
 
@@ -133,6 +137,7 @@ pub fn decode_client_message(text: &str) -> Result<ClientMessage, DecodeError> {
             Some(seq) => Ok(ClientMessage::Ack(Ack { seq })),
             None => Err(bad("seq", "missing")),
         },
+        "ice-servers" => Ok(ClientMessage::IceServers),
         other => Err(DecodeError::UnknownType(truncate(other, 64))),
     }
 }
@@ -391,6 +396,7 @@ mod tests {
                 data: json!({"a":1}),
             }),
             ClientMessage::Ack(Ack { seq: 42 }),
+            ClientMessage::IceServers,
         ];
         for m in msgs {
             assert_eq!(decode_client_message(&m.to_json()).unwrap(), m);

@@ -33,6 +33,16 @@ pub enum ServerMessage {
         /// The opaque payload.
         data: Value,
     },
+    /// Freshly minted ICE servers, the answer to a client's `ice-servers`: TURN credentials
+    /// valid for `ttl` seconds from now (a TURN server checks them when an allocation is
+    /// made, so a call set up within that time keeps its relay).
+    IceServers {
+        /// The servers, as in `welcome`.
+        #[serde(rename = "iceServers")]
+        ice_servers: Vec<IceServer>,
+        /// Seconds the credentials stay valid; 0 when there are none to expire.
+        ttl: u64,
+    },
     /// Something went wrong.
     Error(ErrorMessage),
     /// A message type this version does not know (from a newer server); ignore it.
@@ -169,6 +179,23 @@ mod tests {
         assert!(v["iceServers"][0].get("username").is_none());
         assert_eq!(v["peers"][0], json!({"id":"b","name":"Bob","busy":false}));
         assert_eq!(ServerMessage::from_json(&w.to_json()).unwrap(), w);
+    }
+
+    #[test]
+    fn fresh_ice_servers_shape() {
+        let m = ServerMessage::IceServers {
+            ice_servers: vec![IceServer {
+                urls: vec!["turn:t:3478".into()],
+                username: Some("1700000600:p".into()),
+                credential: Some("c".into()),
+            }],
+            ttl: 600,
+        };
+        let v: Value = serde_json::from_str(&m.to_json()).unwrap();
+        assert_eq!(v["type"], "ice-servers");
+        assert_eq!(v["ttl"], 600);
+        assert_eq!(v["iceServers"][0]["username"], "1700000600:p");
+        assert_eq!(ServerMessage::from_json(&m.to_json()).unwrap(), m);
     }
 
     #[test]

@@ -3,11 +3,12 @@
 
 use super::backoff::backoff_delay;
 use super::handshake::{Connector, Socket};
+use super::refresh::IceRefresh;
 use super::{ClientConfig, ClientEvent, CloseReason, Command};
 use crate::ratelimit::TokenBucket;
 use crate::seq::seq_of;
 use futures_util::{SinkExt, StreamExt};
-use peercall_protocol::{Ack, ClientMessage};
+use peercall_protocol::{Ack, ClientMessage, ErrorCode};
 use peercall_protocol::{PeerId, ServerMessage, SignalData, Welcome};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -39,6 +40,8 @@ pub(crate) struct Driver {
     /// The highest `seq` received in this session (0: none), and the highest acked.
     last_seq: u64,
     acked: u64,
+    /// When to ask for fresh TURN credentials.
+    refresh: IceRefresh,
 }
 
 /// Acknowledge after this many sequenced messages, or [`ACK_INTERVAL`] after the first
@@ -71,6 +74,7 @@ impl Driver {
             outbox: VecDeque::new(),
             last_seq: 0,
             acked: 0,
+            refresh: IceRefresh::default(),
         }
     }
 
@@ -118,6 +122,12 @@ impl Driver {
     /// Takes over the identity of a `welcome` and reports it.
     async fn adopt(&mut self, welcome: Welcome) {
         self.session = welcome.session;
+        let with_credentials = welcome.ice_servers.iter().any(|s| s.credential.is_some());
+        self.refresh.on_welcome(
+            with_credentials,
+            self.config.ice_refresh_first,
+            Instant::now(),
+        );
         match self.id.lock() {
             Ok(mut g) => *g = welcome.id.clone(),
             Err(poisoned) => *poisoned.into_inner() = welcome.id.clone(),
@@ -199,6 +209,14 @@ impl Driver {
                         }
                     }
                 },
+                _ = sleep_until_opt(self.refresh.due()), if wait.is_zero() => {
+                    self.take_token();
+                    let ask = ClientMessage::IceServers.to_json();
+                    if socket.send(Message::text(ask)).await.is_err() {
+                        return Ended::Dropped;
+                    }
+                    self.refresh.sent(Instant::now());
+                }
                 _ = ticker.tick() => {
                     if last_heard.elapsed() > interval * 2 {
                         tracing::info!("signaling server silent for {:?}; reconnecting", last_heard.elapsed());
@@ -332,6 +350,16 @@ impl Driver {
                     Err(_) => ClientEvent::RawSignal { from, data },
                 }
             }
+            ServerMessage::IceServers { ice_servers, ttl } => {
+                self.refresh.answered(ttl, Instant::now());
+                ClientEvent::IceServers { ice_servers }
+            }
+            ServerMessage::Error(e)
+                if e.code == ErrorCode::UnknownType && self.refresh.refused_unknown_type() =>
+            {
+                tracing::debug!("the server cannot refresh ICE servers; keeping the welcome's");
+                return;
+            }
             ServerMessage::Error(e) => ClientEvent::Error {
                 code: e.code,
                 message: e.message,
@@ -345,6 +373,14 @@ impl Driver {
     async fn emit(&self, event: ClientEvent) {
         // A dropped receiver only means nobody listens; the connection stays useful.
         let _ = self.events.send(event).await;
+    }
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -26,6 +26,7 @@ mod backoff;
 mod driver;
 mod error;
 mod handshake;
+mod refresh;
 mod tls;
 
 pub use backoff::{backoff_delay, ReconnectPolicy};
@@ -75,6 +76,9 @@ pub struct ClientConfig {
     pub send_rate: f64,
     /// Messages the client may send at once before the rate applies.
     pub send_burst: f64,
+    /// How long after a welcome with TURN credentials the client first asks for fresh
+    /// ones (then halfway through each answer's lifetime); see `client::refresh`.
+    pub ice_refresh_first: Duration,
 }
 
 impl ClientConfig {
@@ -95,6 +99,7 @@ impl ClientConfig {
             queue_capacity: 1024,
             send_rate: 40.0,
             send_burst: 80.0,
+            ice_refresh_first: refresh::FIRST,
         }
     }
 }
@@ -197,6 +202,11 @@ pub enum ClientEvent {
         attempt: u32,
         /// Wait before this attempt.
         delay: Duration,
+    },
+    /// Freshly minted ICE servers (TURN credentials), replacing those of the welcome.
+    IceServers {
+        /// For the next peer connections.
+        ice_servers: Vec<IceServer>,
     },
     /// The session was resumed: same id, queued messages follow.
     Reconnected,

@@ -11,7 +11,9 @@ use super::wire::WsIo;
 use super::wire::{self, close};
 use crate::ratelimit::TokenBucket;
 use axum::extract::ws::Message;
-use peercall_protocol::{decode_client_message, ClientMessage, ErrorCode, ErrorMessage, PeerId};
+use peercall_protocol::{
+    decode_client_message, ClientMessage, ErrorCode, ErrorMessage, PeerId, ServerMessage,
+};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::time::MissedTickBehavior;
@@ -263,6 +265,19 @@ impl<'a> Session<'a> {
             }
             Ok(ClientMessage::Update(u)) => {
                 self.shared.registry().update(&self.id, u.name, u.busy, now);
+                None
+            }
+            Ok(ClientMessage::IceServers) => {
+                // Minted now: a call set up soon after gets credentials that are not stale,
+                // however long this connection has been open.
+                let config = &self.shared.config;
+                let fresh = ServerMessage::IceServers {
+                    ice_servers: super::turn::ice_servers(config, &self.id),
+                    ttl: config.turn.as_ref().map_or(0, |t| t.ttl.as_secs()),
+                };
+                if !wire::send(ws, &fresh).await {
+                    return Flow::Close(close::POLICY, "write failed");
+                }
                 None
             }
             Ok(ClientMessage::Signal(relay)) => {

@@ -30,6 +30,13 @@ impl Driver {
                 }
                 self.welcomed = true;
             }
+            // Fresh TURN credentials: the next peer connection (a call, an ICE restart)
+            // allocates its relay with them, however long we have been online.
+            ClientEvent::IceServers { ice_servers } => {
+                if !self.config.keep_ice_servers {
+                    self.ice_servers = convert::ice_servers(&ice_servers);
+                }
+            }
             ClientEvent::Reconnecting { attempt, delay } => {
                 self.emit(EngineEvent::Reconnecting { attempt, delay });
             }
@@ -57,7 +64,7 @@ impl Driver {
                 self.error(EngineErrorCode::Server(code), format!("{code}: {message}"));
             }
             ClientEvent::Closed { reason } => {
-                self.client = None;
+                
                 self.feed(Input::SignalingLost).await;
                 self.error(EngineErrorCode::SignalingClosed, format!("{reason:?}"));
             }
