@@ -5,6 +5,7 @@ pub mod app_config;
 pub mod call;
 pub mod control_wire;
 pub mod devices;
+pub mod doctor;
 pub mod engine;
 pub mod freeze;
 pub mod session;
