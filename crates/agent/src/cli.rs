@@ -57,6 +57,11 @@ pub struct Args {
     /// List cameras, microphones and speakers, then exit.
     #[arg(long)]
     pub list_devices: bool,
+    /// Check the connection and the devices, print one line per check (server, STUN,
+    /// NAT, TURN relay, camera, microphone, speaker; `--report json` for JSON), then exit:
+    /// non-zero when a check failed.
+    #[arg(long, conflicts_with_all = ["call", "auto_answer", "reject", "busy", "list_devices"])]
+    pub doctor: bool,
     /// Local UDP address for media (`127.0.0.1:0` keeps a test on loopback).
     #[arg(long, default_value = "0.0.0.0:0")]
     pub bind: String,
@@ -157,6 +162,10 @@ mod tests {
         assert_eq!(b.chat.as_deref(), Some("hello there"));
         assert!(Args::try_parse_from(["peercall-agent", "--name", "bob", "--auto-answer"]).is_ok());
         assert!(Args::try_parse_from(["peercall-agent", "--auto-answer", "--call", "x"]).is_err());
+        let d = Args::try_parse_from(["peercall-agent", "--doctor", "--report", "json"])
+            .expect("doctor line");
+        assert!(d.doctor);
+        assert!(Args::try_parse_from(["peercall-agent", "--doctor", "--call", "x"]).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod audio_report;
 mod av_sync;
 mod chat;
 mod cli;
+mod doctor;
 mod measure;
 mod pause;
 mod procstat;
@@ -72,6 +73,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.doctor {
+        return runtime.block_on(doctor::run(&args));
+    }
     let report = runtime.block_on(run::run(&args));
     if args.report.is_some() {
         match serde_json::to_string(&report) {

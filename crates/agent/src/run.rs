@@ -23,7 +23,7 @@ use crate::ticks::Ticks;
 use peercall_engine::stats::{unpack_size, CounterSnapshot};
 use peercall_media::clock::now_us;
 
-fn engine_config(args: &Args) -> EngineConfig {
+pub(crate) fn engine_config(args: &Args) -> EngineConfig {
     let mut cfg = EngineConfig::new(&args.server, &args.name);
     cfg.signaling.room = args.room.clone();
     cfg.signaling.token = args.token.clone();
