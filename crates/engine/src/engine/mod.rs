@@ -240,8 +240,14 @@ impl Engine {
         let (events_tx, events) = mpsc::unbounded_channel();
         let metrics = Arc::new(EngineMetrics::default());
         let counters = Arc::new(std::sync::Mutex::new(Arc::new(Counters::default())));
-        let (driver, media) =
-            driver::Driver::new(config, client, events_tx, metrics.clone(), counters.clone())?;
+        let (driver, media) = driver::Driver::new(
+            config,
+            Box::new(client),
+            Arc::new(driver::RealSessions),
+            events_tx,
+            metrics.clone(),
+            counters.clone(),
+        )?;
         tokio::spawn(driver.run(client_events, command_rx));
         let engine = Engine {
             commands,

@@ -80,7 +80,7 @@ pub enum SessionError {
 }
 
 /// Which side of the offer/answer this session is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpenRole {
     /// Create the offer.
     Caller,
@@ -248,7 +248,7 @@ impl PeerSession {
             }
             OpenRole::Callee {
                 candidates,
-                end_of_candidates: _,
+                end_of_candidates,
                 ..
             } => {
                 let answer = pc.create_answer(None).await?;
@@ -256,6 +256,11 @@ impl PeerSession {
                 for c in candidates {
                     candidates::count_remote(&counters, &c.candidate);
                     add_candidate(&pc, c).await?;
+                }
+                if end_of_candidates {
+                    if let Err(e) = add_end_of_candidates(&pc).await {
+                        tracing::debug!("remote end of candidates refused: {e}");
+                    }
                 }
                 answer.sdp
             }
@@ -324,6 +329,11 @@ impl PeerSession {
     pub async fn add_remote_candidate(&self, candidate: IceCandidate) -> Result<(), SessionError> {
         candidates::count_remote(&self.state.counters, &candidate.candidate);
         add_candidate(&self.pc, candidate).await
+    }
+
+    /// Tells ICE that the peer finished gathering (its `end-of-candidates`).
+    pub async fn add_end_of_candidates(&self) -> Result<(), SessionError> {
+        add_end_of_candidates(&self.pc).await
     }
 
     /// Starts the media senders once the connection is up (the negotiated payload
@@ -441,6 +451,15 @@ async fn add_candidate(pc: &Arc<dyn PeerConnection>, c: IceCandidate) -> Result<
         ..Default::default()
     })
     .await?;
+    Ok(())
+}
+
+/// The peer's end of candidates, as W3C's `addIceCandidate` takes it: a candidate with an
+/// empty line. `rtc` 0.21 accepts it once a remote description is set (an error before)
+/// and hands nothing to its ICE agent, which has no notion of the remote side's gathering
+/// being complete: it keeps checking the pairs it has until they fail, as before.
+async fn add_end_of_candidates(pc: &Arc<dyn PeerConnection>) -> Result<(), SessionError> {
+    pc.add_ice_candidate(RTCIceCandidateInit::default()).await?;
     Ok(())
 }
 

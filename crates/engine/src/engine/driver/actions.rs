@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use super::Driver;
 use crate::call::{Action, CallState, Input, Signal};
-use crate::engine::{convert, EngineErrorCode, EngineEvent};
+use crate::engine::{EngineErrorCode, EngineEvent};
 use crate::session::ControlMessage;
 
 impl Driver {
@@ -35,10 +35,7 @@ impl Driver {
                     );
                     return;
                 };
-                if let Err(e) = client
-                    .send_signal(&convert::proto_peer(&to), convert::data(signal))
-                    .await
-                {
+                if let Err(e) = client.send(&to, signal).await {
                     self.error(EngineErrorCode::Signaling, format!("sending {kind}: {e}"));
                 }
             }
@@ -63,7 +60,13 @@ impl Driver {
                     }
                 }
             }
-            Action::RemoteEndOfCandidates => {}
+            Action::RemoteEndOfCandidates => {
+                if let Some(active) = &self.active {
+                    if let Err(e) = active.session.add_end_of_candidates().await {
+                        tracing::debug!("remote end of candidates refused: {e}");
+                    }
+                }
+            }
             Action::CloseSession => {
                 if let Some(active) = self.active.take() {
                     active.session.close().await;
@@ -92,7 +95,7 @@ impl Driver {
             }
             Action::SetBusy(busy) => {
                 if let Some(client) = &self.client {
-                    if let Err(e) = client.update(None, Some(busy)).await {
+                    if let Err(e) = client.set_busy(busy).await {
                         tracing::debug!("presence update: {e}");
                     }
                 }

@@ -24,14 +24,14 @@ impl Driver {
                 self.config.video = source;
                 if let Some(active) = &self.active {
                     if self.camera_on {
-                        self.open_camera_into(&active.session).await;
+                        self.open_camera_into(&active.video).await;
                     }
                 }
             }
             Command::SwitchMic(source) => {
                 self.config.audio = source;
                 if let Some(active) = &self.active {
-                    self.switch_mic_in(&active.session).await;
+                    self.switch_mic_in(&active.audio).await;
                 }
             }
             Command::Chat(text) => match &self.active {

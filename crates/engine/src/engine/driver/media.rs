@@ -13,7 +13,7 @@ use super::{Active, Driver};
 use crate::call::{CallId, Direction, Input, SessionRole};
 use crate::devices::{open_camera, open_mic};
 use crate::engine::EngineErrorCode;
-use crate::session::{ControlMessage, MediaIo, OpenRole, PeerSession};
+use crate::session::{AudioSlot, ControlMessage, MediaIo, OpenRole, VideoSlot};
 use crate::stats::Counters;
 
 /// Runs a device's `open` on a blocking thread.
@@ -39,13 +39,13 @@ impl Driver {
         off_task(move || open_mic(&source, voice.as_ref())).await
     }
 
-    pub(super) async fn open_camera_into(&self, session: &PeerSession) {
+    pub(super) async fn open_camera_into(&self, slot: &VideoSlot) {
         match self.camera().await {
             Ok(cam) => {
                 if cam.is_some() {
                     self.metrics.camera_opened();
                 }
-                if let Ok(mut slot) = session.video_slot().lock() {
+                if let Ok(mut slot) = slot.lock() {
                     *slot = cam;
                 }
             }
@@ -54,10 +54,10 @@ impl Driver {
     }
 
     /// The microphone source changed: the call in progress takes the new one.
-    pub(super) async fn switch_mic_in(&self, session: &PeerSession) {
+    pub(super) async fn switch_mic_in(&self, slot: &AudioSlot) {
         match self.mic().await {
             Ok(mic) => {
-                if let Ok(mut slot) = session.audio_slot().lock() {
+                if let Ok(mut slot) = slot.lock() {
                     *slot = mic;
                 }
             }
@@ -75,8 +75,8 @@ impl Driver {
         active.session.set_mic_muted(mic_muted);
         if camera_changed {
             if camera_on {
-                self.open_camera_into(&active.session).await;
-            } else if let Ok(mut slot) = active.session.video_slot().lock() {
+                self.open_camera_into(&active.video).await;
+            } else if let Ok(mut slot) = active.video.lock() {
                 slot.take();
             }
         }
@@ -126,9 +126,11 @@ impl Driver {
                 },
             ),
         };
+        let (video, audio): (VideoSlot, AudioSlot) =
+            (Arc::new(Mutex::new(camera)), Arc::new(Mutex::new(mic)));
         let media = MediaIo {
-            video: Arc::new(Mutex::new(camera)),
-            audio: Arc::new(Mutex::new(mic)),
+            video: video.clone(),
+            audio: audio.clone(),
             preview: self.preview.clone(),
             remote_video: self.remote_video.clone(),
             remote_audio: self.remote_audio.clone(),
@@ -145,13 +147,19 @@ impl Driver {
                 }
             }
         });
-        match PeerSession::open(config, open_role, media, counters, tx).await {
+        match self
+            .sessions
+            .open(config, open_role, media, counters, tx)
+            .await
+        {
             Ok(session) => {
                 session.set_mic_muted(self.mic_muted);
                 self.active = Some(Active {
                     call,
                     direction,
                     session,
+                    video,
+                    audio,
                 });
             }
             Err(e) => self.pending.push_back(Input::SessionError {

@@ -5,14 +5,18 @@
 //! everything it leads to); `commands` (the API's requests), `signaling` (the server's
 //! events, network changes), `session_events` (the peer session's), `actions` (carrying out
 //! the machine's actions), `media` (opening devices and the session), `answer` (the
-//! incoming-call policy, pure).
+//! incoming-call policy, pure), `ports` (the signaling client and the peer session as
+//! traits, so the driver can run against other implementations).
 
 mod actions;
 mod answer;
 mod commands;
 mod media;
+mod ports;
 mod session_events;
 mod signaling;
+
+pub(crate) use ports::{RealSessions, SessionFactory, Signaling};
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -21,24 +25,28 @@ use std::time::Instant;
 use peercall_media::{
     drop_oldest_queue, AudioFrame, QueueSender, SharedProcessor, VideoFrame, VoiceProcessor,
 };
-use peercall_signal::client::{ClientEvent, SignalClient};
+use peercall_signal::client::ClientEvent;
 use tokio::sync::mpsc;
 
 use super::metrics::EngineMetrics;
 use super::{audio_out, Command, EngineConfig, EngineErrorCode, EngineEvent, EngineMedia};
 use crate::call::{CallId, CallMachine, Direction, Input};
-use crate::session::{IceServerConfig, PeerSession, RemoteVideoFrame, SessionEvent};
+use crate::session::{AudioSlot, IceServerConfig, RemoteVideoFrame, SessionEvent, VideoSlot};
 use crate::stats::Counters;
 
 struct Active {
     call: CallId,
     direction: Direction,
-    session: PeerSession,
+    session: Box<dyn ports::Session>,
+    /// The session's camera and microphone slots (to switch or empty them mid-call).
+    video: VideoSlot,
+    audio: AudioSlot,
 }
 
 pub(crate) struct Driver {
     config: EngineConfig,
-    client: Option<SignalClient>,
+    client: Option<Box<dyn Signaling>>,
+    sessions: Arc<dyn SessionFactory>,
     events: mpsc::UnboundedSender<EngineEvent>,
     metrics: Arc<EngineMetrics>,
     counters: Arc<Mutex<Arc<Counters>>>,
@@ -67,7 +75,8 @@ fn random_call_id() -> CallId {
 impl Driver {
     pub(crate) fn new(
         config: EngineConfig,
-        client: SignalClient,
+        client: Box<dyn Signaling>,
+        sessions: Arc<dyn SessionFactory>,
         events: mpsc::UnboundedSender<EngineEvent>,
         metrics: Arc<EngineMetrics>,
         counters: Arc<Mutex<Arc<Counters>>>,
@@ -94,6 +103,7 @@ impl Driver {
             voice,
             config,
             client: Some(client),
+            sessions,
             events,
             metrics,
             counters,

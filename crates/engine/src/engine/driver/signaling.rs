@@ -64,7 +64,7 @@ impl Driver {
                 self.error(EngineErrorCode::Server(code), format!("{code}: {message}"));
             }
             ClientEvent::Closed { reason } => {
-                
+                self.client = None;
                 self.feed(Input::SignalingLost).await;
                 self.error(EngineErrorCode::SignalingClosed, format!("{reason:?}"));
             }
