@@ -6,7 +6,7 @@
 //! events, network changes), `session_events` (the peer session's), `actions` (carrying out
 //! the machine's actions), `media` (opening devices and the session), `answer` (the
 //! incoming-call policy, pure), `ports` (the signaling client and the peer session as
-//! traits, so the driver can run against other implementations).
+//! traits, so `tests` run the driver against simulated ones from `sim`).
 
 mod actions;
 mod answer;
@@ -15,6 +15,10 @@ mod media;
 mod ports;
 mod session_events;
 mod signaling;
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use ports::{RealSessions, SessionFactory, Signaling};
 
