@@ -6,7 +6,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder, ErrorHandlingMode};
 
-use crate::commands::{app, call, devices, media_check, settings};
+use crate::commands::{app, call, connection_check, devices, media_check, settings};
 use crate::devices_check::MicLevel;
 use crate::ui_events::{
     AppNotice, CallStatsUpdate, CallStatus, ChatReceived, ConnectionStatus, IncomingCall,
@@ -27,6 +27,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             media_check::start_mic_meter,
             media_check::stop_mic_meter,
             media_check::play_test_sound,
+            connection_check::check_connection,
             call::connect,
             call::call_peer,
             call::accept_call,

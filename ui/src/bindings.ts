@@ -23,6 +23,8 @@ export const commands = {
 	stopMicMeter: () => __TAURI_INVOKE<void>("stop_mic_meter"),
 	/**  Plays a short two-tone chime through `speaker`; returns when it has played. */
 	playTestSound: (speaker: string) => __TAURI_INVOKE<null>("play_test_sound", { speaker }),
+	/**  Checks the server, STUN, TURN and devices of `settings` (the dialog's, saved or not). */
+	checkConnection: (settings: Settings_Deserialize) => __TAURI_INVOKE<CheckLine[]>("check_connection", { settings }),
 	/**
 	 *  (Re)connects to the signaling server of the settings (or the local one) as the saved name.
 	 *  Returns once the attempt has started: the connection status reports how it goes, and
@@ -227,6 +229,24 @@ export type CandidateKind =
 export type ChatReceived = {
 	text: string,
 };
+
+/**  What a line is about. */
+export type CheckKind = "server" | "stun" | "nat" | "turn" | "camera" | "microphone" | "speaker";
+
+/**  One line of the check. */
+export type CheckLine = {
+	check: CheckKind,
+	/**  "Server", "STUN", "NAT", "TURN relay", "Camera"… */
+	label: string,
+	status: CheckStatus,
+	/**  What was found, in plain words. */
+	detail: string,
+	/**  What to do (empty when nothing). */
+	advice: string,
+};
+
+/**  How it came out: green, amber, red or grey. */
+export type CheckStatus = "ok" | "warn" | "fail" | "skipped";
 
 /**  The signaling connection's state. */
 export type ConnectionState = 

@@ -1,6 +1,7 @@
 // The settings dialog: first-run name prompt, devices with live checks (camera preview over the
 // frame bridge, microphone level, speaker test sound), and the signaling server.
 import { commands, errorMessage, events, type Device, type DeviceList, type Resolution, type Settings } from "./ipc";
+import { checkSummary, renderCheckLines } from "./connection-check";
 import { el } from "./dom";
 import { tokenAfterServerChange } from "./server-token";
 import { checkDisplayName, checkServerUrl, plaintextTokenWarning } from "./validate";
@@ -39,6 +40,9 @@ export class SettingsDialog {
   private readonly nameError = el<HTMLParagraphElement>("name-error");
   private readonly intro = el<HTMLParagraphElement>("settings-intro");
   private readonly cancel = el<HTMLButtonElement>("settings-cancel");
+  private readonly checkButton = el<HTMLButtonElement>("check-connection");
+  private readonly checkStatus = el<HTMLElement>("check-status");
+  private readonly checkLines = el<HTMLUListElement>("check-lines");
   private readonly preview: VideoView;
   private unlistenLevel: (() => void) | null = null;
   /** The server URL the token field belongs to (the field's value at the last change). */
@@ -73,6 +77,7 @@ export class SettingsDialog {
     this.resolution.addEventListener("change", () => void this.startPreview());
     this.microphone.addEventListener("change", () => void this.startMeter());
     el<HTMLButtonElement>("test-sound").addEventListener("click", () => void this.testSound());
+    this.checkButton.addEventListener("click", () => void this.checkConnection());
     // A name that is too long says so as it is typed or pasted (a blank one only on Save).
     this.name.addEventListener("input", () => {
       const problem = checkDisplayName(this.name.value);
@@ -111,6 +116,8 @@ export class SettingsDialog {
     this.autoGain.checked = this.current.voice.autoGain;
     this.resolution.value = this.current.resolution;
     this.error.textContent = "";
+    this.checkStatus.textContent = "";
+    this.checkLines.replaceChildren();
     this.showNameProblem(null);
     if (!this.dialog.open) this.dialog.showModal();
     this.name.focus();
@@ -201,24 +208,7 @@ export class SettingsDialog {
       return;
     }
     try {
-      const saved = await commands.saveSettings({
-        displayName: this.name.value,
-        serverUrl: this.server.value,
-        serverToken: this.token.value,
-        camera: this.camera.value,
-        microphone: this.microphone.value,
-        speaker: this.speaker.value,
-        resolution: this.resolution.value as Resolution,
-        relayOnly: this.relayOnly.checked,
-        lanHosting: this.lanHosting.checked,
-        joinCode: this.current.joinCode ?? "",
-        serverTokens: this.current.serverTokens ?? {},
-        voice: {
-          echoCancellation: this.echoCancellation.checked,
-          noiseSuppression: this.noiseSuppression.checked,
-          autoGain: this.autoGain.checked,
-        },
-      });
+      const saved = await commands.saveSettings(this.formSettings());
       const changed = JSON.stringify(saved) !== JSON.stringify(this.current);
       this.current = saved;
       this.stopChecks();
@@ -226,6 +216,52 @@ export class SettingsDialog {
       this.onSaved(saved, changed);
     } catch (err) {
       this.showError(errorMessage(err));
+    }
+  }
+
+  /** The settings as the form shows them (saved or not). */
+  private formSettings(): Settings {
+    return {
+      displayName: this.name.value,
+      serverUrl: this.server.value,
+      serverToken: this.token.value,
+      camera: this.camera.value,
+      microphone: this.microphone.value,
+      speaker: this.speaker.value,
+      resolution: this.resolution.value as Resolution,
+      relayOnly: this.relayOnly.checked,
+      lanHosting: this.lanHosting.checked,
+      joinCode: this.current.joinCode ?? "",
+      serverTokens: this.current.serverTokens ?? {},
+      voice: {
+        echoCancellation: this.echoCancellation.checked,
+        noiseSuppression: this.noiseSuppression.checked,
+        autoGain: this.autoGain.checked,
+      },
+    };
+  }
+
+  /** Runs the connectivity check on the form's settings and lists its lines. The preview
+   * and the level meter let go of the camera and microphone meanwhile (the check opens them). */
+  private async checkConnection(): Promise<void> {
+    const problem = checkServerUrl(this.server.value);
+    if (problem) {
+      this.checkStatus.textContent = problem;
+      return;
+    }
+    this.checkButton.disabled = true;
+    this.checkStatus.textContent = "Checking…";
+    this.checkLines.replaceChildren();
+    this.stopChecks();
+    try {
+      const lines = await commands.checkConnection(this.formSettings());
+      renderCheckLines(this.checkLines, lines);
+      this.checkStatus.textContent = checkSummary(lines);
+    } catch (err) {
+      this.checkStatus.textContent = `Could not run the check: ${errorMessage(err)}`;
+    } finally {
+      this.checkButton.disabled = false;
+      if (this.dialog.open) await Promise.all([this.startPreview(), this.startMeter()]);
     }
   }
 

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod call;
+pub mod connection_check;
 pub mod devices;
 pub mod media_check;
 pub mod settings;
