@@ -2,8 +2,11 @@
 //! `peercall-signal` binary minting TURN credentials for a real coturn (Debian's
 //! `turnserver`) started here. A working setup → server, STUN and TURN lines ok; a dead
 //! server URL → its line fails, the network lines are skipped, the exit is non-zero; a
-//! TURN secret coturn does not share → the TURN line fails and says so. Without coturn
-//! the tests that need it are skipped (and fail under `CI=true`).
+//! TURN secret coturn does not share → the TURN line fails and says so. In the NAT lab
+//! (`common/natlab.rs`) with two STUN servers, the side behind a symmetric NAT is told
+//! "changes ports per destination" and the side behind a cone NAT "keeps one public
+//! port". Without coturn (or root for the lab) these tests are skipped (and fail under
+//! `CI=true`).
 
 mod common;
 
@@ -279,4 +282,110 @@ fn a_turn_secret_coturn_does_not_share_is_explained() {
     assert!(turn.2.contains("refused the credentials (401"), "{all:?}");
     assert!(turn.3.contains("PEERCALL_TURN_SECRET"), "{all:?}");
     assert!(!out.status.success(), "{all:?}");
+}
+
+/// A STUN-only coturn at 203.0.113.10:`port` in the lab's server namespace (a second
+/// destination for the NAT line to compare).
+struct LabStun(Child);
+
+impl Drop for LabStun {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn lab_stun(srv: &common::netns::Netns, port: u16) -> LabStun {
+    let dir = std::env::temp_dir().join(format!("peercall-doctor-lab-{}", srv.name));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let conf = [
+        format!("listening-ip={}", common::natlab::SERVER_IP),
+        format!("listening-port={port}"),
+        "min-port=49400".to_owned(),
+        "max-port=49410".to_owned(),
+        "realm=peercall.lab".to_owned(),
+        "no-auth".to_owned(),
+        "fingerprint".to_owned(),
+        "no-tls".to_owned(),
+        "no-dtls".to_owned(),
+        "no-cli".to_owned(),
+        format!("userdb={}", dir.join("turndb").display()),
+        format!("pidfile={}", dir.join("turn.pid").display()),
+        "log-file=stdout".to_owned(),
+        "simple-log".to_owned(),
+    ];
+    let path = dir.join("stun.conf");
+    std::fs::write(&path, conf.join("\n") + "\n").expect("write stun.conf");
+    let child = srv
+        .command("turnserver")
+        .arg("-c")
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn turnserver");
+    let guard = LabStun(child);
+    let start = Instant::now();
+    let bound = || {
+        srv.command("ss")
+            .args(["-Hlun", &format!("sport = :{port}")])
+            .output()
+            .is_ok_and(|o| !o.stdout.is_empty())
+    };
+    while !bound() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the second STUN server never bound"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    guard
+}
+
+#[test]
+fn a_symmetric_nat_is_told_apart_from_a_cone() {
+    use common::natlab::{Nat, NatLab, PROGRAMS, SERVER_IP};
+    if !common::netns::prerequisites("a_symmetric_nat_is_told_apart_from_a_cone", PROGRAMS) {
+        return;
+    }
+    // Side A behind a symmetric NAT, side B behind a cone; a signaling server at .11
+    // hands out two STUN servers (.10:3478, the lab's coturn, and .10:3578).
+    let lab = NatLab::up(Nat::Symmetric, Nat::Cone);
+    let _second = lab_stun(&lab.srv, 3578);
+    lab.srv
+        .sh(&["ip", "addr", "add", "203.0.113.11/24", "dev", "eth0"]);
+    let one = format!("stun:{SERVER_IP}:3478");
+    let two = format!("stun:{SERVER_IP}:3578");
+    let mut signal = common::natlab::signal_in(
+        &lab.srv,
+        "203.0.113.11",
+        &["--stun", &one, "--stun", &two],
+        &[],
+    );
+    let url = "ws://203.0.113.11:7788/ws";
+    let run = |host: &common::netns::Netns| {
+        host.command(common::agent_bin())
+            .args(["--doctor", "--report", "json", "--server", url])
+            .args(["--video", "test-pattern", "--audio", "tone"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the doctor in the lab")
+    };
+    let (a, b) = (run(&lab.a), run(&lab.b));
+    let _ = signal.kill();
+    let _ = signal.wait();
+    let (a, b) = (lines(&a), lines(&b));
+    for all in [&a, &b] {
+        assert_eq!(line(all, "server").1, "ok", "{all:?}");
+        assert_eq!(line(all, "stun").1, "ok", "{all:?}");
+        assert!(line(all, "stun").2.contains("203.0.113.10"), "{all:?}");
+        assert_eq!(line(all, "turn").1, "warn", "{all:?}");
+    }
+    let nat_a = line(&a, "nat");
+    assert_eq!(nat_a.1, "warn", "{a:?}");
+    assert!(nat_a.2.contains("changes ports per destination"), "{a:?}");
+    let nat_b = line(&b, "nat");
+    assert_eq!(nat_b.1, "ok", "{b:?}");
+    assert!(nat_b.2.contains("keeps one public port"), "{b:?}");
 }
