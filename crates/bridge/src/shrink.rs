@@ -83,6 +83,10 @@ pub fn shrink_i420(i420: &[u8], width: u32, height: u32, factor: u32) -> Option<
     if f == 0 || !w.is_multiple_of(f) || !h.is_multiple_of(f) || Some(i420.len()) != len {
         return None;
     }
+    if w == 0 || h == 0 {
+        // Nothing to shrink; the other side could still be billions of empty rows.
+        return Some(Vec::new());
+    }
     let (ow, oh) = (w / f, h / f);
     let (ocw, och) = (ow.div_ceil(2), oh.div_ceil(2));
     let mut out = Vec::with_capacity(ow * oh + 2 * ocw * och);
@@ -137,6 +141,17 @@ mod tests {
     fn planes_claimed_too_large_for_memory_are_refused() {
         assert_eq!(shrink_i420(b"abc", u32::MAX, u32::MAX, 1), None);
         assert_eq!(shrink_i420(b"abc", u32::MAX, u32::MAX, 2), None);
+    }
+
+    /// Found by the `bridge_frame` fuzz target: a frame 0 pixels wide and 1.9 billion
+    /// high has no bytes, so it passed the length check, and shrinking it walked every
+    /// empty row (over a minute); 0 high and 4 billion wide allocated 8 GB of sums.
+    #[test]
+    fn an_empty_frame_shrinks_to_nothing_at_once() {
+        let started = std::time::Instant::now();
+        assert_eq!(shrink_i420(&[], 0, 0x7200_0000, 0x72), Some(Vec::new()));
+        assert_eq!(shrink_i420(&[], 0xffff_fffe, 0, 2), Some(Vec::new()));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     /// A page's text and what it asks for.
