@@ -76,9 +76,12 @@ export async function remotePicture(driver) {
 
 export async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
   await driver.wait(async () => (await remotePicture(driver)).drawn > 0, timeoutMs, `${label}: no remote frame drawn within ${timeoutMs} ms`);
+  // Moving: a later picture that was drawn after this one, differs from it and is not
+  // uniform. Waited for (not sampled after a fixed pause); the asserts say which failed.
   const first = await remotePicture(driver);
-  await driver.sleep(700);
-  const second = await remotePicture(driver);
+  const moved = (p) => p.drawn > first.drawn && p.hash !== first.hash && p.variance > 50;
+  let second = first;
+  await driver.wait(async () => moved((second = await remotePicture(driver))), 5000, "", 50).catch(() => {});
   assert.ok(second.variance > 50, `${label}: remote picture is uniform (variance ${second.variance})`);
   assert.ok(second.drawn > first.drawn, `${label}: frames stopped (${first.drawn} -> ${second.drawn})`);
   assert.notEqual(second.hash, first.hash, `${label}: remote picture does not change`);
