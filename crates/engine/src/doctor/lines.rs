@@ -208,12 +208,12 @@ fn nat_line(answers: &[StunAnswer]) -> Line {
         .filter_map(|a| a.mapped().map(|m| (a, m)))
         .collect();
     let Some((first, first_mapped)) = mapped.first() else {
-        return Line::new(
-            Check::Nat,
-            Status::Skipped,
-            "not judged: no STUN server answered",
-            "",
-        );
+        let why = if answers.is_empty() {
+            "not judged: there is no STUN server to ask"
+        } else {
+            "not judged: no STUN server answered"
+        };
+        return Line::new(Check::Nat, Status::Skipped, why, "");
     };
     if first.local_ip == Some(first_mapped.ip()) {
         return Line::new(

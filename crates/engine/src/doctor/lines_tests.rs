@@ -104,7 +104,7 @@ fn stun_answers_tell_the_nat_behaviour() {
             vec![],
             Status::Warn,
             Status::Skipped,
-            "no STUN server answered",
+            "no STUN server to ask",
         ),
         (
             vec![silent("203.0.113.10:3478")],
