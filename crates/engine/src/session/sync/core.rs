@@ -20,11 +20,14 @@
 //! viewer sees (positive: the lips move after the voice). Less the sync delays already in
 //! it, it is what the paths alone do; that is smoothed, and the delays move towards
 //! cancelling it, at most [`SyncConfig::max_step`] per update (call it every second, as
-//! libwebrtc's `StreamSynchronization` runs), unless what is left is inside a dead band:
-//! first extra delay is taken back from the stream that is late, then added to the one
-//! ahead. Video normally waits for audio; audio waits (a little, up to
-//! [`SyncConfig::max_audio`]) when video is slower. Smoothing the paths' own offset rather
-//! than the measurement means a step taken is not taken again (no overshoot). Without fresh reports for both streams nothing changes.
+//! libwebrtc's `StreamSynchronization` runs): first extra delay is taken back from the
+//! stream that is late, then added to the one ahead. A correction starts when what is
+//! left exceeds a dead band and goes on until it is within [`SyncConfig::settle`]
+//! (hysteresis: no hunting around a few ms, and no offset parked at the edge of the band).
+//! Video normally waits for audio; audio waits (a little, up to [`SyncConfig::max_audio`])
+//! when video is slower. Smoothing the paths' own offset rather than the measurement
+//! means a step taken is not taken again (no overshoot). Without fresh reports for both
+//! streams nothing changes.
 
 use std::time::{Duration, Instant};
 
@@ -89,6 +92,8 @@ pub struct SyncConfig {
     pub max_report_age: Duration,
     /// Offsets smaller than this are left alone (libwebrtc: 30 ms; the target is ±45).
     pub dead_band: Duration,
+    /// Once correcting, the offset is brought within this.
+    pub settle: Duration,
     /// The most the delays move per update.
     pub max_step: Duration,
     /// Weight of a new measurement in the smoothed offset.
@@ -106,6 +111,7 @@ impl Default for SyncConfig {
         Self {
             max_report_age: Duration::from_secs(10),
             dead_band: Duration::from_millis(15),
+            settle: Duration::from_millis(3),
             max_step: Duration::from_millis(40),
             smoothing: 0.25,
             max_offset: Duration::from_secs(5),
@@ -129,6 +135,7 @@ pub struct AvSync {
     smoothed_us: Option<f64>,
     last_offset_us: Option<i64>,
     delays: SyncDelays,
+    correcting: bool,
 }
 
 impl AvSync {
@@ -178,7 +185,14 @@ impl AvSync {
             None => natural,
         };
         self.smoothed_us = Some(smoothed);
-        if (smoothed + applied).abs() < self.config.dead_band.as_micros() as f64 {
+        let left = (smoothed + applied).abs();
+        let band = if self.correcting {
+            self.config.settle
+        } else {
+            self.config.dead_band
+        };
+        self.correcting = left >= band.as_micros() as f64;
+        if !self.correcting {
             return self.delays;
         }
         let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);

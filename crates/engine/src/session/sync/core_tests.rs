@@ -78,8 +78,8 @@ fn converges_within_the_dead_band_and_bounds() {
     let table = [
         ("in sync", 60, 60, (0, 0), (0, 0)),
         ("within the dead band", 60, 70, (0, 0), (0, 0)),
-        ("audio later by 100 ms", 160, 60, (85, 100), (0, 0)),
-        ("video later by 80 ms", 60, 140, (0, 0), (65, 80)),
+        ("audio later by 100 ms", 160, 60, (97, 100), (0, 0)),
+        ("video later by 80 ms", 60, 140, (0, 0), (77, 80)),
         (
             "video later than audio may wait",
             60,
@@ -156,6 +156,7 @@ fn when_the_lag_changes_sides_delay_is_taken_back_before_the_other_stream_waits(
     );
     assert!(after[0].video < d.video, "{after:?}");
     let last = *after.last().unwrap();
+    // The estimate still moving when the correction settled: within the dead band.
     assert!((25..=40).contains(&ms(last.audio)), "{last:?}");
 }
 
