@@ -2,7 +2,8 @@
 //! `peercall-signal` binary minting TURN credentials for a real coturn (Debian's
 //! `turnserver`) started here. A working setup → server, STUN and TURN lines ok; a dead
 //! server URL → its line fails, the network lines are skipped, the exit is non-zero; a
-//! TURN secret coturn does not share → the TURN line fails and says so. In the NAT lab
+//! TURN secret coturn does not share → the TURN line fails and says so; a `wss://` server
+//! whose certificate nobody vouches for → "the server's certificate is not valid". In the NAT lab
 //! (`common/natlab.rs`) with two STUN servers, the side behind a symmetric NAT is told
 //! "changes ports per destination" and the side behind a cone NAT "keeps one public
 //! port". Without coturn (or root for the lab) these tests are skipped (and fail under
@@ -143,10 +144,16 @@ impl Drop for Signal {
 fn start_signal(turn_port: u16, secret: &str) -> Signal {
     let stun = format!("stun:127.0.0.1:{turn_port}");
     let turn = format!("turn:127.0.0.1:{turn_port}?transport=udp");
+    let args = ["--stun", &stun, "--turn-url", &turn, "--turn-without-token"];
+    spawn_signal(&args, &[("PEERCALL_TURN_SECRET", secret)])
+}
+
+/// `peercall-signal` on loopback with `args`; returns once it printed its URL.
+fn spawn_signal(args: &[&str], env: &[(&str, &str)]) -> Signal {
     let mut child = Command::new(common::signal_bin())
-        .args(["--host", "127.0.0.1", "--port", "0", "--stun", &stun])
-        .args(["--turn-url", &turn, "--turn-without-token"])
-        .env("PEERCALL_TURN_SECRET", secret)
+        .args(["--host", "127.0.0.1", "--port", "0"])
+        .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -158,7 +165,10 @@ fn start_signal(turn_port: u16, secret: &str) -> Signal {
         line.clear();
         let n = stdout.read_line(&mut line).expect("read server stdout");
         assert!(n > 0, "peercall-signal exited before listening");
-        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("ws://")) {
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("ws://") || w.starts_with("wss://"));
+        if let Some(u) = url {
             break u.to_owned();
         }
     };
@@ -281,6 +291,50 @@ fn a_turn_secret_coturn_does_not_share_is_explained() {
     assert_eq!(turn.1, "fail", "{all:?}");
     assert!(turn.2.contains("refused the credentials (401"), "{all:?}");
     assert!(turn.3.contains("PEERCALL_TURN_SECRET"), "{all:?}");
+    assert!(!out.status.success(), "{all:?}");
+}
+
+#[test]
+fn a_certificate_nobody_vouches_for_is_named() {
+    let dir = std::env::temp_dir().join(format!("peercall-doctor-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "`openssl` is missing"
+        );
+        eprintln!("skipped: cannot make a certificate (`openssl`)");
+        return;
+    }
+    let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+    let signal = spawn_signal(&["--cert", &cert, "--key", &key], &[]);
+    assert!(signal.url.starts_with("wss://"), "{}", signal.url);
+    let out = doctor(&signal.url, "test-pattern", &["--report", "json"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let all = lines(&out);
+    let server = line(&all, "server");
+    assert_eq!(server.1, "fail", "{all:?}");
+    assert!(
+        server
+            .2
+            .starts_with("the server's certificate is not valid: "),
+        "{all:?}"
+    );
+    assert!(server.3.contains("self-signed"), "{all:?}");
+    assert_eq!(line(&all, "turn").1, "skipped", "{all:?}");
     assert!(!out.status.success(), "{all:?}");
 }
 

@@ -112,7 +112,7 @@ pub fn server_line(url: &str, finding: &ServerFinding) -> Line {
             "Check the address and port, that the server is running, and that no firewall blocks it.",
         ),
         F::Certificate(e) => fail(
-            format!("the server's certificate is not valid: {e}"),
+            format!("the server's certificate is not valid: {}", certificate_words(e)),
             "Check the address (the name must match the certificate); a self-signed server needs its certificate trusted.",
         ),
         F::TokenRefused(e) => fail(
@@ -129,6 +129,37 @@ pub fn server_line(url: &str, finding: &ServerFinding) -> Line {
             "The server may be down or very slow, or a proxy holds the connection.",
         ),
         F::Other(e) => fail(format!("could not talk to {url}: {e}"), "Check the address; is it a Peercall server?"),
+    }
+}
+
+/// What a TLS certificate error means, in words, with rustls' own text after it.
+fn certificate_words(e: &str) -> String {
+    let words = [
+        (
+            "UnknownIssuer",
+            "no authority this computer trusts signed it (self-signed?)",
+        ),
+        (
+            "CaUsedAsEndEntity",
+            "it is a self-made authority certificate, not a server's",
+        ),
+        (
+            "NotValidForName",
+            "it is for another name than the one in the address",
+        ),
+        (
+            "Expired",
+            "it has expired (or this computer's clock is wrong)",
+        ),
+        (
+            "NotValidYet",
+            "it is not valid yet (or this computer's clock is wrong)",
+        ),
+        ("Revoked", "it was revoked"),
+    ];
+    match words.iter().find(|(key, _)| e.contains(key)) {
+        Some((_, said)) => format!("{said} ({e})"),
+        None => e.to_owned(),
     }
 }
 

@@ -49,7 +49,7 @@ fn server_findings_read_as_words() {
         (
             ServerFinding::Certificate("invalid peer certificate: UnknownIssuer".into()),
             Status::Fail,
-            "the server's certificate is not valid: invalid peer certificate: UnknownIssuer",
+            "the server's certificate is not valid: no authority this computer trusts signed it",
         ),
         (
             ServerFinding::TokenRefused("missing or wrong token".into()),
@@ -78,6 +78,28 @@ fn server_findings_read_as_words() {
         assert_eq!(line.status, *status, "{finding:?}");
         assert!(line.detail.contains(words), "{finding:?}: {}", line.detail);
         assert_eq!(line.advice.is_empty(), *status == Status::Ok, "{finding:?}");
+    }
+}
+
+#[test]
+fn certificate_errors_are_said_in_words() {
+    let table = [
+        ("invalid peer certificate: UnknownIssuer", "no authority this computer trusts signed it (self-signed?) (invalid peer certificate: UnknownIssuer)"),
+        ("invalid peer certificate: NotValidForName", "it is for another name than the one in the address"),
+        ("invalid peer certificate: Expired", "it has expired"),
+        ("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))", "a self-made authority certificate"),
+        ("something new", "the server's certificate is not valid: something new"),
+    ];
+    for (error, words) in table {
+        let line = server_line(URL, &ServerFinding::Certificate(error.into()));
+        assert_eq!(line.status, Status::Fail);
+        assert!(
+            line.detail
+                .starts_with("the server's certificate is not valid: "),
+            "{}",
+            line.detail
+        );
+        assert!(line.detail.contains(words), "{error}: {}", line.detail);
     }
 }
 
