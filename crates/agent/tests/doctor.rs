@@ -340,12 +340,13 @@ fn a_certificate_nobody_vouches_for_is_named() {
 
 /// A STUN-only coturn at 203.0.113.10:`port` in the lab's server namespace (a second
 /// destination for the NAT line to compare).
-struct LabStun(Child);
+struct LabStun(Child, PathBuf);
 
 impl Drop for LabStun {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        let _ = std::fs::remove_dir_all(&self.1);
     }
 }
 
@@ -379,7 +380,7 @@ fn lab_stun(srv: &common::netns::Netns, port: u16) -> LabStun {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn turnserver");
-    let guard = LabStun(child);
+    let guard = LabStun(child, dir);
     let start = Instant::now();
     let bound = || {
         srv.command("ss")
