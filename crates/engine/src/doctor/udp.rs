@@ -53,12 +53,12 @@ pub async fn check(servers: &[IceServer], limit: Duration) -> UdpFindings {
         .iter()
         .filter(|(u, _)| u.scheme != Scheme::Stun)
         .map(|(u, s)| allocation(u, s, crypto.clone(), limit));
-    let (stun, turn) = tokio::join!(stun, futures_join_all(turns));
+    let (stun, turn) = tokio::join!(stun, one_by_one(turns));
     UdpFindings { stun, turn }
 }
 
 /// Runs the futures one after the other (there is usually one TURN URL).
-async fn futures_join_all<F: std::future::Future<Output = TurnFinding>>(
+async fn one_by_one<F: std::future::Future<Output = TurnFinding>>(
     futures: impl Iterator<Item = F>,
 ) -> Vec<TurnFinding> {
     let mut out = Vec::new();
@@ -83,7 +83,7 @@ async fn stun_answers(
     let local = socket
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-    let Ok(mut client) = Client::new(config(local, String::new(), None), crypto) else {
+    let Ok(mut client) = Client::new(config(local, None), crypto) else {
         return failed_all(targets, "cannot start a STUN client");
     };
     let start = std::time::Instant::now();
@@ -182,7 +182,7 @@ async fn allocation(
         .local_addr()
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
     let turn = Some((to, user.clone(), password.clone()));
-    let mut client = match Client::new(config(local, String::new(), turn), crypto) {
+    let mut client = match Client::new(config(local, turn), crypto) {
         Ok(c) => c,
         Err(e) => return error(e.to_string()),
     };
@@ -243,17 +243,12 @@ async fn release(socket: &UdpSocket, local: SocketAddr, client: &mut Client, rel
     }
 }
 
-fn config(
-    local: SocketAddr,
-    stun: String,
-    turn: Option<(SocketAddr, String, String)>,
-) -> ClientConfig {
+fn config(local: SocketAddr, turn: Option<(SocketAddr, String, String)>) -> ClientConfig {
     let (turn_serv_addr, username, password) = match turn {
         Some((addr, user, pass)) => (addr.to_string(), user, pass),
         None => (String::new(), String::new(), String::new()),
     };
     ClientConfig {
-        stun_serv_addr: stun,
         turn_serv_addr,
         local_addr: local,
         transport_protocol: TransportProtocol::UDP,
