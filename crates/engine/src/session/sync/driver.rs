@@ -14,6 +14,11 @@ use crate::stats::Counters;
 const INTERVAL: Duration = Duration::from_secs(1);
 const AUDIO_RATE: u32 = 48_000;
 const VIDEO_RATE: u32 = 90_000;
+/// Opus's encoder look-ahead at 48 kHz (6.5 ms, `OPUS_GET_LOOKAHEAD` for the VoIP
+/// application): the decoded sample at RTP time `t` carries what was captured at
+/// `t - 312`. Without it the sync left the picture ~7 ms ahead of the sound (the agent's
+/// beep-to-stamp measurement against the engine's own estimate).
+const OPUS_LOOKAHEAD: u32 = 312;
 
 /// See the module documentation.
 pub struct SyncDriver {
@@ -52,7 +57,10 @@ impl SyncDriver {
         counters: &Counters,
     ) -> Option<SyncDelays> {
         if let Some(p) = playing {
-            self.audio.push(p);
+            self.audio.push(Playing {
+                rtp: p.rtp.wrapping_sub(OPUS_LOOKAHEAD),
+                ..p
+            });
         }
         let next = *self.next.get_or_insert(now + INTERVAL);
         if now < next {
@@ -71,14 +79,13 @@ impl SyncDriver {
         };
         let before = self.core.delays();
         let delays = self.core.update(now, &audio, &video);
-        if delays != before {
-            tracing::debug!(
-                offset_ms = self.core.offset_us().unwrap_or_default() / 1000,
-                video_ms = delays.video.as_millis() as u64,
-                audio_ms = delays.audio.as_millis() as u64,
-                "lip sync"
-            );
-        }
+        tracing::debug!(
+            moved = delays != before,
+            offset_ms = self.core.offset_us().unwrap_or_default() / 1000,
+            video_ms = delays.video.as_millis() as u64,
+            audio_ms = delays.audio.as_millis() as u64,
+            "lip sync"
+        );
         self.link.set_video_delay(delays.video);
         Counters::set(
             &counters.sync_video_delay_us,
