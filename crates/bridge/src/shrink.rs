@@ -135,8 +135,8 @@ fn shrink_plane(
 mod tests {
     use super::*;
 
-    /// Found by the `bridge_frame` fuzz target: sizes whose plane length overflows a
-    /// `usize` panicked (debug) or wrapped (release) instead of being refused.
+    /// Found writing the `bridge_frame` fuzz target's check: sizes whose plane length
+    /// overflows a `usize` panicked (debug) or wrapped (release) instead of being refused.
     #[test]
     fn planes_claimed_too_large_for_memory_are_refused() {
         assert_eq!(shrink_i420(b"abc", u32::MAX, u32::MAX, 1), None);

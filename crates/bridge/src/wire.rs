@@ -171,8 +171,9 @@ mod tests {
         assert!(decode_header(&bad).is_none());
     }
 
-    /// Found by the `bridge_frame` fuzz target: a header declaring 2^32 - 1 by 2^32 - 1
-    /// overflowed the payload size (a panic in debug builds, a wrapped size in release).
+    /// Found writing the `bridge_frame` fuzz target's check: a header declaring
+    /// 2^32 - 1 by 2^32 - 1 overflowed the payload size (a panic in debug builds, a
+    /// wrapped size in release).
     #[test]
     fn a_header_too_large_for_any_message_is_refused() {
         let mut msg = encode_frame(&header(2, 2), &[0; 6]).unwrap().to_vec();
