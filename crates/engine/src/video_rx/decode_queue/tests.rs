@@ -82,11 +82,19 @@ fn bytes_are_bounded_too_but_one_frame_always_fits() {
     for _ in 0..3 {
         assert_eq!(tx.push(big.clone(), big.len()), Ok(0));
     }
-    assert_eq!(tx.push(big.clone(), big.len()), Ok(3), "12 MiB would not fit");
+    assert_eq!(
+        tx.push(big.clone(), big.len()),
+        Ok(3),
+        "12 MiB would not fit"
+    );
     assert_eq!(rx.len(), 1);
     for _ in 0..100 {
         tx.push(big.clone(), big.len()).expect("open");
-        assert!(rx.bytes() <= limits.max_bytes, "{} bytes queued", rx.bytes());
+        assert!(
+            rx.bytes() <= limits.max_bytes,
+            "{} bytes queued",
+            rx.bytes()
+        );
     }
     while !rx.is_empty() {
         rx.recv().expect("a frame");
