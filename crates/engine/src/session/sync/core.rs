@@ -22,8 +22,9 @@
 //! cancelling it, at most [`SyncConfig::max_step`] per update (call it every second, as
 //! libwebrtc's `StreamSynchronization` runs): first extra delay is taken back from the
 //! stream that is late, then added to the one ahead. A correction starts when what is
-//! left exceeds a dead band and goes on until it is within [`SyncConfig::settle`]
-//! (hysteresis: no hunting around a few ms, and no offset parked at the edge of the band).
+//! left exceeds a dead band and goes on until it is within [`SyncConfig::settle`] and the
+//! smoothed estimate has caught up with the measurements (hysteresis: no hunting around a
+//! few ms, and no offset parked at the edge of the band).
 //! Video normally waits for audio; audio waits (a little, up to [`SyncConfig::max_audio`])
 //! when video is slower. Smoothing the paths' own offset rather than the measurement
 //! means a step taken is not taken again (no overshoot). Without fresh reports for both
@@ -185,13 +186,16 @@ impl AvSync {
             None => natural,
         };
         self.smoothed_us = Some(smoothed);
+        let us = |d: Duration| d.as_micros() as f64;
         let left = (smoothed + applied).abs();
-        let band = if self.correcting {
-            self.config.settle
+        // Settled only once the estimate has caught up with the measurements too: else a
+        // correction stops short while the smoothing still lags a change of the paths.
+        let catching_up = (natural - smoothed).abs() >= us(self.config.settle);
+        self.correcting = if self.correcting {
+            left >= us(self.config.settle) || catching_up
         } else {
-            self.config.dead_band
+            left >= us(self.config.dead_band)
         };
-        self.correcting = left >= band.as_micros() as f64;
         if !self.correcting {
             return self.delays;
         }
