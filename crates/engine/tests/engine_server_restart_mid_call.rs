@@ -47,6 +47,7 @@ async fn a_call_survives_a_server_restart_and_re_pairs_by_call_id() {
     still_in_call(&mut bob);
 
     let again = ServerProcess::start(port).await;
+    let server_back = Instant::now();
     let alice_id = rejoined(&mut alice).await;
     let bob_id = rejoined(&mut bob).await;
     assert_eq!(
@@ -59,6 +60,7 @@ async fn a_call_survives_a_server_restart_and_re_pairs_by_call_id() {
         alice_id,
         "bob re-paired with alice's new id"
     );
+    println!("server up -> both re-paired: {:?}", server_back.elapsed());
     still_in_call(&mut alice);
     still_in_call(&mut bob);
 
@@ -67,11 +69,16 @@ async fn a_call_survives_a_server_restart_and_re_pairs_by_call_id() {
     for agent in [&mut alice, &mut bob] {
         agent.log.clear();
     }
+    let asked = Instant::now();
     bob.engine.restart_ice().expect("restart ICE");
     for agent in [&mut alice, &mut bob] {
         agent.wait_state(CallState::Reconnecting).await;
         agent.wait_state(CallState::Connected).await;
     }
+    println!(
+        "restart asked -> both connected again: {:?}",
+        asked.elapsed()
+    );
     let now = bob.engine.call_counters().video_frames_decoded;
     frames_beyond(&bob, now + 30).await;
     assert!(
