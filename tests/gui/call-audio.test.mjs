@@ -32,7 +32,7 @@ describe("a call's audio plays without holes", () => {
   let bobLaunched;
   before(async () => {
     sink = privateSink("bob-audio");
-    recorder = new Recorder(sink.name);
+    recorder = new Recorder(sink.name, "call-audio-bob-speaker");
     alice = await launchApp(freshProfile("alice-audio"), env);
     await firstRun(alice.driver, "Alice");
     bob = await launchApp(freshProfile("bob-audio"), { ...env, ...sink.env });

@@ -2,6 +2,8 @@
 // process), recorded from the sink's monitor with `parec`, cut into 50 ms blocks whose energy
 // share at a few frequencies (Goertzel) tells which sound is playing when.
 import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 
 const RATE = 16000;
 const BLOCK = 800; // 50 ms; the 20 Hz bins hold 440, 660 and 880 Hz exactly
@@ -45,15 +47,19 @@ export function privateSink(label) {
 
 /** Records `sink`'s monitor from now until `stop()`. */
 export class Recorder {
-  constructor(sink) {
+  /** `saveAs`: a name; on `stop()` the recording is written to `artifacts/<saveAs>.wav`. */
+  constructor(sink, saveAs = null) {
     this.blocks = []; // {t: ms when heard, rms, chime: bool, tone: bool}
     this.pending = [];
+    this.saveAs = saveAs;
+    this.raw = []; // the recording's chunks (s16le, mono, RATE), kept only when saved
     this.process = spawn("parec", ["-d", `${sink}.monitor`, "--raw", "--format=s16le", `--rate=${RATE}`, "--channels=1", "--latency-msec=20"], { stdio: ["ignore", "pipe", "inherit"] });
     this.process.stdout.on("data", (chunk) => this.#take(chunk));
   }
 
   #take(chunk) {
     const t = Date.now();
+    if (this.saveAs) this.raw.push(chunk);
     for (let i = 0; i + 1 < chunk.length; i += 2) this.pending.push(chunk.readInt16LE(i) / 32768);
     while (this.pending.length >= BLOCK) {
       const samples = this.pending.splice(0, BLOCK);
@@ -124,5 +130,26 @@ export class Recorder {
 
   stop() {
     this.process.kill();
+    const dir = process.env.PEERCALL_ARTIFACTS ?? path.resolve("artifacts");
+    if (this.saveAs && this.raw.length) writeWav(path.join(dir, `${this.saveAs}.wav`), Buffer.concat(this.raw));
   }
+}
+
+/** Writes s16le mono samples at RATE as a WAV file (to listen to what a test heard). */
+function writeWav(file, pcm) {
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0);
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write("WAVEfmt ", 8);
+  header.writeUInt32LE(16, 16); // fmt chunk size
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(RATE, 24);
+  header.writeUInt32LE(RATE * 2, 28); // bytes per second
+  header.writeUInt16LE(2, 32); // block align
+  header.writeUInt16LE(16, 34); // bits per sample
+  header.write("data", 36);
+  header.writeUInt32LE(pcm.length, 40);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, Buffer.concat([header, pcm]));
 }

@@ -24,7 +24,7 @@ describe("the ringtone is heard only while a call rings", () => {
   let recorder;
   before(async () => {
     sink = privateSink("bob");
-    recorder = new Recorder(sink.name);
+    recorder = new Recorder(sink.name, "ringtone-bob-speaker");
     alice = await launchApp(freshProfile("alice"), env);
     await firstRun(alice.driver, "Alice");
     bob = await launchApp(freshProfile("bob"), { ...env, ...sink.env });
