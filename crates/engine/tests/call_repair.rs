@@ -163,6 +163,18 @@ fn repair_transitions() {
             "bob-2",
         ),
         (
+            "an unanswered restart offer is forgotten with the old id: the next restart offers",
+            "reconn",
+            vec![
+                Input::PeerConnected { call: c(CALL) },
+                renewed("alice-2"),
+                Input::NetworkChanged,
+            ],
+            vec!["state re", "restart"],
+            "re",
+            BOB,
+        ),
+        (
             "an announcement naming another call is ignored",
             "connected",
             vec![rejoined("c9", "bob-2")],

@@ -71,16 +71,17 @@ impl CallMachine {
     }
 
     /// Signaling for the call is back (our new id, or the peer's): an ICE restart under
-    /// way lost its messages with the old identity, so it starts over — the caller
-    /// offers anew, the callee asks the caller again.
+    /// way lost its messages with the old identity, so it is forgotten (its answer will
+    /// never come, and would hold up every later restart) and, while the path is down,
+    /// starts over — the caller offers anew, the callee asks the caller again.
     fn restart_again(&mut self, out: &mut Vec<Action>) {
-        if self.state != CallState::Reconnecting {
-            return;
-        }
         let Some(call) = self.call.as_mut() else {
             return;
         };
         call.restart = Restart::default();
+        if self.state != CallState::Reconnecting {
+            return;
+        }
         match call.direction {
             Direction::Outgoing => self.restart_ice(out),
             Direction::Incoming => out.push(Action::Send {
