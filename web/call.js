@@ -344,15 +344,17 @@ export class CallManager extends EventTarget {
 
   /**
    * Signaling for the call is back under a new id (ours or the peer's): a restart under
-   * way lost its messages with the old identity, so it starts over while the path is down.
+   * way lost its messages with the old identity (its answer will never come, and would
+   * hold up the callee's candidates and every later restart), so it starts over; while
+   * the path is down the callee asks the caller again.
    */
   #restartAgain(call) {
-    if (this.state !== 'reconnecting') return;
     if (call.role === 'caller') {
+      const wanted = call.restarting || this.state === 'reconnecting';
       call.restarting = false;
       call.restartAgain = false;
-      this.#restartIce(call);
-    } else {
+      if (wanted) this.#restartIce(call);
+    } else if (this.state === 'reconnecting') {
       this.#send({ kind: 'restart-ice' });
     }
   }
