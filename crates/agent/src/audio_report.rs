@@ -62,5 +62,6 @@ pub fn av_sync_report(m: &Measure, c: &CounterSnapshot) -> AvSyncReport {
         video_delay_ms: ms(c.sync_video_delay_us),
         audio_delay_ms: ms(c.sync_audio_delay_us),
         engine_offset_abs_ms: ms(c.sync_offset_abs_us),
+        corrections: c.sync_corrections,
     }
 }

@@ -213,6 +213,8 @@ pub struct AvSyncReport {
     pub audio_delay_ms: f64,
     /// The size of the offset the engine last measured from sender reports, ms.
     pub engine_offset_abs_ms: f64,
+    /// Times the sync moved a delay during the call.
+    pub corrections: u64,
 }
 
 /// Chat lines over the data channel.

@@ -62,6 +62,8 @@ pub struct Counters {
     pub sync_video_delay_us: AtomicU64,
     pub sync_audio_delay_us: AtomicU64,
     pub sync_offset_abs_us: AtomicU64,
+    /// Updates of the lip sync that moved a delay.
+    pub sync_corrections: AtomicU64,
     /// The fraction of our audio the peer reports lost (RTCP receiver reports), in
     /// parts per million plus one (0: no report yet). Drives the Opus encoder's FEC.
     pub audio_remote_loss_ppm1: AtomicU64,
@@ -185,6 +187,7 @@ impl Counters {
             sync_video_delay_us: l(&self.sync_video_delay_us),
             sync_audio_delay_us: l(&self.sync_audio_delay_us),
             sync_offset_abs_us: l(&self.sync_offset_abs_us),
+            sync_corrections: l(&self.sync_corrections),
             keyframe_requests_received: l(&self.keyframe_requests_received),
             plis_sent: l(&self.plis_sent),
             video_sent_size: l(&self.video_sent_size),
@@ -251,6 +254,7 @@ pub struct CounterSnapshot {
     pub sync_video_delay_us: u64,
     pub sync_audio_delay_us: u64,
     pub sync_offset_abs_us: u64,
+    pub sync_corrections: u64,
     pub keyframe_requests_received: u64,
     pub plis_sent: u64,
     pub video_sent_size: u64,

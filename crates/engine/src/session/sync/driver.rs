@@ -86,6 +86,9 @@ impl SyncDriver {
             audio_ms = delays.audio.as_millis() as u64,
             "lip sync"
         );
+        if delays != before {
+            Counters::add(&counters.sync_corrections, 1);
+        }
         self.link.set_video_delay(delays.video);
         Counters::set(
             &counters.sync_video_delay_us,
