@@ -258,7 +258,8 @@ impl Engine {
         Ok((engine, events, media))
     }
 
-    /// Our id on the server.
+    /// Our id on the server when the engine connected. A reconnect that cannot resume gets
+    /// a new one (reported in `EngineEvent::Connected`; a call in progress is re-paired).
     #[must_use]
     pub fn id(&self) -> &PeerId {
         &self.id
