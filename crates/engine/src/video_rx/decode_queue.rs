@@ -23,11 +23,12 @@ pub struct DecodeLimits {
 }
 
 impl Default for DecodeLimits {
-    /// 32 frames (the playout delay, at most 250 ms, holds 15 at 60 fps) and 8 MiB
-    /// (a few 4K keyframes).
+    /// 64 frames and 8 MiB (a few 4K keyframes). The decoder thread holds each frame
+    /// until it is due, so the queue normally holds what the playout delay (at most
+    /// 250 ms) and the lip-sync delay (at most 500 ms) add up to: 45 frames at 60 fps.
     fn default() -> Self {
         Self {
-            max_frames: 32,
+            max_frames: 64,
             max_bytes: 8 << 20,
         }
     }
