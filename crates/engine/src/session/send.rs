@@ -79,6 +79,15 @@ pub fn watch_keyframe_requests(track: Arc<TrackLocalStaticSample>, state: SendSt
     });
 }
 
+/// Whether the peer's SRTP is surely up: it sent RTCP about our video, or any media of its
+/// own arrived (it encrypts only once its keys are set, and then decrypts ours too).
+fn peer_is_up(state: &SendState) -> bool {
+    let c = &state.counters;
+    state.peer_heard.load(Ordering::Relaxed)
+        || c.audio_packets_received.load(Ordering::Relaxed) > 0
+        || c.video_packets_received.load(Ordering::Relaxed) > 0
+}
+
 /// Writes one sample (data lasting `duration`) to `track` from a media thread, blocking
 /// on the runtime; the SSRC is read once.
 fn sample_writer<'a>(
@@ -198,9 +207,14 @@ pub fn spawn_video(
                 let pushed_back = state.outstanding.bytes() > window
                     && last_passed
                         .is_some_and(|t| now.saturating_duration_since(t) < MAX_PUSHBACK_GAP);
-                if !peer_heard && state.peer_heard.load(Ordering::Relaxed) {
+                if !peer_heard && peer_is_up(&state) {
                     peer_heard = true;
                     keyframes.forget();
+                    // What we sent before may have reached the peer before its SRTP keys:
+                    // a fresh keyframe now, instead of the peer asking a round trip later.
+                    if state.counters.video_frames_sent.load(Ordering::Relaxed) > 0 {
+                        state.keyframe_wanted.store(true, Ordering::Relaxed);
+                    }
                 }
                 // A keyframe request is honoured at most once per 300 ms (one inside that
                 // window waits for its end), and by the next frame encoded, even one the
