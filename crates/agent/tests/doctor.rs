@@ -78,17 +78,8 @@ impl Coturn {
             "realm=peercall.test".to_owned(),
             "use-auth-secret".to_owned(),
             format!("static-auth-secret={secret}"),
-            "fingerprint".to_owned(),
-            "no-tls".to_owned(),
-            "no-dtls".to_owned(),
-            "no-cli".to_owned(),
-            format!("userdb={}", dir.join("turndb").display()),
-            format!("pidfile={}", dir.join("turn.pid").display()),
-            "log-file=stdout".to_owned(),
-            "simple-log".to_owned(),
         ];
-        let conf_path = dir.join("turnserver.conf");
-        std::fs::write(&conf_path, conf.join("\n") + "\n").expect("write turnserver.conf");
+        let conf_path = common::coturn::write_config(&dir, "turnserver.conf", &conf);
         let log = std::fs::File::create(dir.join("turn.log")).expect("turn.log");
         let child = Command::new("turnserver")
             .arg("-c")
@@ -345,17 +336,8 @@ fn lab_stun(srv: &common::netns::Netns, port: u16) -> LabStun {
         "max-port=49410".to_owned(),
         "realm=peercall.lab".to_owned(),
         "no-auth".to_owned(),
-        "fingerprint".to_owned(),
-        "no-tls".to_owned(),
-        "no-dtls".to_owned(),
-        "no-cli".to_owned(),
-        format!("userdb={}", dir.join("turndb").display()),
-        format!("pidfile={}", dir.join("turn.pid").display()),
-        "log-file=stdout".to_owned(),
-        "simple-log".to_owned(),
     ];
-    let path = dir.join("stun.conf");
-    std::fs::write(&path, conf.join("\n") + "\n").expect("write stun.conf");
+    let path = common::coturn::write_config(&dir, "stun.conf", &conf);
     let child = srv
         .command("turnserver")
         .arg("-c")

@@ -293,10 +293,6 @@ fn start_coturn(srv: &Netns, dir: &std::path::Path, secret: &str, relay_to_lans:
         "realm=peercall.lab".into(),
         "use-auth-secret".into(),
         format!("static-auth-secret={secret}"),
-        "fingerprint".into(),
-        "no-tls".into(),
-        "no-dtls".into(),
-        "no-cli".into(),
         "no-multicast-peers".into(),
         "denied-peer-ip=0.0.0.0-0.255.255.255".into(),
         "denied-peer-ip=10.0.0.0-10.255.255.255".into(),
@@ -305,17 +301,12 @@ fn start_coturn(srv: &Netns, dir: &std::path::Path, secret: &str, relay_to_lans:
         "denied-peer-ip=169.254.0.0-169.254.255.255".into(),
         "denied-peer-ip=172.16.0.0-172.31.255.255".into(),
         "denied-peer-ip=192.168.0.0-192.168.255.255".into(),
-        format!("userdb={}", dir.join("turndb").display()),
-        format!("pidfile={}", dir.join("turn.pid").display()),
-        "log-file=stdout".into(),
         "verbose".into(),
-        "simple-log".into(),
     ];
     if relay_to_lans {
         conf.push("allowed-peer-ip=10.0.1.0-10.0.2.255".into());
     }
-    let conf_path = dir.join("turnserver.conf");
-    std::fs::write(&conf_path, conf.join("\n") + "\n").expect("write turnserver.conf");
+    let conf_path = super::coturn::write_config(dir, "turnserver.conf", &conf);
     let out = std::fs::File::create(&log).expect("turn.log");
     let err = out.try_clone().expect("turn.log");
     let mut child = srv
