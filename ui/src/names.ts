@@ -18,10 +18,11 @@ export function idTag(id: string): string {
  * The ids of peers whose name collides with another peer's (or with `ownName`).
  */
 export function collidingIds(peers: readonly { id: string; name: string }[], ownName = ""): Set<string> {
+  const keyed = peers.map((p) => ({ id: p.id, key: nameKey(p.name) }));
   const counts = new Map<string, number>();
+  for (const { key } of keyed) counts.set(key, (counts.get(key) ?? 0) + 1);
   const own = nameKey(ownName);
-  for (const p of peers) counts.set(nameKey(p.name), (counts.get(nameKey(p.name)) ?? 0) + 1);
-  return new Set(peers.filter((p) => (counts.get(nameKey(p.name)) ?? 0) > 1 || (own !== "" && nameKey(p.name) === own)).map((p) => p.id));
+  return new Set(keyed.filter(({ key }) => (counts.get(key) ?? 0) > 1 || (own !== "" && key === own)).map(({ id }) => id));
 }
 
 /** How a peer is shown: its name, plus its tag when the name alone is ambiguous. */
