@@ -348,20 +348,10 @@ fn lab_stun(srv: &common::netns::Netns, port: u16) -> LabStun {
         .spawn()
         .expect("spawn turnserver");
     let guard = LabStun(child, dir);
-    let start = Instant::now();
-    let bound = || {
-        srv.command("ss")
-            .args(["-Hlun", &format!("sport = :{port}")])
-            .output()
-            .is_ok_and(|o| !o.stdout.is_empty())
-    };
-    while !bound() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the second STUN server never bound"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        common::natlab::udp_port_bound(srv, &port.to_string(), Duration::from_secs(20)),
+        "the second STUN server never bound"
+    );
     guard
 }
 

@@ -330,7 +330,7 @@ fn start_coturn(srv: &Netns, dir: &std::path::Path, secret: &str, relay_to_lans:
 }
 
 /// Waits until a UDP socket in `ns` is bound to `port` (`ss` lists it).
-fn udp_port_bound(ns: &Netns, port: &str, limit: Duration) -> bool {
+pub fn udp_port_bound(ns: &Netns, port: &str, limit: Duration) -> bool {
     let start = Instant::now();
     while start.elapsed() < limit {
         let listed = ns
