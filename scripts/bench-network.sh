@@ -57,6 +57,7 @@ if [ -n "${BENCH_REV:-}" ]; then
   commit="$(git rev-parse --short "$BENCH_REV")"
   src="$(mktemp -d)"
   git archive "$commit" | tar -x -C "$src"
+  if [ -x "$src/scripts/patch-deps.sh" ]; then "$src/scripts/patch-deps.sh"; fi
   bench_target="${BENCH_TARGET_DIR:-/tmp/peercall-bench-target}"
   if [ ! -d "$bench_target/release" ] && [ -d "$target/release" ]; then
     mkdir -p "$bench_target"

@@ -3,7 +3,7 @@
 
 # Building and running the app (Tauri 2 + the media core).
 BUILD_PACKAGES=(
-  build-essential pkg-config curl wget file
+  build-essential pkg-config curl wget file patch
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
   libasound2-dev libvpx-dev libopus-dev libclang-dev clang
 )

@@ -19,6 +19,8 @@ packages=("${BUILD_PACKAGES[@]}")
 [ "$want_test" -eq 1 ] && packages+=("${TEST_PACKAGES[@]}")
 apt_install_missing "${packages[@]}"
 require_node
+# The crates we build with a fix of ours (Cargo.toml's [patch.crates-io]).
+"$REPO_ROOT/scripts/patch-deps.sh"
 
 cd "$REPO_ROOT"
 # npm ci only when the lockfile changed since the last install.

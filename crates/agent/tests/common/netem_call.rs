@@ -21,7 +21,11 @@ pub fn run_call(seconds: &str, extra: &[&str]) {
             .args(["--resolution", "320x240", "--report", "json"])
             .args(extra)
             .args(args)
-            .env("RUST_LOG", "warn")
+            // `PEERCALL_TEST_AGENT_LOG` (a `RUST_LOG` filter) to see why a call failed.
+            .env(
+                "RUST_LOG",
+                std::env::var("PEERCALL_TEST_AGENT_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -53,7 +57,8 @@ pub fn reports_under(
         out.status.success(),
         "netem-run.sh failed:\n{stdout}\n{stderr}"
     );
-    eprintln!("{spec}: {}", stderr.lines().last().unwrap_or_default());
+    // The agents' logs: libtest shows them only when the test fails.
+    eprintln!("{stderr}");
     stdout
         .lines()
         .filter_map(|l| l.strip_prefix("REPORT "))

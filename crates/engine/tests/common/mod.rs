@@ -2,5 +2,6 @@
 pub mod engine;
 pub mod machine;
 pub mod pair;
+pub mod relay;
 pub mod server_process;
 pub mod sessions;

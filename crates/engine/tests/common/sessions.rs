@@ -13,6 +13,8 @@ use peercall_engine::stats::Counters;
 use peercall_media::{drop_oldest_queue, AudioFrame, QueueReceiver};
 use tokio::sync::mpsc;
 
+use super::relay::Relay;
+
 pub struct Peer {
     pub session: PeerSession,
     pub events: mpsc::UnboundedReceiver<SessionEvent>,
@@ -78,6 +80,17 @@ pub async fn pump(
     a: &mut Peer,
     b: &mut Peer,
     deadline: Duration,
+    done: impl FnMut(&[SessionEvent], &[SessionEvent]) -> bool,
+) -> (Vec<SessionEvent>, Vec<SessionEvent>) {
+    pump_through(a, b, None, deadline, done).await
+}
+
+/// [`pump`], with each candidate pointed at `relay` when there is one (`a` is its A).
+pub async fn pump_through(
+    a: &mut Peer,
+    b: &mut Peer,
+    relay: Option<&Relay>,
+    deadline: Duration,
     mut done: impl FnMut(&[SessionEvent], &[SessionEvent]) -> bool,
 ) -> (Vec<SessionEvent>, Vec<SessionEvent>) {
     let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
@@ -86,14 +99,16 @@ pub async fn pump(
         tokio::select! {
             Some(e) = a.events.recv() => {
                 if let SessionEvent::LocalCandidate(c) = &e {
-                    b.session.add_remote_candidate(c.clone()).await.expect("candidate a→b");
+                    let c = relay.map_or_else(|| c.clone(), |r| r.a_to_b(c));
+                    b.session.add_remote_candidate(c).await.expect("candidate a→b");
                 }
                 if matches!(e, SessionEvent::Connected) { a.session.start_media().await.expect("media a"); }
                 seen_a.push(e);
             }
             Some(e) = b.events.recv() => {
                 if let SessionEvent::LocalCandidate(c) = &e {
-                    a.session.add_remote_candidate(c.clone()).await.expect("candidate b→a");
+                    let c = relay.map_or_else(|| c.clone(), |r| r.b_to_a(c));
+                    a.session.add_remote_candidate(c).await.expect("candidate b→a");
                 }
                 if matches!(e, SessionEvent::Connected) { b.session.start_media().await.expect("media b"); }
                 seen_b.push(e);
@@ -115,8 +130,17 @@ pub async fn offer_answer() -> (Peer, Peer) {
 
 /// [`offer_answer`] with this configuration on both sides.
 pub async fn offer_answer_with(cfg: SessionConfig) -> (Peer, Peer) {
+    offer_answer_through(cfg, None).await
+}
+
+/// [`offer_answer_with`], the early candidates pointed at `relay` (the caller is its A).
+pub async fn offer_answer_through(cfg: SessionConfig, relay: Option<&Relay>) -> (Peer, Peer) {
     let mut caller = open_with(cfg.clone(), OpenRole::Caller).await;
     let (offer, caller_early) = next_description(&mut caller).await;
+    let caller_early = match relay {
+        Some(r) => caller_early.iter().map(|c| r.a_to_b(c)).collect(),
+        None => caller_early,
+    };
     let mut callee = open_with(
         cfg,
         OpenRole::Callee {
@@ -129,6 +153,7 @@ pub async fn offer_answer_with(cfg: SessionConfig) -> (Peer, Peer) {
     let (answer, callee_early) = next_description(&mut callee).await;
     caller.session.apply_answer(answer).await.expect("answer");
     for c in callee_early {
+        let c = relay.map_or(c.clone(), |r| r.b_to_a(&c));
         caller
             .session
             .add_remote_candidate(c)
