@@ -1,6 +1,7 @@
 //! Microphones and speakers (cpal), resampling, and the synthetic tone microphone.
 
 mod capture;
+mod device_queue;
 mod devices;
 mod drift;
 mod error_log;

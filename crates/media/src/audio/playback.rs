@@ -1,12 +1,14 @@
 //! Speaker playback: 48 kHz mono in, device format out.
 //!
 //! [`SpeakerPlayback::play`] resamples to the device rate on the caller's thread and pushes
-//! into a lock-free ring. The cpal callback is the jitter buffer: it stays silent until
-//! `prebuffer_ms` is queued, plays, goes back to prebuffering after an underrun, and skips
-//! the oldest audio when more than `max_buffer_ms` piles up (bounded latency). Clock
-//! drift between the card and the caller is followed by time-stretching (`drift.rs`),
-//! so neither of those should happen in a long call.
+//! into a lock-free ring. The cpal callback takes it a device block at a time
+//! (`device_queue.rs`): silent until a block plus `prebuffer_ms` is queued, plays, waits
+//! for that much again after running dry, and skips the oldest audio when more than
+//! `max_buffer_ms` piles up (bounded latency). Clock drift between the card and the
+//! caller is followed by time-stretching (`drift.rs`), so neither of those should happen
+//! in a long call.
 
+use super::device_queue::DeviceQueue;
 use super::devices::{find_cpal, map_cpal, DeviceChoice};
 use super::drift::DriftKeeper;
 use super::resample::Resampler;
@@ -22,7 +24,8 @@ use std::time::Duration;
 /// How to run a speaker.
 #[derive(Debug, Clone, Copy)]
 pub struct SpeakerOptions {
-    /// Audio queued before playback starts (and restarts after an underrun).
+    /// Audio queued beyond one device block before playback starts (and restarts after
+    /// an underrun): what is left after each block to cover a late feeder.
     pub prebuffer_ms: u32,
     /// Above this much queued audio the oldest is skipped.
     pub max_buffer_ms: u32,
@@ -106,17 +109,18 @@ impl SpeakerPlayback {
             buffer_size: cpal::BufferSize::Fixed(options.buffer_frames),
         };
         let ms = |v: u32| (u64::from(rate) * u64::from(v) / 1000) as usize;
-        let capacity = ms(options.max_buffer_ms).max(ms(options.prebuffer_ms)) * 2 + ms(100);
+        let block = options.buffer_frames as usize;
+        let capacity =
+            ms(options.max_buffer_ms).max(ms(options.prebuffer_ms) + 2 * block) * 2 + ms(100);
         let (producer, consumer) = rtrb::RingBuffer::<f32>::new(capacity);
         let stats = Arc::new(PlaybackStats::default());
         let last_error = Arc::new(Mutex::new(None));
-        let jb = JitterBuffer {
+        let jb = DeviceQueue::new(
             consumer,
-            primed: false,
-            prebuffer: ms(options.prebuffer_ms).max(1),
-            max: ms(options.max_buffer_ms).max(ms(options.prebuffer_ms) + 1),
-            stats: stats.clone(),
-        };
+            ms(options.prebuffer_ms).max(1),
+            ms(options.max_buffer_ms).max(ms(options.prebuffer_ms) + 1),
+            stats.clone(),
+        );
         use cpal::SampleFormat as F;
         let errs = last_error.clone();
         let stream = match supported.sample_format() {
@@ -234,56 +238,10 @@ impl SpeakerPlayback {
     }
 }
 
-/// The callback side of the speaker.
-struct JitterBuffer {
-    consumer: rtrb::Consumer<f32>,
-    primed: bool,
-    prebuffer: usize,
-    max: usize,
-    stats: Arc<PlaybackStats>,
-}
-
-impl JitterBuffer {
-    /// Next mono sample, or silence. Runs in the real-time callback.
-    fn next_sample(&mut self) -> f32 {
-        if !self.primed {
-            if self.consumer.slots() < self.prebuffer {
-                return 0.0;
-            }
-            self.primed = true;
-        }
-        match self.consumer.pop() {
-            Ok(s) => {
-                self.stats.played.fetch_add(1, Ordering::Relaxed);
-                s
-            }
-            Err(_) => {
-                self.primed = false;
-                self.stats.underruns.fetch_add(1, Ordering::Relaxed);
-                0.0
-            }
-        }
-    }
-
-    /// Drops the oldest audio above the latency bound.
-    fn trim(&mut self) {
-        let queued = self.consumer.slots();
-        if queued > self.max {
-            let excess = queued - (self.max + self.prebuffer) / 2;
-            if let Ok(chunk) = self.consumer.read_chunk(excess) {
-                chunk.commit_all();
-                self.stats
-                    .skipped
-                    .fetch_add(excess as u64, Ordering::Relaxed);
-            }
-        }
-    }
-}
-
 fn build_typed<T>(
     device: &cpal::Device,
     config: &cpal::StreamConfig,
-    mut jb: JitterBuffer,
+    mut jb: DeviceQueue,
     err_slot: Arc<Mutex<Option<String>>>,
 ) -> Result<cpal::Stream, cpal::Error>
 where
@@ -295,7 +253,7 @@ where
         *config,
         move |out: &mut [T], _| {
             // Real-time context: no locks, no allocation.
-            jb.trim();
+            jb.begin_block(out.len() / channels);
             for frame in out.chunks_exact_mut(channels) {
                 let s = T::from_sample(jb.next_sample());
                 frame.fill(s);
@@ -309,55 +267,4 @@ where
         },
         Some(Duration::from_secs(5)),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn jitter_buffer(prebuffer: usize, max: usize) -> (rtrb::Producer<f32>, JitterBuffer) {
-        let (producer, consumer) = rtrb::RingBuffer::new(4 * max);
-        let jb = JitterBuffer {
-            consumer,
-            primed: false,
-            prebuffer,
-            max,
-            stats: Arc::new(PlaybackStats::default()),
-        };
-        (producer, jb)
-    }
-
-    #[test]
-    fn waits_for_the_prebuffer_then_plays_then_rebuffers_after_an_underrun() {
-        let (mut tx, mut jb) = jitter_buffer(4, 100);
-        for s in [0.1, 0.2, 0.3] {
-            tx.push(s).unwrap();
-        }
-        assert_eq!(jb.next_sample(), 0.0, "3 < 4 queued: silence");
-        tx.push(0.4).unwrap();
-        let played: Vec<f32> = (0..4).map(|_| jb.next_sample()).collect();
-        assert_eq!(played, vec![0.1, 0.2, 0.3, 0.4]);
-        assert_eq!(jb.next_sample(), 0.0, "ran dry");
-        assert_eq!(jb.stats.underruns.load(Ordering::Relaxed), 1);
-        tx.push(0.5).unwrap();
-        assert_eq!(
-            jb.next_sample(),
-            0.0,
-            "prebuffering again after the underrun"
-        );
-        assert_eq!(jb.stats.played.load(Ordering::Relaxed), 4);
-    }
-
-    #[test]
-    fn trims_the_oldest_audio_above_the_latency_bound() {
-        let (mut tx, mut jb) = jitter_buffer(10, 100);
-        for i in 0..250 {
-            tx.push(i as f32).unwrap();
-        }
-        jb.trim();
-        // Back to halfway between prebuffer and max, keeping the newest samples.
-        assert_eq!(jb.consumer.slots(), 55);
-        assert_eq!(jb.next_sample(), 195.0);
-        assert_eq!(jb.stats.skipped.load(Ordering::Relaxed), 195);
-    }
 }
