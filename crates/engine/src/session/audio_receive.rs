@@ -90,6 +90,10 @@ impl Receivers {
 
     /// Pulls 10 ms every 10 ms until the track or the session ends.
     fn playout_loop(&self, neteq: &Shared, ended: &AtomicBool) {
+        // The speaker's feeder: late here is a hole there (peercall_media's realtime.rs).
+        if let Err(e) = peercall_media::audio::realtime::promote_current_thread() {
+            tracing::debug!("audio playout thread at normal priority: {e}");
+        }
         let mut next = Instant::now();
         let mut pulls = 0u64;
         let mut sync = SyncDriver::new(self.sync.clone());

@@ -7,6 +7,7 @@ mod drift;
 mod error_log;
 pub mod neteq;
 mod playback;
+pub mod realtime;
 pub mod resample;
 
 pub use capture::{MicCapture, MicOptions};

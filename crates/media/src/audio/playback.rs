@@ -11,6 +11,7 @@
 use super::device_queue::DeviceQueue;
 use super::devices::{find_cpal, map_cpal, DeviceChoice};
 use super::drift::DriftKeeper;
+use super::realtime::SpeakerThreads;
 use super::resample::Resampler;
 use crate::error::DeviceError;
 use crate::frame::{AUDIO_FRAME_SAMPLES, AUDIO_RATE};
@@ -74,6 +75,8 @@ pub struct SpeakerPlayback {
     render_pending: Vec<f32>,
     drift: DriftKeeper,
     underruns_seen: u64,
+    threads: SpeakerThreads,
+    threads_done: bool,
     _stream: cpal::Stream,
 }
 
@@ -123,12 +126,14 @@ impl SpeakerPlayback {
         );
         use cpal::SampleFormat as F;
         let errs = last_error.clone();
+        let threads = SpeakerThreads::default();
+        let rt = threads.clone();
         let stream = match supported.sample_format() {
-            F::I16 => build_typed::<i16>(&device, &config, jb, errs),
-            F::U16 => build_typed::<u16>(&device, &config, jb, errs),
-            F::I32 => build_typed::<i32>(&device, &config, jb, errs),
-            F::U8 => build_typed::<u8>(&device, &config, jb, errs),
-            _ => build_typed::<f32>(&device, &config, jb, errs),
+            F::I16 => build_typed::<i16>(&device, &config, jb, errs, rt),
+            F::U16 => build_typed::<u16>(&device, &config, jb, errs, rt),
+            F::I32 => build_typed::<i32>(&device, &config, jb, errs, rt),
+            F::U8 => build_typed::<u8>(&device, &config, jb, errs, rt),
+            _ => build_typed::<f32>(&device, &config, jb, errs, rt),
         }
         .map_err(|e| map_cpal(&name, &e))?;
         stream.play().map_err(|e| map_cpal(&name, &e))?;
@@ -150,6 +155,8 @@ impl SpeakerPlayback {
             render_pending: Vec::with_capacity(2 * AUDIO_FRAME_SAMPLES),
             drift: DriftKeeper::default(),
             underruns_seen: 0,
+            threads,
+            threads_done: false,
             _stream: stream,
         })
     }
@@ -159,6 +166,9 @@ impl SpeakerPlayback {
     /// pitch period is now and then removed or repeated so that it stays where it settled
     /// while the card's clock runs faster or slower than ours (`drift.rs`).
     pub fn play(&mut self, samples: &[f32]) -> usize {
+        if !self.threads_done {
+            self.threads_done = self.threads.follow_up(&self.name);
+        }
         if let Some(render) = self.render.as_mut() {
             self.render_pending.extend_from_slice(samples);
             let mut start = 0;
@@ -243,6 +253,7 @@ fn build_typed<T>(
     config: &cpal::StreamConfig,
     mut jb: DeviceQueue,
     err_slot: Arc<Mutex<Option<String>>>,
+    threads: SpeakerThreads,
 ) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample + FromSample<f32>,
@@ -253,6 +264,7 @@ where
         *config,
         move |out: &mut [T], _| {
             // Real-time context: no locks, no allocation.
+            threads.on_callback();
             jb.begin_block(out.len() / channels);
             for frame in out.chunks_exact_mut(channels) {
                 let s = T::from_sample(jb.next_sample());

@@ -27,6 +27,10 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("audio-out".into())
         .spawn(move || {
+            // Feeds the speaker every 10 ms: late here is a hole there (realtime.rs).
+            if let Err(e) = peercall_media::audio::realtime::promote_current_thread() {
+                tracing::debug!("audio-out thread at normal priority: {e}");
+            }
             let mut gate = SpeakerGate::default();
             let mut playback: Option<SpeakerPlayback> = None;
             let mut last_report = Instant::now();
