@@ -45,14 +45,14 @@ fn lip_sync_engages_on_both_sides_under_jitter() {
         // Measured as the user meets it: beeps matched with frames.
         assert!(
             num(av, &["samples"]) > 0.0,
-            "{name}: no offset measured: {av}"
+            "{name}: no offset measured: {r}"
         );
         num(av, &["offsetMs", "p50"]);
         num(av, &["mouthToEarMs", "p50"]);
         // The engine measured it from the peer's sender reports: its sync ran.
         assert!(
             num(av, &["engineOffsetAbsMs"]) > 0.0,
-            "{name}: no sender reports? {av}"
+            "{name}: no sender reports? {r}"
         );
         num(av, &["corrections"]);
     }
