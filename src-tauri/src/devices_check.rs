@@ -182,13 +182,15 @@ impl Ringtone {
     }
 }
 
-/// Queues the chime at real-time pace (the speaker buffer holds about 200 ms).
+/// Queues the chime at real-time pace, keeping what the speaker needs queued to play
+/// (a device block plus its prebuffer, ~125 ms) and 20 ms more.
 fn play_chime(out: &mut SpeakerPlayback, stop: &AtomicBool) {
+    let keep = out.min_queue_ms() + 20;
     for chunk in chime(AUDIO_RATE).chunks(960) {
         if stop.load(Ordering::Relaxed) {
             return;
         }
-        while out.buffered_ms() > 100 {
+        while out.buffered_ms() > keep {
             std::thread::sleep(Duration::from_millis(5));
         }
         out.play(chunk);

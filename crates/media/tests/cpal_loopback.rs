@@ -76,7 +76,7 @@ fn beep_latency() {
             Instant::now() < deadline,
             "beeps not heard back within 30 s: {latencies:?}"
         );
-        while speaker.buffered_ms() < 60 {
+        while speaker.buffered_ms() < speaker.min_queue_ms() + 20 {
             // Stamp each chunk with when it will be heard: now plus what is queued ahead.
             let due = now_us() + u64::from(speaker.buffered_ms()) * 1000;
             let t = play_time.map_or(due, |p| p.max(due));
@@ -137,7 +137,7 @@ fn loopback(device_rate: Option<u32>, freq: f32) {
             mic.take_error(),
             speaker.take_error()
         );
-        while speaker.buffered_ms() < 100 {
+        while speaker.buffered_ms() < speaker.min_queue_ms() + 20 {
             tone.fill(&mut chunk, t);
             t += 20_000;
             speaker.play(&chunk);

@@ -100,7 +100,7 @@ fn the_speakers_echo_is_cancelled_through_real_devices() {
             "only {} s recorded in 60 s",
             out.len() / 48_000
         );
-        while speaker.buffered_ms() < 60 {
+        while speaker.buffered_ms() < speaker.min_queue_ms() + 20 {
             let Some(chunk) = played.next() else { break };
             speaker.play(chunk);
         }

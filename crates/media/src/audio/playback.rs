@@ -68,6 +68,7 @@ pub struct SpeakerPlayback {
     resampler: Resampler,
     scratch: Vec<f32>,
     rate: u32,
+    min_queue_ms: u32,
     name: String,
     stats: Arc<PlaybackStats>,
     last_error: Arc<Mutex<Option<String>>>,
@@ -148,6 +149,8 @@ impl SpeakerPlayback {
             resampler,
             scratch: Vec::with_capacity(4096),
             rate,
+            min_queue_ms: (u64::from(options.buffer_frames) * 1000 / u64::from(rate)) as u32
+                + options.prebuffer_ms,
             name,
             stats,
             last_error,
@@ -225,6 +228,13 @@ impl SpeakerPlayback {
     pub fn buffered_ms(&self) -> u32 {
         let queued = self.producer.buffer().capacity() - self.producer.slots();
         (queued as u64 * 1000 / u64::from(self.rate)) as u32
+    }
+
+    /// How much audio a feeder that tops the queue up (rather than pacing by the clock)
+    /// must keep queued: one device block plus the prebuffer. Playback starts, and
+    /// restarts after running dry, only once this much is queued (`device_queue.rs`).
+    pub fn min_queue_ms(&self) -> u32 {
+        self.min_queue_ms
     }
 
     /// Device sample rate.
