@@ -16,7 +16,8 @@
 #   BENCH_PAIRS    comma-separated: agent-agent, agent-chromium, chromium-chromium
 #                  ("agent-agent"; the Chromium pairs drive the web client, web/)
 #   BENCH_ROWS     only the matrix rows whose label contains one of these
-#                  comma-separated words (e.g. "clean,loss 5")
+#                  comma-separated words (e.g. "clean,loss 5"; "=delay 50ms" is that
+#                  label exactly)
 #   BENCH_OUT      where the JSON lines go (artifacts/bench-network.json)
 #   BENCH_NO_BUILD=1  use the binaries already in target/release
 #   BENCH_REV      build that commit instead of the work tree (exported with git archive,
@@ -92,7 +93,10 @@ selected() {
   [ -z "${BENCH_ROWS:-}" ] && return 0
   local IFS=, w
   for w in $BENCH_ROWS; do
-    case "$1" in *"$w"*) return 0 ;; esac
+    case "$w" in
+      =*) [ "$1" = "${w#=}" ] && return 0 ;;
+      *) case "$1" in *"$w"*) return 0 ;; esac ;;
+    esac
   done
   return 1
 }
