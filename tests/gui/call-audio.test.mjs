@@ -2,9 +2,10 @@
 // call opens one (after the ringtone's), and the caller's tone is heard through it. The app
 // used to open its speaker with the engine and keep it playing silence for its whole life,
 // a second PulseAudio stream beside the ringtone's, underrunning (and logging) with no call
-// at all. The holes in the tone and the speaker's errors are printed as figures: on a busy
-// machine PulseAudio's ALSA plugin still underruns (see the report in issue 16). Bob's app
-// plays into its own null sink, recorded from the sink's monitor.
+// at all. The holes in the tone are bounded (and printed with the speaker's errors): 4-45 %
+// of the tone went missing before the speaker's queue waited for a whole device block and
+// its threads ran real-time (BENCHMARKS.md, "The speaker on PulseAudio"). Bob's app plays
+// into its own null sink, recorded from the sink's monitor.
 import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
@@ -20,6 +21,11 @@ const env = {
 };
 /** How long the call is listened to, from one second after the tone is first heard. */
 const LISTEN_MS = 8000;
+/**
+ * Most of those 8 s the tone may be missing. Measured (debug apps, 2 cores, load 4-15):
+ * 100-500 ms over 9 runs with the fixes of issue 16.7; 400-3550 ms over 6 runs before.
+ */
+const MAX_SILENT_MS = 1000;
 
 /** The lines `app` wrote to its log since byte `from`. */
 const linesSince = (app, from) => readFileSync(app.logFile, "utf8").slice(from).split("\n");
@@ -75,7 +81,10 @@ describe("a call's audio plays without holes", () => {
     assert.ok(blocks >= (LISTEN_MS / 50) * 0.9, `only ${blocks} blocks of 50 ms recorded in ${LISTEN_MS} ms`);
     // The ringtone's stream, then the call's: two in all, never the engine's idle one too.
     assert.equal(opened.length, 2, `${opened.length} speaker streams opened for one call:\n${opened.join("\n")}`);
-    // The call's audio is played (a loose floor: the holes are figures above).
-    assert.ok(silent < LISTEN_MS / 2, `the tone was silent ${Math.round(silent)} of ${LISTEN_MS} ms: ${JSON.stringify(gaps)}`);
+    // The call's audio is played without more than a few short holes.
+    assert.ok(
+      silent <= MAX_SILENT_MS,
+      `the tone was silent ${Math.round(silent)} of ${LISTEN_MS} ms (at most ${MAX_SILENT_MS}): ${JSON.stringify(gaps)}`,
+    );
   });
 });
