@@ -110,6 +110,8 @@ async function appCall(size, n) {
       published: after.published - before.published,
       drawn,
       selfViewDrawn: after.local.drawn - before.local.drawn,
+      renderer: `${after.remote.renderer}/${after.local.renderer}`,
+      failed: after.remote.failed + after.local.failed,
       previewPublished: after.previewPublished - before.previewPublished,
       drawnInto: `${after.remote.drawnWidth}x${after.remote.drawnHeight}`,
       bridgeMs: { p50: round(pct(bridge, 50)), p95: round(pct(bridge, 95)) },
@@ -185,4 +187,4 @@ if (results.idle) {
   console.log(`\nIdle (window open, online, no call): app / web / network CPU ${i.cpu.app} / ${i.cpu.web} / ${i.cpu.network} % (total ${i.total.cpu} %), PSS ${i.pss.app} / ${i.pss.web} / ${i.pss.network} MB (total ${i.total.pss} MB).`);
 }
 const anyRun = Object.entries(results).find(([k]) => k.endsWith('|app'))?.[1]?.[0];
-if (anyRun) console.log(`Web process painting with software GL (llvmpipe): ${anyRun.softwareGl}.`);
+if (anyRun) console.log(`Web process painting with software GL (llvmpipe): ${anyRun.softwareGl}; renderer (remote/self-view): ${anyRun.renderer}; frames the renderer refused: ${anyRun.failed}; WEBKIT_DISABLE_DMABUF_RENDERER in this shell: ${process.env.WEBKIT_DISABLE_DMABUF_RENDERER ?? 'unset'}.`);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Key } from "selenium-webdriver";
 import { By, freshProfile, launchApp, screenshot, until, visible } from "./harness.mjs";
-import { atHome, clickPeer, firstRun, noticeText, peerButton, waitForMovingVideo } from "./steps.mjs";
+import { atHome, clickPeer, drawnThroughVideoFrame, firstRun, noticeText, peerButton, waitForMovingVideo } from "./steps.mjs";
 
 const env = {
   // A private port for the embedded server, so this run never meets another Peercall.
@@ -77,6 +77,8 @@ describe("calls between app instances", () => {
     await waitForMovingVideo(alice.driver, "Alice", Math.max(1, 5000 - (Date.now() - accepted)));
     console.log(`remote video on both sides ${Date.now() - accepted} ms after accepting (including two 0.7 s motion checks)`);
     await screenshot(alice.driver, "12-in-call");
+    await drawnThroughVideoFrame(alice.driver, "Alice");
+    await drawnThroughVideoFrame(bob.driver, "Bob");
   });
 
   it("Alice mutes and Bob sees it", async () => {

@@ -87,6 +87,26 @@ export async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
   assert.notEqual(second.hash, first.hash, `${label}: remote picture does not change`);
 }
 
+/**
+ * Both pictures (remote and self-view) are drawn through WebCodecs' VideoFrame on a 2D canvas
+ * (ui/src/video/renderer.ts; WebKitGTK 2.50 has it), not the WebGL fallback, and every frame
+ * the page received was drawn: waits for 30 more remote frames, then checks the counters.
+ */
+export async function drawnThroughVideoFrame(driver, label) {
+  const views = () => driver.executeScript("return { remote: window.peercallDebug.remote(), local: window.peercallDebug.local() };");
+  const start = (await views()).remote.drawn;
+  let now;
+  await driver.wait(async () => (now = await views()).remote.drawn >= start + 30 && now.local.drawn > 0, 15000, "", 100).catch(() => {});
+  for (const side of ["remote", "local"]) {
+    const v = now[side];
+    assert.equal(v.renderer, "videoframe", `${label}: the ${side} picture is drawn by ${v.renderer}`);
+    assert.equal(v.failed, 0, `${label}: ${v.failed} ${side} frames could not be drawn`);
+    assert.equal(v.drawn, v.received, `${label}: ${side} frames drawn ${v.drawn} of ${v.received} received`);
+  }
+  assert.ok(now.remote.drawn >= start + 30, `${label}: only ${now.remote.drawn - start} remote frames drawn in 15 s`);
+  assert.ok(now.local.drawn > 0, `${label}: the self-view drew nothing`);
+}
+
 /** From now on, keeps every text `css` shows in `window.__texts[key]` (a toast may be brief). */
 export async function recordTexts(driver, key, css) {
   await driver.executeScript(`

@@ -1,16 +1,20 @@
-// One live picture: a bridge socket feeding a WebGL canvas. The page asks the bridge for one
-// frame at a time ("ready WxH", the device pixels it covers, so a small canvas gets a shrunk
+// One live picture: a bridge socket feeding a canvas (renderer.ts picks how it is drawn). The
+// page asks the bridge for one frame at a time ("ready WxH", the device pixels it covers, so a small canvas gets a shrunk
 // frame) and draws each as soon as it arrives, so frames are skipped in Rust (newest wins)
 // rather than queued anywhere, and a hidden canvas asks for nothing at all.
 import { backingSize, readyRequest, type Size } from "./fit";
-import { nowUs, parseFrame } from "./frame";
-import { YuvRenderer } from "./yuv-renderer";
+import { nowUs, parseFrame, type BridgeFrame } from "./frame";
+import { createRenderer, type Renderer } from "./renderer";
 
 const MAX_SAMPLES = 4096;
 
 export interface VideoStats {
+  /** Which renderer draws ("videoframe": WebCodecs on a 2D canvas, "webgl": the fallback). */
+  renderer: Renderer["kind"];
   received: number;
   drawn: number;
+  /** Frames received that the renderer could not draw. */
+  failed: number;
   /** The video's size (before the bridge shrank it for a small canvas). */
   width: number;
   height: number;
@@ -25,7 +29,7 @@ export interface VideoStats {
 }
 
 export class VideoView {
-  private readonly renderer: YuvRenderer;
+  private readonly renderer: Renderer;
   private readonly observer: ResizeObserver;
   private readonly cover: boolean;
   private box: Size = { width: 0, height: 0 };
@@ -34,9 +38,10 @@ export class VideoView {
   private asked = false;
   private closed = false;
   private retryMs = 250;
-  private readonly stats: VideoStats = {
+  private readonly stats: Omit<VideoStats, "renderer"> = {
     received: 0,
     drawn: 0,
+    failed: 0,
     width: 0,
     height: 0,
     drawnWidth: 0,
@@ -51,7 +56,7 @@ export class VideoView {
     private readonly url: string,
     private readonly onFirstFrame: () => void = () => {},
   ) {
-    this.renderer = new YuvRenderer(canvas);
+    this.renderer = createRenderer(canvas);
     this.cover = getComputedStyle(canvas).objectFit === "cover";
     this.observer = new ResizeObserver((entries) => {
       const rect = entries[entries.length - 1]?.contentRect;
@@ -64,11 +69,11 @@ export class VideoView {
   }
 
   snapshot(): VideoStats {
-    return { ...this.stats, bridgeLatencyMs: [...this.stats.bridgeLatencyMs], captureLatencyMs: [...this.stats.captureLatencyMs] };
+    return { ...this.stats, renderer: this.renderer.kind, bridgeLatencyMs: [...this.stats.bridgeLatencyMs], captureLatencyMs: [...this.stats.captureLatencyMs] };
   }
 
   resetStats(): void {
-    Object.assign(this.stats, { received: 0, drawn: 0, bridgeLatencyMs: [], captureLatencyMs: [] });
+    Object.assign(this.stats, { received: 0, drawn: 0, failed: 0, bridgeLatencyMs: [], captureLatencyMs: [] });
   }
 
   /** Forgets the picture: the canvas turns black and the next frame counts as the first. */
@@ -119,7 +124,7 @@ export class VideoView {
     const target = frame && backingSize(frame, this.box, window.devicePixelRatio || 1, this.cover);
     if (frame && target) {
       this.stats.received += 1;
-      this.renderer.draw(frame, target);
+      if (!this.draw(frame, target)) return this.ask();
       const first = this.stats.drawn === 0;
       this.stats.drawn += 1;
       this.stats.width = frame.width * frame.shrink;
@@ -133,6 +138,18 @@ export class VideoView {
       if (first) this.onFirstFrame();
     }
     this.ask();
+  }
+
+  /** Draws one frame; a frame the renderer refuses is counted and skipped, not fatal. */
+  private draw(frame: BridgeFrame, target: Size): boolean {
+    try {
+      this.renderer.draw(frame, target);
+      return true;
+    } catch (err) {
+      if (this.stats.failed === 0) console.warn("video frame not drawn", err);
+      this.stats.failed += 1;
+      return false;
+    }
   }
 }
 

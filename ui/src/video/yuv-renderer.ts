@@ -27,6 +27,7 @@ void main() {
 }`;
 
 export class YuvRenderer {
+  readonly kind = "webgl";
   private readonly gl: WebGLRenderingContext;
   private readonly textures: WebGLTexture[] = [];
   private readonly mirrorLoc: WebGLUniformLocation | null;
