@@ -23,7 +23,7 @@ const env = {
 const LISTEN_MS = 8000;
 /**
  * Most of those 8 s the tone may be missing. Measured (debug apps, 2 cores, load 4-15):
- * 100-500 ms over 9 runs with the fixes of issue 16.7; 400-3550 ms over 6 runs before.
+ * 0-550 ms over 14 runs with the fixes of issue 16.7; 400-3550 ms over 6 runs before.
  */
 const MAX_SILENT_MS = 1000;
 
