@@ -97,7 +97,7 @@ impl AppState {
         lan_code: Option<&str>,
     ) -> Result<tokio::sync::MappedMutexGuard<'_, LocalSignaling>, LocalServerError> {
         let mut slot = self.local.lock().await;
-        let known = slot.as_ref().map(|l| l.secret.clone());
+        let known = slot.as_ref().map(LocalSignaling::known);
         let found = match slot.take() {
             Some(found) if found.hosting.is_none() || found.lan_code.as_deref() == lan_code => {
                 found
@@ -126,9 +126,9 @@ impl AppState {
     /// Local mode, after the connection to the local server dropped: if nothing serves the port
     /// any more (the app that hosted it quit), host the server here, so the signaling client's
     /// next attempt reaches this app's own server and the others on the machine or LAN find it.
-    /// It keeps the secret the others already check, and hosts for the network only with the
-    /// same join code the clients already send (else for this machine, where any token
-    /// passes; the user's own choice applies at the next connect).
+    /// It keeps the secret the others already check and the token they already send, and
+    /// hosts for the network only when that token is the user's join code (else for this
+    /// machine with that token; the user's own choice applies at the next connect).
     /// Returns the address others can join when this app now hosts.
     pub async fn take_over_local_server(
         &self,
@@ -139,9 +139,9 @@ impl AppState {
         if let Some(hosting) = slot.as_ref().and_then(|l| l.hosting.clone()) {
             return Some(hosting); // already ours
         }
-        let known = slot.as_ref().map(|l| l.secret.clone());
-        let token = slot.as_ref().and_then(|l| l.token.clone());
-        let lan_code = lan_code.filter(|code| token.as_deref() == Some(*code));
+        let known = slot.as_ref().map(LocalSignaling::known);
+        let token = known.as_ref().and_then(|k| k.token.as_deref());
+        let lan_code = lan_code.filter(|code| token == Some(*code));
         match local_server::find_or_host(runtime, lan_code, known.as_ref()).await {
             Ok(found) => {
                 let hosting = found.hosting.clone();

@@ -12,6 +12,8 @@ pub use peercall_protocol as protocol;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(unix)]
+pub mod local_record;
 pub mod proof;
 pub mod ratelimit;
 pub mod seq;

@@ -1,17 +1,22 @@
-//! The record that says which process hosts the local server, and the secret it proves
-//! itself with: `$XDG_RUNTIME_DIR/peercall/local-<port>.json` (else a `runtime` directory
+//! The record that says which process hosts the desktop app's local server, the secret it
+//! proves itself with and the token its `hello` needs: `$XDG_RUNTIME_DIR/peercall/local-<port>.json` (else a `runtime` directory
 //! in the app's data dir). The directory is 0700 and the file 0600, both owned by this
 //! user, so only this user's processes can have written it; it is written to a fresh
 //! `O_EXCL` file and renamed into place, so a reader never sees half of it. A reader trusts
 //! it only when all of that holds and its pid is alive; the secret then lets the client
-//! check the server in the WebSocket handshake (`peercall_signal::proof`).
+//! check the server in the WebSocket handshake ([`crate::proof`]), and the token (never
+//! empty, also on loopback) keeps out another user of the same machine, who cannot read it.
+//!
+//! The app hosts the server and publishes the record; [`RuntimeDir::find_for_url`] lets any
+//! other client of this user (the app pointed at a plain loopback URL, `peercall-agent`)
+//! find the token and secret of a loopback URL without configuration.
 
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use peercall_signal::proof::ServerSecret;
+use crate::proof::ServerSecret;
 use serde::{Deserialize, Serialize};
 
 /// The largest record read (a real one is ~150 bytes).
@@ -24,7 +29,8 @@ pub struct LocalRecord {
     pub pid: u32,
     /// What the server proves it knows.
     pub secret: ServerSecret,
-    /// The server's token (the join code when it hosts for the network), if any.
+    /// The server's token: the join code when it hosts for the network, else a random one
+    /// (`None` only in a record of an older version, whose server took no token).
     pub token: Option<String>,
 }
 
@@ -138,6 +144,44 @@ impl RuntimeDir {
         Ok(RuntimeDir(dir))
     }
 
+    /// `$XDG_RUNTIME_DIR/peercall` for a client that is not the app (it cannot know the
+    /// app's data dir): `None` without `XDG_RUNTIME_DIR`.
+    pub fn from_env() -> Option<Result<Self, RuntimeError>> {
+        let xdg = std::env::var("XDG_RUNTIME_DIR").ok()?;
+        let xdg = Some(xdg.as_str()).filter(|d| Path::new(d).is_absolute())?;
+        Some(Self::open(Some(xdg), Path::new(xdg)))
+    }
+
+    /// The record of the local server `url` names, if `url` is a plain `ws://` URL to this
+    /// machine (loopback) and a trustworthy record for its port names a live process.
+    pub fn find_for_url(&self, url: &str) -> Result<Option<LocalRecord>, RuntimeError> {
+        match loopback_port(url) {
+            Some(port) => self.find(port),
+            None => Ok(None),
+        }
+    }
+
+    /// For a client of this user pointed at a plain loopback URL with no token (the app
+    /// with `ws://127.0.0.1:PORT/ws` typed in Settings, `peercall-agent --server …`): the
+    /// token and the secret of the local server there, from its record. Nothing changes
+    /// when a token or a proof is already set, the URL is not a loopback `ws://` URL, or no
+    /// trustworthy record names a live host. Returns whether it filled them in.
+    #[cfg(feature = "client")]
+    pub fn fill_client_config(
+        &self,
+        config: &mut crate::client::ClientConfig,
+    ) -> Result<bool, RuntimeError> {
+        if config.token.as_deref().is_some_and(|t| !t.is_empty()) || config.server_proof.is_some() {
+            return Ok(false);
+        }
+        let Some(record) = self.find_for_url(&config.url)? else {
+            return Ok(false);
+        };
+        config.token = record.token;
+        config.server_proof = Some(record.secret);
+        Ok(true)
+    }
+
     fn record_path(&self, port: u16) -> PathBuf {
         self.0.join(format!("local-{port}.json"))
     }
@@ -206,6 +250,29 @@ impl RuntimeDir {
     }
 }
 
+/// The port of a `ws://` URL to this machine (`127.x.y.z`, `[::1]`, `localhost`), the only
+/// URLs a local server record can be for.
+pub fn loopback_port(url: &str) -> Option<u16> {
+    let rest = url.strip_prefix("ws://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.contains('@') {
+        return None;
+    }
+    if let Ok(addr) = authority.parse::<std::net::SocketAddr>() {
+        return addr.ip().is_loopback().then_some(addr.port());
+    }
+    if let Ok(ip) = authority
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+    {
+        return ip.is_loopback().then_some(80);
+    }
+    let (host, port) = authority.rsplit_once(':').unwrap_or((authority, "80"));
+    let port = port.parse().ok()?;
+    host.eq_ignore_ascii_case("localhost").then_some(port)
+}
+
 fn read_record(path: &Path) -> Result<LocalRecord, RuntimeError> {
     let mut text = String::new();
     OpenOptions::new()
@@ -244,5 +311,5 @@ impl Drop for Published {
 }
 
 #[cfg(test)]
-#[path = "runtime_tests.rs"]
+#[path = "local_record_tests.rs"]
 mod tests;

@@ -141,3 +141,42 @@ fn records_never_show_their_secret_in_debug() {
     let shown = format!("{r:?}");
     assert!(!shown.contains(&r.secret.to_hex()) && !shown.contains("ABCDE"));
 }
+
+#[test]
+fn only_plain_loopback_urls_name_a_local_record() {
+    for (url, port) in [
+        ("ws://127.0.0.1:7788/ws", Some(7788)),
+        ("ws://127.0.0.1:7788", Some(7788)),
+        ("ws://127.1.2.3:9/ws?x=1", Some(9)),
+        ("ws://[::1]:7788/ws", Some(7788)),
+        ("ws://localhost:7788/ws", Some(7788)),
+        ("ws://LOCALHOST/ws", Some(80)),
+        ("ws://127.0.0.1/ws", Some(80)),
+        ("wss://127.0.0.1:7788/ws", None),
+        ("ws://10.0.0.9:7788/ws", None),
+        ("ws://localhost.example.com:7788/ws", None),
+        ("ws://user@127.0.0.1:7788/ws", None),
+        ("ws://127.0.0.1:notaport/ws", None),
+        ("http://127.0.0.1:7788/ws", None),
+    ] {
+        assert_eq!(loopback_port(url), port, "{url}");
+    }
+}
+
+#[test]
+fn a_loopback_url_finds_the_record_of_its_port() {
+    let base = Base::new();
+    let rt = base.runtime();
+    let mine = record(7788, std::process::id());
+    let _guard = rt.publish(&mine).expect("published");
+    let found = rt.find_for_url("ws://127.0.0.1:7788/ws").expect("trusted");
+    assert_eq!(found, Some(mine));
+    assert_eq!(
+        rt.find_for_url("ws://127.0.0.1:7789/ws").expect("none"),
+        None
+    );
+    assert_eq!(
+        rt.find_for_url("ws://10.0.0.9:7788/ws").expect("none"),
+        None
+    );
+}

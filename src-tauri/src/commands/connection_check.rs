@@ -107,10 +107,12 @@ async fn doctor_config(app: &AppHandle, settings: Settings) -> Result<DoctorConf
         engine
     } else {
         let settings = settings.clone();
-        tokio::task::spawn_blocking(move || {
+        let mut engine = tokio::task::spawn_blocking(move || {
             call_link::engine_config(&settings.server_url, &settings)
         })
-        .await?
+        .await?;
+        local_server::fill_from_record(app, &mut engine.signaling);
+        engine
     };
     let mut config = DoctorConfig::for_engine(&engine);
     // The system default camera on a machine without one: calls send the test pattern,

@@ -108,7 +108,8 @@ async fn open(
         let hosting = local.hosting.clone();
         (config, ServerMode::Local { hosting })
     } else {
-        let config = call_link::engine_config(&settings.server_url, settings);
+        let mut config = call_link::engine_config(&settings.server_url, settings);
+        local_server::fill_from_record(app, &mut config.signaling);
         let parsed = url::Url::parse(&config.signaling.url).ok();
         if parsed.is_some_and(|u| travels_in_clear(&u, config.signaling.token.as_deref())) {
             tracing::warn!(

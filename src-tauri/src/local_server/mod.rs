@@ -1,12 +1,14 @@
 //! The zero-config default: use the local server another app of this user hosts, else host
 //! the embedded one (the same crate as the standalone server).
 //!
-//! - [`plan`]: what the hosted server is (loopback only, or the network with a join code)
-//! - [`runtime`]: the record that names the hosting process and the secret it proves
-//!   itself with, so a process squatting on the port is never trusted
+//! - [`plan`]: what the hosted server is (loopback only with a random token, or the
+//!   network with a join code)
+//! - [`runtime`]: the record that names the hosting process, the secret it proves itself
+//!   with and its token, so a process squatting on the port is never trusted and another
+//!   user of this machine cannot get in (`peercall_signal::local_record`)
 
 pub mod plan;
-pub mod runtime;
+pub use peercall_signal::local_record as runtime;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -14,6 +16,7 @@ use std::time::Duration;
 use peercall_signal::proof::ServerSecret;
 use peercall_signal::server::{Server, ServerError, ServerHandle};
 
+use plan::Reach;
 use runtime::{LocalRecord, Published, RuntimeDir, RuntimeError};
 
 /// The port the embedded server uses, so other apps on the machine and the LAN can find it.
@@ -32,13 +35,30 @@ pub struct LocalSignaling {
     pub lan_code: Option<String>,
     /// What the server must prove it knows before anything is sent.
     pub secret: ServerSecret,
-    /// The server's token (the host's join code), sent once the server proved itself.
+    /// The server's token (the host's join code, or the loopback server's random one),
+    /// sent once the server proved itself.
     pub token: Option<String>,
     /// The hosted server and its record, held for the app's life.
     hosted: Option<(ServerHandle, Published)>,
 }
 
+/// What the clients of a local server already check and send: a new host that takes over
+/// keeps both, so their reconnects get in.
+#[derive(Clone)]
+pub struct Known {
+    pub secret: ServerSecret,
+    pub token: Option<String>,
+}
+
 impl LocalSignaling {
+    /// The secret and token this app's clients use.
+    pub fn known(&self) -> Known {
+        Known {
+            secret: self.secret.clone(),
+            token: self.token.clone(),
+        }
+    }
+
     /// Stops the hosted server (if this app hosts it) and removes its record.
     pub async fn stop(self) {
         if let Some((handle, published)) = self.hosted {
@@ -83,6 +103,30 @@ pub fn runtime_dir<R: tauri::Runtime>(
     )?)
 }
 
+/// A plain loopback URL typed in Settings without a token (`ws://127.0.0.1:PORT/ws`) names
+/// this user's local server: its token and secret come from the record, so it needs no
+/// configuration (`peercall_signal::local_record::RuntimeDir::fill_client_config`).
+/// Any other URL, or no trustworthy record, leaves `signaling` as it is.
+pub fn fill_from_record<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    signaling: &mut peercall_signal::client::ClientConfig,
+) {
+    let filled = runtime_dir(app)
+        .map_err(|err| err.to_string())
+        .and_then(|runtime| {
+            runtime
+                .fill_client_config(signaling)
+                .map_err(|err| err.to_string())
+        });
+    match filled {
+        Ok(true) => {
+            tracing::info!(url = %signaling.url, "using the token of this user's local server there")
+        }
+        Ok(false) => {}
+        Err(err) => tracing::warn!(%err, "ignoring the local server record"),
+    }
+}
+
 fn port() -> u16 {
     std::env::var("PEERCALL_LOCAL_PORT")
         .ok()
@@ -95,20 +139,31 @@ fn loopback_url(port: u16) -> String {
 }
 
 /// Finds the local server this user's apps host, or hosts it: for the local network with
-/// `lan_code` as the join code, else for this machine only. `known`: the secret of the
-/// server this app used so far, kept when it takes over (its clients' reconnects then
-/// prove the new host); a fresh one otherwise.
+/// `lan_code` as the join code, else for this machine only. `known`: the secret and token
+/// of the server this app used so far, kept when it takes over (its clients' reconnects
+/// then prove the new host and get in); fresh ones otherwise. Hosting for the network
+/// always takes the join code as the token.
 pub async fn find_or_host(
     runtime: &RuntimeDir,
     lan_code: Option<&str>,
-    known: Option<&ServerSecret>,
+    known: Option<&Known>,
 ) -> Result<LocalSignaling, LocalServerError> {
     let port = port();
     if let Some(found) = find(runtime, port).await {
         return Ok(client_of(found));
     }
-    let secret = known.cloned().unwrap_or_else(ServerSecret::random);
-    let config = plan::hosted_config(port, lan_code, secret.clone());
+    let secret = known.map_or_else(ServerSecret::random, |k| k.secret.clone());
+    let (reach, token) = match lan_code {
+        Some(code) => (Reach::Network, code.to_owned()),
+        None => (
+            Reach::Loopback,
+            known
+                .and_then(|k| k.token.clone())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| plan::new_local_token(rand::random())),
+        ),
+    };
+    let config = plan::hosted_config(port, reach, &token, secret.clone());
     let handle = match Server::bind(config).await {
         Ok(handle) => handle,
         Err(ServerError::Bind { source, .. }) if source.kind() == std::io::ErrorKind::AddrInUse => {
@@ -121,7 +176,7 @@ pub async fn find_or_host(
         port,
         pid: std::process::id(),
         secret: secret.clone(),
-        token: lan_code.map(str::to_owned),
+        token: Some(token.clone()),
     };
     let published = runtime.publish(&record)?;
     let hosting = match (lan_code, lan_address()) {
@@ -134,7 +189,7 @@ pub async fn find_or_host(
         hosting: Some(hosting),
         lan_code: lan_code.map(str::to_owned),
         secret,
-        token: lan_code.map(str::to_owned),
+        token: Some(token),
         hosted: Some((handle, published)),
     })
 }

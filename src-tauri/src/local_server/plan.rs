@@ -1,7 +1,9 @@
 //! What the embedded server is when this app hosts it: loopback only, unless the user
 //! turned on "Host calls for my local network" — then every interface with the join code
-//! as the server's token. Both prove themselves to the other apps on this machine with
-//! the secret of the local record (see `runtime`), and refuse web pages (the server's
+//! as the server's token. On loopback its token is a random one that only this user can
+//! read (from the local record, see `runtime`): another user of the same machine reaches
+//! 127.0.0.1 too, but its `hello` is refused. Both prove themselves to the other apps on
+//! this machine with the secret of the local record, and refuse web pages (the server's
 //! Origin check).
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -34,17 +36,32 @@ pub fn is_join_code(code: &str) -> bool {
             .all(|(i, b)| i == 5 || ALPHABET.contains(b))
 }
 
-/// The embedded server's configuration. `lan_code`: `Some(join code)` when the user
-/// hosts for the local network, `None` for this machine only (the default).
-pub fn hosted_config(port: u16, lan_code: Option<&str>, secret: ServerSecret) -> Config {
-    let host = match lan_code {
-        Some(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+/// A fresh token for the loopback server from 16 random bytes: 32 hex digits. Nobody types
+/// it: this user's clients read it from the local record.
+pub fn new_local_token(random: [u8; 16]) -> String {
+    random.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Who may reach the hosted server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// This machine only (the default).
+    Loopback,
+    /// Every interface: the user hosts for the local network (the token is the join code).
+    Network,
+}
+
+/// The embedded server's configuration: `token` is what every `hello` must carry (the join
+/// code for [`Reach::Network`], else a [`new_local_token`]).
+pub fn hosted_config(port: u16, reach: Reach, token: &str, secret: ServerSecret) -> Config {
+    let host = match reach {
+        Reach::Network => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        Reach::Loopback => IpAddr::V4(Ipv4Addr::LOCALHOST),
     };
     Config {
         host,
         port,
-        token: lan_code.map(str::to_owned),
+        token: Some(token.to_owned()),
         proof_secret: Some(secret),
         ..Config::default()
     }

@@ -8,6 +8,7 @@ use super::*;
 use crate::local_server::lan_address;
 
 const CODE: &str = "ABCDE-FGHJK";
+const LOCAL_TOKEN: &str = "00112233445566778899aabbccddeeff";
 
 /// Where a stranger on the network reaches this machine: its LAN address (loopback only
 /// when the machine has none, e.g. a sandbox without a network).
@@ -25,21 +26,59 @@ fn client(addr: SocketAddr, token: Option<&str>) -> ClientConfig {
 }
 
 #[test]
-fn by_default_the_server_listens_on_loopback_without_a_token() {
-    let config = hosted_config(7788, None, ServerSecret::random());
+fn by_default_the_server_listens_on_loopback_with_a_token() {
+    let config = hosted_config(7788, Reach::Loopback, LOCAL_TOKEN, ServerSecret::random());
     assert_eq!(config.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
-    assert_eq!(config.token, None);
+    assert_eq!(config.token.as_deref(), Some(LOCAL_TOKEN));
     assert!(config.proof_secret.is_some());
     assert!(config.allowed_origins.is_empty(), "web pages are refused");
 }
 
 #[test]
 fn hosting_for_the_network_listens_everywhere_with_the_join_code() {
-    let config = hosted_config(7788, Some(CODE), ServerSecret::random());
+    let config = hosted_config(7788, Reach::Network, CODE, ServerSecret::random());
     assert_eq!(config.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     assert_eq!(config.token.as_deref(), Some(CODE));
     assert!(config.proof_secret.is_some());
     assert!(config.allowed_origins.is_empty(), "web pages are refused");
+}
+
+#[test]
+fn local_tokens_are_32_hex_digits_and_fresh() {
+    assert_eq!(new_local_token([0xab; 16]), "ab".repeat(16));
+    let token = new_local_token(rand::random());
+    assert_eq!(token.len(), 32);
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
+    assert_ne!(new_local_token(rand::random()), token);
+}
+
+/// Another user of this machine reaches 127.0.0.1 like this user, but cannot read the
+/// token from this user's record: its hello is refused. (Before, the loopback server
+/// took no token and let it list and ring everyone.)
+#[tokio::test]
+async fn another_user_without_the_token_is_refused_on_loopback() {
+    let server = Server::bind(hosted_config(
+        0,
+        Reach::Loopback,
+        LOCAL_TOKEN,
+        ServerSecret::random(),
+    ))
+    .await
+    .expect("binds");
+    let local = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), server.local_addr().port());
+    for token in [None, Some("guess")] {
+        let err = SignalClient::connect(client(local, token))
+            .await
+            .expect_err("another user is refused");
+        assert!(
+            matches!(err, ClientError::Unauthorized(_)),
+            "{token:?}: {err:?}"
+        );
+    }
+    let (c, _events) = SignalClient::connect(client(local, Some(LOCAL_TOKEN)))
+        .await
+        .expect("the token lets this user's apps in");
+    c.close().await;
 }
 
 #[tokio::test]
@@ -48,17 +87,22 @@ async fn by_default_the_network_cannot_reach_the_server() {
         eprintln!("no LAN address on this machine: only the configuration is checked");
         return;
     };
-    let server = Server::bind(hosted_config(0, None, ServerSecret::random()))
-        .await
-        .expect("binds");
+    let server = Server::bind(hosted_config(
+        0,
+        Reach::Loopback,
+        LOCAL_TOKEN,
+        ServerSecret::random(),
+    ))
+    .await
+    .expect("binds");
     let port = server.local_addr().port();
-    let err = SignalClient::connect(client(SocketAddr::new(ip, port), None))
+    let err = SignalClient::connect(client(SocketAddr::new(ip, port), Some(LOCAL_TOKEN)))
         .await
         .expect_err("not reachable from the network");
     assert!(matches!(err, ClientError::Unreachable(_)), "{err:?}");
     // This machine's apps still get in.
     let local = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
-    let (c, _events) = SignalClient::connect(client(local, None))
+    let (c, _events) = SignalClient::connect(client(local, Some(LOCAL_TOKEN)))
         .await
         .expect("loopback works");
     c.close().await;
@@ -66,9 +110,14 @@ async fn by_default_the_network_cannot_reach_the_server() {
 
 #[tokio::test]
 async fn hosting_for_the_network_refuses_a_stranger_without_the_code() {
-    let server = Server::bind(hosted_config(0, Some(CODE), ServerSecret::random()))
-        .await
-        .expect("binds");
+    let server = Server::bind(hosted_config(
+        0,
+        Reach::Network,
+        CODE,
+        ServerSecret::random(),
+    ))
+    .await
+    .expect("binds");
     let addr = from_the_network(server.local_addr().port());
     for token in [None, Some("WRONG-CODE0"), Some("abcde-fghjk")] {
         let err = SignalClient::connect(client(addr, token))
