@@ -110,7 +110,10 @@ fn outcome(
         EndReason::Timeout => (Outcome::Timeout, text),
         EndReason::ConnectionFailed => (
             Outcome::Failed,
-            Some(ice_why.map_or_else(|| "ICE failed".to_owned(), |w| format!("ICE failed: {w}"))),
+            Some(ice_why.map_or_else(
+                || "did not connect".to_owned(),
+                |w| format!("did not connect: {w}"),
+            )),
         ),
         _ => (Outcome::Failed, text),
     }

@@ -26,7 +26,7 @@ fn symmetric_to_symmetric_without_turn_fails_with_the_reason() {
     // before the other's own ICE gives up.
     let explained = [&a, &b].iter().any(|o| {
         let reason = o.report["reason"].as_str().unwrap_or_default();
-        reason.starts_with("ICE failed: no direct path")
+        reason.starts_with("did not connect: no direct path")
             && reason.contains("no TURN relay is configured")
     });
     assert!(explained, "{why}");

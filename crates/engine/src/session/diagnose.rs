@@ -1,5 +1,6 @@
-//! Why ICE failed, in words a user can act on: from what we know when it fails — the
-//! ICE servers we had, whether relay-only was on, which kinds of local candidate we
+//! Why a call failed to connect, in words a user can act on: from what we know when it
+//! fails — whether ICE found a path at all (then the encrypted handshake on it failed),
+//! the ICE servers we had, whether relay-only was on, which kinds of local candidate we
 //! gathered and which the peer sent.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,16 +11,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct LocalTally {
     srflx: AtomicBool,
     relay: AtomicBool,
+    path: AtomicBool,
     connected: AtomicBool,
 }
 
 impl LocalTally {
-    /// Notes that ICE connected: a later failure is a lost path, not a setup failure.
+    /// Notes that ICE found a working pair (the DTLS handshake on it may still fail).
+    pub fn path_found(&self) {
+        self.path.store(true, Ordering::Relaxed);
+    }
+
+    /// Notes that the call connected (ICE and DTLS): a later failure is a lost path,
+    /// not a setup failure.
     pub fn connected(&self) {
         self.connected.store(true, Ordering::Relaxed);
     }
 
-    /// Whether ICE ever connected.
+    /// Whether the call ever connected.
     pub fn ever_connected(&self) -> bool {
         self.connected.load(Ordering::Relaxed)
     }
@@ -49,6 +57,8 @@ pub struct IceFacts {
     pub local_relay: bool,
     /// The peer sent a relay candidate.
     pub remote_relay: bool,
+    /// ICE found a working pair: what failed was the DTLS handshake on it.
+    pub path_found: bool,
 }
 
 impl IceFacts {
@@ -64,6 +74,7 @@ impl IceFacts {
             local_srflx: local.srflx.load(Ordering::Relaxed),
             local_relay: local.relay.load(Ordering::Relaxed),
             remote_relay: remote_relays > 0,
+            path_found: local.path.load(Ordering::Relaxed),
         }
     }
 }
@@ -71,6 +82,10 @@ impl IceFacts {
 /// The likeliest reason, most specific first.
 #[must_use]
 pub fn explain(f: &IceFacts) -> &'static str {
+    if f.path_found {
+        return "a network path was found, but the encrypted handshake (DTLS) over it did not \
+                complete: heavy packet loss on the path, or the other app stopped answering";
+    }
     if f.relay_only && !f.turn_configured {
         return "relay-only is on, but the server offers no TURN relay";
     }
@@ -136,6 +151,13 @@ mod tests {
                 "not even through the TURN relay",
             ),
             (IceFacts::default(), "no TURN relay is configured"),
+            (
+                IceFacts {
+                    path_found: true,
+                    ..with_turn
+                },
+                "encrypted handshake (DTLS)",
+            ),
         ];
         for (facts, words) in table {
             assert!(

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use super::Driver;
-use crate::call::{Action, CallState, Input, Signal};
+use crate::call::{Action, CallState, EndReason, Input, Signal};
 use crate::engine::{EngineErrorCode, EngineEvent};
 use crate::session::ControlMessage;
 
@@ -69,6 +69,7 @@ impl Driver {
             }
             Action::CloseSession => {
                 if let Some(active) = self.active.take() {
+                    self.unconnected_why = active.session.failure_reason();
                     active.session.close().await;
                 }
             }
@@ -114,6 +115,14 @@ impl Driver {
             } => {
                 if state == CallState::Connected {
                     self.metrics.connected(Instant::now());
+                }
+                let why = self.unconnected_why.take();
+                if let (CallState::Ended(EndReason::ConnectionFailed), Some(why)) = (&state, why) {
+                    tracing::warn!("the call did not connect: {why}");
+                    self.emit(EngineEvent::Error {
+                        code: EngineErrorCode::Ice,
+                        message: why.into(),
+                    });
                 }
                 self.emit(EngineEvent::CallState {
                     call,

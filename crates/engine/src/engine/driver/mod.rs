@@ -70,6 +70,9 @@ pub(crate) struct Driver {
     pending: VecDeque<Input>,
     chat: super::chat_guard::ChatGuard,
     remote_media: super::media_gate::MediaGate,
+    /// Why the session just closed had not connected (taken when the call ends as
+    /// "connection failed", however that came: ICE or DTLS failing, or the deadline).
+    unconnected_why: Option<&'static str>,
 }
 
 fn random_call_id() -> CallId {
@@ -123,6 +126,7 @@ impl Driver {
             pending: VecDeque::new(),
             chat: super::chat_guard::ChatGuard::new(Instant::now()),
             remote_media: super::media_gate::MediaGate::new(Instant::now()),
+            unconnected_why: None,
         };
         let media = EngineMedia {
             remote_video,

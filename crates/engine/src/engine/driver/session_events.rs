@@ -6,7 +6,7 @@ use std::time::Instant;
 use super::Driver;
 use crate::call::{CallId, Direction, Input, PeerId, Signal};
 use crate::engine::media_gate::{MediaGate, RemoteMedia};
-use crate::engine::{EngineErrorCode, EngineEvent};
+use crate::engine::EngineEvent;
 use crate::session::{ControlMessage, SessionEvent};
 
 impl Driver {
@@ -35,16 +35,8 @@ impl Driver {
                 }
             }
             SessionEvent::Disconnected => Input::PeerDisconnected { call },
-            SessionEvent::Failed => {
-                if let Some(why) = active.session.failure_reason() {
-                    tracing::warn!("ICE failed: {why}");
-                    self.emit(EngineEvent::Error {
-                        code: EngineErrorCode::Ice,
-                        message: why.into(),
-                    });
-                }
-                Input::PeerFailed { call }
-            }
+            // Why it failed is told when the call ends (`actions.rs`, `CloseSession`).
+            SessionEvent::Failed => Input::PeerFailed { call },
             SessionEvent::Error(message) => Input::SessionError { call, message },
             SessionEvent::ChannelOpen => {
                 // A new call's channel: its peer's state is news even if it equals the last call's.

@@ -103,6 +103,37 @@ async fn a_session_error_ends_the_call_with_its_reason() {
     }
 }
 
+/// A connection that never comes up (no failure reported, e.g. a DTLS handshake that
+/// stalls on a path ICE found) ends the call at the deadline, saying why as a reported
+/// failure does.
+#[tokio::test]
+async fn a_call_that_never_connects_ends_at_the_deadline_and_says_why() {
+    let (mut sim, call) = Sim::calling_with(|c| {
+        c.call.connect_timeout = std::time::Duration::from_millis(200);
+    })
+    .await;
+    sim.bob_sends(proto::SignalData::Answer {
+        call: call.0.clone(),
+        sdp: "bob-answer".to_owned(),
+    })
+    .await;
+    sim.state(CallState::Connecting).await;
+    let e = sim
+        .event("Error", |e| matches!(e, EngineEvent::Error { .. }))
+        .await;
+    let EngineEvent::Error { code, message } = e else {
+        unreachable!()
+    };
+    assert_eq!(
+        (code, message.as_str()),
+        (EngineErrorCode::Ice, SIM_FAILURE)
+    );
+    sim.state(CallState::Ended(EndReason::ConnectionFailed))
+        .await;
+    sim.log.wait_for_record(&Record::SessionClosed).await;
+    sim.shutdown().await;
+}
+
 /// Once the signaling client closed, nothing more goes to it: the call it ended closes
 /// its session, and a new call reports it cannot send its offer.
 #[tokio::test]

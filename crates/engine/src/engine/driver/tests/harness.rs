@@ -56,6 +56,14 @@ pub(super) struct Sim {
 impl Sim {
     /// A driver that was welcomed by the server, with no devices and no speaker.
     pub(super) async fn start(answer: AnswerPolicy) -> Self {
+        Self::start_with(answer, |_| {}).await
+    }
+
+    /// [`Sim::start`] with `tweak` applied to the engine's configuration.
+    pub(super) async fn start_with(
+        answer: AnswerPolicy,
+        tweak: impl FnOnce(&mut EngineConfig),
+    ) -> Self {
         let mut config = EngineConfig::new("ws://sim.invalid/ws", "alice");
         config.answer = answer;
         config.video = VideoSource::None;
@@ -67,6 +75,7 @@ impl Sim {
             noise_suppression: false,
             auto_gain: false,
         };
+        tweak(&mut config);
         let log = Log::default();
         let sessions = Arc::new(SimSessions::new(log.clone()));
         let (events_tx, events) = mpsc::unbounded_channel();
@@ -192,7 +201,12 @@ impl Sim {
 
     /// We called Bob and our offer went out; returns the call id.
     pub(super) async fn calling() -> (Self, CallId) {
-        let sim = Self::start(AnswerPolicy::Ask).await;
+        Self::calling_with(|_| {}).await
+    }
+
+    /// [`Sim::calling`] with `tweak` applied to the engine's configuration.
+    pub(super) async fn calling_with(tweak: impl FnOnce(&mut EngineConfig)) -> (Self, CallId) {
+        let sim = Self::start_with(AnswerPolicy::Ask, tweak).await;
         let (reply, id) = oneshot::channel();
         sim.command(Command::Call(bob(), MediaKinds::BOTH, reply));
         let call = id.await.expect("call id");
