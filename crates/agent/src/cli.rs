@@ -18,7 +18,8 @@ pub struct Args {
     /// Room to join (server default: lobby).
     #[arg(long)]
     pub room: Option<String>,
-    /// Token, when the server requires one.
+    /// Token, when the server requires one. Without it, a `ws://` loopback server hosted by
+    /// this user's app gets the token from the app's record in `$XDG_RUNTIME_DIR/peercall`.
     #[arg(long, env = "PEERCALL_TOKEN")]
     pub token: Option<String>,
     /// Accept incoming calls at once.

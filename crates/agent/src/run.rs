@@ -22,11 +22,13 @@ use crate::report::{
 use crate::ticks::Ticks;
 use peercall_engine::stats::{unpack_size, CounterSnapshot};
 use peercall_media::clock::now_us;
+use peercall_signal::local_record::RuntimeDir;
 
 pub(crate) fn engine_config(args: &Args) -> EngineConfig {
     let mut cfg = EngineConfig::new(&args.server, &args.name);
     cfg.signaling.room = args.room.clone();
     cfg.signaling.token = args.token.clone();
+    local_credentials(&mut cfg.signaling);
     cfg.answer = if args.auto_answer {
         AnswerPolicy::Accept
     } else if args.reject {
@@ -47,6 +49,23 @@ pub(crate) fn engine_config(args: &Args) -> EngineConfig {
     cfg.speaker = args.speaker.clone();
     cfg.voice = args.voice();
     cfg
+}
+
+/// `--server ws://127.0.0.1:PORT/ws` without `--token`: the local server this user's app
+/// hosts there takes a token that only this user can read, from the app's record under
+/// `XDG_RUNTIME_DIR`; the agent reads it (and proves the server with the record's secret),
+/// so it needs no configuration there (`peercall_signal::local_record`).
+fn local_credentials(signaling: &mut peercall_signal::client::ClientConfig) {
+    let Some(runtime) = RuntimeDir::from_env() else {
+        return;
+    };
+    match runtime.and_then(|runtime| runtime.fill_client_config(signaling)) {
+        Ok(true) => {
+            tracing::info!(url = %signaling.url, "using the token of this user's local server")
+        }
+        Ok(false) => {}
+        Err(err) => tracing::warn!(%err, "ignoring the local server record"),
+    }
 }
 
 /// Drains the engine's media queues into a [`Measure`] on its own thread.
