@@ -63,6 +63,18 @@ fn signaling_failure(err: &ClientError, server: &str) -> Failure {
     }
 }
 
+/// `failure` on a plain loopback URL sent without a token because no record of this
+/// user's local server named it yet: an `unauthorized` then may only mean that the app
+/// hosting it has bound the port and not yet published its record (with the token), so it
+/// is tried again (the next attempt reads the record). Another user's server keeps
+/// refusing, and the words keep saying so.
+pub fn before_the_record(mut failure: Failure, err: &EngineError) -> Failure {
+    if matches!(err, EngineError::Signaling(ClientError::Unauthorized(_))) {
+        failure.retry = true;
+    }
+    failure
+}
+
 /// Finding or hosting the local server failed (`reason` from the server crate).
 pub fn local_server_failure(err: &LocalServerError) -> Failure {
     Failure {
@@ -135,6 +147,18 @@ mod tests {
             assert!(failure.words.contains(says), "{failure:?}");
         }
         assert!(!engine_failure(&EngineError::Stopped, SERVER).retry);
+    }
+
+    #[test]
+    fn unauthorized_before_the_local_record_is_tried_again_and_nothing_else_changes() {
+        let refused = EngineError::Signaling(ClientError::Unauthorized("no token".into()));
+        let failure = before_the_record(engine_failure(&refused, SERVER), &refused);
+        assert!(failure.retry, "{failure:?}");
+        assert!(failure.words.contains("access token"), "{failure:?}");
+        let other = EngineError::Signaling(ClientError::InvalidUrl("http://x".into()));
+        assert!(!before_the_record(engine_failure(&other, SERVER), &other).retry);
+        let stopped = EngineError::Stopped;
+        assert!(!before_the_record(engine_failure(&stopped, SERVER), &stopped).retry);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::settings::Settings;
 use crate::state::AppState;
 use crate::ui_events::ConnectionStatus;
 use crate::ui_states::ConnectionState;
-use failure::{engine_failure, local_server_failure, Failure};
+use failure::{before_the_record, engine_failure, local_server_failure, Failure};
 
 /// The first retry after 1–2 s, then doubling up to 15 s (the signal client's backoff).
 fn policy() -> ReconnectPolicy {
@@ -95,6 +95,9 @@ async fn open(
 ) -> Result<Parts, Failure> {
     let state = app.state::<AppState>();
     let local = settings.server_url.is_empty();
+    // A plain loopback URL whose host has not published its record yet (see
+    // `failure::before_the_record`).
+    let mut awaiting_record = false;
     let (mut config, server) = if local {
         let runtime = local_server::runtime_dir(app).map_err(|err| local_server_failure(&err))?;
         let local = state
@@ -109,7 +112,10 @@ async fn open(
         (config, ServerMode::Local { hosting })
     } else {
         let mut config = call_link::engine_config(&settings.server_url, settings);
-        local_server::fill_from_record(app, &mut config.signaling);
+        let filled = local_server::fill_from_record(app, &mut config.signaling);
+        awaiting_record = !filled
+            && config.signaling.token.is_none()
+            && local_server::runtime::loopback_port(&config.signaling.url).is_some();
         let parsed = url::Url::parse(&config.signaling.url).ok();
         if parsed.is_some_and(|u| travels_in_clear(&u, config.signaling.token.as_deref())) {
             tracing::warn!(
@@ -129,7 +135,11 @@ async fn open(
                 // Read the record again (or host) on the next attempt.
                 state.forget_local_client().await;
             }
-            Err(engine_failure(&err, &url))
+            let failure = engine_failure(&err, &url);
+            if awaiting_record {
+                return Err(before_the_record(failure, &err));
+            }
+            Err(failure)
         }
     }
 }

@@ -106,11 +106,12 @@ pub fn runtime_dir<R: tauri::Runtime>(
 /// A plain loopback URL typed in Settings without a token (`ws://127.0.0.1:PORT/ws`) names
 /// this user's local server: its token and secret come from the record, so it needs no
 /// configuration (`peercall_signal::local_record::RuntimeDir::fill_client_config`).
-/// Any other URL, or no trustworthy record, leaves `signaling` as it is.
+/// Any other URL, or no trustworthy record, leaves `signaling` as it is. Returns whether
+/// it filled them in.
 pub fn fill_from_record<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     signaling: &mut peercall_signal::client::ClientConfig,
-) {
+) -> bool {
     let filled = runtime_dir(app)
         .map_err(|err| err.to_string())
         .and_then(|runtime| {
@@ -120,10 +121,14 @@ pub fn fill_from_record<R: tauri::Runtime>(
         });
     match filled {
         Ok(true) => {
-            tracing::info!(url = %signaling.url, "using the token of this user's local server there")
+            tracing::info!(url = %signaling.url, "using the token of this user's local server there");
+            true
         }
-        Ok(false) => {}
-        Err(err) => tracing::warn!(%err, "ignoring the local server record"),
+        Ok(false) => false,
+        Err(err) => {
+            tracing::warn!(%err, "ignoring the local server record");
+            false
+        }
     }
 }
 
