@@ -28,7 +28,8 @@ pub struct SpeakerOptions {
     /// Audio queued beyond one device block before playback starts (and restarts after
     /// an underrun): what is left after each block to cover a late feeder.
     pub prebuffer_ms: u32,
-    /// Above this much queued audio the oldest is skipped.
+    /// Above this much queued audio the oldest is skipped (never below two device blocks
+    /// plus the prebuffer: what the device takes back to back after an xrun).
     pub max_buffer_ms: u32,
     /// Device buffer size in frames. Through PulseAudio's ALSA plugin a 1024-frame (21 ms)
     /// buffer ran dry whenever the callback thread was late, and 22–33 % of a call's audio
