@@ -6,6 +6,7 @@
 //! - [`devices_check`]: camera preview, mic meter and test sound for the settings dialog
 //! - [`settings`]: persistence with tauri-plugin-store
 //! - [`logging`]: `tracing` to stderr and a daily log file
+//! - [`webkit_renderer`]: WebKitGTK's renderer on a machine without a GPU
 
 mod call_link;
 mod commands;
@@ -22,6 +23,7 @@ mod settings;
 mod state;
 mod ui_events;
 mod ui_states;
+pub mod webkit_renderer;
 
 pub use error::AppError;
 
@@ -42,6 +44,11 @@ pub fn run() -> Result<(), tauri::Error> {
         .setup(move |app| {
             let log_dir = logging::init(app.handle());
             tracing::info!(version = env!("CARGO_PKG_VERSION"), log_dir = ?log_dir, "Peercall starting");
+            tracing::info!(
+                value = ?std::env::var_os(webkit_renderer::DMABUF_VAR),
+                "{}",
+                webkit_renderer::DMABUF_VAR
+            );
             ipc.mount_events(app);
             let bridge = tauri::async_runtime::block_on(peercall_bridge::FrameBridge::start())?;
             app.manage(state::AppState::new(bridge));

@@ -11,6 +11,8 @@ struct Cli {}
 fn main() {
     // `--version` and `--help` are answered here, before any window opens.
     let _cli = Cli::parse();
+    // Before any thread starts: it may set an environment variable for WebKit.
+    peercall_app::webkit_renderer::choose();
     if let Err(err) = peercall_app::run() {
         eprintln!("peercall: {err}");
         std::process::exit(1);

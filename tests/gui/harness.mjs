@@ -166,6 +166,22 @@ export async function visible(driver, css, timeoutMs = 10000) {
 /** Saves a PNG of the whole window to the artifacts directory (waits a moment for paint). */
 export async function screenshot(driver, name) {
   await new Promise((r) => setTimeout(r, 700)); // screenshots can lag the DOM
+  // WebKitWebDriver takes a screenshot after the page's next paint, and with WebKit's DMA-BUF
+  // renderer off (the app turns it off without a GPU: src-tauri/src/webkit_renderer.rs) a
+  // page with nothing changing never paints, so the command waited forever. A 1-pixel,
+  // nearly transparent element repainted for 2 s gives it that paint.
+  await driver.executeScript(`
+    const nudge = document.createElement("div");
+    nudge.style.cssText = "position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none";
+    document.body.append(nudge);
+    const until = performance.now() + 2000;
+    let k = 0;
+    const step = () => {
+      nudge.style.background = k++ % 2 ? "rgb(0 0 0 / 1%)" : "rgb(0 0 0 / 2%)";
+      if (performance.now() < until) requestAnimationFrame(step);
+      else nudge.remove();
+    };
+    requestAnimationFrame(step);`);
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
   writeFileSync(file, Buffer.from(await driver.takeScreenshot(), "base64"));
