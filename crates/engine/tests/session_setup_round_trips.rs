@@ -46,8 +46,7 @@ fn has_attribute(msg: &[u8], kind: u16) -> bool {
 }
 
 fn classify(datagram: &[u8]) -> Option<Seen> {
-    if datagram.get(4..8) == Some(&STUN_MAGIC) && be16(datagram, 0) == Some(STUN_BINDING_REQUEST)
-    {
+    if datagram.get(4..8) == Some(&STUN_MAGIC) && be16(datagram, 0) == Some(STUN_BINDING_REQUEST) {
         return Some(Seen::Check {
             nominates: has_attribute(datagram, USE_CANDIDATE),
         });
