@@ -79,6 +79,32 @@ describe("the settings dialog on first run", () => {
     await driver.findElement(By.css("#settings-save")).click();
     await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000, "not saved");
   });
+
+  it("closed while its camera is still opening, the dialog leaves no preview running", async () => {
+    const driver = app.driver;
+    await driver.findElement(By.css("#settings-button")).click();
+    await visible(driver, "#settings-dialog");
+    // A resolution change restarts the preview camera; Cancel before it has opened. The stop
+    // used to reach the app first, and the camera then ran (and drew) for the rest of the run.
+    await driver.executeScript(`
+      const s = document.getElementById("resolution-select");
+      s.value = s.value === "1280x720" ? "640x480" : "1280x720";
+      s.dispatchEvent(new Event("change"));
+      document.getElementById("settings-cancel").click();`);
+    const published = () =>
+      driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+        window.peercallBench.produced().then((p) => done(p.previewPublished), (e) => done(String(e)));`);
+    // Stopped: no preview frame published for two seconds running (the camera makes 30 a second).
+    let last = await published();
+    let still = 0;
+    const stopped = async () => {
+      const now = await published();
+      still = now === last ? still + 1 : 0;
+      last = now;
+      return still >= 2;
+    };
+    await driver.wait(stopped, 15000, "the preview camera is still publishing", 1000);
+  });
 });
 
 describe("hosting calls for the local network", () => {

@@ -151,6 +151,8 @@ export class SettingsDialog {
     this.previewStatus.textContent = "Starting camera…";
     try {
       await commands.startPreview(this.camera.value, this.resolution.value as Resolution);
+      // Closed while the camera was opening: the stop went first and found nothing to stop.
+      if (!this.dialog.open) void commands.stopPreview();
     } catch (err) {
       this.previewStatus.textContent = errorMessage(err);
     }
@@ -162,6 +164,7 @@ export class SettingsDialog {
     });
     try {
       await commands.startMicMeter(this.microphone.value);
+      if (!this.dialog.open) void commands.stopMicMeter();
     } catch (err) {
       this.level.value = -60;
       this.level.title = errorMessage(err);
