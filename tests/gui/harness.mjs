@@ -2,6 +2,7 @@
 // each app instance its own config/data directories so instances never share settings.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Builder, By, until } from "selenium-webdriver";
@@ -19,6 +20,25 @@ export function freshProfile(label) {
   mkdirSync(dirs.config, { recursive: true });
   mkdirSync(dirs.data, { recursive: true });
   return dirs;
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` (a driver left over from another run may). */
+function portFree(port) {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+  });
+}
+
+/** The next pair of ports (WebDriver, native) that are both free. */
+async function nextFreePortPair() {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = nextPort;
+    nextPort += 2;
+    if ((await portFree(port)) && (await portFree(port + 1))) return [port, port + 1];
+  }
+  throw new Error("no free port pair for tauri-driver");
 }
 
 async function waitForStatus(port, driverProcess, timeoutMs = 20000) {
@@ -44,8 +64,7 @@ async function waitForStatus(port, driverProcess, timeoutMs = 20000) {
  */
 export async function launchApp(profile, extraEnv = {}) {
   if (!APP) throw new Error("PEERCALL_APP must point at the built peercall binary");
-  const port = nextPort++;
-  const nativePort = nextPort++;
+  const [port, nativePort] = await nextFreePortPair();
   const env = {
     ...process.env,
     XDG_CONFIG_HOME: profile.config,
