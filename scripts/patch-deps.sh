@@ -23,6 +23,7 @@ for entry in "${CRATES[@]}"; do
     continue
   fi
   tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
   crate="$(find "${CARGO_HOME:-$HOME/.cargo}/registry/cache" -name "$name-$version.crate" 2>/dev/null | head -n 1 || true)"
   if [ -z "$crate" ]; then
     log "downloading $name $version from crates.io"

@@ -25,12 +25,18 @@ pub fn disable_dmabuf(render_node: bool, user_chose: bool) -> bool {
     !render_node && !user_chose
 }
 
-/// A DRM render node (`renderD128`, …) in `dri`: a GPU that can share DMA-BUFs.
+/// A DRM render node (`renderD128`, …) in `dri` that this user may open: a GPU that can
+/// share DMA-BUFs (a node we cannot open, e.g. not in the `render` group, is no GPU for us).
 fn has_render_node(dri: &Path) -> bool {
     std::fs::read_dir(dri).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+        entries.flatten().any(|e| {
+            e.file_name().to_string_lossy().starts_with("renderD")
+                && std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(e.path())
+                    .is_ok()
+        })
     })
 }
 

@@ -97,8 +97,10 @@ describe("the settings dialog on first run", () => {
     // Stopped: no preview frame published for two seconds running (the camera makes 30 a second).
     let last = await published();
     let still = 0;
+    assert.equal(typeof last, "number", `the bench counters are not readable: ${last}`);
     const stopped = async () => {
       const now = await published();
+      assert.equal(typeof now, "number", `the bench counters are not readable: ${now}`);
       still = now === last ? still + 1 : 0;
       last = now;
       return still >= 2;

@@ -94,8 +94,8 @@ export async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
  */
 export async function drawnThroughVideoFrame(driver, label) {
   const views = () => driver.executeScript("return { remote: window.peercallDebug.remote(), local: window.peercallDebug.local() };");
-  const start = (await views()).remote.drawn;
-  let now;
+  let now = await views();
+  const start = now.remote.drawn;
   await driver.wait(async () => (now = await views()).remote.drawn >= start + 30 && now.local.drawn > 0, 15000, "", 100).catch(() => {});
   for (const side of ["remote", "local"]) {
     const v = now[side];

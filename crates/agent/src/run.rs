@@ -56,6 +56,9 @@ pub(crate) fn engine_config(args: &Args) -> EngineConfig {
 /// `XDG_RUNTIME_DIR`; the agent reads it (and proves the server with the record's secret),
 /// so it needs no configuration there (`peercall_signal::local_record`).
 fn local_credentials(signaling: &mut peercall_signal::client::ClientConfig) {
+    if peercall_signal::local_record::loopback_port(&signaling.url).is_none() {
+        return; // a remote server: no record to look for (nor a directory to create)
+    }
     let Some(runtime) = RuntimeDir::from_env() else {
         return;
     };

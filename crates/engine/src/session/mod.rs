@@ -370,8 +370,10 @@ impl PeerSession {
         Ok(())
     }
 
-    /// Why ICE failed to connect, in words (call it when [`SessionEvent::Failed`]
-    /// arrives); `None` when it had connected (the path was lost instead).
+    /// Why the call did not connect, in words: no ICE path, or (ICE found one) a DTLS
+    /// handshake that did not complete. The driver asks when it closes the session and
+    /// tells it if the call ended as connection-failed; `None` when it had connected
+    /// (the path was lost instead).
     #[must_use]
     pub fn failure_reason(&self) -> Option<&'static str> {
         if self.local_tally.ever_connected() {

@@ -42,6 +42,10 @@ impl Relay {
                 let (way, n) = tokio::select! {
                     Ok((n, from)) = sa.recv_from(&mut buf_a) => { a = Some(from); (Way::AToB, n) }
                     Ok((n, from)) = sb.recv_from(&mut buf_b) => { b = Some(from); (Way::BToA, n) }
+                    else => {
+                        eprintln!("relay: both sockets failed; it stops");
+                        break;
+                    }
                 };
                 let (data, out, to) = match way {
                     Way::AToB => (&buf_a[..n], &sb, b),

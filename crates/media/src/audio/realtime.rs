@@ -43,8 +43,12 @@ pub fn promote_threads_named(names: &[&str]) -> io::Result<usize> {
             continue;
         };
         if names.contains(&comm.trim_end()) && !is_realtime(tid) {
-            promote(tid)?;
-            promoted += 1;
+            match promote(tid) {
+                Ok(()) => promoted += 1,
+                // The thread ended between the listing and now.
+                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(promoted)
