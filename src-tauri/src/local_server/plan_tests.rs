@@ -2,7 +2,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use peercall_signal::client::{ClientConfig, ClientError, ClientEvent, SignalClient};
-use peercall_signal::server::Server;
+use peercall_signal::server::{Server, ServerHandle};
 
 use super::*;
 use crate::local_server::lan_address;
@@ -15,6 +15,26 @@ const LOCAL_TOKEN: &str = "00112233445566778899aabbccddeeff";
 fn from_the_network(port: u16) -> SocketAddr {
     let ip = lan_address().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
     SocketAddr::new(ip, port)
+}
+
+/// The embedded server as the app hosts it, on a free port.
+async fn host(reach: Reach, token: &str) -> ServerHandle {
+    Server::bind(hosted_config(0, reach, token, ServerSecret::random()))
+        .await
+        .expect("binds")
+}
+
+/// Each of `tokens` gets `unauthorized` at `addr`.
+async fn refused(addr: SocketAddr, tokens: &[Option<&str>]) {
+    for token in tokens {
+        let err = SignalClient::connect(client(addr, *token))
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(err, ClientError::Unauthorized(_)),
+            "{token:?}: {err:?}"
+        );
+    }
 }
 
 fn client(addr: SocketAddr, token: Option<&str>) -> ClientConfig {
@@ -57,24 +77,9 @@ fn local_tokens_are_32_hex_digits_and_fresh() {
 /// took no token and let it list and ring everyone.)
 #[tokio::test]
 async fn another_user_without_the_token_is_refused_on_loopback() {
-    let server = Server::bind(hosted_config(
-        0,
-        Reach::Loopback,
-        LOCAL_TOKEN,
-        ServerSecret::random(),
-    ))
-    .await
-    .expect("binds");
+    let server = host(Reach::Loopback, LOCAL_TOKEN).await;
     let local = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), server.local_addr().port());
-    for token in [None, Some("guess")] {
-        let err = SignalClient::connect(client(local, token))
-            .await
-            .expect_err("another user is refused");
-        assert!(
-            matches!(err, ClientError::Unauthorized(_)),
-            "{token:?}: {err:?}"
-        );
-    }
+    refused(local, &[None, Some("guess")]).await;
     let (c, _events) = SignalClient::connect(client(local, Some(LOCAL_TOKEN)))
         .await
         .expect("the token lets this user's apps in");
@@ -87,14 +92,7 @@ async fn by_default_the_network_cannot_reach_the_server() {
         eprintln!("no LAN address on this machine: only the configuration is checked");
         return;
     };
-    let server = Server::bind(hosted_config(
-        0,
-        Reach::Loopback,
-        LOCAL_TOKEN,
-        ServerSecret::random(),
-    ))
-    .await
-    .expect("binds");
+    let server = host(Reach::Loopback, LOCAL_TOKEN).await;
     let port = server.local_addr().port();
     let err = SignalClient::connect(client(SocketAddr::new(ip, port), Some(LOCAL_TOKEN)))
         .await
@@ -110,24 +108,9 @@ async fn by_default_the_network_cannot_reach_the_server() {
 
 #[tokio::test]
 async fn hosting_for_the_network_refuses_a_stranger_without_the_code() {
-    let server = Server::bind(hosted_config(
-        0,
-        Reach::Network,
-        CODE,
-        ServerSecret::random(),
-    ))
-    .await
-    .expect("binds");
+    let server = host(Reach::Network, CODE).await;
     let addr = from_the_network(server.local_addr().port());
-    for token in [None, Some("WRONG-CODE0"), Some("abcde-fghjk")] {
-        let err = SignalClient::connect(client(addr, token))
-            .await
-            .expect_err("a stranger is refused");
-        assert!(
-            matches!(err, ClientError::Unauthorized(_)),
-            "{token:?}: {err:?}"
-        );
-    }
+    refused(addr, &[None, Some("WRONG-CODE0"), Some("abcde-fghjk")]).await;
     let (c, mut events) = SignalClient::connect(client(addr, Some(CODE)))
         .await
         .expect("the code lets one in");
