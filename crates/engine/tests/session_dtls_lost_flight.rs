@@ -13,8 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::relay::{Relay, Way};
-use common::sessions::{config, has, offer_answer_through, pump_through};
-use peercall_engine::session::SessionEvent;
+use common::sessions::{connect_through, connected};
 
 /// A DTLS handshake record (content type 22) of epoch 0, its first message of this type.
 fn handshake_type(datagram: &[u8]) -> Option<u8> {
@@ -80,17 +79,7 @@ async fn a_lost_server_flight_is_sent_again_and_the_call_connects() {
     }))
     .await;
 
-    let (mut caller, mut callee) = offer_answer_through(config(), Some(&relay)).await;
-    let connected = |e: &[SessionEvent]| has(e, |x| matches!(x, SessionEvent::Connected));
-    let failed = |e: &[SessionEvent]| has(e, |x| matches!(x, SessionEvent::Failed));
-    let (ea, eb) = pump_through(
-        &mut caller,
-        &mut callee,
-        Some(&relay),
-        Duration::from_secs(20),
-        |a, b| (connected(a) && connected(b)) || failed(a) || failed(b),
-    )
-    .await;
+    let (ea, eb) = connect_through(&relay).await;
 
     assert!(
         lost.load(Ordering::Relaxed) > 0 && peer_retransmitted.load(Ordering::Relaxed) > 0,

@@ -8,11 +8,9 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::relay::{Relay, Way};
-use common::sessions::{config, has, offer_answer_through, pump_through};
-use peercall_engine::session::SessionEvent;
+use common::sessions::{connect_through, connected};
 
 const STUN_BINDING_REQUEST: u16 = 0x0001;
 const STUN_MAGIC: [u8; 4] = [0x21, 0x12, 0xA4, 0x42];
@@ -69,16 +67,7 @@ async fn the_caller_nominates_at_once_and_dtls_skips_the_cookie_round_trip() {
     }))
     .await;
 
-    let (mut caller, mut callee) = offer_answer_through(config(), Some(&relay)).await;
-    let connected = |e: &[SessionEvent]| has(e, |x| matches!(x, SessionEvent::Connected));
-    let (ea, eb) = pump_through(
-        &mut caller,
-        &mut callee,
-        Some(&relay),
-        Duration::from_secs(20),
-        |a, b| connected(a) && connected(b),
-    )
-    .await;
+    let (ea, eb) = connect_through(&relay).await;
     assert!(connected(&ea) && connected(&eb), "{ea:?}\n{eb:?}");
 
     let seen = seen.lock().expect("relay log").clone();

@@ -123,6 +123,25 @@ pub fn has(events: &[SessionEvent], f: impl Fn(&SessionEvent) -> bool) -> bool {
     events.iter().any(f)
 }
 
+pub fn connected(events: &[SessionEvent]) -> bool {
+    has(events, |e| matches!(e, SessionEvent::Connected))
+}
+
+/// A caller and a callee through `relay` (the caller is its A), until both connected or
+/// either failed (20 s at most); each side's events.
+pub async fn connect_through(relay: &Relay) -> (Vec<SessionEvent>, Vec<SessionEvent>) {
+    let (mut caller, mut callee) = offer_answer_through(config(), Some(relay)).await;
+    let failed = |e: &[SessionEvent]| has(e, |x| matches!(x, SessionEvent::Failed));
+    pump_through(
+        &mut caller,
+        &mut callee,
+        Some(relay),
+        Duration::from_secs(20),
+        |a, b| (connected(a) && connected(b)) || failed(a) || failed(b),
+    )
+    .await
+}
+
 /// Opens a caller and a callee and exchanges offer, answer and early candidates.
 pub async fn offer_answer() -> (Peer, Peer) {
     offer_answer_with(config()).await
