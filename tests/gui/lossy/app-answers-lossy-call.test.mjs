@@ -51,7 +51,11 @@ describe(`the app answers a call on an impaired network (${SPEC})`, { skip }, ()
       "--call", "Bob", "--wait-peer", "30", "--duration", "25",
       "--video", "test-pattern", "--audio", "tone", "--resolution", "640x480", "--fps", "30",
     ]);
-    await visible(bob.driver, "#incoming-dialog", 30000);
+    try {
+      await visible(bob.driver, "#incoming-dialog", 30000);
+    } catch (e) {
+      throw new Error(`${e.message}\nthe agent said:\n${agent.stderr().slice(-6000)}`);
+    }
     await bob.driver.findElement(By.css("#accept-call")).click();
     await bob.driver.wait(async () => (await drawn(bob.driver)) > 30, 20000, "no video from the agent");
     await bob.driver.findElement(By.css("#toggle-stats")).click();
