@@ -105,6 +105,7 @@ async fn the_agent_reads_the_token_of_this_users_loopback_server() {
             pid: std::process::id(),
             secret,
             token: Some(token.into()),
+            cert: None,
         })
         .expect("published");
     let out = tokio::task::spawn_blocking({

@@ -12,6 +12,7 @@ pub use peercall_protocol as protocol;
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod lan_proof;
 #[cfg(unix)]
 pub mod local_record;
 pub mod proof;

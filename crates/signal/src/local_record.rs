@@ -16,6 +16,7 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::lan_proof::CertFingerprint;
 use crate::proof::ServerSecret;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,9 @@ pub struct LocalRecord {
     /// The server's token: the join code when it hosts for the network, else a random one
     /// (`None` only in a record of an older version, whose server took no token).
     pub token: Option<String>,
+    /// The SHA-256 of the certificate when the server speaks `wss://` (it hosts for the
+    /// network): this user's clients accept exactly that certificate, on loopback.
+    pub cert: Option<CertFingerprint>,
 }
 
 impl std::fmt::Debug for LocalRecord {
@@ -39,6 +43,7 @@ impl std::fmt::Debug for LocalRecord {
         f.debug_struct("LocalRecord")
             .field("port", &self.port)
             .field("pid", &self.pid)
+            .field("cert", &self.cert)
             .finish_non_exhaustive()
     }
 }
@@ -51,6 +56,8 @@ struct Wire {
     secret: String,
     #[serde(default)]
     token: Option<String>,
+    #[serde(default)]
+    cert: Option<String>,
 }
 
 /// Why the runtime directory or a record cannot be used.
@@ -165,7 +172,9 @@ impl RuntimeDir {
     /// with `ws://127.0.0.1:PORT/ws` typed in Settings, `peercall-agent --server …`): the
     /// token and the secret of the local server there, from its record. Nothing changes
     /// when a token or a proof is already set, the URL is not a loopback `ws://` URL, or no
-    /// trustworthy record names a live host. Returns whether it filled them in.
+    /// trustworthy record names a live host. When the record says the server speaks
+    /// `wss://` (it hosts for the network), the URL becomes `wss://` and the client accepts
+    /// exactly the record's certificate. Returns whether it filled them in.
     #[cfg(feature = "client")]
     pub fn fill_client_config(
         &self,
@@ -179,6 +188,12 @@ impl RuntimeDir {
         };
         config.token = record.token;
         config.server_proof = Some(record.secret);
+        if let Some(cert) = record.cert {
+            if let Some(rest) = config.url.strip_prefix("ws://") {
+                config.url = format!("wss://{rest}");
+            }
+            config.cert_pin = Some(crate::client::CertPin::new(Some(cert)));
+        }
         Ok(true)
     }
 
@@ -221,6 +236,7 @@ impl RuntimeDir {
             pid: record.pid,
             secret: record.secret.to_hex(),
             token: record.token.clone(),
+            cert: record.cert.map(|c| c.to_hex()),
         };
         let json = serde_json::to_vec(&wire).map_err(|e| RuntimeError::Malformed {
             path: path.clone(),
@@ -250,10 +266,12 @@ impl RuntimeDir {
     }
 }
 
-/// The port of a `ws://` URL to this machine (`127.x.y.z`, `[::1]`, `localhost`), the only
-/// URLs a local server record can be for.
+/// The port of a plain `ws://` URL to this machine (`127.x.y.z`, `[::1]`, `localhost`),
+/// the only URLs a local server record is looked up for (a record of a `wss://` server
+/// turns them into `wss://`, see [`RuntimeDir::fill_client_config`]).
 pub fn loopback_port(url: &str) -> Option<u16> {
     let rest = url.strip_prefix("ws://")?;
+    let default_port = 80;
     let authority = rest.split(['/', '?', '#']).next()?;
     if authority.contains('@') {
         return None;
@@ -266,10 +284,12 @@ pub fn loopback_port(url: &str) -> Option<u16> {
         .trim_end_matches(']')
         .parse::<std::net::IpAddr>()
     {
-        return ip.is_loopback().then_some(80);
+        return ip.is_loopback().then_some(default_port);
     }
-    let (host, port) = authority.rsplit_once(':').unwrap_or((authority, "80"));
-    let port = port.parse().ok()?;
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse().ok()?),
+        None => (authority, default_port),
+    };
     host.eq_ignore_ascii_case("localhost").then_some(port)
 }
 
@@ -287,11 +307,17 @@ fn read_record(path: &Path) -> Result<LocalRecord, RuntimeError> {
     };
     let wire: Wire = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
     let secret = ServerSecret::from_hex(&wire.secret).map_err(|e| malformed(e.to_string()))?;
+    let cert = wire
+        .cert
+        .map(|c| CertFingerprint::from_hex(&c))
+        .transpose()
+        .map_err(|e| malformed(e.to_string()))?;
     Ok(LocalRecord {
         port: wire.port,
         pid: wire.pid,
         secret,
         token: wire.token.filter(|t| !t.is_empty()),
+        cert,
     })
 }
 

@@ -27,6 +27,7 @@ fn record(port: u16, pid: u32) -> LocalRecord {
         pid,
         secret: ServerSecret::random(),
         token: Some("ABCDE-FGHJK".into()),
+        cert: None,
     }
 }
 
@@ -179,4 +180,35 @@ fn a_loopback_url_finds_the_record_of_its_port() {
         rt.find_for_url("ws://10.0.0.9:7788/ws").expect("none"),
         None
     );
+}
+
+#[test]
+fn a_record_of_a_wss_server_carries_its_certificate() {
+    let base = Base::new();
+    let rt = base.runtime();
+    let mine = LocalRecord {
+        cert: Some(CertFingerprint::of_der(b"the host's certificate")),
+        ..record(7788, std::process::id())
+    };
+    let _guard = rt.publish(&mine).expect("published");
+    assert_eq!(rt.find(7788).expect("trusted"), Some(mine));
+}
+
+#[cfg(feature = "client")]
+#[test]
+fn a_plain_loopback_url_becomes_wss_with_the_records_certificate() {
+    let base = Base::new();
+    let rt = base.runtime();
+    let cert = CertFingerprint::of_der(b"the host's certificate");
+    let mine = LocalRecord {
+        cert: Some(cert),
+        ..record(7788, std::process::id())
+    };
+    let _guard = rt.publish(&mine).expect("published");
+    let mut config = crate::client::ClientConfig::new("ws://127.0.0.1:7788/ws", "Alice");
+    assert!(rt.fill_client_config(&mut config).expect("trusted"));
+    assert_eq!(config.url, "wss://127.0.0.1:7788/ws");
+    assert_eq!(config.cert_pin.as_ref().and_then(|p| p.get()), Some(cert));
+    assert_eq!(config.token, mine.token);
+    assert_eq!(config.server_proof, Some(mine.secret));
 }

@@ -50,13 +50,13 @@ impl ServerSecret {
 
     /// From its hex form (as written by [`ServerSecret::to_hex`]).
     pub fn from_hex(hex: &str) -> Result<Self, BadSecret> {
-        let bytes = from_hex(hex.trim()).ok_or(BadSecret)?;
+        let bytes = hex_bytes(hex.trim()).ok_or(BadSecret)?;
         Ok(ServerSecret(bytes.try_into().map_err(|_| BadSecret)?))
     }
 
     /// 64 lowercase hex digits.
     pub fn to_hex(&self) -> String {
-        to_hex(&self.0)
+        hex_string(&self.0)
     }
 
     fn mac(&self, port: u16, nonce: &[u8]) -> Hmac<Sha256> {
@@ -72,14 +72,14 @@ impl ServerSecret {
     /// The server's answer to `nonce_hex` (the header's value) when listening on `port`;
     /// `None` when the nonce is not 32 hex digits (then the server answers nothing).
     pub fn answer(&self, port: u16, nonce_hex: &str) -> Option<String> {
-        let nonce = from_hex(nonce_hex.trim()).filter(|n| n.len() == NONCE_BYTES)?;
-        Some(to_hex(&self.mac(port, &nonce).finalize().into_bytes()))
+        let nonce = hex_bytes(nonce_hex.trim()).filter(|n| n.len() == NONCE_BYTES)?;
+        Some(hex_string(&self.mac(port, &nonce).finalize().into_bytes()))
     }
 
     /// Whether `answer` (the response header's value, if any) proves the secret for the
     /// challenge `nonce_hex` sent to `port`.
     pub fn verify(&self, port: u16, nonce_hex: &str, answer: Option<&str>) -> bool {
-        let (Some(nonce), Some(answer)) = (from_hex(nonce_hex), answer.and_then(from_hex)) else {
+        let (Some(nonce), Some(answer)) = (hex_bytes(nonce_hex), answer.and_then(hex_bytes)) else {
             return false;
         };
         self.mac(port, &nonce).verify_slice(&answer).is_ok()
@@ -88,14 +88,16 @@ impl ServerSecret {
 
 /// A fresh challenge: 16 random bytes as 32 hex digits.
 pub fn new_nonce() -> String {
-    to_hex(&rand::random::<[u8; NONCE_BYTES]>())
+    hex_string(&rand::random::<[u8; NONCE_BYTES]>())
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex_string(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn from_hex(hex: &str) -> Option<Vec<u8>> {
+/// The bytes of an even-length hex string.
+pub(crate) fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
     if !hex.len().is_multiple_of(2) || !hex.is_ascii() {
         return None;
     }

@@ -56,6 +56,7 @@ async fn hosted(
         pid: std::process::id(),
         secret,
         token: Some(TOKEN.into()),
+        cert: None,
     };
     let published = runtime.publish(&record).expect("published");
     (server, published)

@@ -28,6 +28,16 @@ pub enum ClientError {
     /// server may come back.
     #[error("the server at this address did not prove it is the expected one")]
     NotProven,
+    /// The LAN host did not prove it knows [`super::ClientConfig::lan_code`] for the
+    /// certificate this connection saw: a wrong code, or something in between that
+    /// terminates TLS itself. Nothing was sent to it; not retried.
+    #[error("the host did not prove it knows the join code: check the code (or something is in between)")]
+    CodeNotProven,
+    /// The self-signed server presented another certificate than the one pinned after the
+    /// first proven connection ([`super::ClientConfig::cert_pin`]). Nothing was sent to
+    /// it; not retried: only the code can prove a new certificate.
+    #[error("the host's certificate changed: enter its code again")]
+    CertificateChanged,
     /// The server refused the token.
     #[error("unauthorized: {0}")]
     Unauthorized(String),
@@ -81,6 +91,8 @@ impl ClientError {
             self,
             ClientError::InvalidUrl(_)
                 | ClientError::Tls(_)
+                | ClientError::CodeNotProven
+                | ClientError::CertificateChanged
                 | ClientError::Unauthorized(_)
                 | ClientError::UnsupportedProtocol(_)
         ) || matches!(self, ClientError::Refused { code, .. } if *code != ErrorCode::RoomFull)

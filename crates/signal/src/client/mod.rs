@@ -26,11 +26,13 @@ mod backoff;
 mod driver;
 mod error;
 mod handshake;
+mod pin;
 mod refresh;
 mod tls;
 
 pub use backoff::{backoff_delay, ReconnectPolicy};
 pub use error::ClientError;
+pub use pin::CertPin;
 
 use crate::proof::ServerSecret;
 use peercall_protocol::{ErrorCode, IceServer, PeerId, PeerInfo, SignalData};
@@ -54,6 +56,15 @@ pub struct ClientConfig {
     /// When set, the server must prove it knows this secret in the WebSocket handshake
     /// (see [`crate::proof`]) before anything is sent to it: the app's local server.
     pub server_proof: Option<ServerSecret>,
+    /// A LAN host's join code: over `wss://`, the host must prove it knows the code for the
+    /// certificate it serves (see [`crate::lan_proof`]) before anything is sent; its
+    /// certificate is then not checked against roots. (The token is set separately:
+    /// the app sends the code as the token too.)
+    pub lan_code: Option<String>,
+    /// The self-signed certificate a `wss://` server must present (not checked against
+    /// roots): the one in the local server's record, or the one a LAN host proved with its
+    /// code the first time (an empty pin is filled then, and the app keeps it).
+    pub cert_pin: Option<CertPin>,
     /// A persistent private id of this installation (`hello.client`): a fresh hello
     /// makes the server drop our own earlier, detached session at once, so we never
     /// see ourselves listed. `None` sends none.
@@ -90,6 +101,8 @@ impl ClientConfig {
             room: None,
             token: None,
             server_proof: None,
+            lan_code: None,
+            cert_pin: None,
             client_id: None,
             reconnect: ReconnectPolicy::default(),
             extra_root_certs: Vec::new(),
@@ -113,6 +126,8 @@ impl std::fmt::Debug for ClientConfig {
             .field("room", &self.room)
             .field("token", &redacted(self.token.is_some()))
             .field("server_proof", &redacted(self.server_proof.is_some()))
+            .field("lan_code", &redacted(self.lan_code.is_some()))
+            .field("cert_pin", &self.cert_pin.as_ref().and_then(CertPin::get))
             .field("client_id", &redacted(self.client_id.is_some()))
             .field("reconnect", &self.reconnect)
             .field("connect_timeout", &self.connect_timeout)

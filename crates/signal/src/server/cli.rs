@@ -134,6 +134,7 @@ impl Args {
             tls,
             token: self.token.filter(|t| !t.is_empty()),
             proof_secret: None,
+            lan_proof: false,
             stun: self.stun,
             turn,
             turn_without_token: self.turn_without_token,

@@ -22,6 +22,10 @@ pub struct Config {
     /// When set, a WebSocket upgrade that carries a challenge gets the answer that proves
     /// this server knows the secret (see [`crate::proof`]); for the app's local server.
     pub proof_secret: Option<ServerSecret>,
+    /// The desktop app's LAN host: with `tls` and `token` (its join code), a WebSocket
+    /// upgrade that carries a challenge also gets the answer that proves the server knows
+    /// the code for the certificate it serves (see [`crate::lan_proof`]).
+    pub lan_proof: bool,
     /// STUN URLs handed out in `welcome.iceServers`.
     pub stun: Vec<String>,
     /// TURN server for which per-client credentials are minted.
@@ -50,6 +54,7 @@ impl std::fmt::Debug for Config {
             .field("tls", &self.tls)
             .field("token", &redacted(self.token.is_some()))
             .field("proof_secret", &redacted(self.proof_secret.is_some()))
+            .field("lan_proof", &self.lan_proof)
             .field("stun", &self.stun)
             .field("turn", &self.turn)
             .field("turn_without_token", &self.turn_without_token)
@@ -191,6 +196,7 @@ impl Default for Config {
             tls: None,
             token: None,
             proof_secret: None,
+            lan_proof: false,
             stun: Vec::new(),
             turn: None,
             turn_without_token: false,

@@ -124,6 +124,7 @@ async fn ws_upgrade(
         .get(proof::NONCE_HEADER)
         .and_then(|v| v.to_str().ok());
     let proof = proof_answer(&shared.config, nonce);
+    let lan_proof = nonce.and_then(|n| shared.lan_key.as_ref()?.answer(n));
     let tracker = shared.tracker.clone();
     let write_timeout = shared.config.timing.write_timeout;
     let mut response = upgrade.on_upgrade(move |socket| {
@@ -134,6 +135,11 @@ async fn ws_upgrade(
     });
     if let Some(answer) = proof.and_then(|a| HeaderValue::from_str(&a).ok()) {
         response.headers_mut().insert(proof::PROOF_HEADER, answer);
+    }
+    if let Some(answer) = lan_proof.and_then(|a| HeaderValue::from_str(&a).ok()) {
+        response
+            .headers_mut()
+            .insert(crate::lan_proof::LAN_PROOF_HEADER, answer);
     }
     response
 }

@@ -53,6 +53,9 @@ pub enum ServerError {
     /// Certificate or key unusable.
     #[error("tls: {0}")]
     Tls(String),
+    /// [`Config::lan_proof`] without a certificate or a token to prove.
+    #[error("the LAN proof needs a TLS certificate and a token (the join code)")]
+    LanProofNeedsTlsAndToken,
     /// TURN without a token would hand relay credentials to anyone who says hello.
     #[error(
         "TURN credentials need a token (--token): without one anyone who reaches the server \
@@ -88,12 +91,13 @@ impl Server {
             None => None,
         };
         let tls = acceptor.is_some();
+        let lan_key = tls::lan_key(&config)?;
         // The real port (when asked for 0): the local-server proof is bound to it.
         let config = Config {
             port: local_addr.port(),
             ..config
         };
-        let shared = Arc::new(Shared::new(config));
+        let shared = Arc::new(Shared::new(config).with_lan_key(lan_key));
         let accept = tokio::spawn(http::accept_loop(listener, acceptor, shared.clone()));
         let sweeper = tokio::spawn(sweep(shared.clone()));
         tracing::info!(%local_addr, tls, "signaling server listening");

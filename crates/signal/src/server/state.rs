@@ -22,6 +22,8 @@ pub struct Shared {
     registry: Mutex<super::registry::Registry>,
     next_conn: AtomicU64,
     token_digest: Option<[u8; 20]>,
+    /// What proves this server to a LAN joiner ([`crate::lan_proof`]), if it is a LAN host.
+    pub lan_key: Option<crate::lan_proof::LanKey>,
 }
 
 impl Shared {
@@ -43,7 +45,13 @@ impl Shared {
             tracker: TaskTracker::new(),
             next_conn: AtomicU64::new(1),
             token_digest,
+            lan_key: None,
         }
+    }
+
+    /// With the key of the LAN proof (derived at bind from the token and the certificate).
+    pub fn with_lan_key(self, lan_key: Option<crate::lan_proof::LanKey>) -> Self {
+        Shared { lan_key, ..self }
     }
 
     /// The registry. Every critical section is short and never awaits.
