@@ -102,8 +102,11 @@ pub struct FrameBufferConfig {
     pub keyframe_request_interval: Duration,
     /// Packets held at most; past it everything is dropped and a keyframe is needed.
     pub max_packets: usize,
-    /// Before the first frame: how long to wait for a keyframe's start when the
-    /// stream began with something else.
+    /// Before the first frame, when the stream began with something else: how long past
+    /// one round trip to wait for a keyframe's start. What the sender sent before our
+    /// SRTP keys were set never reached us, and it sends a fresh keyframe as soon as it
+    /// hears from us (`session::send`): one round trip plus an encode after we came up.
+    /// A request before then only asks for a second keyframe.
     pub start_wait: Duration,
 }
 
@@ -116,7 +119,7 @@ impl Default for FrameBufferConfig {
             max_wait: Duration::from_millis(2_000),
             keyframe_request_interval: Duration::from_millis(300),
             max_packets: 2_048,
-            start_wait: Duration::from_millis(30),
+            start_wait: Duration::from_millis(100),
         }
     }
 }
@@ -210,12 +213,12 @@ impl FrameBuffer {
         if self.need_keyframe && self.keyframe_request_at.is_none() {
             // The first keyframe gets the usual wait before we ask for another, unless
             // the stream does not begin with one: a lost first packet leaves no hole
-            // for NACK to see, so only a keyframe request can help (after a moment
-            // for reordering).
+            // for NACK to see, so only a keyframe request can help, once the sender's
+            // own fresh keyframe had its chance (`start_wait`).
             let wait = if part.keyframe {
                 self.config.wait(rtt)
             } else {
-                self.config.start_wait
+                rtt + self.config.start_wait
             };
             self.keyframe_request_at = Some(now + wait);
         }
