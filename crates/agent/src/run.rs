@@ -71,6 +71,46 @@ fn local_credentials(signaling: &mut peercall_signal::client::ClientConfig) {
     }
 }
 
+/// What [`Engine::connect`] gives.
+type Connected = (Engine, mpsc::UnboundedReceiver<EngineEvent>, EngineMedia);
+
+/// How long a plain loopback URL with no record yet is tried again (see [`connect`]).
+const RECORD_WAIT: Duration = Duration::from_secs(5);
+
+/// Connects to the server. A plain loopback URL for which no record named a token may be
+/// this user's app in the instant between binding its port and publishing its record (its
+/// token): an `unauthorized`, or a port not listening yet, is then tried again, reading the
+/// record each time, for up to [`RECORD_WAIT`]. Another user's server, or none, still
+/// fails, only later.
+async fn connect(args: &Args) -> Result<Connected, peercall_engine::EngineError> {
+    let deadline = Instant::now() + RECORD_WAIT;
+    loop {
+        let config = engine_config(args);
+        let awaiting_record = config.signaling.token.is_none()
+            && config.signaling.server_proof.is_none()
+            && peercall_signal::local_record::loopback_port(&config.signaling.url).is_some();
+        match Engine::connect(config).await {
+            Ok(connected) => return Ok(connected),
+            Err(err) if awaiting_record && before_the_record(&err) && Instant::now() < deadline => {
+                tracing::debug!(%err, "no record of a local server on this URL yet: trying again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// What a local server this user's app is starting answers before its record exists.
+fn before_the_record(err: &peercall_engine::EngineError) -> bool {
+    use peercall_signal::client::ClientError;
+    matches!(
+        err,
+        peercall_engine::EngineError::Signaling(
+            ClientError::Unauthorized(_) | ClientError::Unreachable(_)
+        )
+    )
+}
+
 /// Drains the engine's media queues into a [`Measure`] on its own thread.
 fn spawn_measure(media: EngineMedia, stop: Arc<AtomicBool>) -> Arc<Mutex<Measure>> {
     let measure = Arc::new(Mutex::new(Measure::default()));
@@ -150,7 +190,7 @@ fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 /// Runs the agent and returns its report.
 pub async fn run(args: &Args) -> Report {
-    let (engine, mut events, media) = match Engine::connect(engine_config(args)).await {
+    let (engine, mut events, media) = match connect(args).await {
         Ok(x) => x,
         Err(e) => return Report::failed(Outcome::Failed, format!("server unreachable: {e}")),
     };

@@ -6,6 +6,7 @@ pub mod labcall;
 pub mod natlab;
 pub mod netem_call;
 pub mod netns;
+pub mod xdg;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
