@@ -4,7 +4,7 @@
 // rather than queued anywhere, and a hidden canvas asks for nothing at all.
 import { backingSize, readyRequest, type Size } from "./fit";
 import { nowUs, parseFrame, type BridgeFrame } from "./frame";
-import { createRenderer, type Renderer } from "./renderer";
+import { createRenderer, fallbackRenderer, RefusalCounter, type Renderer } from "./renderer";
 
 const MAX_SAMPLES = 4096;
 
@@ -29,7 +29,8 @@ export interface VideoStats {
 }
 
 export class VideoView {
-  private readonly renderer: Renderer;
+  private renderer: Renderer;
+  private readonly refusals = new RefusalCounter();
   private readonly observer: ResizeObserver;
   private readonly cover: boolean;
   private box: Size = { width: 0, height: 0 };
@@ -52,7 +53,8 @@ export class VideoView {
   };
 
   constructor(
-    readonly canvas: HTMLCanvasElement,
+    /** Replaced by a fresh copy if the renderer has to change (see `fallBack`). */
+    public canvas: HTMLCanvasElement,
     private readonly url: string,
     private readonly onFirstFrame: () => void = () => {},
   ) {
@@ -144,12 +146,38 @@ export class VideoView {
   private draw(frame: BridgeFrame, target: Size): boolean {
     try {
       this.renderer.draw(frame, target);
+      this.refusals.record(true);
       return true;
     } catch (err) {
       if (this.stats.failed === 0) console.warn("video frame not drawn", err);
       this.stats.failed += 1;
+      if (this.refusals.record(false)) this.fallBack();
       return false;
     }
+  }
+
+  /**
+   * The renderer keeps refusing frames: draw with WebGL instead. A canvas that gave out a 2D
+   * context never gives a WebGL one, so a fresh copy of it takes its place in the page.
+   */
+  private fallBack(): void {
+    if (this.renderer.kind === "webgl") return;
+    const fresh = this.canvas.cloneNode(false) as HTMLCanvasElement;
+    let renderer: Renderer;
+    try {
+      renderer = fallbackRenderer(fresh);
+    } catch (err) {
+      console.warn("no fallback renderer either", err);
+      this.refusals.reset();
+      return;
+    }
+    console.warn(`video: ${this.stats.failed} frames refused; drawing with WebGL from now on`);
+    this.observer.unobserve(this.canvas);
+    this.canvas.replaceWith(fresh);
+    this.canvas = fresh;
+    this.renderer = renderer;
+    this.refusals.reset();
+    this.observer.observe(fresh);
   }
 }
 
