@@ -6,12 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Child;
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use common::agent_log::{tee_stderr, wait_for_line};
 use common::labcall::{agent_in, assert_worked, explain, finish, Outcome};
 use common::natlab::{Nat, NatLab, PROGRAMS};
 use common::netns::prerequisites;
@@ -19,33 +17,6 @@ use common::netns::prerequisites;
 /// Seconds of connected call: the move happens right after the first frame, and the
 /// rest must hold the restart and plenty of media after it.
 const CALL_SECONDS: &str = "10";
-
-/// Forwards each stderr line of `child` to `lines` and returns all of them at the end.
-fn tee_stderr(child: &mut Child, lines: mpsc::Sender<String>) -> JoinHandle<String> {
-    let stderr = child.stderr.take().expect("stderr piped");
-    std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines.send(line.clone());
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    })
-}
-
-/// Waits (up to `limit`) for a line containing `needle`.
-fn wait_for_line(lines: &mpsc::Receiver<String>, needle: &str, limit: Duration) -> bool {
-    let end = std::time::Instant::now() + limit;
-    while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
-        match lines.recv_timeout(left) {
-            Ok(line) if line.contains(needle) => return true,
-            Ok(_) => {}
-            Err(_) => return false,
-        }
-    }
-    false
-}
 
 /// Calls B from A, moves side `mover` once video flows, and returns both outcomes.
 fn call_and_move(lab: &NatLab, mover: u8) -> (Outcome, Outcome) {

@@ -318,6 +318,10 @@ pub struct CallStats {
     pub candidate_type: Option<String>,
     /// The selected candidate pair's remote candidate type (same values).
     pub remote_candidate_type: Option<String>,
+    /// The local address the selected pair's socket uses (its candidate's base): a host
+    /// candidate's address, a reflexive one's related address; for a relay candidate
+    /// the related address webrtc reports (the mapped one, not ours).
+    pub local_base: Option<std::net::IpAddr>,
     /// The congestion controller's video target, kbit/s.
     pub video_target_kbps: u64,
     /// Counters since the start of the call (boxed: they outweigh the rest, and

@@ -1,6 +1,7 @@
 //! Shared by the agent's process tests: the binaries, and a signaling server on loopback.
 #![allow(dead_code)]
 
+pub mod agent_log;
 pub mod coturn;
 pub mod labcall;
 pub mod natlab;

@@ -14,6 +14,7 @@ mod error_code;
 pub mod media_gate;
 mod metrics;
 mod netwatch;
+mod path_check;
 
 pub use error_code::EngineErrorCode;
 pub use metrics::{EngineMetrics, MetricsSnapshot};

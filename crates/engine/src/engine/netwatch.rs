@@ -38,6 +38,25 @@ impl Fingerprint {
     }
 }
 
+impl Fingerprint {
+    /// The usable local addresses.
+    pub fn addrs(&self) -> &BTreeSet<IpAddr> {
+        &self.addrs
+    }
+
+    /// `interface gateway` of each default route.
+    pub fn default_routes(&self) -> &BTreeSet<String> {
+        &self.default_routes
+    }
+}
+
+/// A settled change: the network as it was, and as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetChange {
+    pub before: Fingerprint,
+    pub after: Fingerprint,
+}
+
 fn is_link_local(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_link_local(),
@@ -66,20 +85,20 @@ pub struct Debounce {
 }
 
 impl Debounce {
-    /// Takes one sample; true when it reports a settled change.
-    pub fn sample(&mut self, now: Fingerprint) -> bool {
+    /// Takes one sample; the change when it reports a settled one.
+    pub fn sample(&mut self, now: Fingerprint) -> Option<NetChange> {
         let stable = self.last.as_ref() == Some(&now);
         self.last = Some(now.clone());
         match &self.settled {
             None => {
                 self.settled = Some(now);
-                false
+                None
             }
             Some(settled) if stable && *settled != now => {
-                self.settled = Some(now);
-                true
+                let before = self.settled.replace(now.clone())?;
+                Some(NetChange { before, after: now })
             }
-            Some(_) => false,
+            Some(_) => None,
         }
     }
 }
@@ -100,8 +119,8 @@ fn sample() -> Fingerprint {
     Fingerprint::new(addrs, &routes)
 }
 
-/// Samples the network until `changes` is closed, sending `()` on each settled change.
-pub fn spawn(changes: mpsc::UnboundedSender<()>) {
+/// Samples the network until `changes` is closed, sending each settled change.
+pub fn spawn(changes: mpsc::UnboundedSender<NetChange>) {
     tokio::spawn(async move {
         let mut debounce = Debounce::default();
         let mut tick = tokio::time::interval(POLL_INTERVAL);
@@ -111,9 +130,9 @@ pub fn spawn(changes: mpsc::UnboundedSender<()>) {
             let now = tokio::task::spawn_blocking(sample)
                 .await
                 .unwrap_or_default();
-            if debounce.sample(now) {
+            if let Some(change) = debounce.sample(now) {
                 tracing::info!("the local network changed");
-                if changes.send(()).is_err() {
+                if changes.send(change).is_err() {
                     return;
                 }
             } else if changes.is_closed() {
@@ -182,7 +201,7 @@ eth0\t0003000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
         ];
         let mut d = Debounce::default();
         for (i, (sample, reported)) in table.into_iter().enumerate() {
-            assert_eq!(d.sample(sample.clone()), reported, "row {i}");
+            assert_eq!(d.sample(sample.clone()).is_some(), reported, "row {i}");
         }
     }
 
@@ -191,9 +210,20 @@ eth0\t0003000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
         let a = fp(&["10.0.1.10"], ROUTES_A);
         let gone = fp(&[], "");
         let mut d = Debounce::default();
-        assert!(!d.sample(a.clone()));
-        assert!(!d.sample(gone));
-        assert!(!d.sample(a.clone()));
-        assert!(!d.sample(a));
+        assert!(d.sample(a.clone()).is_none());
+        assert!(d.sample(gone).is_none());
+        assert!(d.sample(a.clone()).is_none());
+        assert!(d.sample(a).is_none());
+    }
+
+    #[test]
+    fn a_settled_change_carries_the_network_before_and_after() {
+        let a = fp(&["10.0.1.10"], ROUTES_A);
+        let moved = fp(&["10.0.3.10"], ROUTES_MOVED);
+        let mut d = Debounce::default();
+        assert!(d.sample(a.clone()).is_none());
+        assert!(d.sample(moved.clone()).is_none());
+        let change = d.sample(moved.clone()).expect("settled");
+        assert_eq!((change.before, change.after), (a, moved));
     }
 }

@@ -121,6 +121,7 @@ pub async fn fill_from_report(
             })
         };
         stats.candidate_type = candidate_type(pair.local_candidate_id.as_str(), true);
+        stats.local_base = local_base(&report, pair.local_candidate_id.as_str());
         // webrtc registers only the candidates the peer signaled with an address: a pair
         // whose remote end is not among them was learned from the peer's checks, i.e.
         // peer-reflexive (or, rarely, a `.local` name mDNS resolved: a host).
@@ -133,6 +134,24 @@ pub async fn fill_from_report(
     if let Some(ms) = stats.rtt_ms {
         counters.set_rtt_secs(ms / 1000.0);
     }
+}
+
+/// The address of the local candidate `id`'s socket: a host candidate's own address, a
+/// derived one's related address (a reflexive candidate's base).
+fn local_base(
+    report: &rtc::statistics::report::RTCStatsReport,
+    id: &str,
+) -> Option<std::net::IpAddr> {
+    report.iter().find_map(|e| match e {
+        RTCStatsReportEntry::LocalCandidate(c) if c.stats.id.ends_with(id) => {
+            let address = match c.candidate_type.to_string().as_str() {
+                "host" => c.address.clone().unwrap_or_default(),
+                _ => c.related_address.clone(),
+            };
+            address.parse().ok()
+        }
+        _ => None,
+    })
 }
 
 /// Feedback and repair totals of one report, summed over the streams.

@@ -33,6 +33,7 @@ use peercall_signal::client::ClientEvent;
 use tokio::sync::mpsc;
 
 use super::metrics::EngineMetrics;
+use super::path_check::SelectedPath;
 use super::{audio_out, Command, EngineConfig, EngineErrorCode, EngineEvent, EngineMedia};
 use crate::call::{CallId, CallMachine, Direction, Input};
 use crate::session::{AudioSlot, IceServerConfig, RemoteVideoFrame, SessionEvent, VideoSlot};
@@ -73,6 +74,8 @@ pub(crate) struct Driver {
     /// Why the session just closed had not connected (taken when the call ends as
     /// "connection failed", however that came: ICE or DTLS failing, or the deadline).
     unconnected_why: Option<&'static str>,
+    /// The active call's selected pair, from its last stats (`path_check`).
+    path: Option<(CallId, SelectedPath)>,
 }
 
 fn random_call_id() -> CallId {
@@ -127,6 +130,7 @@ impl Driver {
             chat: super::chat_guard::ChatGuard::new(Instant::now()),
             remote_media: super::media_gate::MediaGate::new(Instant::now()),
             unconnected_why: None,
+            path: None,
         };
         let media = EngineMedia {
             remote_video,
@@ -172,7 +176,7 @@ impl Driver {
                     None => client_open = false,
                 },
                 Some((call, ev)) = self.session_rx.recv() => self.on_session_event(call, ev).await,
-                Some(()) = net_changes.recv() => self.on_network_changed().await,
+                Some(change) = net_changes.recv() => self.on_network_changed(change).await,
                 () = sleep => self.feed(Input::Tick).await,
             }
         }

@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::Driver;
 use crate::call::{CallId, Direction, Input, PeerId, Signal};
 use crate::engine::media_gate::{MediaGate, RemoteMedia};
+use crate::engine::path_check::SelectedPath;
 use crate::engine::EngineEvent;
 use crate::session::{ControlMessage, SessionEvent};
 
@@ -91,6 +92,13 @@ impl Driver {
                 return;
             }
             SessionEvent::Stats(stats) => {
+                let path = SelectedPath::from_stats(&stats).map(|p| (active.call.clone(), p));
+                if path != self.path {
+                    if let Some((_, p)) = &path {
+                        tracing::info!(path = ?p, "the call's selected path");
+                    }
+                    self.path = path;
+                }
                 if let Some(state) = self.remote_media.flush() {
                     self.emit_remote_media(state);
                 }

@@ -5,6 +5,8 @@ use peercall_signal::client::ClientEvent;
 
 use super::Driver;
 use crate::call::Input;
+use crate::engine::netwatch::NetChange;
+use crate::engine::path_check::{self, Verdict};
 use crate::engine::{convert, EngineErrorCode, EngineEvent};
 
 impl Driver {
@@ -72,15 +74,29 @@ impl Driver {
         }
     }
 
-    /// Our addresses changed: the signaling connection's TCP is probably dead too, so it
-    /// resumes on a new one at once (before the restart offer is queued on it), then the
-    /// call restarts ICE.
-    pub(super) async fn on_network_changed(&mut self) {
+    /// Our addresses changed: the signaling connection's TCP may be dead too, so it
+    /// resumes on a new one at once (before a restart offer is queued on it), then the
+    /// call restarts ICE if the change can have broken its path (`path_check`).
+    pub(super) async fn on_network_changed(&mut self, change: NetChange) {
         if let Some(client) = &self.client {
             if let Err(e) = client.reconnect_now().await {
                 tracing::debug!("signaling reconnect: {e}");
             }
         }
-        self.feed(Input::NetworkChanged).await;
+        let Some(active) = self.active.as_ref() else {
+            return;
+        };
+        let path = self
+            .path
+            .as_ref()
+            .filter(|(call, _)| *call == active.call)
+            .map(|(_, path)| path);
+        match path_check::judge(&change, path) {
+            Verdict::Keep(why) => tracing::info!(?path, "network change: no ICE restart, {why}"),
+            Verdict::Restart(why) => {
+                tracing::info!(?path, "network change: ICE restart, {why}");
+                self.feed(Input::NetworkChanged).await;
+            }
+        }
     }
 }
