@@ -5,6 +5,7 @@ import { el, formatDuration, show } from "./dom";
 import { coverText, initial, remoteCover } from "./stage";
 import type { VideoView } from "./video/video-view";
 import { pathWords } from "./path";
+import { DrawRate } from "./draw-rate";
 
 export class CallView {
   private readonly root = el<HTMLElement>("call");
@@ -23,6 +24,7 @@ export class CallView {
   private readonly chatLog = el<HTMLOListElement>("chat-log");
   private readonly chatInput = el<HTMLInputElement>("chat-input");
   private readonly stats = el<HTMLElement>("stats");
+  private readonly drawRate = new DrawRate();
   private connectedAt = 0;
   private tick: number | undefined;
   private muted = false;
@@ -148,9 +150,11 @@ export class CallView {
   }
 
   showStats(s: CallStatsUpdate): void {
+    const drawn = this.drawRate.update(this.remote.snapshot().drawn, performance.now());
     const n = (v: number | null, digits = 0) => (v ?? 0).toFixed(digits);
     const rows: [string, string][] = [
       ["Receiving", `${s.resolutionIn ?? "–"} @ ${n(s.fpsIn)} fps`],
+      ["Drawn", drawn == null ? "–" : `${drawn.toFixed(0)} fps`],
       ["Sending", `${s.resolutionOut ?? "–"} @ ${n(s.fpsOut)} fps`],
       ["Bitrate in / out", `${n(s.bitrateInKbps)} / ${n(s.bitrateOutKbps)} kbit/s`],
       ["Round trip", s.rttMs == null ? "–" : `${s.rttMs.toFixed(0)} ms`],
