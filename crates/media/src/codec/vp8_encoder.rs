@@ -5,8 +5,8 @@
 //! lost frame (it waits for a repair or a keyframe), so it buys nothing.
 //!
 //! Rate control follows libwebrtc's `LibvpxVp8Encoder`: CBR, undershoot 100 %, overshoot
-//! 15 %, buffer 500/600/1000 ms, quantizer 2..=56, keyframes capped at 900 % of a frame's
-//! budget. With [`Vp8Config::frame_drop_threshold`] set (libwebrtc uses 30), libvpx skips
+//! 15 %, buffer 500/600/1000 ms, quantizer 2..=56, keyframes capped as libwebrtc caps them
+//! ([`max_keyframe_pct`]: 900 % of a frame's budget at 30 fps). With [`Vp8Config::frame_drop_threshold`] set (libwebrtc uses 30), libvpx skips
 //! frames when its buffer runs low instead of overshooting; after 2 s without an encoded
 //! frame the next one is forced through (dropping is switched off for that frame), as
 //! libwebrtc does. The quantizer of the last encoded frame ([`Vp8Encoder::last_qp`], 0–127)
@@ -85,6 +85,16 @@ pub struct Vp8Encoder {
     frames_dropped: u64,
 }
 
+/// The largest keyframe, in percent of one frame's budget at `fps`: libwebrtc's
+/// `MaxIntraTarget` (`libvpx_vp8_encoder.cc`), half the optimal buffer's worth of frames
+/// (`buffer_ms` × `fps` / 2 s), at least 300 %. At 30 fps and 600 ms: 900 %, i.e. a
+/// keyframe as large as 9 frames, which under loss NACK + RTX repair (docs/video-network.md);
+/// at 15 fps 450 %, so a slow stream's keyframe does not take longer to send.
+#[must_use]
+pub fn max_keyframe_pct(buffer_ms: u32, fps: u32) -> u32 {
+    (buffer_ms.saturating_mul(fps) / 20).max(300)
+}
+
 /// After this long without an encoded frame, the next one is encoded whatever the buffer
 /// says (2 s, as libwebrtc's `LibvpxVp8Encoder`, `libvpx_vp8_encoder.cc:106`).
 const MAX_DROP_INTERVAL_US: i64 = 2_000_000;
@@ -145,20 +155,7 @@ impl Vp8Encoder {
             frames_dropped: 0,
         };
         check(&mut enc.ctx, status, "vpx_codec_control(VP8E_SET_CPUUSED)")?;
-        // Cap keyframe size so one keyframe does not flood the link (percent of per-frame budget).
-        // SAFETY: as above.
-        let status = unsafe {
-            vpx::vpx_codec_control_(
-                &mut *enc.ctx,
-                vpx::vp8e_enc_control_id::VP8E_SET_MAX_INTRA_BITRATE_PCT as c_int,
-                900 as c_uint,
-            )
-        };
-        check(
-            &mut enc.ctx,
-            status,
-            "vpx_codec_control(VP8E_SET_MAX_INTRA_BITRATE_PCT)",
-        )?;
+        enc.cap_keyframes()?;
         Ok(enc)
     }
 
@@ -178,9 +175,31 @@ impl Vp8Encoder {
         Ok(())
     }
 
-    /// Changes the nominal frame rate (it only guides rate control: each frame's duration).
+    /// Changes the nominal frame rate (it guides rate control: each frame's duration, and
+    /// how large a keyframe may be, [`max_keyframe_pct`]).
     pub fn set_frame_rate(&mut self, fps: u32) {
         self.config.fps = fps.max(1);
+        if let Err(e) = self.cap_keyframes() {
+            tracing::debug!("vp8 keyframe cap: {e}");
+        }
+    }
+
+    /// Caps keyframe size so one keyframe does not flood the link ([`max_keyframe_pct`]).
+    fn cap_keyframes(&mut self) -> Result<(), CodecError> {
+        let pct = max_keyframe_pct(self.cfg.rc_buf_optimal_sz, self.config.fps);
+        // SAFETY: live context; the control takes an unsigned int.
+        let status = unsafe {
+            vpx::vpx_codec_control_(
+                &mut *self.ctx,
+                vpx::vp8e_enc_control_id::VP8E_SET_MAX_INTRA_BITRATE_PCT as c_int,
+                pct as c_uint,
+            )
+        };
+        check(
+            &mut self.ctx,
+            status,
+            "vpx_codec_control(VP8E_SET_MAX_INTRA_BITRATE_PCT)",
+        )
     }
 
     /// Makes the next encoded frame a keyframe (e.g. on PLI/FIR).
@@ -395,6 +414,29 @@ impl Drop for Vp8Encoder {
         // SAFETY: the context was initialised in `new` and is destroyed once.
         unsafe {
             vpx::vpx_codec_destroy(&mut *self.ctx);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::max_keyframe_pct;
+
+    #[test]
+    fn keyframes_are_capped_as_libwebrtc_caps_them() {
+        // (optimal buffer ms, fps) → percent of one frame's budget.
+        for (buffer_ms, fps, pct) in [
+            (600, 30, 900),
+            (600, 15, 450),
+            (600, 10, 300),
+            (600, 5, 300),
+            (600, 60, 1800),
+        ] {
+            assert_eq!(
+                max_keyframe_pct(buffer_ms, fps),
+                pct,
+                "{buffer_ms} ms at {fps} fps"
+            );
         }
     }
 }
