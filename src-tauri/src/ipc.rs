@@ -21,6 +21,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             app::bridge_counters,
             settings::get_settings,
             settings::save_settings,
+            settings::forget_server_pin,
             devices::list_devices,
             media_check::start_preview,
             media_check::stop_preview,

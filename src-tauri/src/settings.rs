@@ -11,6 +11,7 @@ use tauri_plugin_store::StoreExt;
 #[path = "private_file.rs"]
 mod private_file;
 
+use crate::local_server::join::ServerPins;
 use crate::local_server::plan::{is_join_code, new_join_code};
 use crate::AppError;
 
@@ -18,6 +19,8 @@ const STORE_FILE: &str = "settings.json";
 const KEY: &str = "settings";
 /// This profile's persistent private id for the signaling server (`hello.client`).
 const CLIENT_ID_KEY: &str = "clientId";
+/// The certificates of LAN hosts pinned per server URL (`local_server::join`).
+const PINS_KEY: &str = "serverPins";
 const MAX_NAME_CHARS: usize = 64;
 /// Servers whose token is remembered.
 const MAX_SERVER_TOKENS: usize = 32;
@@ -247,6 +250,24 @@ pub fn client_id<R: Runtime>(app: &AppHandle<R>) -> Result<String, AppError> {
     store.set(CLIENT_ID_KEY, serde_json::Value::String(id.clone()));
     store.save()?;
     Ok(id)
+}
+
+/// The certificates pinned per server URL (LAN hosts proven by their join code), kept in
+/// the store beside the settings (never sent to the UI).
+pub fn server_pins<R: Runtime>(app: &AppHandle<R>) -> Result<ServerPins, AppError> {
+    let store = private_store(app)?;
+    Ok(store
+        .get(PINS_KEY)
+        .and_then(|value| serde_json::from_value(value).ok())
+        .unwrap_or_default())
+}
+
+pub fn save_server_pins<R: Runtime>(app: &AppHandle<R>, pins: &ServerPins) -> Result<(), AppError> {
+    let store = private_store(app)?;
+    let value = serde_json::to_value(pins).map_err(|err| AppError::Internal(err.to_string()))?;
+    store.set(PINS_KEY, value);
+    store.save()?;
+    Ok(())
 }
 
 /// 16 random bytes as 32 hex digits.

@@ -9,8 +9,7 @@ use peercall_bridge::FrameBridge;
 use peercall_engine::Engine;
 
 use crate::devices_check::{MicMeter, Preview};
-use crate::local_server::runtime::RuntimeDir;
-use crate::local_server::{self, LocalServerError, LocalSignaling};
+use crate::local_server::{self, LocalDirs, LocalServerError, LocalSignaling};
 use crate::AppError;
 
 /// One optional running thing. Replacing or clearing drops the old value after the lock is
@@ -93,7 +92,7 @@ impl AppState {
     /// this app hosts it in another mode than `lan_code` asks (then it hosts anew).
     pub async fn local_server(
         &self,
-        runtime: &RuntimeDir,
+        runtime: &LocalDirs,
         lan_code: Option<&str>,
     ) -> Result<tokio::sync::MappedMutexGuard<'_, LocalSignaling>, LocalServerError> {
         let mut slot = self.local.lock().await;
@@ -132,7 +131,7 @@ impl AppState {
     /// Returns the address others can join when this app now hosts.
     pub async fn take_over_local_server(
         &self,
-        runtime: &RuntimeDir,
+        runtime: &LocalDirs,
         lan_code: Option<&str>,
     ) -> Option<String> {
         let mut slot = self.local.lock().await;

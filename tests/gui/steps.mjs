@@ -7,12 +7,13 @@ import { By, until, visible } from "./harness.mjs";
  * The app's first-run settings: a name, the synthetic camera and the tone microphone, and
  * `serverUrl` if given (else the built-in local server), the camera at `resolution`.
  */
-export async function firstRun(driver, name, { serverUrl = "", resolution = "640x480" } = {}) {
+export async function firstRun(driver, name, { serverUrl = "", token = "", resolution = "640x480" } = {}) {
   await visible(driver, "#settings-dialog");
   const input = await driver.findElement(By.css("#display-name"));
   await input.clear();
   await input.sendKeys(name);
   if (serverUrl) await driver.findElement(By.css("#server-url")).sendKeys(serverUrl);
+  if (token) await driver.findElement(By.css("#server-token")).sendKeys(token);
   // Wait for the device lists, then pick the synthetic camera and microphone.
   await driver.wait(async () => (await driver.findElements(By.css("#microphone-select option[value='synthetic:tone']"))).length > 0, 20000, "devices never listed");
   await driver.executeScript(`

@@ -13,6 +13,12 @@ export const commands = {
 	bridgeCounters: () => __TAURI_INVOKE<BridgeCounters>("bridge_counters"),
 	getSettings: () => __TAURI_INVOKE<Settings_Serialize>("get_settings"),
 	saveSettings: (settings: Settings_Deserialize) => __TAURI_INVOKE<Settings_Serialize>("save_settings", { settings }),
+	/**
+	 *  The user typed the join code of the LAN host at `url` again (Settings, before saving):
+	 *  the certificate pinned for it is dropped, so the next connection proves the host's
+	 *  certificate with the code anew (after "the host's certificate changed").
+	 */
+	forgetServerPin: (url: string) => __TAURI_INVOKE<null>("forget_server_pin", { url }),
 	/**  Enumerates cameras, microphones and speakers (off the UI thread: cameras are briefly opened). */
 	listDevices: () => __TAURI_INVOKE<DeviceList>("list_devices"),
 	/**  Starts (or restarts) the local preview from `camera` at `resolution`; frames go over the bridge. */

@@ -22,6 +22,8 @@ export class SettingsDialog {
   private readonly name = el<HTMLInputElement>("display-name");
   private readonly server = el<HTMLInputElement>("server-url");
   private readonly token = el<HTMLInputElement>("server-token");
+  /** Whether the token field was typed into since the dialog opened. */
+  private tokenTyped = false;
   private readonly relayOnly = el<HTMLInputElement>("relay-only");
   private readonly lanHosting = el<HTMLInputElement>("lan-hosting");
   private readonly joinCodeRow = el<HTMLElement>("join-code-row");
@@ -72,7 +74,10 @@ export class SettingsDialog {
       this.showTokenWarning();
     });
     this.server.addEventListener("input", () => this.showTokenWarning());
-    this.token.addEventListener("input", () => this.showTokenWarning());
+    this.token.addEventListener("input", () => {
+      this.tokenTyped = true;
+      this.showTokenWarning();
+    });
     this.camera.addEventListener("change", () => void this.startPreview());
     this.resolution.addEventListener("change", () => void this.startPreview());
     this.microphone.addEventListener("change", () => void this.startMeter());
@@ -107,6 +112,7 @@ export class SettingsDialog {
     this.server.value = this.current.serverUrl;
     this.serverShown = this.current.serverUrl;
     this.token.value = this.current.serverToken;
+    this.tokenTyped = false;
     this.showTokenWarning();
     this.relayOnly.checked = this.current.relayOnly;
     this.lanHosting.checked = this.current.lanHosting ?? false;
@@ -211,8 +217,12 @@ export class SettingsDialog {
       return;
     }
     try {
+      // The code typed again: a LAN host's pinned certificate is proven anew by the code (after
+      // "the host's certificate changed"), and the app reconnects even if nothing else changed.
+      const retyped = this.tokenTyped && this.server.value.trim() !== "";
+      if (retyped) await commands.forgetServerPin(this.server.value.trim());
       const saved = await commands.saveSettings(this.formSettings());
-      const changed = JSON.stringify(saved) !== JSON.stringify(this.current);
+      const changed = retyped || JSON.stringify(saved) !== JSON.stringify(this.current);
       this.current = saved;
       this.stopChecks();
       this.dialog.close();

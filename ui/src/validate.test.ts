@@ -39,6 +39,10 @@ describe("plaintextTokenWarning", () => {
     expect(plaintextTokenWarning("ws://192.168.1.20:7788/ws", "K7Q2-MX4P")).toMatch(/unencrypted/);
     expect(plaintextTokenWarning("WS://calls.example.org/ws", "secret")).toMatch(/unencrypted/);
   });
+  it("points a join code at the host's wss:// address", () => {
+    expect(plaintextTokenWarning("ws://192.168.1.20:7788/ws", "K7Q2M-9XHDA")).toMatch(/speaks wss:\/\//);
+    expect(plaintextTokenWarning("wss://192.168.1.20:7788/ws", "K7Q2M-9XHDA")).toBeNull();
+  });
   it("stays quiet without a token, over wss://, on this computer, or for no URL", () => {
     expect(plaintextTokenWarning("ws://192.168.1.20:7788/ws", "")).toBeNull();
     expect(plaintextTokenWarning("wss://calls.example.org/ws", "secret")).toBeNull();

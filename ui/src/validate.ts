@@ -56,5 +56,8 @@ export function plaintextTokenWarning(serverUrl: string, token: string): string 
   }
   const loopback = host === "localhost" || host === "[::1]" || host === "::1" || /^127\./.test(host);
   if (loopback) return null;
+  if (/^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/.test(token.trim())) {
+    return "A Peercall app hosting for its network speaks wss://: type the address it shows (wss://…:7788/ws). Over wss:// the join code also proves it is that host.";
+  }
   return "This server's address starts with ws://, so the token or join code travels unencrypted: anyone on the network between you could read it and join. Use wss:// if the server offers it.";
 }

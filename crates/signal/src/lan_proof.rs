@@ -59,6 +59,15 @@ impl CertFingerprint {
         CertFingerprint(Sha256::digest(der).into())
     }
 
+    /// The fingerprint of the first certificate in `pem` (a chain's end entity), if any.
+    pub fn of_pem(pem: &[u8]) -> Option<Self> {
+        use rustls::pki_types::pem::PemObject;
+        let der = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+            .next()?
+            .ok()?;
+        Some(Self::of_der(&der))
+    }
+
     /// From its hex form (as written by [`CertFingerprint::to_hex`]; colons are ignored).
     pub fn from_hex(hex: &str) -> Result<Self, BadFingerprint> {
         let clean: String = hex.trim().chars().filter(|c| *c != ':').collect();

@@ -12,6 +12,7 @@ use std::time::Duration;
 use peercall_engine::call::{CallId, CallState, Direction, PeerId};
 use peercall_engine::engine::EngineErrorCode;
 use peercall_engine::EngineEvent;
+use peercall_signal::client::ClientError;
 
 use super::words;
 use crate::ui_events::{
@@ -185,15 +186,21 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
         EngineEvent::Stats(s) => vec![Effect::Ui(UiEvent::Stats(Box::new(words::stats(s))))],
         EngineEvent::Error {
             code: EngineErrorCode::SignalingClosed,
-            ..
+            message,
         } => {
             // The client gave up on the server (it retries what time can fix by itself).
-            tracing::warn!("the signaling client gave up");
+            tracing::warn!(%message, "the signaling client gave up");
             if !model.current {
                 return Vec::new();
             }
             model.peers.clear();
-            let words = "The server closed the connection. Reconnect from Settings.";
+            // A LAN host that came back with another certificate than the one pinned.
+            let changed = ClientError::CertificateChanged.to_string();
+            let words = if message.contains(&changed) {
+                "The host's certificate changed: enter its code again in Settings."
+            } else {
+                "The server closed the connection. Reconnect from Settings."
+            };
             vec![
                 model.status(ConnectionState::Offline, words.into(), None),
                 model.peers_event(),

@@ -102,8 +102,7 @@ async fn doctor_config(app: &AppHandle, settings: Settings) -> Result<DoctorConf
             .await
             .map_err(|e| AppError::Signaling(format!("local server: {e}")))?;
         let mut engine = call_link::engine_config(&local.url, &settings);
-        engine.signaling.server_proof = Some(local.secret.clone());
-        engine.signaling.token = local.token.clone();
+        local.apply(&mut engine.signaling);
         engine
     } else {
         let settings = settings.clone();
@@ -112,6 +111,8 @@ async fn doctor_config(app: &AppHandle, settings: Settings) -> Result<DoctorConf
         })
         .await?;
         local_server::fill_from_record(app, &mut engine.signaling);
+        let pins = settings::server_pins(app).unwrap_or_default();
+        local_server::join::prepare(&mut engine.signaling, &pins);
         engine
     };
     let mut config = DoctorConfig::for_engine(&engine);

@@ -55,6 +55,12 @@ fn signaling_failure(err: &ClientError, server: &str) -> Failure {
             "The server runs a version of Peercall this app cannot talk to.".into()
         }
         ClientError::Tls(_) => "The server's certificate is not trusted.".into(),
+        ClientError::CodeNotProven => format!(
+            "The host at {server} did not prove it knows the join code: check the code in Settings (or something on the network is in between)."
+        ),
+        ClientError::CertificateChanged => {
+            "The host's certificate changed: enter its code again in Settings.".into()
+        }
         _ => format!("The server at {server} does not answer like a Peercall server."),
     };
     Failure {
@@ -139,6 +145,11 @@ mod tests {
                     message: "no".into(),
                 },
                 "name",
+            ),
+            (ClientError::CodeNotProven, "join code"),
+            (
+                ClientError::CertificateChanged,
+                "certificate changed: enter its code again",
             ),
         ];
         for (err, says) in cases {

@@ -14,6 +14,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::call_link::{self, ServerMode};
 use crate::local_server;
+use crate::local_server::join::ServerPins;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::ui_events::ConnectionStatus;
@@ -98,6 +99,8 @@ async fn open(
     // A plain loopback URL whose host has not published its record yet (see
     // `failure::before_the_record`).
     let mut awaiting_record = false;
+    // A LAN host proven by its join code: its certificate, pinned after the first success.
+    let mut lan_pin = None;
     let (mut config, server) = if local {
         let runtime = local_server::runtime_dir(app).map_err(|err| local_server_failure(&err))?;
         let local = state
@@ -105,14 +108,16 @@ async fn open(
             .await
             .map_err(|err| local_server_failure(&err))?;
         let mut config = call_link::engine_config(&local.url, settings);
-        // The local server proves itself before the hello; its token is the host's.
-        config.signaling.server_proof = Some(local.secret.clone());
-        config.signaling.token = local.token.clone();
+        // The local server proves itself before the hello (over wss:// with exactly its
+        // certificate); its token is the host's.
+        local.apply(&mut config.signaling);
         let hosting = local.hosting.clone();
         (config, ServerMode::Local { hosting })
     } else {
         let mut config = call_link::engine_config(&settings.server_url, settings);
         let filled = local_server::fill_from_record(app, &mut config.signaling);
+        let pins = crate::settings::server_pins(app).unwrap_or_default();
+        lan_pin = local_server::join::prepare(&mut config.signaling, &pins);
         awaiting_record = !filled
             && config.signaling.token.is_none()
             && local_server::runtime::loopback_port(&config.signaling.url).is_some();
@@ -128,7 +133,12 @@ async fn open(
     config.signaling.client_id = client_id;
     let url = config.signaling.url.clone();
     match Engine::connect(config).await {
-        Ok((engine, events, media)) => Ok((engine, events, media, server)),
+        Ok((engine, events, media)) => {
+            if let Some(fingerprint) = lan_pin.and_then(|pin| pin.get()) {
+                update_pins(app, |pins| pins.pin(&url, fingerprint));
+            }
+            Ok((engine, events, media, server))
+        }
         Err(err) => {
             tracing::debug!(%err, %url, "engine connect failed");
             if local {
@@ -141,6 +151,19 @@ async fn open(
             }
             Err(failure)
         }
+    }
+}
+
+/// Changes the pinned certificates; `change` says whether it changed anything.
+fn update_pins(app: &AppHandle, change: impl FnOnce(&mut ServerPins) -> bool) {
+    let saved = crate::settings::server_pins(app).and_then(|mut pins| {
+        if change(&mut pins) {
+            crate::settings::save_server_pins(app, &pins)?;
+        }
+        Ok(())
+    });
+    if let Err(err) = saved {
+        tracing::warn!(%err, "cannot keep the host's pinned certificate");
     }
 }
 

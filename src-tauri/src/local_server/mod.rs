@@ -4,15 +4,23 @@
 //! - [`plan`]: what the hosted server is (loopback only with a random token, or the
 //!   network with a join code)
 //! - [`runtime`]: the record that names the hosting process, the secret it proves itself
-//!   with and its token, so a process squatting on the port is never trusted and another
-//!   user of this machine cannot get in (`peercall_signal::local_record`)
+//!   with, its token and (for the network) its certificate, so a process squatting on the
+//!   port is never trusted and another user of this machine cannot get in
+//!   (`peercall_signal::local_record`)
+//! - [`cert`]: the LAN host's self-signed certificate, kept next to the settings
+//! - [`join`]: the joiner's side: the host's join code proves its certificate, pinned per URL
 
+pub mod cert;
+pub mod join;
 pub mod plan;
 pub use peercall_signal::local_record as runtime;
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::time::Duration;
 
+use peercall_signal::client::{CertPin, ClientConfig};
+use peercall_signal::lan_proof::CertFingerprint;
 use peercall_signal::proof::ServerSecret;
 use peercall_signal::server::{Server, ServerError, ServerHandle};
 
@@ -38,6 +46,8 @@ pub struct LocalSignaling {
     /// The server's token (the host's join code, or the loopback server's random one),
     /// sent once the server proved itself.
     pub token: Option<String>,
+    /// The server's certificate when it speaks `wss://` (it hosts for the network).
+    pub cert: Option<CertFingerprint>,
     /// The hosted server and its record, held for the app's life.
     hosted: Option<(ServerHandle, Published)>,
 }
@@ -59,6 +69,15 @@ impl LocalSignaling {
         }
     }
 
+    /// What this app's signaling client checks and sends: the URL, the record's secret,
+    /// the token and (over `wss://`) exactly the host's certificate.
+    pub fn apply(&self, signaling: &mut ClientConfig) {
+        signaling.url = self.url.clone();
+        signaling.server_proof = Some(self.secret.clone());
+        signaling.token = self.token.clone();
+        signaling.cert_pin = self.cert.map(|fp| CertPin::new(Some(fp)));
+    }
+
     /// Stops the hosted server (if this app hosts it) and removes its record.
     pub async fn stop(self) {
         if let Some((handle, published)) = self.hosted {
@@ -78,16 +97,33 @@ pub enum LocalServerError {
     /// The private directory for the server's record is unusable.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+    /// The LAN host's certificate can be neither read nor made.
+    #[error("the certificate for hosting on the network: {0}")]
+    Certificate(#[from] cert::CertError),
     /// Something that is not this user's Peercall holds the port.
     #[error("port {0} is taken by something that is not your Peercall")]
     PortTaken(u16),
 }
 
-/// The private directory of the local server's record: `$XDG_RUNTIME_DIR/peercall`, else
-/// `runtime` in the app's data dir.
+/// Where the local server's files live: its record's private directory and the app's data
+/// dir (the LAN certificate). Derefs to the record's directory.
+pub struct LocalDirs {
+    pub runtime: RuntimeDir,
+    pub data: PathBuf,
+}
+
+impl std::ops::Deref for LocalDirs {
+    type Target = RuntimeDir;
+    fn deref(&self) -> &RuntimeDir {
+        &self.runtime
+    }
+}
+
+/// The private directory of the local server's record (`$XDG_RUNTIME_DIR/peercall`, else
+/// `runtime` in the app's data dir) and the app's data dir.
 pub fn runtime_dir<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
-) -> Result<RuntimeDir, LocalServerError> {
+) -> Result<LocalDirs, LocalServerError> {
     use tauri::Manager;
     let data = app
         .path()
@@ -97,10 +133,8 @@ pub fn runtime_dir<R: tauri::Runtime>(
             why: "no app data dir",
         })?;
     let xdg = std::env::var("XDG_RUNTIME_DIR").ok();
-    Ok(RuntimeDir::open(
-        xdg.as_deref().filter(|d| !d.is_empty()),
-        &data,
-    )?)
+    let runtime = RuntimeDir::open(xdg.as_deref().filter(|d| !d.is_empty()), &data)?;
+    Ok(LocalDirs { runtime, data })
 }
 
 /// A plain loopback URL typed in Settings without a token (`ws://127.0.0.1:PORT/ws`) names
@@ -139,17 +173,18 @@ fn port() -> u16 {
         .unwrap_or(LOCAL_PORT)
 }
 
-fn loopback_url(port: u16) -> String {
-    format!("ws://127.0.0.1:{port}/ws")
+fn loopback_url(port: u16, tls: bool) -> String {
+    let scheme = if tls { "wss" } else { "ws" };
+    format!("{scheme}://127.0.0.1:{port}/ws")
 }
 
 /// Finds the local server this user's apps host, or hosts it: for the local network with
 /// `lan_code` as the join code, else for this machine only. `known`: the secret and token
 /// of the server this app used so far, kept when it takes over (its clients' reconnects
 /// then prove the new host and get in); fresh ones otherwise. Hosting for the network
-/// always takes the join code as the token.
+/// always takes the join code as the token, and `wss://` with the app's certificate.
 pub async fn find_or_host(
-    runtime: &RuntimeDir,
+    runtime: &LocalDirs,
     lan_code: Option<&str>,
     known: Option<&Known>,
 ) -> Result<LocalSignaling, LocalServerError> {
@@ -159,7 +194,10 @@ pub async fn find_or_host(
     }
     let secret = known.map_or_else(ServerSecret::random, |k| k.secret.clone());
     let (reach, token) = match lan_code {
-        Some(code) => (Reach::Network, code.to_owned()),
+        Some(code) => (
+            Reach::Network(cert::load_or_make(&runtime.data)?),
+            code.to_owned(),
+        ),
         None => (
             Reach::Loopback,
             known
@@ -167,6 +205,10 @@ pub async fn find_or_host(
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| plan::new_local_token(rand::random())),
         ),
+    };
+    let cert = match &reach {
+        Reach::Network(cert) => Some(cert.fingerprint),
+        Reach::Loopback => None,
     };
     let config = plan::hosted_config(port, reach, &token, secret.clone());
     let handle = match Server::bind(config).await {
@@ -182,25 +224,28 @@ pub async fn find_or_host(
         pid: std::process::id(),
         secret: secret.clone(),
         token: Some(token.clone()),
+        cert,
     };
     let published = runtime.publish(&record)?;
+    let tls = cert.is_some();
     let hosting = match (lan_code, lan_address()) {
-        (Some(_), Some(ip)) => format!("ws://{ip}:{port}/ws"),
-        _ => loopback_url(port),
+        (Some(_), Some(ip)) => format!("wss://{ip}:{port}/ws"),
+        _ => loopback_url(port, tls),
     };
     tracing::info!(%hosting, lan = lan_code.is_some(), "hosting the embedded signaling server");
     Ok(LocalSignaling {
-        url: loopback_url(port),
+        url: loopback_url(port, tls),
         hosting: Some(hosting),
         lan_code: lan_code.map(str::to_owned),
         secret,
         token: Some(token),
+        cert,
         hosted: Some((handle, published)),
     })
 }
 
 fn client_of(record: LocalRecord) -> LocalSignaling {
-    let url = loopback_url(record.port);
+    let url = loopback_url(record.port, record.cert.is_some());
     tracing::info!(%url, pid = record.pid, "using the local server another app hosts");
     LocalSignaling {
         url,
@@ -208,6 +253,7 @@ fn client_of(record: LocalRecord) -> LocalSignaling {
         lan_code: None,
         secret: record.secret,
         token: record.token,
+        cert: record.cert,
         hosted: None,
     }
 }

@@ -4,12 +4,15 @@
 //! read (from the local record, see `runtime`): another user of the same machine reaches
 //! 127.0.0.1 too, but its `hello` is refused. Both prove themselves to the other apps on
 //! this machine with the secret of the local record, and refuse web pages (the server's
-//! Origin check).
+//! Origin check). For the network it speaks `wss://` with the app's self-signed
+//! certificate and proves it with the join code (`peercall_signal::lan_proof`).
 
 use std::net::{IpAddr, Ipv4Addr};
 
 use peercall_signal::proof::ServerSecret;
 use peercall_signal::server::Config;
+
+use super::cert::HostCertificate;
 
 /// Join codes use Crockford's base-32 digits (no I, L, O, U: nothing to misread).
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -43,24 +46,27 @@ pub fn new_local_token(random: [u8; 16]) -> String {
 }
 
 /// Who may reach the hosted server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Reach {
-    /// This machine only (the default).
+    /// This machine only (the default), plain `ws://`.
     Loopback,
-    /// Every interface: the user hosts for the local network (the token is the join code).
-    Network,
+    /// Every interface: the user hosts for the local network (the token is the join code),
+    /// over `wss://` with this certificate, which the server proves with the code.
+    Network(HostCertificate),
 }
 
 /// The embedded server's configuration: `token` is what every `hello` must carry (the join
 /// code for [`Reach::Network`], else a [`new_local_token`]).
 pub fn hosted_config(port: u16, reach: Reach, token: &str, secret: ServerSecret) -> Config {
-    let host = match reach {
-        Reach::Network => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        Reach::Loopback => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    let (host, tls) = match reach {
+        Reach::Network(cert) => (IpAddr::V4(Ipv4Addr::UNSPECIFIED), Some(cert.tls)),
+        Reach::Loopback => (IpAddr::V4(Ipv4Addr::LOCALHOST), None),
     };
     Config {
         host,
         port,
+        lan_proof: tls.is_some(),
+        tls,
         token: Some(token.to_owned()),
         proof_secret: Some(secret),
         ..Config::default()

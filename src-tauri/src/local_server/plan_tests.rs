@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use peercall_signal::client::{ClientConfig, ClientError, ClientEvent, SignalClient};
+use peercall_signal::client::{CertPin, ClientConfig, ClientError, ClientEvent, SignalClient};
 use peercall_signal::server::{Server, ServerHandle};
 
 use super::*;
@@ -54,13 +54,25 @@ fn by_default_the_server_listens_on_loopback_with_a_token() {
     assert!(config.allowed_origins.is_empty(), "web pages are refused");
 }
 
+fn network() -> (Reach, HostCertificate) {
+    let cert = super::super::cert::make().expect("a certificate");
+    (Reach::Network(cert.clone()), cert)
+}
+
 #[test]
-fn hosting_for_the_network_listens_everywhere_with_the_join_code() {
-    let config = hosted_config(7788, Reach::Network, CODE, ServerSecret::random());
+fn hosting_for_the_network_listens_everywhere_with_the_join_code_over_wss() {
+    let (reach, _) = network();
+    let config = hosted_config(7788, reach, CODE, ServerSecret::random());
     assert_eq!(config.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     assert_eq!(config.token.as_deref(), Some(CODE));
     assert!(config.proof_secret.is_some());
+    assert!(
+        config.tls.is_some() && config.lan_proof,
+        "wss://, proven by the code"
+    );
     assert!(config.allowed_origins.is_empty(), "web pages are refused");
+    let loopback = hosted_config(7788, Reach::Loopback, LOCAL_TOKEN, ServerSecret::random());
+    assert!(loopback.tls.is_none() && !loopback.lan_proof);
 }
 
 #[test]
@@ -108,10 +120,31 @@ async fn by_default_the_network_cannot_reach_the_server() {
 
 #[tokio::test]
 async fn hosting_for_the_network_refuses_a_stranger_without_the_code() {
-    let server = host(Reach::Network, CODE).await;
+    let (reach, cert) = network();
+    let server = host(reach, CODE).await;
     let addr = from_the_network(server.local_addr().port());
-    refused(addr, &[None, Some("WRONG-CODE0"), Some("abcde-fghjk")]).await;
-    let (c, mut events) = SignalClient::connect(client(addr, Some(CODE)))
+    // A stranger that trusts the certificate (it can fetch it) but lacks the code.
+    for token in [None, Some("WRONG-CODE0"), Some("abcde-fghjk")] {
+        let mut stranger = client(addr, token);
+        stranger.url = format!("wss://{addr}/ws");
+        stranger.cert_pin = Some(CertPin::new(Some(cert.fingerprint)));
+        let err = SignalClient::connect(stranger).await.expect_err("refused");
+        assert!(
+            matches!(err, ClientError::Unauthorized(_)),
+            "{token:?}: {err:?}"
+        );
+    }
+    // One that guesses a code: the server does not prove it, nothing is sent.
+    let mut guess = client(addr, Some("WRONG-CODE0"));
+    guess.url = format!("wss://{addr}/ws");
+    guess.lan_code = guess.token.clone();
+    let err = SignalClient::connect(guess).await.expect_err("not proven");
+    assert!(matches!(err, ClientError::CodeNotProven), "{err:?}");
+    // The joiner with the code: the host proves it, then the code lets it in.
+    let mut joiner = client(addr, Some(CODE));
+    joiner.url = format!("wss://{addr}/ws");
+    joiner.lan_code = Some(CODE.into());
+    let (c, mut events) = SignalClient::connect(joiner)
         .await
         .expect("the code lets one in");
     assert!(matches!(

@@ -80,3 +80,33 @@ fn a_calls_end_and_ring_name_the_peer() {
         Some("Alice cancelled the call.")
     );
 }
+
+#[test]
+fn a_lan_host_with_another_certificate_asks_for_its_code_again() {
+    use peercall_engine::engine::EngineErrorCode;
+    let mut model = ShellModel::new(ServerMode::Remote);
+    translate(connected(), &mut model);
+    // How the engine reports the client's refused reconnect (`CloseReason::Refused`).
+    let refused = EngineEvent::Error {
+        code: EngineErrorCode::SignalingClosed,
+        message: format!(
+            "Refused({:?})",
+            peercall_signal::client::ClientError::CertificateChanged.to_string()
+        ),
+    };
+    let status = last_status(&translate(refused, &mut model));
+    assert_eq!(status.state, ConnectionState::Offline);
+    assert_eq!(
+        status.detail,
+        "The host's certificate changed: enter its code again in Settings."
+    );
+    let other = EngineEvent::Error {
+        code: EngineErrorCode::SignalingClosed,
+        message: "Unauthorized".into(),
+    };
+    let status = last_status(&translate(other, &mut model));
+    assert_eq!(
+        status.detail,
+        "The server closed the connection. Reconnect from Settings."
+    );
+}
