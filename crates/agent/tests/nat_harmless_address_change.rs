@@ -50,6 +50,15 @@ fn a_second_address_mid_call_does_not_restart_ice() {
     let mut b = finish(bob, Duration::from_secs(30));
     a.stderr = a_log.join().unwrap_or_default();
     b.stderr = b_log.join().unwrap_or_default();
+    eprintln!(
+        "FIGURE a second address mid-call: longest video pause alice {} ms, bob {} ms; \
+         reconnects alice {} bob {}; path {}",
+        a.report["video"]["longestPauseMs"],
+        b.report["video"]["longestPauseMs"],
+        a.report["reconnects"]["count"],
+        b.report["reconnects"]["count"],
+        a.report["network"]["path"],
+    );
     let why = explain(&lab, &a, &b);
     assert!(flowing, "video never flowed before the change{why}");
     for (name, line) in ["alice", "bob"].iter().zip(&seen) {
@@ -63,10 +72,4 @@ fn a_second_address_mid_call_does_not_restart_ice() {
         let reconnects = o.report["reconnects"]["count"].as_u64();
         assert_eq!(reconnects, Some(0), "{name} went reconnecting{why}");
     }
-    eprintln!(
-        "FIGURE a second address mid-call: longest video pause alice {} ms, bob {} ms; path {}",
-        a.report["video"]["longestPauseMs"],
-        b.report["video"]["longestPauseMs"],
-        a.report["network"]["path"],
-    );
 }
