@@ -1,7 +1,9 @@
 //! Choosing and opening the local camera and microphone for a call.
 
-use peercall_media::audio::{MicCapture, MicOptions, TONE_MIC_ID};
-use peercall_media::camera::{CameraCapture, CameraOptions, CaptureRequest, TEST_PATTERN_ID};
+use peercall_media::audio::{MicCapture, MicOptions, TONE_HIGH_MIC_ID, TONE_MIC_ID};
+use peercall_media::camera::{
+    CameraCapture, CameraOptions, CaptureRequest, TEST_PATTERN_CHECKS_ID, TEST_PATTERN_ID,
+};
 use peercall_media::{DeviceChoice, DeviceError, SharedProcessor};
 
 use crate::session::VideoSettings;
@@ -11,8 +13,10 @@ use crate::session::VideoSettings;
 pub enum VideoSource {
     /// No camera: the video track stays silent.
     None,
-    /// The synthetic test pattern with frame-number / capture-time stamps.
+    /// The synthetic test pattern with frame-number / capture-time stamps (colour bars).
     TestPattern,
+    /// The same pattern in blue/cyan checks: a second synthetic camera to switch to.
+    TestPatternChecks,
     /// A camera by its listed id (or `default`).
     Camera(String),
 }
@@ -22,31 +26,36 @@ pub enum VideoSource {
 pub enum AudioSource {
     /// No microphone.
     None,
-    /// The synthetic tone with beeps.
+    /// The synthetic tone with beeps (440 Hz).
     Tone,
+    /// The same beeps on a higher tone (660 Hz): a second synthetic microphone.
+    ToneHigh,
     /// A microphone by its listed id (or `default`).
     Mic(String),
 }
 
 impl VideoSource {
-    /// Parses the CLI / settings form: `test-pattern`, `none`, or a camera id.
+    /// Parses the CLI / settings form: `test-pattern`, `test-pattern-checks`, `none`, or a
+    /// camera id.
     #[must_use]
     pub fn parse(s: &str) -> Self {
         match s {
             "none" => Self::None,
             "test-pattern" | TEST_PATTERN_ID => Self::TestPattern,
+            "test-pattern-checks" | TEST_PATTERN_CHECKS_ID => Self::TestPatternChecks,
             other => Self::Camera(other.to_owned()),
         }
     }
 }
 
 impl AudioSource {
-    /// Parses the CLI / settings form: `tone`, `none`, or a microphone id.
+    /// Parses the CLI / settings form: `tone`, `tone-high`, `none`, or a microphone id.
     #[must_use]
     pub fn parse(s: &str) -> Self {
         match s {
             "none" => Self::None,
             "tone" | TONE_MIC_ID => Self::Tone,
+            "tone-high" | TONE_HIGH_MIC_ID => Self::ToneHigh,
             other => Self::Mic(other.to_owned()),
         }
     }
@@ -60,6 +69,7 @@ pub fn open_camera(
     let id = match source {
         VideoSource::None => return Ok(None),
         VideoSource::TestPattern => TEST_PATTERN_ID,
+        VideoSource::TestPatternChecks => TEST_PATTERN_CHECKS_ID,
         VideoSource::Camera(id) => id.as_str(),
     };
     let request = CaptureRequest {
@@ -80,6 +90,7 @@ pub fn open_mic(
     let (id, voice) = match source {
         AudioSource::None => return Ok(None),
         AudioSource::Tone => (TONE_MIC_ID, None),
+        AudioSource::ToneHigh => (TONE_HIGH_MIC_ID, None),
         AudioSource::Mic(id) => (id.as_str(), voice),
     };
     let mut options = MicOptions::default();

@@ -118,3 +118,44 @@ fn the_tone_microphone_delivers_its_tone_and_beeps() {
         );
     }
 }
+
+#[test]
+fn the_second_synthetic_camera_and_microphone_are_told_apart_from_the_first() {
+    use peercall_media::audio::{HIGH_TONE_HZ, TONE_HIGH_MIC_ID};
+    use peercall_media::camera::TEST_PATTERN_CHECKS_ID;
+    use peercall_media::source::pattern::{variant_of, PatternVariant};
+    let req = CaptureRequest {
+        width: 320,
+        height: 240,
+        fps: 30,
+    };
+    for (id, want) in [
+        (TEST_PATTERN_ID, PatternVariant::Bars),
+        (TEST_PATTERN_CHECKS_ID, PatternVariant::Checks),
+    ] {
+        let choice = DeviceChoice::Id(id.into());
+        let cam = CameraCapture::open(&choice, req, CameraOptions::default()).unwrap();
+        let f = cam
+            .frames()
+            .recv_timeout(Duration::from_secs(5))
+            .expect("frame");
+        assert_eq!(variant_of(&f), want, "{id}");
+        assert!(stamp::read(&f).is_some(), "{id} is stamped");
+    }
+    for (id, hz) in [
+        (TONE_MIC_ID, ToneConfig::default().frequency_hz),
+        (TONE_HIGH_MIC_ID, HIGH_TONE_HZ),
+    ] {
+        let mic = MicCapture::open(&DeviceChoice::Id(id.into()), MicOptions::default()).unwrap();
+        let mut all = Vec::new();
+        while all.len() < 10 * AUDIO_FRAME_SAMPLES {
+            let f = mic
+                .frames()
+                .recv_timeout(Duration::from_secs(5))
+                .expect("audio frame");
+            all.extend(f.samples);
+        }
+        let est = dominant_frequency(&all, AUDIO_RATE).expect("a tone");
+        assert!((est.frequency_hz - hz).abs() <= 2.0, "{id}: {est:?}");
+    }
+}

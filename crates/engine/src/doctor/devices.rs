@@ -17,6 +17,7 @@ pub async fn camera(source: VideoSource, video: VideoSettings, limit: Duration) 
     }
     let name = match &source {
         VideoSource::TestPattern => "the test pattern".to_owned(),
+        VideoSource::TestPatternChecks => "the test pattern (checks)".to_owned(),
         VideoSource::Camera(id) => format!("camera {id}"),
         VideoSource::None => String::new(),
     };

@@ -5,7 +5,7 @@
 //! The cpal callback only converts to mono and pushes into a lock-free ring (no locks, no
 //! allocation); a worker thread resamples, cuts 20 ms frames, stamps and processes them.
 
-use super::devices::{find_cpal, map_cpal, DeviceChoice, TONE_MIC_ID};
+use super::devices::{find_cpal, map_cpal, synthetic_tone, DeviceChoice};
 use super::resample::Resampler;
 use crate::clock::now_us;
 use crate::error::DeviceError;
@@ -58,17 +58,22 @@ pub struct MicCapture {
 }
 
 impl MicCapture {
-    /// Opens a microphone ([`TONE_MIC_ID`] selects the synthetic tone).
+    /// Opens a microphone ([`TONE_MIC_ID`](super::TONE_MIC_ID) and
+    /// [`TONE_HIGH_MIC_ID`](super::TONE_HIGH_MIC_ID) select the synthetic tones).
     pub fn open(choice: &DeviceChoice, options: MicOptions) -> Result<Self, DeviceError> {
         let (tx, rx) = drop_oldest_queue(options.queue_frames);
         let stop = Arc::new(AtomicBool::new(false));
         let overflows = Arc::new(AtomicU64::new(0));
         let last_error = Arc::new(Mutex::new(None));
-        if matches!(choice, DeviceChoice::Id(id) if id == TONE_MIC_ID) {
+        let tone = match choice {
+            DeviceChoice::Id(id) => synthetic_tone(id, options.tone),
+            DeviceChoice::SystemDefault => None,
+        };
+        if let Some(tone) = tone {
             let stop2 = stop.clone();
             let worker = std::thread::Builder::new()
                 .name("tone-mic".into())
-                .spawn(move || run_tone(options.tone, options.processor, tx, &stop2))
+                .spawn(move || run_tone(tone, options.processor, tx, &stop2))
                 .map_err(|_| DeviceError::Thread("tone microphone"))?;
             return Ok(Self {
                 frames: rx,

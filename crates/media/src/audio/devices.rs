@@ -1,10 +1,30 @@
 //! Microphone and speaker enumeration through `cpal`, plus the synthetic tone microphone.
 
 use crate::error::DeviceError;
+use crate::source::ToneConfig;
 use cpal::traits::{DeviceTrait, HostTrait};
 
-/// Id of the synthetic tone microphone (always listed).
+/// Id of the synthetic tone microphone, 440 Hz (always listed).
 pub const TONE_MIC_ID: &str = "synthetic:tone";
+/// Id of the second synthetic microphone: the same beeps on a [`HIGH_TONE_HZ`] tone (always
+/// listed), so a switch between two synthetic microphones changes what is heard.
+pub const TONE_HIGH_MIC_ID: &str = "synthetic:tone-high";
+/// The second synthetic microphone's frequency, Hz: a fifth above the first one's 440.
+pub const HIGH_TONE_HZ: f32 = 660.0;
+
+/// What a synthetic microphone plays: `base` for [`TONE_MIC_ID`], `base` at
+/// [`HIGH_TONE_HZ`] for [`TONE_HIGH_MIC_ID`], `None` for any other id.
+#[must_use]
+pub fn synthetic_tone(id: &str, base: ToneConfig) -> Option<ToneConfig> {
+    match id {
+        TONE_MIC_ID => Some(base),
+        TONE_HIGH_MIC_ID => Some(ToneConfig {
+            frequency_hz: HIGH_TONE_HZ,
+            ..base
+        }),
+        _ => None,
+    }
+}
 
 /// Which device to use: the system default, or one by its stable id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -40,14 +60,18 @@ pub struct AudioDeviceInfo {
     pub synthetic: bool,
 }
 
-/// Microphones: the tone microphone first, then every cpal input device.
+/// Microphones: the two tone microphones first, then every cpal input device.
 pub fn list_microphones() -> Vec<AudioDeviceInfo> {
-    let mut list = vec![AudioDeviceInfo {
-        id: TONE_MIC_ID.into(),
-        name: "Test tone (synthetic)".into(),
+    let tone = |id: &str, name: &str| AudioDeviceInfo {
+        id: id.into(),
+        name: name.into(),
         is_default: false,
         synthetic: true,
-    }];
+    };
+    let mut list = vec![
+        tone(TONE_MIC_ID, "Test tone (synthetic)"),
+        tone(TONE_HIGH_MIC_ID, "Test tone, high (synthetic)"),
+    ];
     list.extend(list_cpal(true));
     list
 }
@@ -259,6 +283,21 @@ mod tests {
         for (id, description, want) in cases {
             assert_eq!(person_facing_name(id, description).as_deref(), want, "{id}");
         }
+    }
+
+    #[test]
+    fn the_two_tone_microphones_are_listed_first_and_play_different_notes() {
+        let list = list_microphones();
+        assert_eq!(list[0].id, TONE_MIC_ID);
+        assert_eq!(list[1].id, TONE_HIGH_MIC_ID);
+        assert!(list[0].synthetic && list[1].synthetic);
+        let base = ToneConfig::default();
+        assert_eq!(synthetic_tone(TONE_MIC_ID, base), Some(base));
+        let high = synthetic_tone(TONE_HIGH_MIC_ID, base).expect("a tone");
+        assert_eq!(high.frequency_hz, HIGH_TONE_HZ);
+        assert_ne!(high.frequency_hz, base.frequency_hz);
+        assert_eq!(high.beep, base.beep);
+        assert_eq!(synthetic_tone("alsa:pulse", base), None);
     }
 
     #[test]

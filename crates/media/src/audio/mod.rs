@@ -11,5 +11,8 @@ pub mod realtime;
 pub mod resample;
 
 pub use capture::{MicCapture, MicOptions};
-pub use devices::{list_microphones, list_speakers, AudioDeviceInfo, DeviceChoice, TONE_MIC_ID};
+pub use devices::{
+    list_microphones, list_speakers, synthetic_tone, AudioDeviceInfo, DeviceChoice, HIGH_TONE_HZ,
+    TONE_HIGH_MIC_ID, TONE_MIC_ID,
+};
 pub use playback::{PlaybackStats, SpeakerOptions, SpeakerPlayback};

@@ -4,7 +4,6 @@
 
 use super::devices::{
     choose_format, frame_format, native_cameras, pixel_format, CameraFormatInfo, INDEX_ID_PREFIX,
-    TEST_PATTERN_ID,
 };
 use crate::audio::DeviceChoice;
 use crate::clock::now_us;
@@ -12,7 +11,7 @@ use crate::convert::{to_i420, PixelFormat};
 use crate::error::DeviceError;
 use crate::frame::VideoFrame;
 use crate::queue::{drop_oldest_queue, QueueReceiver, QueueSender};
-use crate::source::TestPattern;
+use crate::source::{PatternVariant, TestPattern};
 use nokhwa::utils::{CameraFormat, CameraIndex, RequestedFormat, RequestedFormatType};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -77,9 +76,10 @@ pub struct CameraCapture {
 }
 
 impl CameraCapture {
-    /// Opens a camera: [`TEST_PATTERN_ID`] for the synthetic one, a listed id, or the
-    /// system default (the first hardware camera). Errors are typed: `NotFound`, `Busy`,
-    /// `Open`, `NoUsableFormat`.
+    /// Opens a camera: [`TEST_PATTERN_ID`](super::TEST_PATTERN_ID) or
+    /// [`TEST_PATTERN_CHECKS_ID`](super::TEST_PATTERN_CHECKS_ID) for a synthetic one, a
+    /// listed id, or the system default (the first hardware camera). Errors are typed:
+    /// `NotFound`, `Busy`, `Open`, `NoUsableFormat`.
     pub fn open(
         choice: &DeviceChoice,
         request: CaptureRequest,
@@ -90,13 +90,16 @@ impl CameraCapture {
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
         let (ready_tx, ready_rx) = mpsc::channel();
-        let is_pattern = matches!(choice, DeviceChoice::Id(id) if id == TEST_PATTERN_ID);
+        let pattern = match choice {
+            DeviceChoice::Id(id) => PatternVariant::from_camera_id(id),
+            DeviceChoice::SystemDefault => None,
+        };
         let choice = choice.clone();
         let worker = std::thread::Builder::new()
             .name("camera".into())
             .spawn(move || {
-                if is_pattern {
-                    run_pattern(request, tx, &stop2, ready_tx);
+                if let Some(variant) = pattern {
+                    run_pattern(variant, request, tx, &stop2, ready_tx);
                 } else {
                     run_native(&choice, request, options, tx, ev_tx, &stop2, ready_tx);
                 }
@@ -150,7 +153,13 @@ impl Drop for CameraCapture {
 type Ready = mpsc::Sender<Result<CameraFormatInfo, DeviceError>>;
 
 /// The test pattern in real time at the requested size and rate.
-fn run_pattern(req: CaptureRequest, tx: QueueSender<VideoFrame>, stop: &AtomicBool, ready: Ready) {
+fn run_pattern(
+    variant: PatternVariant,
+    req: CaptureRequest,
+    tx: QueueSender<VideoFrame>,
+    stop: &AtomicBool,
+    ready: Ready,
+) {
     let (w, h, fps) = (req.width.max(2), req.height.max(2), req.fps.clamp(1, 240));
     let _ = ready.send(Ok(CameraFormatInfo {
         width: w,
@@ -158,7 +167,7 @@ fn run_pattern(req: CaptureRequest, tx: QueueSender<VideoFrame>, stop: &AtomicBo
         fps,
         pixel_format: PixelFormat::I420,
     }));
-    let pattern = TestPattern::new(w, h);
+    let pattern = TestPattern::with_variant(w, h, variant);
     let interval = Duration::from_secs(1) / fps;
     let mut next = Instant::now();
     let mut n = 0u64;

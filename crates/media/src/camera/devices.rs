@@ -2,10 +2,14 @@
 //! format negotiation.
 
 use crate::convert::PixelFormat;
+use crate::source::PatternVariant;
 use nokhwa::utils::{ApiBackend, CameraIndex, FrameFormat};
 
-/// Id of the synthetic test-pattern camera (always listed).
+/// Id of the synthetic test-pattern camera, colour bars (always listed).
 pub const TEST_PATTERN_ID: &str = "synthetic:test-pattern";
+/// Id of the second synthetic camera: the same pattern in blue/cyan checks (always listed),
+/// so a switch between two synthetic cameras changes the picture.
+pub const TEST_PATTERN_CHECKS_ID: &str = "synthetic:test-pattern-checks";
 /// Prefix of ids that name a V4L2 device by index (`v4l2:index:0`): not stable across
 /// re-plugs, but always accepted.
 pub const INDEX_ID_PREFIX: &str = "v4l2:index:";
@@ -38,8 +42,32 @@ pub struct CameraInfo {
     pub synthetic: bool,
 }
 
-/// The synthetic camera's entry: any size works; these are the advertised ones.
+impl PatternVariant {
+    /// The synthetic camera that shows this variant.
+    #[must_use]
+    pub fn camera_id(self) -> &'static str {
+        match self {
+            Self::Bars => TEST_PATTERN_ID,
+            Self::Checks => TEST_PATTERN_CHECKS_ID,
+        }
+    }
+
+    /// The variant a synthetic camera id shows (`None` for any other camera).
+    #[must_use]
+    pub fn from_camera_id(id: &str) -> Option<Self> {
+        [Self::Bars, Self::Checks]
+            .into_iter()
+            .find(|v| v.camera_id() == id)
+    }
+}
+
+/// The (first) synthetic camera's entry: any size works; these are the advertised ones.
 pub fn test_pattern_info() -> CameraInfo {
+    synthetic_camera_info(PatternVariant::Bars)
+}
+
+/// A synthetic camera's entry.
+fn synthetic_camera_info(variant: PatternVariant) -> CameraInfo {
     let formats = [(640, 480), (1280, 720), (1920, 1080)]
         .into_iter()
         .map(|(width, height)| CameraFormatInfo {
@@ -49,17 +77,29 @@ pub fn test_pattern_info() -> CameraInfo {
             pixel_format: PixelFormat::I420,
         })
         .collect();
+    let name = match variant {
+        PatternVariant::Bars => "Test pattern (synthetic)",
+        PatternVariant::Checks => "Test pattern, checks (synthetic)",
+    };
     CameraInfo {
-        id: TEST_PATTERN_ID.into(),
-        name: "Test pattern (synthetic)".into(),
+        id: variant.camera_id().into(),
+        name: name.into(),
         formats,
         synthetic: true,
     }
 }
 
-/// Every camera: the test pattern first, then the hardware ones.
+/// The synthetic cameras: the colour bars, then the checks.
+fn synthetic_cameras() -> Vec<CameraInfo> {
+    [PatternVariant::Bars, PatternVariant::Checks]
+        .into_iter()
+        .map(synthetic_camera_info)
+        .collect()
+}
+
+/// Every camera: the test patterns first, then the hardware ones.
 pub fn list_cameras() -> Vec<CameraInfo> {
-    let mut list = vec![test_pattern_info()];
+    let mut list = synthetic_cameras();
     list.extend(list_native_cameras());
     list
 }
@@ -78,7 +118,7 @@ pub fn list_native_cameras() -> Vec<CameraInfo> {
 /// Every camera without opening any to read its formats (`formats` empty for hardware
 /// cameras): cheap enough to poll for hot-plug.
 pub fn list_cameras_quick() -> Vec<CameraInfo> {
-    let mut list = vec![test_pattern_info()];
+    let mut list = synthetic_cameras();
     list.extend(native_cameras().into_iter().map(|(info, _)| info));
     list
 }
@@ -249,9 +289,21 @@ mod tests {
     }
 
     #[test]
-    fn the_test_pattern_is_always_listed_first() {
-        let list = list_cameras();
-        assert_eq!(list[0].id, TEST_PATTERN_ID);
-        assert!(list[0].synthetic);
+    fn the_two_test_patterns_are_always_listed_first() {
+        for list in [list_cameras(), list_cameras_quick()] {
+            assert_eq!(list[0].id, TEST_PATTERN_ID);
+            assert_eq!(list[1].id, TEST_PATTERN_CHECKS_ID);
+            assert!(list[0].synthetic && list[1].synthetic);
+            assert_ne!(list[0].name, list[1].name);
+        }
+    }
+
+    #[test]
+    fn each_synthetic_id_names_its_variant() {
+        for v in [PatternVariant::Bars, PatternVariant::Checks] {
+            assert_eq!(PatternVariant::from_camera_id(v.camera_id()), Some(v));
+        }
+        assert_eq!(PatternVariant::from_camera_id("v4l2:index:0"), None);
+        assert_eq!(PatternVariant::from_camera_id("synthetic:tone"), None);
     }
 }

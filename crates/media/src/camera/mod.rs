@@ -7,5 +7,5 @@ mod devices;
 pub use capture::{CameraCapture, CameraEvent, CameraOptions, CaptureRequest};
 pub use devices::{
     choose_format, list_cameras, list_cameras_quick, list_native_cameras, test_pattern_info,
-    CameraFormatInfo, CameraInfo, INDEX_ID_PREFIX, TEST_PATTERN_ID,
+    CameraFormatInfo, CameraInfo, INDEX_ID_PREFIX, TEST_PATTERN_CHECKS_ID, TEST_PATTERN_ID,
 };

@@ -6,6 +6,6 @@ pub mod pattern;
 pub mod stamp;
 pub mod tone;
 
-pub use pattern::TestPattern;
+pub use pattern::{PatternVariant, TestPattern};
 pub use stamp::Stamp;
 pub use tone::{BeepConfig, BeepDetector, ToneConfig, ToneEstimate, ToneSource};
