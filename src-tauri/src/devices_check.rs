@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use peercall_bridge::FramePublisher;
 use peercall_media::audio::{MicCapture, MicOptions, SpeakerOptions, SpeakerPlayback};
-use peercall_media::camera::{CameraCapture, CameraOptions, CaptureRequest};
+use peercall_media::camera::{CameraCapture, CameraOptions, CaptureRequest, Outlet};
 use peercall_media::level::{Level, LevelMeter};
 use peercall_media::source::chime::{chime, RING_PERIOD};
 use peercall_media::{DeviceChoice, DeviceError, AUDIO_RATE};
@@ -52,9 +52,11 @@ impl Drop for Worker {
     }
 }
 
-/// The local camera preview: capture → bridge, until dropped.
+/// The local camera preview, until dropped: the camera's own thread shows each frame on the
+/// bridge as it captures it (the same way a call's self-view goes), and clears it when the
+/// camera stops. No thread of its own.
 pub struct Preview {
-    _worker: Worker,
+    _camera: CameraCapture,
 }
 
 impl Preview {
@@ -69,26 +71,14 @@ impl Preview {
             height,
             fps: 30,
         };
-        let capture = CameraCapture::open(
+        let capture = CameraCapture::open_to(
             &DeviceChoice::parse(camera),
             request,
             CameraOptions::default(),
+            Outlet::Sink(Arc::new(publisher)),
         )?;
         tracing::info!(camera, format = ?capture.format(), "preview started");
-        let worker = Worker::spawn("preview", move |stop| {
-            while !stop.load(Ordering::Relaxed) {
-                match capture.frames().recv_timeout(Duration::from_millis(100)) {
-                    Ok(f) => crate::frames::publish(&publisher, &f),
-                    Err(peercall_media::RecvError::Timeout) => {}
-                    Err(peercall_media::RecvError::Closed) => break,
-                }
-                while let Some(event) = capture.events().try_recv() {
-                    tracing::warn!(?event, "preview camera");
-                }
-            }
-            publisher.clear();
-        })?;
-        Ok(Self { _worker: worker })
+        Ok(Self { _camera: capture })
     }
 }
 

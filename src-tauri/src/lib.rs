@@ -13,7 +13,6 @@ mod commands;
 mod connection;
 mod devices_check;
 mod error;
-mod frames;
 mod ipc;
 mod local_server;
 mod log_budget;

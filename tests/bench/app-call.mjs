@@ -7,7 +7,7 @@
 // Chromium call of the same size runs in the same session for the ratio (chromium-call.mjs).
 // Env: APP_CALL_SECONDS (30), APP_CALL_SIZES (640x480,1280x720), APP_CALL_RUNS (2),
 // APP_CALL_CHROMIUM (1; 0 skips it), APP_CALL_IDLE (1; 0 skips it).
-import { readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { By, freshProfile, launchApp, screenshot, visible } from '../gui/harness.mjs';
 import { firstRun } from '../gui/steps.mjs';
 import { startAgent, startServer } from '../interop/harness.mjs';
@@ -61,7 +61,9 @@ async function measure(groups, appPid, ms) {
     .map(([name, s]) => [name, round((100 * (s - (th0[name] ?? 0))) / secs)])
     .filter(([, p]) => p >= 0.5)
     .sort((a, b) => b[1] - a[1]);
-  return { secs, cpu, pss: Object.fromEntries(names.map((k) => [k, round(peak[k], 0)])), threads: Object.fromEntries(threads) };
+  // How many threads the app runs in the call (the frame path's own among them).
+  const threadCount = readdirSync(`/proc/${appPid}/task`).length;
+  return { secs, cpu, pss: Object.fromEntries(names.map((k) => [k, round(peak[k], 0)])), threads: Object.fromEntries(threads), threadCount };
 }
 
 const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : null);

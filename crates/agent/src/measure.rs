@@ -2,9 +2,11 @@
 //! glass-to-glass latency at decode and at playout), how smooth the video was
 //! (freezes, frames per second), and the remote tone.
 
-use peercall_engine::session::RemoteVideoFrame;
+use std::sync::{Arc, Mutex};
+
+use peercall_media::clock::now_us;
 use peercall_media::source::tone::{dominant_frequency, tone_purity};
-use peercall_media::{AudioFrame, AUDIO_RATE};
+use peercall_media::{AudioFrame, FrameSink, Picture, AUDIO_RATE};
 
 use crate::audio_gaps::GapDetector;
 use crate::av_sync::AvSyncMeasure;
@@ -13,6 +15,20 @@ use crate::smoothness::{FpsSeries, FreezeDetector};
 
 /// Tone frequency the synthetic microphone plays.
 pub const TONE_HZ: f32 = 440.0;
+
+/// The measurer as the engine's remote-video sink: each picture is measured on the
+/// decoder's thread the moment the engine shows it, as the app's bridge would take it.
+pub struct MeasureSink(pub Arc<Mutex<Measure>>);
+
+impl FrameSink for MeasureSink {
+    fn show(&self, picture: Picture) {
+        if let Ok(mut m) = self.0.lock() {
+            m.frame(&picture, now_us());
+        }
+    }
+
+    fn clear(&self) {}
+}
 
 /// Accumulates measurements of one call.
 #[derive(Debug, Default)]
@@ -36,9 +52,9 @@ pub struct Measure {
 }
 
 impl Measure {
-    /// Takes one decoded remote frame, taken off the queue (shown) at `shown_at_us`
-    /// (the capture clock, `peercall_media::clock::now_us`).
-    pub fn frame(&mut self, f: &RemoteVideoFrame, shown_at_us: u64) {
+    /// Takes one decoded remote frame, shown at `shown_at_us` (the capture clock,
+    /// `peercall_media::clock::now_us`).
+    pub fn frame(&mut self, f: &Picture, shown_at_us: u64) {
         self.frames += 1;
         let shown_ms = shown_at_us as f64 / 1000.0;
         self.freezes.frame(shown_ms);
@@ -221,7 +237,7 @@ mod tests {
             frame.capture_time_us = 1_000_000 + n * 33_000;
             let shown = frame.capture_time_us + 25_000;
             m.frame(
-                &RemoteVideoFrame {
+                &Picture {
                     decoded_at_us: frame.capture_time_us + 20_000,
                     frame,
                     stamped: true,
@@ -235,6 +251,26 @@ mod tests {
         assert_eq!(m.playout_delay_percentile(95.0), Some(5.0));
     }
 
+    /// The engine's decoder shows pictures on the sink; each is measured as shown then.
+    #[test]
+    fn pictures_shown_on_the_sink_are_measured() {
+        let measure = Arc::new(Mutex::new(Measure::default()));
+        let sink = MeasureSink(measure.clone());
+        for n in [3u64, 4] {
+            let mut frame = VideoFrame::black(64, 64);
+            frame.frame_number = n;
+            frame.capture_time_us = now_us();
+            sink.show(Picture {
+                decoded_at_us: frame.capture_time_us,
+                frame,
+                stamped: true,
+            });
+        }
+        let m = measure.lock().unwrap();
+        assert_eq!((m.frames(), m.stamped(), m.lost()), (2, 2, 0));
+        assert!(m.glass_to_glass_percentile(50.0).is_some());
+    }
+
     #[test]
     fn a_stall_at_playout_is_a_freeze_and_an_empty_second() {
         let mut m = Measure::default();
@@ -245,7 +281,7 @@ mod tests {
             let mut frame = VideoFrame::black(64, 64);
             frame.frame_number = n;
             m.frame(
-                &RemoteVideoFrame {
+                &Picture {
                     decoded_at_us: shown,
                     frame,
                     stamped: false,

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 use peercall_engine::call::{CallState, EndReason, PeerId, Side};
 use peercall_engine::devices::{AudioSource, VideoSource};
 use peercall_engine::session::VideoSettings;
-use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia};
+use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia, VideoSinks};
 use tokio::sync::mpsc;
 
 use crate::audio_report::{audio_report, av_sync_report};
 use crate::chat::ChatOut;
 use crate::cli::Args;
-use crate::measure::Measure;
+use crate::measure::{Measure, MeasureSink};
 use crate::procstat::{rss_mb, CpuMeter};
 use crate::report::{
     CandidatesReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome, PathReport,
@@ -82,10 +82,14 @@ const RECORD_WAIT: Duration = Duration::from_secs(5);
 /// token): an `unauthorized`, or a port not listening yet, is then tried again, reading the
 /// record each time, for up to [`RECORD_WAIT`]. Another user's server, or none, still
 /// fails, only later.
-async fn connect(args: &Args) -> Result<Connected, peercall_engine::EngineError> {
+async fn connect(
+    args: &Args,
+    sinks: &VideoSinks,
+) -> Result<Connected, peercall_engine::EngineError> {
     let deadline = Instant::now() + RECORD_WAIT;
     loop {
-        let config = engine_config(args);
+        let mut config = engine_config(args);
+        config.video_sinks = sinks.clone();
         let awaiting_record = config.signaling.token.is_none()
             && config.signaling.server_proof.is_none()
             && peercall_signal::local_record::loopback_port(&config.signaling.url).is_some();
@@ -111,19 +115,18 @@ fn before_the_record(err: &peercall_engine::EngineError) -> bool {
     )
 }
 
-/// Drains the engine's media queues into a [`Measure`] on its own thread.
-fn spawn_measure(media: EngineMedia, stop: Arc<AtomicBool>) -> Arc<Mutex<Measure>> {
-    let measure = Arc::new(Mutex::new(Measure::default()));
-    let m = measure.clone();
+/// Drains the engine's remote audio into `measure` on its own thread (its video arrives
+/// through [`MeasureSink`], on the engine's decoder thread).
+fn spawn_measure(media: EngineMedia, measure: Arc<Mutex<Measure>>, stop: Arc<AtomicBool>) {
     let spawned = std::thread::Builder::new()
         .name("measure".into())
         .spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                let frame = media.remote_video.recv_timeout(Duration::from_millis(10));
-                if let Ok(mut g) = m.lock() {
-                    if let Ok(f) = frame {
-                        g.frame(&f, now_us());
-                    }
+                let Ok(first) = media.remote_audio.recv_timeout(Duration::from_millis(10)) else {
+                    continue;
+                };
+                if let Ok(mut g) = measure.lock() {
+                    g.audio(&first);
                     while let Some(a) = media.remote_audio.try_recv() {
                         g.audio(&a);
                     }
@@ -133,7 +136,6 @@ fn spawn_measure(media: EngineMedia, stop: Arc<AtomicBool>) -> Arc<Mutex<Measure
     if let Err(e) = spawned {
         tracing::error!("measure thread: {e}");
     }
-    measure
 }
 
 async fn find_peer(
@@ -190,12 +192,17 @@ fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 /// Runs the agent and returns its report.
 pub async fn run(args: &Args) -> Report {
-    let (engine, mut events, media) = match connect(args).await {
+    let measure = Arc::new(Mutex::new(Measure::default()));
+    let sinks = VideoSinks {
+        remote: Some(Arc::new(MeasureSink(measure.clone()))),
+        preview: None,
+    };
+    let (engine, mut events, media) = match connect(args, &sinks).await {
         Ok(x) => x,
         Err(e) => return Report::failed(Outcome::Failed, format!("server unreachable: {e}")),
     };
     let stop = Arc::new(AtomicBool::new(false));
-    let measure = spawn_measure(media, stop.clone());
+    spawn_measure(media, measure.clone(), stop.clone());
 
     if let Some(name) = &args.call {
         let wait = Duration::from_secs_f64(args.wait_peer.max(0.0));

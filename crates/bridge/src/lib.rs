@@ -10,16 +10,20 @@
 //! queueing latency in socket buffers, and a page with a hidden canvas receives nothing.
 //!
 //! ```text
-//! publisher.publish(frame) ─► watch<Bytes> (newest only) ─► per-page task ─► ws binary ─► page
-//!                                                                  ◄── "ready" (after each draw)
+//! decoder / camera thread ─► FrameSink::show (FramePublisher) ─► watch<Frame> (newest only)
+//!     ─► per-page task ─► ws binary (headers, then the planes as they are) ─► page
+//!                    ◄── "ready" (after each draw)
 //! ```
 
 mod admission;
+mod page;
 mod server;
 mod shrink;
 mod wire;
+mod ws_frame;
 
 pub use admission::Limits;
 pub use server::{BridgeError, FrameBridge, FramePublisher, READY};
 pub use shrink::{parse_ready, shrink_factor, shrink_i420};
 pub use wire::{decode_header, encode_frame, FrameHeader, StreamId, HEADER_LEN, MAGIC};
+pub use ws_frame::PageError;

@@ -4,21 +4,20 @@ use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use futures_util::{SinkExt, StreamExt};
+use peercall_media::clock::now_us;
+use peercall_media::{FrameSink, Picture};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::{AbortHandle, JoinHandle};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
 
 use crate::admission::{AcceptBackoff, Limits};
-use crate::shrink::{parse_ready, shrink_message};
-use crate::wire::{encode_frame, FrameHeader, StreamId};
+use crate::page::serve_page;
+use crate::wire::{FrameHeader, StreamId};
+use crate::ws_frame::PageError;
 
 /// What a page sends to ask for the next frame; `ready <w>x<h>` asks for it shrunk to cover
 /// that many device pixels when it is much larger (see [`crate::shrink`]).
@@ -38,8 +37,16 @@ pub enum BridgeError {
     },
 }
 
+/// A published frame: its header (the send time is stamped as it goes) and its planes,
+/// shared by every page that takes it and written to their sockets from where they are.
+#[derive(Clone)]
+pub(crate) struct Frame {
+    pub(crate) header: FrameHeader,
+    pub(crate) planes: Bytes,
+}
+
 struct Stream {
-    newest: watch::Sender<Option<Bytes>>,
+    newest: watch::Sender<Option<Frame>>,
     published: AtomicU64,
 }
 
@@ -131,8 +138,9 @@ impl Drop for FrameBridge {
 }
 
 impl FramePublisher {
-    /// Makes `i420` (packed Y, U, V) the newest frame of this stream, replacing any frame no page
-    /// has taken yet. Never blocks.
+    /// Makes a copy of `i420` (packed Y, U, V) the newest frame of this stream, replacing any
+    /// frame no page has taken yet. Never blocks. (A [`Picture`] shown through the
+    /// [`FrameSink`] impl is taken without a copy.)
     pub fn publish(
         &self,
         width: u32,
@@ -141,26 +149,46 @@ impl FramePublisher {
         capture_time_us: u64,
         i420: &[u8],
     ) -> Result<(), BridgeError> {
-        let header = FrameHeader {
+        let header = self.header(width, height, frame_number, capture_time_us);
+        Self::check(&header, i420.len())?;
+        self.put(Frame {
+            header,
+            planes: Bytes::copy_from_slice(i420),
+        });
+        Ok(())
+    }
+
+    fn header(&self, width: u32, height: u32, frame_number: u64, capture_us: u64) -> FrameHeader {
+        FrameHeader {
             stream: self.stream,
             mirrored: self.stream == StreamId::LocalPreview,
             width,
             height,
             shrink: 1,
             frame_number,
-            capture_time_us,
+            capture_time_us: capture_us,
+            // When it was handed to the bridge, on the capture clock (the page's "bridge
+            // latency" is from here to drawn).
             sent_time_us: now_us(),
-        };
-        let msg = encode_frame(&header, i420).ok_or(BridgeError::FrameSize {
-            width,
-            height,
+        }
+    }
+
+    fn check(header: &FrameHeader, len: usize) -> Result<(), BridgeError> {
+        if len == header.payload_len() {
+            return Ok(());
+        }
+        Err(BridgeError::FrameSize {
+            width: header.width,
+            height: header.height,
             expected: header.payload_len(),
-            actual: i420.len(),
-        })?;
+            actual: len,
+        })
+    }
+
+    fn put(&self, frame: Frame) {
         let stream = &self.streams[self.stream as usize];
-        stream.newest.send_replace(Some(msg));
+        stream.newest.send_replace(Some(frame));
         stream.published.fetch_add(1, Ordering::Relaxed);
-        Ok(())
     }
 
     /// Clears the stream (the page shows its placeholder), e.g. when the camera is turned off.
@@ -176,10 +204,26 @@ impl FramePublisher {
     }
 }
 
-fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
+/// The bridge as a frame sink: the engine's decoder and a camera's thread show their
+/// pictures here directly. The planes are taken as they are (the frame's buffer becomes the
+/// message's payload), so nothing copies the picture on its way to the pages' sockets.
+impl FrameSink for FramePublisher {
+    fn show(&self, picture: Picture) {
+        let f = picture.frame;
+        let header = self.header(f.width, f.height, f.frame_number, f.capture_time_us);
+        if let Err(err) = Self::check(&header, f.data.len()) {
+            tracing::warn!(%err, "frame not published");
+            return;
+        }
+        self.put(Frame {
+            header,
+            planes: Bytes::from(f.data),
+        });
+    }
+
+    fn clear(&self) {
+        FramePublisher::clear(self);
+    }
 }
 
 fn random_secret() -> String {
@@ -250,10 +294,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, alive: watch::R
         let task = tokio::spawn(async move {
             let limit = shared.limits.handshake_timeout;
             match tokio::time::timeout(limit, admit(tcp, &shared)).await {
-                Ok(Ok(Some((ws, stream, permit)))) => {
+                Ok(Ok(Some((tcp, stream, permit)))) => {
                     // Out of the pending set: the page is served by a task of its own.
+                    let newest = shared.streams[stream as usize].newest.subscribe();
                     tokio::spawn(async move {
-                        if let Err(err) = serve_page(ws, stream, &shared.streams, alive).await {
+                        if let Err(err) = serve_page(tcp, newest, alive).await {
                             tracing::debug!(%peer, %err, "frame bridge page disconnected");
                         }
                         drop(permit);
@@ -268,19 +313,16 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, alive: watch::R
     }
 }
 
-type PageSocket = WebSocketStream<TcpStream>;
-
-/// The WebSocket upgrade with the secret check, and a page slot. `None`: refused (wrong
-/// secret or stream, answered 403 by the handshake) or no slot left (closed).
+/// The WebSocket upgrade with the secret check, and a page slot; the socket comes back bare
+/// (the page's frames are handled by `page.rs`). `None`: refused (wrong secret or stream,
+/// answered 403 by the handshake) or no slot left (closed). A page cannot have sent a frame
+/// before our handshake response, so the handshake leaves nothing unread behind.
 // tungstenite's handshake callback must return its (large) `ErrorResponse` by value.
 #[allow(clippy::result_large_err)]
 async fn admit(
     tcp: TcpStream,
     shared: &Shared,
-) -> Result<
-    Option<(PageSocket, StreamId, OwnedSemaphorePermit)>,
-    tokio_tungstenite::tungstenite::Error,
-> {
+) -> Result<Option<(TcpStream, StreamId, OwnedSemaphorePermit)>, PageError> {
     tcp.set_nodelay(true)?;
     let mut chosen = None;
     let check = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
@@ -298,7 +340,7 @@ async fn admit(
         return Ok(None);
     };
     match shared.pages.clone().try_acquire_owned() {
-        Ok(permit) => Ok(Some((ws, stream, permit))),
+        Ok(permit) => Ok(Some((ws.into_inner(), stream, permit))),
         Err(_) => {
             tracing::warn!("frame bridge: page limit reached, closing a new page");
             let _ = ws.close(None).await;
@@ -307,62 +349,36 @@ async fn admit(
     }
 }
 
-async fn serve_page(
-    ws: PageSocket,
-    stream: StreamId,
-    streams: &[Stream; 2],
-    mut alive: watch::Receiver<()>,
-) -> Result<(), tokio_tungstenite::tungstenite::Error> {
-    let (mut sink, mut incoming) = ws.split();
-    let mut newest = streams[stream as usize].newest.subscribe();
-    // Flow control: the page asks for each frame ("ready") once it has drawn the previous one,
-    // so at most one frame is ever in flight. Frames published meanwhile collapse into the
-    // newest in the `watch` channel here, never in socket buffers where they would add latency,
-    // and a page that hides its canvas stops asking and costs nothing.
-    let mut wanted = false;
-    let mut size = None; // the box the page draws into, from its last request
-    let mut unsent = newest.borrow_and_update().is_some(); // the current frame, if there is one
-    loop {
-        if wanted && unsent {
-            let frame = newest.borrow_and_update().clone();
-            unsent = false;
-            if let Some(frame) = frame {
-                wanted = false;
-                sink.send(Message::Binary(shrink_message(&frame, size)))
-                    .await?;
-            }
-        }
-        tokio::select! {
-            _ = alive.changed() => {
-                // The bridge was dropped: say goodbye properly.
-                let _ = sink.send(Message::Close(None)).await;
-                return Ok(());
-            }
-            changed = newest.changed() => {
-                if changed.is_err() {
-                    return Ok(()); // bridge gone
-                }
-                newest.borrow_and_update();
-                unsent = true;
-            }
-            msg = incoming.next() => match msg {
-                None | Some(Ok(Message::Close(_))) => return Ok(()),
-                Some(Err(err)) => return Err(err),
-                Some(Ok(Message::Text(text))) => {
-                    if let Some(want) = parse_ready(text.as_str()) {
-                        wanted = true;
-                        size = want;
-                    }
-                }
-                Some(Ok(_)) => {} // pings; anything else is ignored
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The picture's buffer becomes the published planes: the sink copies nothing (the one
+    /// copy a frame may take on its way to the socket is the shrink for a small view).
+    #[tokio::test]
+    async fn a_picture_shown_on_the_sink_is_published_without_a_copy() {
+        let bridge = FrameBridge::start().await.unwrap();
+        let sink = bridge.publisher(StreamId::Remote);
+        let mut frame = peercall_media::VideoFrame::black(64, 48);
+        frame.frame_number = 5;
+        let at = frame.data.as_ptr();
+        sink.show(Picture::captured(frame));
+        let newest = bridge.streams[StreamId::Remote as usize].newest.borrow();
+        let published = newest.as_ref().expect("a frame is published");
+        assert_eq!(published.planes.as_ptr(), at, "the planes were copied");
+        assert_eq!(published.header.frame_number, 5);
+        drop(newest);
+        FrameSink::clear(&sink);
+        assert!(bridge.streams[StreamId::Remote as usize]
+            .newest
+            .borrow()
+            .is_none());
+        // A picture whose buffer does not match its size is refused, not published.
+        let mut bad = peercall_media::VideoFrame::black(4, 4);
+        bad.data.pop();
+        sink.show(Picture::captured(bad));
+        assert_eq!(sink.published(), 1);
+    }
 
     #[test]
     fn secret_comparison() {

@@ -6,8 +6,9 @@
 
 use bytes::Bytes;
 
+use crate::server::Frame;
 use crate::server::READY;
-use crate::wire::{decode_header, encode_frame, FrameHeader, HEADER_LEN};
+use crate::wire::FrameHeader;
 
 /// The largest factor [`shrink_factor`] uses.
 pub const MAX_SHRINK: u32 = 16;
@@ -49,26 +50,27 @@ pub fn shrink_factor(width: u32, height: u32, want: Option<(u32, u32)>) -> u32 {
     factor
 }
 
-/// The bridge message `msg` as it should go to a page that asked for `want`: the same bytes
-/// (a cheap clone) at full size, else a new message with the shrunk frame and its factor.
-pub fn shrink_message(msg: &Bytes, want: Option<(u32, u32)>) -> Bytes {
-    let Some(header) = decode_header(msg) else {
-        return msg.clone();
-    };
+/// `frame` as it should go to a page that asked for `want`: the same planes (shared, not
+/// copied) at full size, else new shrunk planes and a header that says by how much.
+pub(crate) fn shrink_frame(frame: &Frame, want: Option<(u32, u32)>) -> Frame {
+    let header = frame.header;
     let factor = shrink_factor(header.width, header.height, want);
     if factor == 1 {
-        return msg.clone();
+        return frame.clone();
     }
-    let shrunk = shrink_i420(&msg[HEADER_LEN..], header.width, header.height, factor);
     let small = FrameHeader {
         width: header.width / factor,
         height: header.height / factor,
         shrink: factor as u8,
         ..header
     };
-    shrunk
-        .and_then(|planes| encode_frame(&small, &planes))
-        .unwrap_or_else(|| msg.clone())
+    match shrink_i420(&frame.planes, header.width, header.height, factor) {
+        Some(planes) if planes.len() == small.payload_len() => Frame {
+            header: small,
+            planes: Bytes::from(planes),
+        },
+        _ => frame.clone(),
+    }
 }
 
 /// `i420` (packed planes of a `width`x`height` frame) shrunk by `factor` in each dimension,
@@ -239,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn messages_are_shrunk_only_when_the_page_shows_them_small() {
+    fn frames_are_shrunk_only_when_the_page_shows_them_small() {
         use crate::wire::StreamId;
         let header = FrameHeader {
             stream: StreamId::LocalPreview,
@@ -249,25 +251,28 @@ mod tests {
             shrink: 1,
             frame_number: 9,
             capture_time_us: 5,
-            sent_time_us: 6,
+            sent_time_us: 0,
         };
-        let msg = encode_frame(&header, &frame(8, 4, |_, _, _| 77)).unwrap();
+        let full = Frame {
+            header,
+            planes: Bytes::from(frame(8, 4, |_, _, _| 77)),
+        };
         for want in [None, Some((8, 4)), Some((5, 3))] {
-            assert_eq!(shrink_message(&msg, want), msg, "{want:?}");
+            let same = shrink_frame(&full, want);
+            assert_eq!(same.header, header, "{want:?}");
+            // Full size goes on as the very same planes, not a copy.
+            assert_eq!(same.planes.as_ptr(), full.planes.as_ptr(), "{want:?}");
         }
-        let small = shrink_message(&msg, Some((2, 1)));
-        let got = decode_header(&small).unwrap();
+        let small = shrink_frame(&full, Some((2, 1)));
         let expected = FrameHeader {
             width: 2,
             height: 1,
             shrink: 4,
             ..header
         };
-        assert_eq!(got, expected);
-        assert!(small[HEADER_LEN..].iter().all(|&p| p == 77));
-        // Not a bridge message: passed on untouched.
-        let junk = Bytes::from_static(b"junk");
-        assert_eq!(shrink_message(&junk, Some((1, 1))), junk);
+        assert_eq!(small.header, expected);
+        assert_eq!(small.planes.len(), expected.payload_len());
+        assert!(small.planes.iter().all(|&p| p == 77));
     }
 
     #[test]

@@ -81,6 +81,14 @@ pub fn encode_frame(header: &FrameHeader, i420: &[u8]) -> Option<Bytes> {
         return None;
     }
     let mut buf = BytesMut::with_capacity(HEADER_LEN + i420.len());
+    put_header(&mut buf, header);
+    buf.put_slice(i420);
+    Some(buf.freeze())
+}
+
+/// Writes the 40-byte header alone (the bridge sends the planes after it from where they
+/// already are, see `page.rs`).
+pub(crate) fn put_header(buf: &mut impl BufMut, header: &FrameHeader) {
     buf.put_u32_le(MAGIC);
     buf.put_u8(header.stream as u8);
     buf.put_u8(u8::from(header.mirrored));
@@ -91,8 +99,6 @@ pub fn encode_frame(header: &FrameHeader, i420: &[u8]) -> Option<Bytes> {
     buf.put_u64_le(header.frame_number);
     buf.put_u64_le(header.capture_time_us);
     buf.put_u64_le(header.sent_time_us);
-    buf.put_slice(i420);
-    Some(buf.freeze())
 }
 
 /// Reads the header of a bridge message; `None` when it is not one (or is truncated).

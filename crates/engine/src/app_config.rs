@@ -65,7 +65,6 @@ pub fn app_engine_config(
     config.session.bind_addrs = ice_bind_addrs(machine.ice_bind);
     config.session.relay_only = user.relay_only;
     config.voice = user.voice;
-    config.preview = true;
     config
 }
 
@@ -175,7 +174,6 @@ mod tests {
             (config.session.video.width, config.session.video.height),
             (1280, 720)
         );
-        assert!(config.preview);
     }
 
     #[test]

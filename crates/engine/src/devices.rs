@@ -2,9 +2,9 @@
 
 use peercall_media::audio::{MicCapture, MicOptions, TONE_HIGH_MIC_ID, TONE_MIC_ID};
 use peercall_media::camera::{
-    CameraCapture, CameraOptions, CaptureRequest, TEST_PATTERN_CHECKS_ID, TEST_PATTERN_ID,
+    CameraCapture, CameraOptions, CaptureRequest, Outlet, TEST_PATTERN_CHECKS_ID, TEST_PATTERN_ID,
 };
-use peercall_media::{DeviceChoice, DeviceError, SharedProcessor};
+use peercall_media::{DeviceChoice, DeviceError, SharedProcessor, SharedSink};
 
 use crate::session::VideoSettings;
 
@@ -66,6 +66,16 @@ pub fn open_camera(
     source: &VideoSource,
     video: &VideoSettings,
 ) -> Result<Option<CameraCapture>, DeviceError> {
+    open_camera_showing(source, video, None)
+}
+
+/// [`open_camera`] whose frames are also shown on `preview`, by the camera's own thread as
+/// each is captured (the self-view), and cleared when the camera closes.
+pub fn open_camera_showing(
+    source: &VideoSource,
+    video: &VideoSettings,
+    preview: Option<SharedSink>,
+) -> Result<Option<CameraCapture>, DeviceError> {
     let id = match source {
         VideoSource::None => return Ok(None),
         VideoSource::TestPattern => TEST_PATTERN_ID,
@@ -77,7 +87,14 @@ pub fn open_camera(
         height: video.height,
         fps: video.fps,
     };
-    CameraCapture::open(&DeviceChoice::parse(id), request, CameraOptions::default()).map(Some)
+    let outlet = preview.map_or(Outlet::Queue, Outlet::QueueAndSink);
+    CameraCapture::open_to(
+        &DeviceChoice::parse(id),
+        request,
+        CameraOptions::default(),
+        outlet,
+    )
+    .map(Some)
 }
 
 /// Opens the microphone for `source` (`Ok(None)` for none). A real microphone's audio

@@ -12,4 +12,6 @@ pub mod session;
 pub mod stats;
 pub mod video_rx;
 
-pub use engine::{AnswerPolicy, Engine, EngineConfig, EngineError, EngineEvent, EngineMedia};
+pub use engine::{
+    AnswerPolicy, Engine, EngineConfig, EngineError, EngineEvent, EngineMedia, VideoSinks,
+};

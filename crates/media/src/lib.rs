@@ -15,6 +15,7 @@ pub mod level;
 pub mod processing;
 pub mod queue;
 pub mod scale;
+pub mod sink;
 pub mod source;
 pub mod voice;
 
@@ -27,6 +28,7 @@ pub use error::{CodecError, DeviceError, MediaError};
 pub use frame::{AudioFrame, VideoFrame, AUDIO_FRAME_SAMPLES, AUDIO_RATE};
 pub use processing::{AudioProcessor, Passthrough, ProcessorChain, SharedProcessor};
 pub use queue::{drop_oldest_queue, QueueReceiver, QueueSender, RecvError};
+pub use sink::{queue_sink, FrameSink, Picture, QueueSink, SharedSink};
 pub use source::{Stamp, TestPattern, ToneConfig, ToneSource};
 pub use voice::{VoiceProcessor, VoiceSettings};
 

@@ -1,7 +1,7 @@
-//! The link between the shell and the call engine: connects with the user's settings,
-//! carries out the effects of engine events (decided by the pure [`translate`]) and pumps
-//! remote video and the local preview into the frame bridge. The engine owns every call
-//! decision; this only translates.
+//! The link between the shell and the call engine: connects with the user's settings and
+//! carries out the effects of engine events (decided by the pure [`translate`]). Pictures do
+//! not pass through here: the engine shows them on the frame bridge itself ([`video_sinks`]).
+//! The engine owns every call decision; this only translates.
 
 mod config;
 #[cfg(test)]
@@ -10,11 +10,10 @@ mod translate;
 mod words;
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::sync::Arc;
 
-use peercall_bridge::{FramePublisher, StreamId};
-use peercall_engine::{Engine, EngineEvent, EngineMedia};
-use peercall_media::{QueueReceiver, RecvError};
+use peercall_bridge::{FrameBridge, StreamId};
+use peercall_engine::{Engine, EngineEvent, EngineMedia, VideoSinks};
 use serde::Serialize;
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
@@ -27,7 +26,17 @@ pub use config::engine_config;
 pub use translate::ServerMode;
 use translate::{server_taken_over, translate, Effect, ShellModel, UiEvent};
 
-/// Runs until the engine closes: events → UI, frames → bridge.
+/// The bridge's streams as the engine's sinks: its decoder thread shows the other side's
+/// video, the camera's thread our own, each straight into the bridge.
+pub fn video_sinks(bridge: &FrameBridge) -> VideoSinks {
+    VideoSinks {
+        remote: Some(Arc::new(bridge.publisher(StreamId::Remote))),
+        preview: Some(Arc::new(bridge.publisher(StreamId::LocalPreview))),
+    }
+}
+
+/// Runs until the engine closes: events → UI. The engine plays remote audio itself; the
+/// app does not read its tap (`media`), which is dropped here.
 pub fn spawn(
     app: AppHandle,
     engine: Engine,
@@ -37,45 +46,10 @@ pub fn spawn(
     server: ServerMode,
     speaker: String,
 ) {
-    let state = app.state::<AppState>();
-    pump_frames(
-        "remote-video",
-        media.remote_video,
-        state.bridge.publisher(StreamId::Remote),
-        |f| f.frame,
-    );
-    pump_frames(
-        "call-preview",
-        media.preview,
-        state.bridge.publisher(StreamId::LocalPreview),
-        |f| f,
-    );
+    drop(media);
     tauri::async_runtime::spawn(forward_events(
         app, engine, generation, events, server, speaker,
     ));
-}
-
-fn pump_frames<T: Send + 'static>(
-    name: &str,
-    frames: QueueReceiver<T>,
-    publisher: FramePublisher,
-    to_frame: impl Fn(T) -> peercall_media::VideoFrame + Send + 'static,
-) {
-    let spawned = std::thread::Builder::new()
-        .name(name.into())
-        .spawn(move || loop {
-            match frames.recv_timeout(Duration::from_millis(500)) {
-                Ok(item) => crate::frames::publish(&publisher, &to_frame(item)),
-                Err(RecvError::Timeout) => {}
-                Err(RecvError::Closed) => {
-                    publisher.clear();
-                    break;
-                }
-            }
-        });
-    if let Err(err) = spawned {
-        tracing::error!(%err, "cannot start the frame pump");
-    }
 }
 
 /// Handles the engine's events until it closes; owns the ringtone (dropping it stops it).

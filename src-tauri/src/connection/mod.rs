@@ -131,6 +131,7 @@ async fn open(
         (config, ServerMode::Remote)
     };
     config.signaling.client_id = client_id;
+    config.video_sinks = call_link::video_sinks(&state.bridge);
     let url = config.signaling.url.clone();
     match Engine::connect(config).await {
         Ok((engine, events, media)) => {

@@ -1,7 +1,8 @@
 //! The Engine API: connects to a signaling server, tracks presence, and runs calls —
 //! the pure call state machine driven by signaling, peer-session events, user
-//! intents and timers. Events come out on a stream; video frames on drop-oldest
-//! queues (a slow reader skips frames instead of building latency).
+//! intents and timers. Events come out on a stream; pictures go straight into the
+//! [`VideoSinks`] the app gives it (the decoder's and the camera's threads call them), and
+//! remote audio comes out on a drop-oldest queue.
 //!
 //! Event order: `Connected` first; per call `IncomingCall` (callee) then `CallState`
 //! changes ending with `Ended`; `Closed` last.
@@ -21,14 +22,14 @@ pub use metrics::{EngineMetrics, MetricsSnapshot};
 
 use std::sync::Arc;
 
-use peercall_media::{AudioFrame, QueueReceiver, VideoFrame, VoiceSettings};
+use peercall_media::{AudioFrame, QueueReceiver, SharedSink, VoiceSettings};
 use peercall_protocol::PeerInfo;
 use peercall_signal::client::{ClientConfig, ClientError, SignalClient};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::call::{CallConfig, CallId, CallState, Direction, MediaKinds, PeerId};
 use crate::devices::{AudioSource, VideoSource};
-use crate::session::{RemoteVideoFrame, SessionConfig};
+use crate::session::SessionConfig;
 use crate::stats::{CallStats, Counters};
 
 /// What the engine does with an incoming call before asking anybody.
@@ -64,8 +65,8 @@ pub struct EngineConfig {
     pub speaker: Option<String>,
     /// Incoming-call policy.
     pub answer: AnswerPolicy,
-    /// Deliver local preview frames.
-    pub preview: bool,
+    /// Where pictures go: the other side's video and our own camera's.
+    pub video_sinks: VideoSinks,
     /// Echo cancellation, noise suppression and auto gain on the microphone (all on by
     /// default; the synthetic tone is never processed).
     pub voice: VoiceSettings,
@@ -85,7 +86,7 @@ impl EngineConfig {
             audio: AudioSource::Tone,
             speaker: None,
             answer: AnswerPolicy::Ask,
-            preview: false,
+            video_sinks: VideoSinks::default(),
             voice: VoiceSettings::default(),
             watch_network: true,
         }
@@ -194,14 +195,32 @@ pub enum EngineError {
     Thread(#[from] std::io::Error),
 }
 
-/// Video and audio coming out of the engine, outside the event stream.
+/// Audio coming out of the engine, outside the event stream (video goes to the
+/// [`VideoSinks`] of its config).
 pub struct EngineMedia {
-    /// Decoded remote video (I420 + stamp metadata).
-    pub remote_video: QueueReceiver<RemoteVideoFrame>,
     /// Decoded remote audio, after the speaker.
     pub remote_audio: QueueReceiver<AudioFrame>,
-    /// Local preview frames (only when `preview` is set).
-    pub preview: QueueReceiver<VideoFrame>,
+}
+
+/// Where the engine's pictures go, each shown on the thread that made it with no thread in
+/// between: the other side's video by the decoder's thread as each frame is due, our own
+/// camera's by the camera's thread as each frame is captured (so the self-view shows as soon
+/// as a call opens the camera, before ICE connects). `None`: nobody looks.
+#[derive(Clone, Default)]
+pub struct VideoSinks {
+    /// The other side's video; cleared when its stream ends.
+    pub remote: Option<SharedSink>,
+    /// Our camera while a call has it open; cleared when the camera closes.
+    pub preview: Option<SharedSink>,
+}
+
+impl std::fmt::Debug for VideoSinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoSinks")
+            .field("remote", &self.remote.is_some())
+            .field("preview", &self.preview.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug)]

@@ -1,21 +1,7 @@
 //! What a peer session reports to its owner.
 
-use peercall_media::VideoFrame;
-
 use crate::call::IceCandidate;
 use crate::stats::CallStats;
-
-/// A decoded remote video frame with what its test-pattern stamp said (if any).
-#[derive(Debug, Clone)]
-pub struct RemoteVideoFrame {
-    /// The I420 picture. `frame_number` and `capture_time_us` come from the stamp when
-    /// one was read, else they are 0.
-    pub frame: VideoFrame,
-    /// Whether a stamp was read from the picture.
-    pub stamped: bool,
-    /// When it was decoded, µs since the UNIX epoch.
-    pub decoded_at_us: u64,
-}
 
 /// Call-control messages carried on the data channel, next to chat.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -33,15 +33,16 @@ mod sync;
 mod twcc;
 mod video_receiver;
 
+pub use channel::{CONTROL_BURST, CONTROL_RATE, CONTROL_REPORT_EVERY};
 pub use config::{IceServerConfig, SessionConfig, VideoSettings};
-pub use events::{ControlMessage, RemoteVideoFrame, SessionEvent};
+pub use events::{ControlMessage, SessionEvent};
 pub use send::{AudioSlot, VideoSlot};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use peercall_media::{AudioFrame, QueueSender, VideoFrame};
+use peercall_media::{AudioFrame, QueueSender, SharedSink};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::RTCOfferOptions;
 use rtc::peer_connection::sdp::RTCSessionDescription;
@@ -101,10 +102,8 @@ pub struct MediaIo {
     pub video: VideoSlot,
     /// Microphone slot.
     pub audio: AudioSlot,
-    /// Local preview frames, if wanted.
-    pub preview: Option<Arc<QueueSender<VideoFrame>>>,
-    /// Decoded remote video.
-    pub remote_video: Arc<QueueSender<RemoteVideoFrame>>,
+    /// Where decoded remote video goes (the decoder's thread shows each frame when due).
+    pub remote_video: Option<SharedSink>,
     /// Decoded remote audio (48 kHz mono, 20 ms).
     pub remote_audio: Arc<QueueSender<AudioFrame>>,
 }
@@ -357,7 +356,6 @@ impl PeerSession {
             self.video.track.clone(),
             video_pt,
             self.media.video.clone(),
-            self.media.preview.clone(),
             self.config.video,
             self.state.clone(),
         )?;

@@ -1,5 +1,6 @@
 //! Remote tracks: VP8 reassembly + decode (with keyframe requests when decoding starts
-//! or fails) into queues the engine reads; audio goes to `audio_receive.rs`.
+//! or fails); the decoder's thread shows each picture on the app's sink when it is due (no
+//! queue or thread after it); audio goes to `audio_receive.rs`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -7,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use peercall_media::clock::now_us;
 use peercall_media::source::stamp;
-use peercall_media::{AudioFrame, QueueSender, Vp8Decoder};
+use peercall_media::{AudioFrame, Picture, QueueSender, SharedSink, Vp8Decoder};
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
-use super::events::{RemoteVideoFrame, SessionEvent};
+use super::events::SessionEvent;
 use super::frame_buffer::FrameBufferConfig;
 use super::sync::{Kind, Playing, SyncLink};
 use super::video_receiver::{Feedback, ReadyFrame, VideoReceiver};
@@ -23,7 +24,8 @@ use crate::video_rx::decode_queue::{decode_queue, Closed, DecodeLimits, DecodeRe
 /// Where received media goes.
 pub struct Receivers {
     pub(crate) counters: Arc<Counters>,
-    pub(crate) video_out: Arc<QueueSender<RemoteVideoFrame>>,
+    /// Where decoded pictures go (`None`: decoded for the stats only).
+    pub(crate) video_out: Option<SharedSink>,
     pub(crate) audio_out: Arc<QueueSender<AudioFrame>>,
     pub(crate) events: mpsc::UnboundedSender<SessionEvent>,
     pub(crate) pli_min_interval: Duration,
@@ -63,7 +65,13 @@ impl Receivers {
         let me = self.clone();
         let spawned = std::thread::Builder::new()
             .name("vp8-decode".into())
-            .spawn(move || me.decode_loop(&from_rtp, &want_key_tx));
+            .spawn(move || {
+                me.decode_loop(&from_rtp, &want_key_tx);
+                // The stream ended (the call closed): the page shows no stale picture.
+                if let Some(sink) = &me.video_out {
+                    sink.clear();
+                }
+            });
         if let Err(e) = spawned {
             let _ = self
                 .events
@@ -209,11 +217,13 @@ impl Receivers {
                         first = false;
                         let _ = self.events.send(SessionEvent::FirstRemoteFrame);
                     }
-                    self.video_out.push(RemoteVideoFrame {
-                        frame,
-                        stamped: stamp.is_some(),
-                        decoded_at_us,
-                    });
+                    if let Some(sink) = &self.video_out {
+                        sink.show(Picture {
+                            frame,
+                            stamped: stamp.is_some(),
+                            decoded_at_us,
+                        });
+                    }
                 }
                 Ok(None) => {
                     if decoder.needs_keyframe() {

@@ -13,8 +13,8 @@ use peercall_media::audio::MicCapture;
 use peercall_media::camera::CameraCapture;
 use peercall_media::scale::scale_i420_into;
 use peercall_media::{
-    OpusConfig, OpusEncoder, QueueSender, RedEncoder, VideoFrame, Vp8Config, Vp8Encoder,
-    AUDIO_FRAME_SAMPLES, AUDIO_RATE,
+    OpusConfig, OpusEncoder, RedEncoder, VideoFrame, Vp8Config, Vp8Encoder, AUDIO_FRAME_SAMPLES,
+    AUDIO_RATE,
 };
 use rtc::media::Sample;
 use tokio::runtime::Handle;
@@ -121,7 +121,6 @@ pub fn spawn_video(
     track: Arc<TrackLocalStaticSample>,
     payload_type: u8,
     slot: VideoSlot,
-    preview: Option<Arc<QueueSender<VideoFrame>>>,
     settings: VideoSettings,
     state: SendState,
 ) -> std::io::Result<()> {
@@ -156,9 +155,6 @@ pub fn spawn_video(
                     }
                     continue;
                 };
-                if let Some(p) = &preview {
-                    p.push(frame.clone());
-                }
                 let now = Instant::now();
                 let want = target_kbps(&state, &settings);
                 state

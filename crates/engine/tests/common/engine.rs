@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use peercall_engine::call::{CallConfig, CallState, EndReason, PeerId};
 use peercall_engine::session::{SessionConfig, VideoSettings};
-use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia};
+use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent};
+use peercall_media::{queue_sink, AudioFrame, Picture, QueueReceiver, SharedSink};
 use peercall_signal::server::{Config, Server, ServerHandle};
 use tokio::sync::mpsc;
 
@@ -35,16 +36,30 @@ pub fn config(url: &str, name: &str, answer: AnswerPolicy) -> EngineConfig {
     c
 }
 
+/// What an engine under test shows and plays: its remote video through a real queue sink
+/// (unless the test gave a sink of its own), its remote audio from the engine's queue.
+pub struct Media {
+    pub remote_video: QueueReceiver<Picture>,
+    pub remote_audio: QueueReceiver<AudioFrame>,
+}
+
 pub struct Agent {
     pub engine: Engine,
     pub events: mpsc::UnboundedReceiver<EngineEvent>,
-    pub media: EngineMedia,
+    pub media: Media,
     pub log: Vec<EngineEvent>,
 }
 
 impl Agent {
-    pub async fn start(config: EngineConfig) -> Self {
+    pub async fn start(mut config: EngineConfig) -> Self {
+        let (sink, remote_video) = queue_sink(4);
+        let sink: SharedSink = sink;
+        config.video_sinks.remote.get_or_insert(sink);
         let (engine, events, media) = Engine::connect(config).await.expect("engine connects");
+        let media = Media {
+            remote_video,
+            remote_audio: media.remote_audio,
+        };
         Self {
             engine,
             events,

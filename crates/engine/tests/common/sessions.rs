@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use peercall_engine::call::IceCandidate;
 use peercall_engine::devices::{open_camera, open_mic, AudioSource, VideoSource};
 use peercall_engine::session::{
-    MediaIo, OpenRole, PeerSession, RemoteVideoFrame, SessionConfig, SessionEvent, VideoSettings,
+    MediaIo, OpenRole, PeerSession, SessionConfig, SessionEvent, VideoSettings,
 };
 use peercall_engine::stats::Counters;
-use peercall_media::{drop_oldest_queue, AudioFrame, QueueReceiver};
+use peercall_media::{drop_oldest_queue, queue_sink, AudioFrame, Picture, QueueReceiver};
 use tokio::sync::mpsc;
 
 use super::relay::Relay;
@@ -18,7 +18,7 @@ use super::relay::Relay;
 pub struct Peer {
     pub session: PeerSession,
     pub events: mpsc::UnboundedReceiver<SessionEvent>,
-    pub video: QueueReceiver<RemoteVideoFrame>,
+    pub video: QueueReceiver<Picture>,
     pub audio: QueueReceiver<AudioFrame>,
     pub counters: Arc<Counters>,
 }
@@ -39,13 +39,12 @@ pub async fn open(role: OpenRole) -> Peer {
 pub async fn open_with(cfg: SessionConfig, role: OpenRole) -> Peer {
     let cam = open_camera(&VideoSource::TestPattern, &cfg.video).expect("test pattern");
     let mic = open_mic(&AudioSource::Tone, None).expect("tone mic");
-    let (vtx, video) = drop_oldest_queue(64);
+    let (vtx, video) = queue_sink(64);
     let (atx, audio) = drop_oldest_queue(512);
     let media = MediaIo {
         video: Arc::new(Mutex::new(cam)),
         audio: Arc::new(Mutex::new(mic)),
-        preview: None,
-        remote_video: Arc::new(vtx),
+        remote_video: Some(vtx),
         remote_audio: Arc::new(atx),
     };
     let (tx, events) = mpsc::unbounded_channel();

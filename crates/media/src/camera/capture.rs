@@ -11,6 +11,7 @@ use crate::convert::{to_i420, PixelFormat};
 use crate::error::DeviceError;
 use crate::frame::VideoFrame;
 use crate::queue::{drop_oldest_queue, QueueReceiver, QueueSender};
+use crate::sink::{Picture, SharedSink};
 use crate::source::{PatternVariant, TestPattern};
 use nokhwa::utils::{CameraFormat, CameraIndex, RequestedFormat, RequestedFormatType};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,7 +86,20 @@ impl CameraCapture {
         request: CaptureRequest,
         options: CameraOptions,
     ) -> Result<Self, DeviceError> {
+        Self::open_to(choice, request, options, Outlet::Queue)
+    }
+
+    /// [`CameraCapture::open`] with the frames going to `outlet`: the queue, a preview sink
+    /// (shown on the camera's own thread as each frame is captured, cleared when the
+    /// camera stops), or both.
+    pub fn open_to(
+        choice: &DeviceChoice,
+        request: CaptureRequest,
+        options: CameraOptions,
+        outlet: Outlet,
+    ) -> Result<Self, DeviceError> {
         let (tx, frames) = drop_oldest_queue(options.queue_frames);
+        let tx = Deliver { queue: tx, outlet };
         let (ev_tx, events) = drop_oldest_queue(16);
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
@@ -152,11 +166,59 @@ impl Drop for CameraCapture {
 
 type Ready = mpsc::Sender<Result<CameraFormatInfo, DeviceError>>;
 
+/// Where a camera's frames go.
+#[derive(Clone, Default)]
+pub enum Outlet {
+    /// To [`CameraCapture::frames`] only.
+    #[default]
+    Queue,
+    /// Shown on the sink (a copy) and queued for the consumer: the call's self-view, taken
+    /// where the frames are made, before anything else is done with them.
+    QueueAndSink(SharedSink),
+    /// Shown on the sink only (moved, no copy); the queue stays empty: a preview alone.
+    Sink(SharedSink),
+}
+
+/// The camera thread's end of its outlet. Dropping it (the thread ends) clears the sink.
+struct Deliver {
+    queue: QueueSender<VideoFrame>,
+    outlet: Outlet,
+}
+
+impl Deliver {
+    /// Hands `frame` on; `false` once the consumer is gone (the camera should stop).
+    fn push(&self, frame: VideoFrame) -> bool {
+        match &self.outlet {
+            Outlet::Queue => self.queue.push(frame),
+            Outlet::QueueAndSink(sink) => {
+                sink.show(Picture::captured(frame.clone()));
+                self.queue.push(frame)
+            }
+            Outlet::Sink(sink) => {
+                sink.show(Picture::captured(frame));
+                self.queue.is_open()
+            }
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        self.queue.is_open()
+    }
+}
+
+impl Drop for Deliver {
+    fn drop(&mut self) {
+        if let Outlet::QueueAndSink(sink) | Outlet::Sink(sink) = &self.outlet {
+            sink.clear();
+        }
+    }
+}
+
 /// The test pattern in real time at the requested size and rate.
 fn run_pattern(
     variant: PatternVariant,
     req: CaptureRequest,
-    tx: QueueSender<VideoFrame>,
+    tx: Deliver,
     stop: &AtomicBool,
     ready: Ready,
 ) {
@@ -275,7 +337,7 @@ fn run_native(
     choice: &DeviceChoice,
     req: CaptureRequest,
     options: CameraOptions,
-    tx: QueueSender<VideoFrame>,
+    tx: Deliver,
     events: QueueSender<CameraEvent>,
     stop: &AtomicBool,
     ready: Ready,

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::{Active, Driver};
 use crate::call::{CallId, Direction, Input, SessionRole};
-use crate::devices::{open_camera, open_mic};
+use crate::devices::{open_camera_showing, open_mic};
 use crate::engine::EngineErrorCode;
 use crate::session::{AudioSlot, ControlMessage, MediaIo, OpenRole, VideoSlot};
 use crate::stats::Counters;
@@ -30,7 +30,8 @@ impl Driver {
     /// The configured camera (`None`: none configured).
     async fn camera(&self) -> Result<Option<CameraCapture>, String> {
         let (source, video) = (self.config.video.clone(), self.config.session.video);
-        off_task(move || open_camera(&source, &video)).await
+        let preview = self.config.video_sinks.preview.clone();
+        off_task(move || open_camera_showing(&source, &video, preview)).await
     }
 
     /// The configured microphone (`None`: none configured).
@@ -131,8 +132,7 @@ impl Driver {
         let media = MediaIo {
             video: video.clone(),
             audio: audio.clone(),
-            preview: self.preview.clone(),
-            remote_video: self.remote_video.clone(),
+            remote_video: self.config.video_sinks.remote.clone(),
             remote_audio: self.remote_audio.clone(),
         };
         let mut config = self.config.session.clone();

@@ -26,9 +26,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use peercall_media::{
-    drop_oldest_queue, AudioFrame, QueueSender, SharedProcessor, VideoFrame, VoiceProcessor,
-};
+use peercall_media::{drop_oldest_queue, AudioFrame, QueueSender, SharedProcessor, VoiceProcessor};
 use peercall_signal::client::ClientEvent;
 use tokio::sync::mpsc;
 
@@ -36,7 +34,7 @@ use super::metrics::EngineMetrics;
 use super::path_check::SelectedPath;
 use super::{audio_out, Command, EngineConfig, EngineErrorCode, EngineEvent, EngineMedia};
 use crate::call::{CallId, CallMachine, Direction, Input};
-use crate::session::{AudioSlot, IceServerConfig, RemoteVideoFrame, SessionEvent, VideoSlot};
+use crate::session::{AudioSlot, IceServerConfig, SessionEvent, VideoSlot};
 use crate::stats::Counters;
 
 struct Active {
@@ -59,9 +57,7 @@ pub(crate) struct Driver {
     active: Option<Active>,
     session_tx: mpsc::UnboundedSender<(CallId, SessionEvent)>,
     session_rx: mpsc::UnboundedReceiver<(CallId, SessionEvent)>,
-    remote_video: Arc<QueueSender<RemoteVideoFrame>>,
     remote_audio: Arc<QueueSender<AudioFrame>>,
-    preview: Option<Arc<QueueSender<VideoFrame>>>,
     /// Echo cancellation etc., shared by the speaker (reference) and each microphone.
     voice: Option<SharedProcessor>,
     ice_servers: Vec<IceServerConfig>,
@@ -91,10 +87,8 @@ impl Driver {
         metrics: Arc<EngineMetrics>,
         counters: Arc<Mutex<Arc<Counters>>>,
     ) -> std::io::Result<(Self, EngineMedia)> {
-        let (video_tx, remote_video) = drop_oldest_queue(4);
         let (audio_in_tx, audio_in_rx) = drop_oldest_queue(50);
         let (tap_tx, remote_audio) = drop_oldest_queue(500);
-        let (preview_tx, preview) = drop_oldest_queue(2);
         let voice = config
             .voice
             .any()
@@ -109,7 +103,6 @@ impl Driver {
         let ice_servers = config.session.ice_servers.clone();
         let driver = Self {
             machine: CallMachine::new(config.call),
-            preview: config.preview.then(|| Arc::new(preview_tx)),
             voice,
             config,
             client: Some(client),
@@ -120,7 +113,6 @@ impl Driver {
             active: None,
             session_tx,
             session_rx,
-            remote_video: Arc::new(video_tx),
             remote_audio: Arc::new(audio_in_tx),
             ice_servers,
             mic_muted: false,
@@ -132,11 +124,7 @@ impl Driver {
             unconnected_why: None,
             path: None,
         };
-        let media = EngineMedia {
-            remote_video,
-            remote_audio,
-            preview,
-        };
+        let media = EngineMedia { remote_audio };
         Ok((driver, media))
     }
 
