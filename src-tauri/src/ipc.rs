@@ -8,6 +8,7 @@ use tauri_specta::{collect_commands, collect_events, Builder, ErrorHandlingMode}
 
 use crate::commands::{app, call, connection_check, devices, media_check, settings};
 use crate::devices_check::MicLevel;
+use crate::lan_discovery::{self, LanHostsChanged};
 use crate::ui_events::{
     AppNotice, CallStatsUpdate, CallStatus, ChatReceived, ConnectionStatus, IncomingCall,
     PeersChanged, RemoteMediaState,
@@ -40,6 +41,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             call::send_chat,
             call::switch_camera,
             call::switch_microphone,
+            lan_discovery::lan_hosts,
         ])
         .events(collect_events![
             MicLevel,
@@ -50,7 +52,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             ChatReceived,
             RemoteMediaState,
             CallStatsUpdate,
-            AppNotice
+            AppNotice,
+            LanHostsChanged
         ])
 }
 

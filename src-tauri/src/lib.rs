@@ -7,6 +7,7 @@
 //! - [`settings`]: persistence with tauri-plugin-store
 //! - [`logging`]: `tracing` to stderr and a daily log file
 //! - [`webkit_renderer`]: WebKitGTK's renderer on a machine without a GPU
+//! - [`lan_discovery`]: announcing this app's LAN server, finding the others' (mDNS)
 
 mod call_link;
 mod commands;
@@ -14,6 +15,7 @@ mod connection;
 mod devices_check;
 mod error;
 mod ipc;
+mod lan_discovery;
 mod local_server;
 mod log_budget;
 mod logging;
@@ -52,6 +54,7 @@ pub fn run() -> Result<(), tauri::Error> {
             let bridge = tauri::async_runtime::block_on(peercall_bridge::FrameBridge::start())?;
             app.manage(state::AppState::new(bridge));
             quit_on_signal(app.handle().clone());
+            lan_discovery::spawn_browser(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!())?;

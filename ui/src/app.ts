@@ -1,8 +1,9 @@
 // The app's controller: connection status, peer list, ringing screens, the call, notices,
 // keyboard shortcuts. Every decision about a call is the engine's; this only shows it.
-import { commands, errorMessage, events, type AppInfo, type CallPhase, type CallStatus, type ConnectionStatus, type Peer, type Settings } from "./ipc";
+import { commands, errorMessage, events, type AppInfo, type LanHost, type CallPhase, type CallStatus, type ConnectionStatus, type Peer, type Settings } from "./ipc";
 import { homeView, pill, pillCountdown, retryCountdown } from "./connection-view";
 import { hostingLine } from "./hosting";
+import { lanHostItems, renderLanHosts } from "./lan-hosts";
 import { CallView } from "./call-view";
 import { el, show } from "./dom";
 import { renderPeers } from "./peers-view";
@@ -73,6 +74,15 @@ export class App {
       events.callStatsUpdate.listen(({ payload }) => this.call.showStats(payload)),
       events.appNotice.listen(({ payload }) => this.showNotice(payload.message)),
     ]);
+  }
+
+  /** Hosts other apps announce on the local network: listed on the home screen, each with
+   * a button that opens Settings on its URL (`join`); `serverUrl`: the one in Settings. */
+  async listenLanHosts(join: (url: string) => void, serverUrl: () => string): Promise<void> {
+    const render = (hosts: LanHost[]) =>
+      renderLanHosts(el("lan-hosts"), el<HTMLUListElement>("lan-host-list"), lanHostItems(hosts, serverUrl()), join);
+    await events.lanHostsChanged.listen(({ payload }) => render(payload.hosts));
+    render(await commands.lanHosts());
   }
 
   async connect(settings: Settings): Promise<void> {

@@ -49,6 +49,8 @@ export const commands = {
 	switchCamera: (camera: string) => __TAURI_INVOKE<null>("switch_camera", { camera }),
 	/**  Switches the microphone mid-call (no renegotiation): a listed id, or `synthetic:tone`. */
 	switchMicrophone: (microphone: string) => __TAURI_INVOKE<null>("switch_microphone", { microphone }),
+	/**  The hosts found so far on the local network. */
+	lanHosts: () => __TAURI_INVOKE<LanHost[]>("lan_hosts"),
 };
 
 /** Events */
@@ -59,6 +61,7 @@ export const events = {
 	chatReceived: makeEvent<ChatReceived, ChatReceived>("chat-received"),
 	connectionStatus: makeEvent<ConnectionStatus_Serialize, ConnectionStatus_Deserialize>("connection-status"),
 	incomingCall: makeEvent<IncomingCall, IncomingCall>("incoming-call"),
+	lanHostsChanged: makeEvent<LanHostsChanged, LanHostsChanged>("lan-hosts-changed"),
 	micLevel: makeEvent<MicLevel, MicLevel>("mic-level"),
 	peersChanged: makeEvent<PeersChanged, PeersChanged>("peers-changed"),
 	remoteMediaState: makeEvent<RemoteMediaState, RemoteMediaState>("remote-media-state"),
@@ -361,6 +364,21 @@ export type ErrorPayload = {
 export type IncomingCall = {
 	peerId: string,
 	peerName: string,
+};
+
+/**  A Peercall app hosting calls on the local network. */
+export type LanHost = {
+	/**  The host's name (its machine name). */
+	name: string,
+	/**  The server URL to join it with (`ws://10.0.0.5:7788/ws`). */
+	url: string,
+	/**  Where it was found: "10.0.0.5 on wlan0". */
+	foundOn: string,
+};
+
+/**  The hosts found on the local network, sent whole on every change. */
+export type LanHostsChanged = {
+	hosts: LanHost[],
 };
 
 /**  Microphone level, sent about ten times a second while the meter runs. */

@@ -16,6 +16,7 @@ export type {
   ConnectionStatus_Serialize as ConnectionStatus,
   Device,
   DeviceList,
+  LanHost,
   Peer,
   Resolution,
   Settings_Serialize as Settings,

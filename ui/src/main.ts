@@ -13,6 +13,7 @@ async function start(): Promise<void> {
     if (changed) void app.connect(saved);
   });
   document.getElementById("settings-button")?.addEventListener("click", () => dialog.open());
+  await app.listenLanHosts((url) => dialog.openWithServer(url), () => dialog.serverUrl());
   // Read-only hooks for the GUI tests and the frame-bridge benchmark.
   Object.assign(window, {
     peercallBench: { preview: () => dialog.previewStats(), produced: () => commands.bridgeCounters() },

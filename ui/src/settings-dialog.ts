@@ -104,6 +104,19 @@ export class SettingsDialog {
     this.name.setAttribute("aria-invalid", String(problem !== null));
   }
 
+  /** The server URL saved in Settings ("" for the built-in one). */
+  serverUrl(): string {
+    return this.current.serverUrl;
+  }
+
+  /** Opens with `url` as the server (a host found on the network), ready for its join code. */
+  openWithServer(url: string): void {
+    this.open();
+    this.server.value = url;
+    this.server.dispatchEvent(new Event("change"));
+    this.token.focus();
+  }
+
   open(): void {
     const firstRun = this.current.displayName === "";
     this.intro.hidden = !firstRun;

@@ -50,6 +50,8 @@ pub struct LocalSignaling {
     pub cert: Option<CertFingerprint>,
     /// The hosted server and its record, held for the app's life.
     hosted: Option<(ServerHandle, Published)>,
+    /// The server's mDNS announcement while it hosts for the network (`lan_discovery`).
+    announced: Option<crate::lan_discovery::Announced>,
 }
 
 /// What the clients of a local server already check and send: a new host that takes over
@@ -80,6 +82,7 @@ impl LocalSignaling {
 
     /// Stops the hosted server (if this app hosts it) and removes its record.
     pub async fn stop(self) {
+        drop(self.announced);
         if let Some((handle, published)) = self.hosted {
             drop(published);
             handle.shutdown().await;
@@ -233,6 +236,7 @@ pub async fn find_or_host(
         _ => loopback_url(port, tls),
     };
     tracing::info!(%hosting, lan = lan_code.is_some(), "hosting the embedded signaling server");
+    let announced = lan_code.and_then(|_| crate::lan_discovery::announce(port, &hosting));
     Ok(LocalSignaling {
         url: loopback_url(port, tls),
         hosting: Some(hosting),
@@ -241,6 +245,7 @@ pub async fn find_or_host(
         token: Some(token),
         cert,
         hosted: Some((handle, published)),
+        announced,
     })
 }
 
@@ -255,6 +260,7 @@ fn client_of(record: LocalRecord) -> LocalSignaling {
         token: record.token,
         cert: record.cert,
         hosted: None,
+        announced: None,
     }
 }
 
