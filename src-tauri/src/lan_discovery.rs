@@ -13,6 +13,18 @@ use specta::Type;
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
+/// `PEERCALL_LAN_DISCOVERY=off` turns announcing and browsing off: the GUI tests run the
+/// app in the machine's own network namespace, where mDNS would leave the machine.
+const SWITCH: &str = "PEERCALL_LAN_DISCOVERY";
+
+fn enabled() -> bool {
+    let on = std::env::var(SWITCH).map_or(true, |v| v != "off");
+    if !on {
+        tracing::info!("{SWITCH}=off: not announcing or looking for hosts on the local network");
+    }
+    on
+}
+
 /// The full name of this app's own announcement, left out of its own list.
 static OWN: Mutex<Option<String>> = Mutex::new(None);
 
@@ -73,6 +85,9 @@ impl Drop for Announced {
 /// others join) says whether it speaks TLS. A failure (no multicast here) is logged:
 /// hosting works without it, the others type the address.
 pub fn announce(port: u16, hosting: &str) -> Option<Announced> {
+    if !enabled() {
+        return None;
+    }
     let what = Announcement {
         name: machine_name(),
         port,
@@ -95,6 +110,9 @@ pub fn announce(port: u16, hosting: &str) -> Option<Announced> {
 /// Browses for the others for the app's life, sending [`LanHostsChanged`] on each change.
 pub fn spawn_browser(app: AppHandle) {
     app.manage(LanHosts::default());
+    if !enabled() {
+        return;
+    }
     tauri::async_runtime::spawn(async move {
         let browser = match Browser::start(None) {
             Ok(browser) => browser,

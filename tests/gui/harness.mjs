@@ -70,6 +70,9 @@ export async function launchApp(profile, extraEnv = {}) {
     XDG_CONFIG_HOME: profile.config,
     XDG_DATA_HOME: profile.data,
     RUST_LOG: process.env.RUST_LOG ?? "info",
+    // No mDNS from the machine's own namespace (it would leave the machine); a test of LAN
+    // discovery turns it on inside a namespace of its own.
+    PEERCALL_LAN_DISCOVERY: "off",
     ...extraEnv,
   };
   // Its own process group (so stop() can end the driver, WebKitWebDriver and the app together,
