@@ -106,6 +106,14 @@ impl VideoReceiver {
         if nack.filled {
             Counters::add(&counters.video_packets_repaired, 1);
         }
+        if let Some((open, requests)) = nack.hole {
+            tracing::trace!(
+                seq,
+                open_ms = open.as_millis() as u64,
+                requests,
+                "video hole filled"
+            );
+        }
         if nack.overflow {
             tracing::debug!("video NACK list overflowed at seq {seq}");
             self.frames.request_keyframe(now);
@@ -126,6 +134,15 @@ impl VideoReceiver {
                 Counters::add(&counters.video_keyframes_received, 1);
             }
             let render_at = self.playout.on_frame(f.timestamp, now, f.waited);
+            if f.waited {
+                tracing::trace!(
+                    ts = f.timestamp,
+                    last_seq = f.last_seq,
+                    hold_ms = render_at.saturating_duration_since(now).as_millis() as u64,
+                    delay_ms = self.playout.delay().as_millis() as u64,
+                    "video frame released after a hole"
+                );
+            }
             out.frames.push(ReadyFrame {
                 data: f.data,
                 render_at,
@@ -145,6 +162,11 @@ impl VideoReceiver {
             return None;
         }
         Counters::add(&counters.nack_packets_requested, due.len() as u64);
+        tracing::trace!(
+            ?due,
+            rtt_ms = rtt(counters).as_millis() as u64,
+            "video NACK"
+        );
         let seqs: Vec<u16> = due.iter().map(|&s| s as u16).collect();
         Some(TransportLayerNack {
             sender_ssrc: 0,
