@@ -68,6 +68,9 @@ function agentDirection(rx, tx, setupFrom) {
     freezeSeconds: num(v.freezes?.totalSeconds),
     g2gP50: num(v.glassToGlassMs?.p50 ?? v.latencyMs?.p50),
     g2gP95: num(v.glassToGlassMs?.p95 ?? v.latencyMs?.p95),
+    // Capture → decoded (the rest of g2g is the wait for the frame's render time).
+    decodedP50: num(v.latencyMs?.p50),
+    decodedP95: num(v.latencyMs?.p95),
     playoutDelayP50: num(v.playoutDelayMs?.p50),
     playoutDelayP95: num(v.playoutDelayMs?.p95),
     offerToConnectedMs: num(setupFrom?.setupMs?.offerToConnected),
@@ -336,11 +339,11 @@ const v = (x) => (x === null || x === undefined ? '–' : String(x));
 
 export function table(rows) {
   const out = [
-    '| pair | netem (each way) | size | direction | fps rendered (min / median per s) | freezes (total s) | g2g p50 / p95 ms | offer→connected ms | offer→first frame ms | resolution rx (tx) | NACKs sent | PLIs sent / recv | retransmits sent | FEC sent / rebuilt | target kbps (last / median) | A/V offset p50 / abs p95 ms | mouth-to-ear p50 ms | sync delay video / audio ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| pair | netem (each way) | size | direction | fps rendered (min / median per s) | freezes (total s) | g2g p50 / p95 ms | capture→decoded p50 / p95 ms | playout delay p50 / p95 ms | offer→connected ms | offer→first frame ms | resolution rx (tx) | NACKs sent | PLIs sent / recv | retransmits sent | FEC sent / rebuilt | target kbps (last / median) | A/V offset p50 / abs p95 ms | mouth-to-ear p50 ms | sync delay video / audio ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    out.push(`| ${r.pair}${r.agentArgs ? ` (${r.agentArgs})` : ''} | ${r.label} | ${r.size} | ${r.direction}${r.ok ? '' : ' (failed)'} | ${f(r.fpsRendered, 1)} (${f(r.fpsMin)} / ${f(r.fpsMedian)}) | ${v(r.freezes)} (${f(r.freezeSeconds, 1)}) | ${f(r.g2gP50)} / ${f(r.g2gP95)} | ${f(r.offerToConnectedMs)} | ${f(r.offerToFirstFrameMs)} | ${v(r.resolution)} (${v(r.sentResolution)}) | ${v(r.nacksSent)} | ${v(r.plisSent)} / ${v(r.plisReceived)} | ${v(r.retransmitsSent)} | ${v(r.fecSent)} / ${v(r.fecRecovered)} | ${v(r.targetKbps)} / ${v(r.targetKbpsMedian)} | ${f(r.avOffsetP50)} / ${f(r.avOffsetAbsP95)} | ${f(r.mouthToEarP50)} | ${f(r.syncVideoMs)} / ${f(r.syncAudioMs)} |`);
+    out.push(`| ${r.pair}${r.agentArgs ? ` (${r.agentArgs})` : ''} | ${r.label} | ${r.size} | ${r.direction}${r.ok ? '' : ' (failed)'} | ${f(r.fpsRendered, 1)} (${f(r.fpsMin)} / ${f(r.fpsMedian)}) | ${v(r.freezes)} (${f(r.freezeSeconds, 1)}) | ${f(r.g2gP50)} / ${f(r.g2gP95)} | ${f(r.decodedP50)} / ${f(r.decodedP95)} | ${f(r.playoutDelayP50)} / ${f(r.playoutDelayP95)} | ${f(r.offerToConnectedMs)} | ${f(r.offerToFirstFrameMs)} | ${v(r.resolution)} (${v(r.sentResolution)}) | ${v(r.nacksSent)} | ${v(r.plisSent)} / ${v(r.plisReceived)} | ${v(r.retransmitsSent)} | ${v(r.fecSent)} / ${v(r.fecRecovered)} | ${v(r.targetKbps)} / ${v(r.targetKbpsMedian)} | ${f(r.avOffsetP50)} / ${f(r.avOffsetAbsP95)} | ${f(r.mouthToEarP50)} | ${f(r.syncVideoMs)} / ${f(r.syncAudioMs)} |`);
   }
   return out.join('\n');
 }
