@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 [ -f ui/dist/index.html ] || npm --prefix ui run build --silent
-cargo build -p peercall -p peercall-agent -p peercall-netem
+cargo build -p peercall -p peercall-agent -p peercall-netem -p peercall-discovery
 # The app opens real audio devices (mic meter, ringtone, calls): give it a PulseAudio null sink.
 # shellcheck source=/dev/null
 source scripts/start-pulseaudio.sh >/dev/null || log "PulseAudio unavailable: audio devices will fail (the app reports it)"
@@ -33,6 +33,15 @@ if [ $# -eq 0 ]; then
     status=1
   else
     log "skipping the lossy GUI test: no network namespaces here (unshare -n failed)"
+  fi
+  # LAN discovery (tests/gui/lan/): mDNS only inside a namespace of its own, never on the
+  # machine's network.
+  if unshare -n true 2>/dev/null; then
+    log "GUI test of LAN discovery (scripts/lan-ns-run.sh)"
+    headless 1280x1024x24 timeout 300 scripts/lan-ns-run.sh node --test tests/gui/lan/ || status=$?
+  elif [ "${CI:-}" = "true" ]; then
+    log "CI needs network namespaces for the LAN discovery GUI test (unshare -n failed)"
+    status=1
   fi
 fi
 exit "$status"

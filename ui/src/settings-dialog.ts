@@ -115,6 +115,7 @@ export class SettingsDialog {
     this.server.value = url;
     this.server.dispatchEvent(new Event("change"));
     this.token.focus();
+    this.token.scrollIntoView({ block: "center" });
   }
 
   open(): void {
