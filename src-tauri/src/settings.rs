@@ -115,6 +115,8 @@ pub struct VoiceProcessing {
     pub noise_suppression: bool,
     /// Keep the voice at a steady level.
     pub auto_gain: bool,
+    /// Filter rumble below the voice out.
+    pub high_pass: bool,
 }
 
 impl Default for VoiceProcessing {
@@ -129,6 +131,7 @@ impl From<VoiceSettings> for VoiceProcessing {
             echo_cancellation: v.echo_cancellation,
             noise_suppression: v.noise_suppression,
             auto_gain: v.auto_gain,
+            high_pass: v.high_pass,
         }
     }
 }
@@ -139,6 +142,7 @@ impl From<VoiceProcessing> for VoiceSettings {
             echo_cancellation: v.echo_cancellation,
             noise_suppression: v.noise_suppression,
             auto_gain: v.auto_gain,
+            high_pass: v.high_pass,
         }
     }
 }
@@ -334,6 +338,7 @@ mod tests {
     fn voice_processing_is_on_unless_the_file_turns_a_switch_off() {
         let s: Settings = serde_json::from_str(r#"{"displayName":"Bob"}"#).unwrap();
         assert_eq!(VoiceSettings::from(s.voice), VoiceSettings::ALL);
+        // A file from before the rumble filter had its own switch loads with it on.
         let s: Settings = serde_json::from_str(r#"{"voice":{"noiseSuppression":false}}"#).unwrap();
         assert_eq!(
             VoiceSettings::from(s.voice),
@@ -349,7 +354,7 @@ mod tests {
         let json = serde_json::to_value(&off).unwrap();
         assert_eq!(
             json["voice"],
-            serde_json::json!({"echoCancellation": false, "noiseSuppression": false, "autoGain": false})
+            serde_json::json!({"echoCancellation": false, "noiseSuppression": false, "autoGain": false, "highPass": false})
         );
         let back: Settings = serde_json::from_value(json).unwrap();
         assert_eq!(back, off);

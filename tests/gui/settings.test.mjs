@@ -28,8 +28,10 @@ async function inView(driver, css) {
 
 describe("the settings dialog on first run", () => {
   let app;
+  let profile;
   before(async () => {
-    app = await launchApp(freshProfile("newcomer"), env);
+    profile = freshProfile("newcomer");
+    app = await launchApp(profile, env);
     await visible(app.driver, "#settings-dialog");
   });
   after(async () => {
@@ -78,6 +80,39 @@ describe("the settings dialog on first run", () => {
     await driver.wait(async () => (await driver.findElement(By.css("#name-error")).getAttribute("hidden")) === "true", 5000, "the message stayed");
     await driver.findElement(By.css("#settings-save")).click();
     await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000, "not saved");
+  });
+
+  it("the microphone's four switches are on by default, and the rumble filter's is kept once the others are off", async () => {
+    const driver = app.driver;
+    await driver.findElement(By.css("#settings-button")).click();
+    await visible(driver, "#settings-dialog");
+    const box = (id) =>
+      driver.executeScript("const b = document.getElementById(arguments[0]); return { checked: b.checked, disabled: b.disabled };", id);
+    for (const id of ["echo-cancellation", "noise-suppression", "auto-gain"]) {
+      assert.deepEqual(await box(id), { checked: true, disabled: false }, id);
+    }
+    // Echo cancellation and noise suppression need the filter: it shows on and cannot be unticked.
+    assert.deepEqual(await box("high-pass"), { checked: true, disabled: true });
+    for (const id of ["echo-cancellation", "noise-suppression"]) {
+      const b = await driver.findElement(By.id(id));
+      await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' });", b);
+      await b.click();
+    }
+    assert.deepEqual(await box("high-pass"), { checked: true, disabled: false }, "free once both are off");
+    await driver.findElement(By.id("high-pass")).click();
+    await screenshot(driver, "54-microphone-switches");
+    await driver.findElement(By.css("#settings-save")).click();
+    await driver.wait(async () => (await driver.findElement(By.css("#settings-dialog")).getAttribute("open")) === null, 10000, "not saved");
+    const file = path.join(profile.data, "org.peercall.desktop", "settings.json");
+    const saved = JSON.parse(readFileSync(file, "utf8")).settings?.voice;
+    assert.deepEqual(saved, { echoCancellation: false, noiseSuppression: false, autoGain: true, highPass: false });
+    await driver.findElement(By.css("#settings-button")).click();
+    await visible(driver, "#settings-dialog");
+    assert.deepEqual(await box("high-pass"), { checked: false, disabled: false }, "the choice did not come back");
+    // Echo cancellation on again: the filter runs, and the box says so.
+    await driver.findElement(By.id("echo-cancellation")).click();
+    assert.deepEqual(await box("high-pass"), { checked: true, disabled: true });
+    await driver.findElement(By.css("#settings-cancel")).click();
   });
 
   it("closed while its camera is still opening, the dialog leaves no preview running", async () => {

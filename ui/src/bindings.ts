@@ -535,6 +535,8 @@ export type VoiceProcessing_Deserialize = {
 	noiseSuppression?: boolean,
 	/**  Keep the voice at a steady level. */
 	autoGain?: boolean,
+	/**  Filter rumble below the voice out. */
+	highPass?: boolean,
 };
 
 /**
@@ -548,6 +550,8 @@ export type VoiceProcessing_Serialize = {
 	noiseSuppression: boolean,
 	/**  Keep the voice at a steady level. */
 	autoGain: boolean,
+	/**  Filter rumble below the voice out. */
+	highPass: boolean,
 };
 
 /* Tauri Specta runtime */

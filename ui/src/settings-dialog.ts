@@ -5,6 +5,7 @@ import { checkSummary, renderCheckLines } from "./connection-check";
 import { el } from "./dom";
 import { tokenAfterServerChange } from "./server-token";
 import { checkDisplayName, checkServerUrl, plaintextTokenWarning } from "./validate";
+import { highPassBox } from "./voice-switches";
 import { VideoView } from "./video/video-view";
 
 const TEST_PATTERN = "synthetic:test-pattern";
@@ -31,6 +32,10 @@ export class SettingsDialog {
   private readonly echoCancellation = el<HTMLInputElement>("echo-cancellation");
   private readonly noiseSuppression = el<HTMLInputElement>("noise-suppression");
   private readonly autoGain = el<HTMLInputElement>("auto-gain");
+  private readonly highPass = el<HTMLInputElement>("high-pass");
+  private readonly highPassLabel = el<HTMLElement>("high-pass-label");
+  /** The user's own choice for the rumble filter, while another switch forces it on. */
+  private highPassChoice = true;
   private readonly camera = el<HTMLSelectElement>("camera-select");
   private readonly resolution = el<HTMLSelectElement>("resolution-select");
   private readonly microphone = el<HTMLSelectElement>("microphone-select");
@@ -68,6 +73,11 @@ export class SettingsDialog {
       this.close(); // Escape closes, except on first run where a name is required
     });
     this.lanHosting.addEventListener("change", () => this.showJoinCode());
+    this.echoCancellation.addEventListener("change", () => this.showHighPass());
+    this.noiseSuppression.addEventListener("change", () => this.showHighPass());
+    this.highPass.addEventListener("change", () => {
+      this.highPassChoice = this.highPass.checked;
+    });
     this.server.addEventListener("change", () => {
       this.token.value = tokenAfterServerChange(this.server.value, this.serverShown, this.token.value, this.current.serverTokens ?? {}, this.current.serverToken);
       this.serverShown = this.server.value;
@@ -91,6 +101,14 @@ export class SettingsDialog {
   }
 
   /** The join code under the LAN hosting switch while it is on (made on the first save). */
+  /** The rumble filter's box: forced on (and greyed) while a switch that needs it is on. */
+  private showHighPass(): void {
+    const shown = highPassBox(this.echoCancellation.checked, this.noiseSuppression.checked, this.highPassChoice);
+    this.highPass.checked = shown.checked;
+    this.highPass.disabled = shown.disabled;
+    this.highPassLabel.title = shown.why;
+  }
+
   private showJoinCode(): void {
     const code = this.current.joinCode ?? "";
     this.joinCode.textContent = code || "made when you save";
@@ -134,6 +152,8 @@ export class SettingsDialog {
     this.echoCancellation.checked = this.current.voice.echoCancellation;
     this.noiseSuppression.checked = this.current.voice.noiseSuppression;
     this.autoGain.checked = this.current.voice.autoGain;
+    this.highPassChoice = this.current.voice.highPass;
+    this.showHighPass();
     this.resolution.value = this.current.resolution;
     this.error.textContent = "";
     this.checkStatus.textContent = "";
@@ -264,6 +284,7 @@ export class SettingsDialog {
         echoCancellation: this.echoCancellation.checked,
         noiseSuppression: this.noiseSuppression.checked,
         autoGain: this.autoGain.checked,
+        highPass: this.highPassChoice,
       },
     };
   }

@@ -97,6 +97,9 @@ pub struct Args {
     /// Do not adjust a real microphone's level automatically.
     #[arg(long)]
     pub no_auto_gain: bool,
+    /// Do not filter rumble below the voice out of a real microphone's audio.
+    #[arg(long)]
+    pub no_high_pass: bool,
 }
 
 impl Args {
@@ -113,6 +116,7 @@ impl Args {
             echo_cancellation: !self.no_echo_cancellation,
             noise_suppression: !self.no_noise_suppression,
             auto_gain: !self.no_auto_gain,
+            high_pass: !self.no_high_pass,
         }
     }
 }
@@ -199,10 +203,18 @@ mod tests {
             }
         );
         assert_eq!(
+            parse(&["--no-high-pass"]),
+            VoiceSettings {
+                high_pass: false,
+                ..VoiceSettings::ALL
+            }
+        );
+        assert_eq!(
             parse(&[
                 "--no-echo-cancellation",
                 "--no-noise-suppression",
-                "--no-auto-gain"
+                "--no-auto-gain",
+                "--no-high-pass"
             ]),
             VoiceSettings::OFF
         );

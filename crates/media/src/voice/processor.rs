@@ -49,7 +49,7 @@ impl std::fmt::Debug for VoiceProcessor {
 /// The `sonora` configuration for `settings` (`None`: nothing to run).
 fn apm_config(settings: VoiceSettings) -> Option<Config> {
     settings.any().then(|| Config {
-        high_pass_filter: Some(HighPassFilter::default()),
+        high_pass_filter: settings.high_pass.then(HighPassFilter::default),
         echo_canceller: settings.echo_cancellation.then(EchoCanceller::default),
         noise_suppression: settings.noise_suppression.then(NoiseSuppression::default),
         gain_controller2: settings.auto_gain.then(|| GainController2 {
@@ -164,7 +164,7 @@ mod tests {
     use crate::frame::AUDIO_FRAME_SAMPLES;
 
     #[test]
-    fn each_switch_turns_its_stage_on_and_the_high_pass_runs_with_any() {
+    fn each_switch_turns_its_stage_on() {
         assert!(apm_config(VoiceSettings::OFF).is_none());
         let all = apm_config(VoiceSettings::ALL).expect("config");
         assert!(all.echo_canceller.is_some());
@@ -181,7 +181,16 @@ mod tests {
         assert!(ns_only.echo_canceller.is_none());
         assert!(ns_only.noise_suppression.is_some());
         assert!(ns_only.gain_controller2.is_none());
-        assert!(ns_only.high_pass_filter.is_some());
+        assert!(ns_only.high_pass_filter.is_none());
+        let hp_only = apm_config(VoiceSettings {
+            high_pass: true,
+            ..VoiceSettings::OFF
+        })
+        .expect("config");
+        assert!(hp_only.high_pass_filter.is_some());
+        assert!(hp_only.echo_canceller.is_none());
+        assert!(hp_only.noise_suppression.is_none());
+        assert!(hp_only.gain_controller2.is_none());
     }
 
     #[test]
@@ -197,19 +206,30 @@ mod tests {
     }
 
     #[test]
-    fn the_high_pass_removes_a_dc_offset() {
-        let mut p = VoiceProcessor::new(VoiceSettings {
-            noise_suppression: true,
+    fn the_high_pass_removes_a_dc_offset_and_its_switch_keeps_it() {
+        let dc_after_2s = |settings| {
+            let mut p = VoiceProcessor::new(settings);
+            let mut last = vec![];
+            for _ in 0..100 {
+                let mut frame = vec![0.25f32; AUDIO_FRAME_SAMPLES];
+                AudioProcessor::process_capture(&mut p, &mut frame);
+                last = frame;
+            }
+            last.iter().sum::<f32>() / last.len() as f32
+        };
+        let filtered = dc_after_2s(VoiceSettings {
+            high_pass: true,
             ..VoiceSettings::OFF
         });
-        let mut last = vec![];
-        for _ in 0..100 {
-            let mut frame = vec![0.25f32; AUDIO_FRAME_SAMPLES];
-            AudioProcessor::process_capture(&mut p, &mut frame);
-            last = frame;
-        }
-        let mean = last.iter().sum::<f32>() / last.len() as f32;
-        assert!(mean.abs() < 0.01, "DC left after 2 s: {mean}");
+        assert!(filtered.abs() < 0.01, "DC left after 2 s: {filtered}");
+        let kept = dc_after_2s(VoiceSettings {
+            auto_gain: true,
+            ..VoiceSettings::OFF
+        });
+        assert!(
+            kept.abs() > 0.05,
+            "the high-pass ran while switched off: DC {kept}"
+        );
     }
 
     #[test]

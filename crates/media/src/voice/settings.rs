@@ -1,7 +1,6 @@
-//! The three switches of voice processing, each on by default.
+//! The four switches of voice processing, each on by default.
 
-/// Which voice processing runs on the microphone. The high-pass filter runs whenever any
-/// of them is on (echo cancellation needs it); with all three off the microphone's audio
+/// Which voice processing runs on the microphone; with all four off the microphone's audio
 /// is passed on untouched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VoiceSettings {
@@ -11,6 +10,11 @@ pub struct VoiceSettings {
     pub noise_suppression: bool,
     /// Bring speech to a steady level (AGC2 adaptive digital gain and limiter).
     pub auto_gain: bool,
+    /// Remove rumble below the voice (WebRTC's high-pass filter: handling noise, a fan, a desk
+    /// thump). Its own switch, as `googHighpassFilter` is in Chromium; but echo cancellation
+    /// and noise suppression run it whatever this says (sonora, like libwebrtc, needs it for
+    /// them), so it only matters with both off.
+    pub high_pass: bool,
 }
 
 impl Default for VoiceSettings {
@@ -25,6 +29,7 @@ impl VoiceSettings {
         echo_cancellation: true,
         noise_suppression: true,
         auto_gain: true,
+        high_pass: true,
     };
 
     /// Everything off: the microphone's audio is sent as captured.
@@ -32,12 +37,13 @@ impl VoiceSettings {
         echo_cancellation: false,
         noise_suppression: false,
         auto_gain: false,
+        high_pass: false,
     };
 
     /// Whether any processing runs.
     #[must_use]
     pub fn any(self) -> bool {
-        self.echo_cancellation || self.noise_suppression || self.auto_gain
+        self.echo_cancellation || self.noise_suppression || self.auto_gain || self.high_pass
     }
 }
 
@@ -69,6 +75,13 @@ mod tests {
             (
                 VoiceSettings {
                     auto_gain: true,
+                    ..VoiceSettings::OFF
+                },
+                true,
+            ),
+            (
+                VoiceSettings {
+                    high_pass: true,
                     ..VoiceSettings::OFF
                 },
                 true,

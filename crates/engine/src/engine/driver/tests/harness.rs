@@ -70,11 +70,7 @@ impl Sim {
         config.audio = AudioSource::None;
         config.keep_ice_servers = true;
         config.watch_network = false;
-        config.voice = VoiceSettings {
-            echo_cancellation: false,
-            noise_suppression: false,
-            auto_gain: false,
-        };
+        config.voice = VoiceSettings::OFF;
         tweak(&mut config);
         let log = Log::default();
         let sessions = Arc::new(SimSessions::new(log.clone()));
