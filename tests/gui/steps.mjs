@@ -57,7 +57,11 @@ export async function incomingDialogClosed(driver) {
   await driver.wait(async () => (await driver.findElement(By.css("#incoming-dialog")).getAttribute("open")) === null, 10000, "the incoming-call dialog stayed open");
 }
 
-/** Frames drawn and a pixel fingerprint of the remote canvas (not uniform black). */
+/**
+ * Frames drawn and a pixel fingerprint of the remote canvas (not uniform black), and its
+ * `blueShift`: mean blue minus red below the stamp band, about -15 for the test pattern's
+ * colour bars and above 100 for its blue/cyan checks (synthetic:test-pattern-checks).
+ */
 export async function remotePicture(driver) {
   return driver.executeScript(`
     const c = document.getElementById("remote-video");
@@ -66,13 +70,14 @@ export async function remotePicture(driver) {
     const g = probe.getContext("2d");
     g.drawImage(c, 0, 0, 64, 48);
     const px = g.getImageData(0, 0, 64, 48).data;
-    let sum = 0, sumSq = 0, hash = 0;
+    let sum = 0, sumSq = 0, hash = 0, shift = 0, below = 0;
     for (let i = 0; i < px.length; i += 4) {
       const y = (px[i] + px[i + 1] + px[i + 2]) / 3;
       sum += y; sumSq += y * y; hash = (hash * 31 + px[i]) >>> 0;
+      if (i >= px.length / 4) { shift += px[i + 2] - px[i]; below += 1; }
     }
     const n = px.length / 4, mean = sum / n;
-    return { drawn: window.peercallDebug.remote().drawn, mean, variance: sumSq / n - mean * mean, hash };`);
+    return { drawn: window.peercallDebug.remote().drawn, mean, variance: sumSq / n - mean * mean, hash, blueShift: shift / below };`);
 }
 
 export async function waitForMovingVideo(driver, label, timeoutMs = 15000) {
