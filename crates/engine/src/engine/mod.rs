@@ -93,9 +93,10 @@ impl EngineConfig {
     }
 }
 
-/// What the engine reports.
+/// What the engine reports. Exhaustive on purpose: the app's shell matches every event
+/// (`call_link::translate`), so a new one does not compile until the shell says what it
+/// does with it.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub enum EngineEvent {
     /// Joined the room (again after a reconnect that could not resume).
     Connected {

@@ -1,7 +1,7 @@
 //! Every engine event in every shell state: the effects, and the ringtone playing exactly
 //! while the model says a call rings.
 
-use peercall_engine::call::{CallState, EndReason, PeerId, Side};
+use peercall_engine::call::{CallId, CallState, EndReason, PeerId, Side};
 use peercall_engine::engine::EngineErrorCode;
 use peercall_engine::EngineEvent;
 use peercall_signal::protocol::ErrorCode as ServerCode;
@@ -82,6 +82,10 @@ fn rows() -> Vec<Row> {
         ("stats", stats(), [
             "stats", "stats", "stats", "stats", "stats", "stats", "stats"]),
         ("first remote frame", EngineEvent::FirstRemoteFrame, [
+            "", "", "", "", "", "", ""]),
+        // The ringing call re-paired keeps ringing (same call id).
+        ("call repaired", EngineEvent::CallRepaired {
+            call: CallId(FIRST.into()), peer: PeerId("alice-2".into()) }, [
             "", "", "", "", "", "", ""]),
         ("error", EngineEvent::Error { code: EngineErrorCode::Camera, message: "gone".into() }, [
             "notice:camera", "notice:camera", "notice:camera", "notice:camera", "notice:camera",
