@@ -1,54 +1,11 @@
 //! Multi-process: the `peercall-signal` binary and two `peercall-agent` processes on
 //! loopback; the agents' JSON reports and exit codes are checked.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use serde_json::Value;
+use std::time::Duration;
 
 mod common;
-use common::{agent_bin, start_server};
-
-fn agent(url: &str, name: &str, extra: &[&str]) -> Child {
-    agent_logging(url, name, extra, "warn")
-}
-
-fn agent_logging(url: &str, name: &str, extra: &[&str], log: &str) -> Child {
-    Command::new(agent_bin())
-        .args(["--server", url, "--name", name, "--bind", "127.0.0.1:0"])
-        .args(["--resolution", "320x240", "--report", "json"])
-        .args(extra)
-        .env("RUST_LOG", log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn peercall-agent")
-}
-
-/// Waits for the process (killing it after `limit`) and parses its report.
-fn finish(mut child: Child, limit: Duration) -> (bool, Value, Duration) {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            let out = child.wait_with_output().expect("output");
-            let text = String::from_utf8_lossy(&out.stdout);
-            let line = text.lines().last().unwrap_or("{}");
-            let report: Value = serde_json::from_str(line).unwrap_or_else(|e| {
-                panic!(
-                    "bad report {line:?}: {e}; stderr: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                )
-            });
-            return (status.success(), report, start.elapsed());
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("agent did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use common::process::{agent, agent_logging, finish, wait_connected};
+use common::start_server;
 
 #[test]
 fn two_agents_call_and_report() {
@@ -142,20 +99,10 @@ fn killing_one_agent_ends_the_others_call_with_a_reason() {
     let alice = agent(&server.url, "alice", &["--call", "bob", "--duration", "60"]);
     // Wait until bob logs the connection, then kill it without a goodbye.
     let stderr = bob.stderr.take().expect("bob stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let start = Instant::now();
-    let mut connected = false;
-    while start.elapsed() < Duration::from_secs(60) {
-        match lines.next() {
-            Some(Ok(line)) if line.ends_with("connected") => {
-                connected = true;
-                break;
-            }
-            Some(Ok(_)) => {}
-            _ => break,
-        }
-    }
-    assert!(connected, "bob never connected");
+    assert!(
+        wait_connected(stderr, Duration::from_secs(60)),
+        "bob never connected"
+    );
     std::thread::sleep(Duration::from_secs(1));
     bob.kill().expect("kill bob");
     let _ = bob.wait();

@@ -7,6 +7,7 @@ pub mod labcall;
 pub mod natlab;
 pub mod netem_call;
 pub mod netns;
+pub mod process;
 pub mod xdg;
 
 use std::io::{BufRead, BufReader};
