@@ -29,10 +29,7 @@ impl Fingerprint {
     #[must_use]
     pub fn new(addrs: impl IntoIterator<Item = IpAddr>, proc_route: &str) -> Self {
         Self {
-            addrs: addrs
-                .into_iter()
-                .filter(|ip| !ip.is_loopback() && !ip.is_unspecified() && !is_link_local(ip))
-                .collect(),
+            addrs: addrs.into_iter().filter(counts).collect(),
             default_routes: default_routes(proc_route),
         }
     }
@@ -55,6 +52,12 @@ impl Fingerprint {
 pub struct NetChange {
     pub before: Fingerprint,
     pub after: Fingerprint,
+}
+
+/// Whether the watcher keeps `ip` in its picture: not loopback, unspecified or
+/// link-local (no peer beyond the link reaches those, and they come and go with links).
+pub fn counts(ip: &IpAddr) -> bool {
+    !ip.is_loopback() && !ip.is_unspecified() && !is_link_local(ip)
 }
 
 fn is_link_local(ip: &IpAddr) -> bool {

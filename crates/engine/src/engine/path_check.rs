@@ -31,7 +31,11 @@ impl SelectedPath {
     pub(crate) fn from_stats(stats: &CallStats) -> Option<Self> {
         let local_kind = stats.candidate_type.clone()?;
         Some(Self {
-            base: stats.local_base.filter(|_| local_kind != "relay"),
+            // The watcher leaves loopback and link-local addresses out of its picture,
+            // so such a base could never be found there: unknown instead.
+            base: stats
+                .local_base
+                .filter(|ip| local_kind != "relay" && super::netwatch::counts(ip)),
             remote_kind: stats
                 .remote_candidate_type
                 .clone()

@@ -144,6 +144,11 @@ fn the_path_comes_from_the_stats() {
         SelectedPath::from_stats(&stats(Some("relay"), Some("host"), Some("203.0.113.101"))),
         Some(path("relay", "host", None))
     );
+    // A link-local base is not in the watcher's picture: unknown, not "gone".
+    assert_eq!(
+        SelectedPath::from_stats(&stats(Some("host"), Some("host"), Some("fe80::1"))),
+        Some(path("host", "host", None))
+    );
     // No remote type: the peer's end was learned from its checks.
     assert_eq!(
         SelectedPath::from_stats(&stats(Some("srflx"), None, Some("10.0.1.10"))),
