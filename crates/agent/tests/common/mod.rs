@@ -8,6 +8,7 @@ pub mod natlab;
 pub mod netem_call;
 pub mod netns;
 pub mod process;
+pub mod sink;
 pub mod xdg;
 
 use std::io::{BufRead, BufReader};

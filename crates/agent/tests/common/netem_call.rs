@@ -14,8 +14,18 @@ use super::{agent_bin, start_server, workspace_bin};
 /// In the child: the call, `seconds` long, with `extra` arguments for both agents;
 /// prints `REPORT <name> <json>` for each.
 pub fn run_call(seconds: &str, extra: &[&str]) {
+    run_call_with(seconds, extra, &[], &[]);
+}
+
+/// [`run_call`] with environment variables of alice's and bob's own.
+pub fn run_call_with(
+    seconds: &str,
+    extra: &[&str],
+    alice_env: &[(&str, &str)],
+    bob_env: &[(&str, &str)],
+) {
     let server = start_server();
-    let agent = |args: &[&str]| {
+    let agent = |args: &[&str], env: &[(&str, &str)]| {
         Command::new(agent_bin())
             .args(["--server", &server.url, "--bind", "127.0.0.1:0"])
             .args(["--resolution", "320x240", "--report", "json"])
@@ -26,13 +36,17 @@ pub fn run_call(seconds: &str, extra: &[&str]) {
                 "RUST_LOG",
                 std::env::var("PEERCALL_TEST_AGENT_LOG").unwrap_or_else(|_| "warn".into()),
             )
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn peercall-agent")
     };
-    let bob = agent(&["--name", "bob", "--auto-answer"]);
-    let alice = agent(&["--name", "alice", "--call", "bob", "--duration", seconds]);
+    let bob = agent(&["--name", "bob", "--auto-answer"], bob_env);
+    let alice = agent(
+        &["--name", "alice", "--call", "bob", "--duration", seconds],
+        alice_env,
+    );
     for (name, child) in [("alice", alice), ("bob", bob)] {
         let out = child.wait_with_output().expect("agent output");
         let report = String::from_utf8_lossy(&out.stdout);
