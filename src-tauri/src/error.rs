@@ -63,6 +63,12 @@ pub enum ErrorCode {
     Signaling,
     /// A bug or a failed background task.
     Internal,
+    /// A LAN host did not prove it knows the join code typed in Settings (a wrong code, or
+    /// something on the network in between): nothing was sent to it.
+    HostNotProven,
+    /// A LAN host presented another certificate than the one pinned after the first proven
+    /// connection: the user types its code again in Settings.
+    HostCertificateChanged,
 }
 
 /// The shape the UI sees; [`AppError`] serialises as this.

@@ -28,6 +28,9 @@ pub struct ConnectionStatus {
     pub hosting: Option<String>,
     /// When reconnecting: milliseconds until the next attempt (the UI counts down).
     pub retry_in_ms: Option<u32>,
+    /// What went wrong when it is one of the errors the UI acts on (`detail` says it in
+    /// words): a LAN host not proven by its code, or its certificate changed.
+    pub code: Option<crate::error::ErrorCode>,
 }
 
 /// Everyone else in the room, sent whole on every change.

@@ -23,7 +23,7 @@ export class App {
   private noticeTimer: number | undefined;
   private countdown: number | undefined;
   private callState: CallPhase = "idle";
-  private connection: ConnectionStatus = { state: "offline", detail: "", hosting: null, retryInMs: null };
+  private connection: ConnectionStatus = { state: "offline", detail: "", hosting: null, retryInMs: null, code: null };
   private peers: Peer[] = [];
   private ownName = "";
   /** This app's join code while "Host calls for my local network" is on. */

@@ -280,6 +280,11 @@ export type ConnectionStatus_Deserialize = {
 	hosting?: string | null,
 	/**  When reconnecting: milliseconds until the next attempt (the UI counts down). */
 	retryInMs?: number | null,
+	/**
+	 *  What went wrong when it is one of the errors the UI acts on (`detail` says it in
+	 *  words): a LAN host not proven by its code, or its certificate changed.
+	 */
+	code?: ErrorCode | null,
 };
 
 /**  The signaling connection, always shown in the header. */
@@ -291,6 +296,11 @@ export type ConnectionStatus_Serialize = {
 	hosting: string | null,
 	/**  When reconnecting: milliseconds until the next attempt (the UI counts down). */
 	retryInMs: number | null,
+	/**
+	 *  What went wrong when it is one of the errors the UI acts on (`detail` says it in
+	 *  words): a LAN host not proven by its code, or its certificate changed.
+	 */
+	code: ErrorCode | null,
 };
 
 export type Device = {
@@ -352,7 +362,17 @@ export type ErrorCode =
 /**  The signaling server refused or could not be reached. */
 "signaling" | 
 /**  A bug or a failed background task. */
-"internal";
+"internal" | 
+/**
+ *  A LAN host did not prove it knows the join code typed in Settings (a wrong code, or
+ *  something on the network in between): nothing was sent to it.
+ */
+"host-not-proven" | 
+/**
+ *  A LAN host presented another certificate than the one pinned after the first proven
+ *  connection: the user types its code again in Settings.
+ */
+"host-certificate-changed";
 
 /**  The shape the UI sees; [`AppError`] serialises as this. */
 export type ErrorPayload = {

@@ -14,6 +14,8 @@ use peercall_engine::engine::EngineErrorCode;
 use peercall_engine::EngineEvent;
 use peercall_signal::client::ClientError;
 
+use crate::error::ErrorCode;
+
 use super::words;
 use crate::ui_events::{
     AppNotice, CallStatsUpdate, CallStatus, ChatReceived, ConnectionStatus, IncomingCall, Peer,
@@ -124,6 +126,7 @@ impl ShellModel {
             // Offline shows no address to join.
             hosting: self.hosting().filter(|_| state != ConnectionState::Offline),
             retry_in_ms: retry.map(|d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
+            code: None,
         };
         self.connection = Some(status.clone());
         Effect::Ui(UiEvent::Connection(status))
@@ -196,15 +199,18 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
             model.peers.clear();
             // A LAN host that came back with another certificate than the one pinned.
             let changed = ClientError::CertificateChanged.to_string();
-            let words = if message.contains(&changed) {
-                "The host's certificate changed: enter its code again in Settings."
+            let (words, code) = if message.contains(&changed) {
+                let words = "The host's certificate changed: enter its code again in Settings.";
+                (words, Some(ErrorCode::HostCertificateChanged))
             } else {
-                "The server closed the connection. Reconnect from Settings."
+                let words = "The server closed the connection. Reconnect from Settings.";
+                (words, None)
             };
-            vec![
-                model.status(ConnectionState::Offline, words.into(), None),
-                model.peers_event(),
-            ]
+            let mut status = model.status(ConnectionState::Offline, words.into(), None);
+            if let Effect::Ui(UiEvent::Connection(status)) = &mut status {
+                status.code = code;
+            }
+            vec![status, model.peers_event()]
         }
         EngineEvent::Error { code, message } => {
             tracing::warn!(%code, %message, "engine error");
@@ -214,14 +220,7 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
                 .collect()
         }
         EngineEvent::Closed { reason } => closed(&reason, model),
-        EngineEvent::CallRepaired { call, peer } => {
-            // The same call with the peer's new id after a server restart: the UI's call
-            // goes on as it was, the next states name the new id.
-            tracing::info!(%call, %peer, "call re-paired with the peer's new id");
-            Vec::new()
-        }
-        // The UI counts the frames it draws itself.
-        EngineEvent::FirstRemoteFrame => Vec::new(),
+        _ => Vec::new(),
     }
 }
 

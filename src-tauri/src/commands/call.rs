@@ -31,6 +31,7 @@ pub async fn connect(app: AppHandle, state: State<'_, AppState>) -> Result<(), A
         detail: String::new(),
         hosting: None,
         retry_in_ms: None,
+        code: None,
     }
     .emit(&app);
     state.stop_preview();

@@ -4,6 +4,7 @@ use peercall_engine::EngineError;
 use peercall_signal::client::ClientError;
 use peercall_signal::protocol::ErrorCode;
 
+use crate::error::ErrorCode as UiCode;
 use crate::local_server::LocalServerError;
 
 /// A failed connection attempt as the user sees it.
@@ -13,12 +14,15 @@ pub struct Failure {
     pub words: String,
     /// Whether the next attempt may succeed without the user changing anything.
     pub retry: bool,
+    /// The code the UI gets with the words, for the failures it acts on.
+    pub code: Option<UiCode>,
 }
 
 fn stop(words: &str) -> Failure {
     Failure {
         words: words.into(),
         retry: false,
+        code: None,
     }
 }
 
@@ -63,9 +67,15 @@ fn signaling_failure(err: &ClientError, server: &str) -> Failure {
         }
         _ => format!("The server at {server} does not answer like a Peercall server."),
     };
+    let code = match err {
+        ClientError::CodeNotProven => Some(UiCode::HostNotProven),
+        ClientError::CertificateChanged => Some(UiCode::HostCertificateChanged),
+        _ => None,
+    };
     Failure {
         words,
         retry: !err.is_fatal(),
+        code,
     }
 }
 
@@ -86,6 +96,7 @@ pub fn local_server_failure(err: &LocalServerError) -> Failure {
     Failure {
         words: format!("Can't start the local server ({err})."),
         retry: true,
+        code: None,
     }
 }
 
@@ -146,16 +157,30 @@ mod tests {
                 },
                 "name",
             ),
-            (ClientError::CodeNotProven, "join code"),
-            (
-                ClientError::CertificateChanged,
-                "certificate changed: enter its code again",
-            ),
         ];
         for (err, says) in cases {
             let failure = signaling(err);
             assert!(!failure.retry, "{failure:?}");
             assert!(failure.words.contains(says), "{failure:?}");
+            assert_eq!(failure.code, None);
+        }
+        // A LAN host's: also a code the UI can act on.
+        for (err, says, code) in [
+            (
+                ClientError::CodeNotProven,
+                "join code",
+                UiCode::HostNotProven,
+            ),
+            (
+                ClientError::CertificateChanged,
+                "certificate changed: enter its code again",
+                UiCode::HostCertificateChanged,
+            ),
+        ] {
+            let failure = signaling(err);
+            assert!(!failure.retry, "{failure:?}");
+            assert!(failure.words.contains(says), "{failure:?}");
+            assert_eq!(failure.code, Some(code));
         }
         assert!(!engine_failure(&EngineError::Stopped, SERVER).retry);
     }

@@ -75,7 +75,13 @@ pub async fn run(app: AppHandle, settings: Settings, generation: u64) {
             return;
         }
         if !failure.retry {
-            status(&app, ConnectionState::Offline, failure.words, None);
+            status(
+                &app,
+                ConnectionState::Offline,
+                failure.words,
+                None,
+                failure.code,
+            );
             return;
         }
         let delay = backoff_delay(&policy(), attempt, jitter());
@@ -84,6 +90,7 @@ pub async fn run(app: AppHandle, settings: Settings, generation: u64) {
             ConnectionState::Reconnecting,
             failure.words,
             Some(delay),
+            failure.code,
         );
         tokio::time::sleep(delay).await;
     }
@@ -179,12 +186,19 @@ fn travels_in_clear(url: &url::Url, token: Option<&str>) -> bool {
     url.scheme() == "ws" && token.is_some_and(|t| !t.is_empty()) && !loopback
 }
 
-fn status(app: &AppHandle, state: ConnectionState, detail: String, retry: Option<Duration>) {
+fn status(
+    app: &AppHandle,
+    state: ConnectionState,
+    detail: String,
+    retry: Option<Duration>,
+    code: Option<crate::error::ErrorCode>,
+) {
     let status = ConnectionStatus {
         state,
         detail,
         hosting: None,
         retry_in_ms: retry.map(|d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
+        code,
     };
     if let Err(err) = status.emit(app) {
         tracing::debug!(%err, "status not delivered");

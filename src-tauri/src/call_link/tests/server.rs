@@ -100,6 +100,10 @@ fn a_lan_host_with_another_certificate_asks_for_its_code_again() {
         status.detail,
         "The host's certificate changed: enter its code again in Settings."
     );
+    assert_eq!(
+        status.code,
+        Some(crate::error::ErrorCode::HostCertificateChanged)
+    );
     let other = EngineEvent::Error {
         code: EngineErrorCode::SignalingClosed,
         message: "Unauthorized".into(),
@@ -109,4 +113,5 @@ fn a_lan_host_with_another_certificate_asks_for_its_code_again() {
         status.detail,
         "The server closed the connection. Reconnect from Settings."
     );
+    assert_eq!(status.code, None);
 }
