@@ -18,9 +18,9 @@
 //! (nonce, answer) pair and try codes offline. With a fast key (HKDF) 2^50 codes are a few
 //! days of GPU time; with scrypt at 16 MiB per guess each try costs memory bandwidth that
 //! GPUs do not have in that quantity (~10^4–10^5 guesses a second for a whole card: tens
-//! of thousands of years for 2^50). It costs the user one derivation per connection
-//! (~40 ms, `cargo bench -p peercall-signal --bench lan_key`, BENCHMARKS.md) and the host
-//! one at start; a 15-digit code would cost every user five more characters to type.
+//! of thousands of years for 2^50). It costs the user one derivation per certificate
+//! (~50 ms under load: `cargo bench -p peercall-signal --bench lan_key`, BENCHMARKS.md) and
+//! the host one at start; a 15-digit code would cost every user five more characters to type.
 //! RustCrypto's `scrypt`, `hmac` and `sha2`; the check is `verify_slice` (constant time).
 
 use hmac::{Hmac, Mac};
