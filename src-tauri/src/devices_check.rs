@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use peercall_bridge::FramePublisher;
+use peercall_engine::devices::{camera_choice_here, VideoSource};
 use peercall_media::audio::{MicCapture, MicOptions, SpeakerOptions, SpeakerPlayback};
 use peercall_media::camera::{CameraCapture, CameraOptions, CaptureRequest, Outlet};
 use peercall_media::level::{Level, LevelMeter};
@@ -71,8 +72,12 @@ impl Preview {
             height,
             fps: 30,
         };
+        // Parsed and resolved as a call does: the system default on a machine without a
+        // camera previews the test pattern the call would send.
+        let choice = camera_choice_here(&VideoSource::parse(camera))
+            .ok_or_else(|| DeviceError::NotFound(camera.to_owned()))?;
         let capture = CameraCapture::open_to(
-            &DeviceChoice::parse(camera),
+            &choice,
             request,
             CameraOptions::default(),
             Outlet::Sink(Arc::new(publisher)),

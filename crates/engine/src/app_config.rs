@@ -1,11 +1,11 @@
-//! The engine settings a desktop app derives from its user's settings: device choices (an
-//! empty id means the system default, as `default` does), the camera fallback and the ICE
-//! bind policy. Pure: the machine's cameras and the bind override come in as arguments.
+//! The engine settings a desktop app derives from its user's settings: device choices
+//! (parsed by [`crate::devices`], where an empty id means the system default, as `default`
+//! does, and the default camera falls back to the test pattern when it is opened) and the
+//! ICE bind policy. Pure: the bind override comes in as an argument.
 
-use peercall_media::camera::{CameraInfo, TEST_PATTERN_ID};
 use peercall_media::VoiceSettings;
 
-use crate::devices::{AudioSource, VideoSource};
+use crate::devices::{device_setting, AudioSource, VideoSource};
 use crate::session::VideoSettings;
 use crate::EngineConfig;
 
@@ -33,8 +33,6 @@ pub struct UserSettings<'a> {
 /// What the machine offers.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Machine<'a> {
-    /// Its cameras (not the synthetic one).
-    pub cameras: &'a [CameraInfo],
     /// Comma-separated local addresses to bind for ICE instead of the default
     /// (`PEERCALL_ICE_BIND`; tests keep media on loopback with `127.0.0.1:0`).
     pub ice_bind: Option<&'a str>,
@@ -51,34 +49,15 @@ pub fn app_engine_config(
     if !user.server_token.is_empty() {
         config.signaling.token = Some(user.server_token.to_owned());
     }
-    config.video = camera_source(user.camera, machine.cameras);
-    config.audio = match user.microphone.trim() {
-        "" => AudioSource::Mic("default".into()),
-        id => AudioSource::parse(id),
-    };
-    config.speaker = Some(match user.speaker.trim() {
-        "" => "default".into(),
-        id => id.to_owned(),
-    });
+    config.video = VideoSource::parse(user.camera);
+    config.audio = AudioSource::parse(user.microphone);
+    config.speaker = Some(device_setting(user.speaker));
     let (width, height) = user.resolution;
     config.session.video = VideoSettings::new(width, height, 30);
     config.session.bind_addrs = ice_bind_addrs(machine.ice_bind);
     config.session.relay_only = user.relay_only;
     config.voice = user.voice;
     config
-}
-
-/// The camera to send: the chosen one; for the system default (empty or `default`) the
-/// machine's first camera, else the test pattern, so a call still shows video.
-#[must_use]
-pub fn camera_source(id: &str, cameras: &[CameraInfo]) -> VideoSource {
-    match id.trim() {
-        "" | "default" => match cameras.iter().find(|c| !c.synthetic) {
-            Some(camera) => VideoSource::Camera(camera.id.clone()),
-            None => VideoSource::parse(TEST_PATTERN_ID),
-        },
-        id => VideoSource::parse(id),
-    }
 }
 
 /// Where ICE gathers: every LAN interface (`0.0.0.0:0`) and loopback (so two apps on one
@@ -103,40 +82,6 @@ pub fn ice_bind_addrs(ice_bind: Option<&str>) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn camera(id: &str, synthetic: bool) -> CameraInfo {
-        CameraInfo {
-            id: id.into(),
-            name: id.into(),
-            formats: Vec::new(),
-            synthetic,
-        }
-    }
-
-    #[test]
-    fn the_default_camera_is_the_first_real_one_else_the_test_pattern() {
-        let webcam = camera("v4l2:bus:1-1:1.0", false);
-        let pattern = camera(TEST_PATTERN_ID, true);
-        for id in ["", "default"] {
-            assert_eq!(
-                camera_source(id, &[pattern.clone(), webcam.clone()]),
-                VideoSource::Camera(webcam.id.clone())
-            );
-            assert_eq!(camera_source(id, &[]), VideoSource::TestPattern);
-            assert_eq!(
-                camera_source(id, std::slice::from_ref(&pattern)),
-                VideoSource::TestPattern
-            );
-        }
-        assert_eq!(
-            camera_source("none", std::slice::from_ref(&webcam)),
-            VideoSource::None
-        );
-        assert_eq!(
-            camera_source("v4l2:index:3", &[webcam]),
-            VideoSource::Camera("v4l2:index:3".into())
-        );
-    }
-
     #[test]
     fn ice_binds_lan_and_loopback_unless_told_otherwise() {
         let both = ["0.0.0.0:0", "127.0.0.1:0"];
@@ -160,7 +105,7 @@ mod tests {
         let config = app_engine_config("ws://h/ws", &user, &Machine::default());
         assert_eq!(config.audio, AudioSource::Mic("default".into()));
         assert_eq!(config.speaker.as_deref(), Some("default"));
-        assert_eq!(config.video, VideoSource::TestPattern);
+        assert_eq!(config.video, VideoSource::Camera("default".into()));
         assert_eq!(config.signaling.token, None);
         assert!(!config.session.relay_only);
         assert_eq!(config.voice, VoiceSettings::ALL);
@@ -192,7 +137,6 @@ mod tests {
             },
         };
         let machine = Machine {
-            cameras: &[camera("v4l2:index:0", false)],
             ice_bind: Some("127.0.0.1:0"),
         };
         let config = app_engine_config("ws://h/ws", &user, &machine);

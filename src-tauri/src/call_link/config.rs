@@ -1,5 +1,5 @@
 //! The engine settings that follow from the user's settings: the policy lives in
-//! `peercall_engine::app_config` (tested there); this reads the machine.
+//! `peercall_engine::app_config` (tested there); this reads the environment.
 
 use peercall_engine::app_config::{app_engine_config, Machine, UserSettings};
 use peercall_engine::EngineConfig;
@@ -17,14 +17,8 @@ pub fn engine_config(url: &str, settings: &Settings) -> EngineConfig {
         relay_only: settings.relay_only,
         voice: settings.voice.into(),
     };
-    // The camera list is only needed (and only queried) for the system default.
-    let cameras = match settings.camera.trim() {
-        "" | "default" => peercall_media::camera::list_native_cameras(),
-        _ => Vec::new(),
-    };
     let ice_bind = std::env::var("PEERCALL_ICE_BIND").ok();
     let machine = Machine {
-        cameras: &cameras,
         ice_bind: ice_bind.as_deref(),
     };
     app_engine_config(url, &user, &machine)
