@@ -1,7 +1,8 @@
 //! What a peer's chat may cost us: a line is cut to [`MAX_CHARS`] characters, and lines
 //! past a token bucket ([`RATE`] per second, bursts of [`BURST`]) are dropped, so a
-//! peer flooding the data channel cannot grow the event queue or the UI's chat log
-//! without bound. Pure: time is an input.
+//! peer's chat cannot flood the app's events or its chat log. (What reaches this guard is
+//! limited already where the data channel is read: `session/channel/inbox.rs`.) Pure:
+//! time is an input.
 
 use std::time::Instant;
 

@@ -167,6 +167,13 @@ pub enum EngineEvent {
     Stats(CallStats),
     /// The first remote video frame of the call was decoded.
     FirstRemoteFrame,
+    /// The peer floods the call's data channel: `dropped` of its messages were dropped
+    /// unread so far (reported when it starts, then at most once a second). The call goes
+    /// on; what got through is rate-limited.
+    DataChannelFlood {
+        /// Messages dropped in this call so far.
+        dropped: u64,
+    },
     /// Something failed (a device, the session, an intent that made no sense).
     Error {
         /// What it is about.

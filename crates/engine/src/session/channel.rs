@@ -1,7 +1,7 @@
 //! The ordered, reliable data channel for chat and call control.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use webrtc::data_channel::{DataChannel, DataChannelEvent};
@@ -9,38 +9,42 @@ use webrtc::data_channel::{DataChannel, DataChannelEvent};
 use super::events::{ControlMessage, SessionEvent};
 use crate::control_wire;
 
+mod inbox;
+
+use inbox::ControlInbox;
+pub use inbox::{
+    BURST as CONTROL_BURST, RATE as CONTROL_RATE, REPORT_EVERY as CONTROL_REPORT_EVERY,
+};
+
 /// Label of the control channel.
 pub const LABEL: &str = "peercall";
 
 /// Holds the channel once it exists (created by the caller, announced to the callee).
+/// A session has one: any further channel the peer opens is closed unread, so a peer
+/// cannot multiply its message rate (each reader's limits) or our replies to `OnOpen`.
 #[derive(Default)]
 pub struct ControlChannel {
     channel: Mutex<Option<Arc<dyn DataChannel>>>,
 }
 
 impl ControlChannel {
-    /// Keeps `dc` and starts reading it.
+    /// Keeps `dc` and starts reading it, unless the session has its channel already.
     pub fn attach(&self, dc: Arc<dyn DataChannel>, events: mpsc::UnboundedSender<SessionEvent>) {
-        if let Ok(mut slot) = self.channel.lock() {
-            *slot = Some(dc.clone());
-        }
-        tokio::spawn(async move {
-            while let Some(event) = dc.poll().await {
-                match event {
-                    DataChannelEvent::OnOpen => {
-                        let _ = events.send(SessionEvent::ChannelOpen);
-                    }
-                    DataChannelEvent::OnMessage(msg) => match control_wire::parse(&msg.data) {
-                        Ok(m) => {
-                            let _ = events.send(SessionEvent::Control(m));
-                        }
-                        Err(e) => tracing::debug!("ignoring a data-channel message: {e}"),
-                    },
-                    DataChannelEvent::OnClose => break,
-                    _ => {}
-                }
+        let first = match self.channel.lock() {
+            Ok(mut slot) if slot.is_none() => {
+                *slot = Some(dc.clone());
+                true
             }
-        });
+            _ => false,
+        };
+        if !first {
+            tracing::warn!("the peer opened a second data channel: closed unread");
+            tokio::spawn(async move {
+                let _ = dc.close().await;
+            });
+            return;
+        }
+        tokio::spawn(read(dc, events));
     }
 
     /// Waits (at most `limit`) until the peer has acknowledged everything sent, so a
@@ -68,5 +72,46 @@ impl ControlChannel {
             .ok_or_else(|| "data channel not open".to_owned())?;
         let text = control_wire::encode(msg).map_err(|e| e.to_string())?;
         dc.send_text(&text).await.map_err(|e| e.to_string())
+    }
+}
+
+/// Reads the channel until it closes: each message parsed, then through the
+/// [`ControlInbox`] (which wakes the reader to pass on a held media state or a report).
+async fn read(dc: Arc<dyn DataChannel>, events: mpsc::UnboundedSender<SessionEvent>) {
+    let mut inbox = ControlInbox::new(Instant::now());
+    loop {
+        let deadline = inbox.next_deadline(Instant::now());
+        let wake = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let out = tokio::select! {
+            event = dc.poll() => match event {
+                Some(DataChannelEvent::OnOpen) => vec![SessionEvent::ChannelOpen],
+                Some(DataChannelEvent::OnMessage(msg)) => match control_wire::parse(&msg.data) {
+                    Ok(m) => inbox.on_message(m, Instant::now()),
+                    Err(e) => {
+                        tracing::debug!("ignoring a data-channel message: {e}");
+                        Vec::new()
+                    }
+                },
+                Some(DataChannelEvent::OnClose) | None => break,
+                Some(_) => Vec::new(),
+            },
+            () = wake => inbox.on_time(Instant::now()),
+        };
+        for event in out {
+            if events.send(event).is_err() {
+                return;
+            }
+        }
+    }
+    if inbox.dropped() > 0 {
+        tracing::warn!(
+            dropped = inbox.dropped(),
+            "data channel closed after a flood"
+        );
     }
 }

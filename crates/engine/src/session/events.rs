@@ -59,4 +59,11 @@ pub enum SessionEvent {
     Stats(CallStats),
     /// Something went wrong that the session cannot recover from.
     Error(String),
+    /// The peer sends data-channel messages over the rate (`CONTROL_RATE`): `total` of
+    /// them were dropped in this session so far. Reported when dropping starts, then at
+    /// most once a second, and once more when the flood stops.
+    ControlDropped {
+        /// Messages dropped since the session opened.
+        total: u64,
+    },
 }

@@ -86,6 +86,11 @@ impl Driver {
                     peer: PeerId(id),
                 }
             }
+            SessionEvent::ControlDropped { total } => {
+                tracing::warn!(dropped = total, "the peer floods the data channel");
+                self.emit(EngineEvent::DataChannelFlood { dropped: total });
+                return;
+            }
             SessionEvent::FirstRemoteFrame => {
                 self.metrics.first_frame(Instant::now());
                 self.emit(EngineEvent::FirstRemoteFrame);
