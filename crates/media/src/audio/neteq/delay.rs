@@ -1,42 +1,87 @@
-//! The target delay: how late packets arrive compared with the earliest one in a 2 s
-//! window (the same reference as libwebrtc NetEQ's packet arrival history, which absorbs
-//! clock drift), as a histogram that forgets old samples; the target covers a high
-//! quantile of it over its median, plus the level that just avoids running dry. While
-//! packets are being lost and carry in-band FEC, at least one more packet is held so that
-//! the packet after a loss is here in time to rebuild it.
+//! The target delay, after libwebrtc NetEQ's `DelayManager` (read, not copied): each
+//! frame's arrival delay relative to the earliest arrival in a 2 s window (the reference
+//! that also absorbs clock drift), measured once per frame at its first arrival (a RED
+//! copy or the packet), feeds two histograms that forget:
+//! - frames that arrive in order (newer than any before them) are the ones whose lateness
+//!   runs the buffer dry: the largest of them in each 500 ms goes into the *underrun*
+//!   histogram, and the target covers its 90th percentile (so stalls that come every few
+//!   seconds are covered after the first; NetEQ's underrun optimiser), and the 97th
+//!   percentile of a histogram of every in-order frame that forgets within ~2 s (so a
+//!   path whose jitter jumps is followed within a second, not after ten intervals);
+//! - a frame that arrives after a newer one cannot run the buffer dry, only be missing
+//!   when due (then concealed, or played from its RED copy). Covering it is a trade: the
+//!   target goes higher only while each millisecond more saves more than
+//!   [`DelayConfig::late_cost_ms`] ⁄ 1 % of frames arriving too late (NetEQ's reorder
+//!   optimiser). With RED distance 1 a frame whose packet is overtaken by the next one
+//!   arrives in order anyway (as the copy); only frames overtaken by two count here.
+//!
+//! The target is a *playout delay*: how long after the reference arrival each sample is
+//! played ([`DelayManager::playout_delay_ms`]), compared as such by the buffer (NetEQ's
+//! "stable delay mode"), not a buffer level, whose relation to lateness depends on how
+//! the newest packets happen to arrive (the old level target had to subtract the median
+//! lateness to guess it). On top of the histograms: half a pull (a pull needs all of its
+//! 10 ms here, and may end in the packet after the one it starts in) and a margin. While packets are lost and carry FEC, the target
+//! holds at least one packet, so the packet after a loss is here in time to rebuild it.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::histogram::Histogram;
+
 /// The arrival reference window (NetEQ: 2 s).
 const WINDOW: Duration = Duration::from_secs(2);
-/// Histogram bucket width, ms.
-const BUCKET_MS: f64 = 2.0;
-const BUCKETS: usize = 500; // 0..1000 ms
+/// Interval whose largest in-order delay goes into the underrun histogram (NetEQ: 500 ms).
+const SPIKE_INTERVAL: Duration = Duration::from_millis(500);
+/// Forgetting per interval (NetEQ: 0.983, ≈ 30 s).
+const SPIKE_FORGET: f64 = 0.983;
+/// Forgetting per frame of the lateness histogram (≈ 7 s at 50 frames/s).
+const LATE_FORGET: f64 = 0.998;
+/// The playout clock's step, ms. A pull needs all of its 10 ms here: when it ends in the
+/// packet after the one it starts in, that packet is due up to a pull earlier than the
+/// pull's first sample. Half a pull covers that on average over how pulls fall against
+/// packets (the margin covers the rest).
+const PULL_MS: f64 = 10.0;
+/// Forgetting per in-order frame of the fast histogram (≈ 2 s at 50 frames/s).
+const RECENT_FORGET: f64 = 0.99;
+/// Which quantile of it is covered.
+const RECENT_QUANTILE: f64 = 0.97;
+/// Frames before the histograms are believed.
+const WARM_UP: u64 = 25;
 
-/// Target delay settings.
+/// Smoothing of the loss and FEC shares (per packet, ≈ 5 s).
+const SHARE_ALPHA: f64 = 0.004;
+/// Above this loss share (with FEC coming) one more packet is held.
+const LOSS_FOR_FEC_DELAY: f64 = 0.01;
+
+/// Target delay settings (playout delay over the earliest arrival, ms).
 #[derive(Debug, Clone, Copy)]
 pub struct DelayConfig {
     /// Lowest target, ms.
     pub min_ms: f64,
     /// Highest target, ms.
     pub max_ms: f64,
-    /// Target before enough packets have been seen, ms.
+    /// Target before enough frames have been seen, ms.
     pub start_ms: f64,
-    /// Which quantile of the arrival delay the buffer covers.
-    pub quantile: f64,
-    /// Per-packet forgetting factor of the histogram (0.995 ≈ 4 s at 50 packets/s).
-    pub forget: f64,
+    /// Which quantile of the 500 ms maxima of in-order arrivals is covered (NetEQ: 0.95;
+    /// 0.9 still covers a stall every 3 s and holds ~6 ms less under 20 ms jitter).
+    pub underrun_quantile: f64,
+    /// What 1 % of frames arriving too late is worth in delay, ms (NetEQ: 20; with RED a
+    /// frame out of order is mostly played from its copy, and what is left is concealed).
+    pub late_cost_ms: f64,
+    /// Added to what the histograms ask: the playout thread's and the network thread's
+    /// own timing noise, ms.
+    pub margin_ms: f64,
 }
 
 impl Default for DelayConfig {
     fn default() -> Self {
         Self {
-            min_ms: 15.0,
+            min_ms: 0.0,
             max_ms: 400.0,
             start_ms: 60.0,
-            quantile: 0.97,
-            forget: 0.995,
+            underrun_quantile: 0.9,
+            late_cost_ms: 10.0,
+            margin_ms: 5.0,
         }
     }
 }
@@ -46,31 +91,23 @@ impl Default for DelayConfig {
 pub(crate) struct DelayManager {
     config: DelayConfig,
     origin: Option<(Instant, u64)>,
-    /// (arrival, arrival minus media time in ms) of recent packets.
+    /// (arrival, arrival minus media time in ms) of recent frames.
     window: VecDeque<(Instant, f64)>,
-    /// Each packet's delay over the window minimum.
-    histogram: Histogram,
-    /// The largest of those in each 500 ms (stalls that come every few seconds).
-    spikes: Histogram,
+    /// The largest in-order delay of each 500 ms.
+    underruns: Histogram,
     interval: Option<(Instant, f64)>,
-    packets: u64,
+    /// Each in-order frame's delay, forgotten within seconds: follows a change of the
+    /// path before the interval maxima do.
+    recent: Histogram,
+    /// Each frame's delay if it came out of order, 0 if in order.
+    late: Histogram,
+    frames: u64,
+    highest_ts: Option<u64>,
     highest_seq: Option<u16>,
     /// Smoothed share of packets lost, and of packets carrying FEC.
     loss: f64,
     fec: f64,
 }
-
-/// Interval whose largest delay goes into the spike histogram (NetEQ: 500 ms).
-const SPIKE_INTERVAL: Duration = Duration::from_millis(500);
-/// Forgetting per interval (NetEQ: 0.983, ≈ 30 s).
-const SPIKE_FORGET: f64 = 0.983;
-/// Which quantile of the interval maxima the buffer covers.
-const SPIKE_QUANTILE: f64 = 0.9;
-
-/// Smoothing of the loss and FEC shares (per packet, ≈ 5 s).
-const SHARE_ALPHA: f64 = 0.004;
-/// Above this loss share (with FEC coming) one more packet is held.
-const LOSS_FOR_FEC_DELAY: f64 = 0.01;
 
 impl DelayManager {
     pub(crate) fn new(config: DelayConfig) -> Self {
@@ -78,10 +115,12 @@ impl DelayManager {
             config,
             origin: None,
             window: VecDeque::new(),
-            histogram: Histogram::new(config.forget),
-            spikes: Histogram::new(SPIKE_FORGET),
+            underruns: Histogram::new(SPIKE_FORGET),
             interval: None,
-            packets: 0,
+            recent: Histogram::new(RECENT_FORGET),
+            late: Histogram::new(LATE_FORGET),
+            frames: 0,
+            highest_ts: None,
             highest_seq: None,
             loss: 0.0,
             fec: 0.0,
@@ -111,11 +150,28 @@ impl DelayManager {
         }
     }
 
-    /// Records a packet with unwrapped timestamp `ts` (48 kHz) arriving at `now`.
-    pub(crate) fn on_packet(&mut self, now: Instant, ts: u64) {
-        let (t0, ts0) = *self.origin.get_or_insert((now, ts));
+    /// Arrival minus media time of timestamp `ts` (48 kHz) at `at`, ms, on the origin's
+    /// scale (set by the first frame).
+    fn lateness(&mut self, at: Instant, ts: u64) -> f64 {
+        let (t0, ts0) = *self.origin.get_or_insert((at, ts));
         let media_ms = (ts as f64 - ts0 as f64) / 48.0;
-        let d = now.saturating_duration_since(t0).as_secs_f64() * 1000.0 - media_ms;
+        let since = if at >= t0 {
+            (at - t0).as_secs_f64()
+        } else {
+            -(t0 - at).as_secs_f64()
+        };
+        since * 1000.0 - media_ms
+    }
+
+    /// The earliest arrival in the window (the reference), on the lateness scale.
+    fn reference(&self) -> Option<f64> {
+        self.window.iter().map(|&(_, v)| v).reduce(f64::min)
+    }
+
+    /// Records the first arrival of the frame at unwrapped timestamp `ts` (48 kHz) at
+    /// `now`.
+    pub(crate) fn on_packet(&mut self, now: Instant, ts: u64) {
+        let d = self.lateness(now, ts);
         while self
             .window
             .front()
@@ -124,89 +180,50 @@ impl DelayManager {
             self.window.pop_front();
         }
         self.window.push_back((now, d));
-        let min = self.window.iter().map(|&(_, v)| v).fold(d, f64::min);
-        let r = d - min;
-        self.histogram.add(r);
-        let (start, max) = *self.interval.get_or_insert((now, r));
-        if now.saturating_duration_since(start) >= SPIKE_INTERVAL {
-            self.spikes.add(max);
-            self.interval = Some((now, r));
+        let r = d - self.reference().unwrap_or(d);
+        if self.highest_ts.is_none_or(|h| ts > h) {
+            self.highest_ts = Some(ts);
+            self.late.add(0.0);
+            self.recent.add(r);
+            let (start, max) = *self.interval.get_or_insert((now, r));
+            if now.saturating_duration_since(start) >= SPIKE_INTERVAL {
+                self.underruns.add(max);
+                self.interval = Some((now, r));
+            } else {
+                self.interval = Some((start, max.max(r)));
+            }
         } else {
-            self.interval = Some((start, max.max(r)));
+            self.late.add(r);
         }
-        self.packets += 1;
+        self.frames += 1;
     }
 
-    /// The buffer level to hold, ms, for packets of `packet_ms`.
-    ///
-    /// The level is audio held *ahead of the newest packet*, so the jitter it must cover
-    /// is how much later than usual a packet can come: the quantile minus the median of
-    /// the arrival delay (the window minimum is only the reference that cancels drift).
-    /// On top: the average level that just avoids running dry when packets come on time
-    /// (half a packet + half a 10 ms pull) plus one more pull (a packet arriving just
-    /// after a pull instead of just before leaves three pulls to cover, not two) and
-    /// 5 ms. While packets are lost and carry FEC, at least one packet is held so the
-    /// packet after a loss is here in time to rebuild it (jitter margin does that too).
+    /// How long after the reference arrival the sample at `ts` is played if it is played
+    /// at `now`, ms; `None` before any arrival.
+    pub(crate) fn playout_delay_ms(&mut self, now: Instant, ts: u64) -> Option<f64> {
+        let reference = self.reference()?;
+        Some(self.lateness(now, ts) - reference)
+    }
+
+    /// The playout delay to hold, ms, for packets of `packet_ms`.
     pub(crate) fn target_ms(&self, packet_ms: f64) -> f64 {
         let c = &self.config;
-        if self.packets < 25 {
+        if self.frames < WARM_UP {
             return c.start_ms.clamp(c.min_ms, c.max_ms);
         }
-        let usual = self.histogram.percentile(0.5);
-        let late = self.histogram.percentile(c.quantile);
-        let spike = if self.spikes.is_empty() {
-            late
+        let underrun = if self.underruns.is_empty() {
+            self.interval.map_or(0.0, |(_, max)| max)
         } else {
-            self.spikes.percentile(SPIKE_QUANTILE)
+            self.underruns.percentile(c.underrun_quantile)
         };
-        let jitter = late.max(spike) - usual;
+        let underrun = underrun.max(self.recent.percentile(RECENT_QUANTILE));
+        let late = self.late.cheapest(underrun, c.late_cost_ms);
         let fec = if self.loss > LOSS_FOR_FEC_DELAY && self.fec > 0.2 {
             packet_ms
         } else {
             0.0
         };
-        (packet_ms / 2.0 + 15.0 + jitter.max(fec)).clamp(c.min_ms, c.max_ms)
-    }
-}
-
-/// A histogram of delays (ms) in 2 ms buckets up to 1 s that forgets old samples.
-#[derive(Debug)]
-struct Histogram {
-    buckets: Vec<f64>,
-    forget: f64,
-}
-
-impl Histogram {
-    fn new(forget: f64) -> Self {
-        Self {
-            buckets: vec![0.0; BUCKETS],
-            forget,
-        }
-    }
-
-    fn add(&mut self, ms: f64) {
-        let i = ((ms.max(0.0) / BUCKET_MS) as usize).min(BUCKETS - 1);
-        for h in &mut self.buckets {
-            *h *= self.forget;
-        }
-        self.buckets[i] += 1.0 - self.forget;
-    }
-
-    fn is_empty(&self) -> bool {
-        self.buckets.iter().all(|&h| h == 0.0)
-    }
-
-    /// The `q` quantile, ms (the middle of its bucket).
-    fn percentile(&self, q: f64) -> f64 {
-        let total: f64 = self.buckets.iter().sum();
-        let mut acc = 0.0;
-        for (i, h) in self.buckets.iter().enumerate() {
-            acc += h;
-            if acc >= q * total {
-                return (i as f64 + 0.5) * BUCKET_MS;
-            }
-        }
-        BUCKETS as f64 * BUCKET_MS
+        (late.max(fec) + c.margin_ms + PULL_MS / 2.0).clamp(c.min_ms, c.max_ms)
     }
 }
 
@@ -215,22 +232,58 @@ mod tests {
     use super::*;
 
     fn feed(d: &mut DelayManager, start: Instant, from: u64, n: u64, late_ms: impl Fn(u64) -> u64) {
-        for i in from..from + n {
-            let at = start + Duration::from_millis(i * 20 + late_ms(i));
-            d.on_packet(at, i * 960);
+        let mut arrivals: Vec<(Instant, u64)> = (from..from + n)
+            .map(|i| (start + Duration::from_millis(i * 20 + late_ms(i)), i * 960))
+            .collect();
+        arrivals.sort();
+        for (at, ts) in arrivals {
+            d.on_packet(at, ts);
         }
     }
 
+    fn target(d: &DelayManager) -> f64 {
+        d.target_ms(20.0)
+    }
+
     #[test]
-    fn a_clean_path_targets_one_packet_and_jitter_raises_the_target() {
+    fn a_clean_path_targets_the_margin_and_reordering_raises_the_target() {
         let start = Instant::now();
         let mut d = DelayManager::new(DelayConfig::default());
         feed(&mut d, start, 0, 500, |_| 0);
-        assert!(d.target_ms(20.0) <= 25.0, "{}", d.target_ms(20.0));
-        // Every 4th packet 40 ms late.
-        feed(&mut d, start, 500, 200, |i| if i % 4 == 0 { 40 } else { 0 });
-        let t = d.target_ms(20.0);
-        assert!((64.0..=66.0).contains(&t), "{t}");
+        // The margin and half a pull over the first bucket.
+        assert!(target(&d) <= 12.0, "{}", target(&d));
+        // Every 4th packet 40 ms late (after the next two): a quarter of the frames late
+        // would cost far more than 40 ms.
+        feed(&mut d, start, 500, 500, |i| if i % 4 == 0 { 40 } else { 0 });
+        assert!((50.0..=54.0).contains(&target(&d)), "{}", target(&d));
+    }
+
+    #[test]
+    fn a_rare_late_frame_is_left_to_concealment() {
+        let start = Instant::now();
+        let mut d = DelayManager::new(DelayConfig::default());
+        // One packet in 400 is 60 ms late (0.25 %: worth 2.5 ms, not 60).
+        feed(
+            &mut d,
+            start,
+            0,
+            2000,
+            |i| if i % 400 == 7 { 60 } else { 0 },
+        );
+        assert!(target(&d) <= 12.0, "{}", target(&d));
+    }
+
+    #[test]
+    fn stalls_every_few_seconds_are_covered() {
+        // Every 3 s nothing arrives for 60 ms, then the stalled packets together (in
+        // order): one 500 ms interval in six has a 60 ms maximum.
+        let start = Instant::now();
+        let mut d = DelayManager::new(DelayConfig::default());
+        feed(&mut d, start, 0, 1500, |i| {
+            let into = i * 20 % 3000;
+            60u64.saturating_sub(into)
+        });
+        assert!((70.0..=74.0).contains(&target(&d)), "{}", target(&d));
     }
 
     #[test]
@@ -244,7 +297,18 @@ mod tests {
             d.on_sequence(seq, true);
             d.on_packet(start + Duration::from_millis(i * 20), i * 960);
         }
-        let t = d.target_ms(20.0);
-        assert!((44.0..=46.0).contains(&t), "{t}");
+        assert!((30.0..=32.0).contains(&target(&d)), "{}", target(&d));
+    }
+
+    #[test]
+    fn the_playout_delay_counts_from_the_earliest_arrival() {
+        let start = Instant::now();
+        let mut d = DelayManager::new(DelayConfig::default());
+        // Frame 0 arrives 10 ms late, frame 1 on time: frame 1 is the reference.
+        d.on_packet(start + Duration::from_millis(10), 0);
+        d.on_packet(start + Duration::from_millis(20), 960);
+        let at = start + Duration::from_millis(50);
+        let delay = d.playout_delay_ms(at, 960).expect("reference");
+        assert!((delay - 30.0).abs() < 1e-6, "{delay}");
     }
 }

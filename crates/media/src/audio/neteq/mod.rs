@@ -9,8 +9,9 @@
 //! `shared/design/MEDIA-ROBUSTNESS.md` §8):
 //! - packets are held in timestamp order; a late or reordered packet whose audio has not
 //!   been played yet is used; duplicates and packets already concealed are dropped;
-//! - the target delay is a quantile of how late packets arrive relative to the earliest in
-//!   a 2 s window, plus one packet ([`DelayConfig`]), between a floor and a ceiling;
+//! - the target is a playout delay: how long after the earliest arrival in a 2 s window
+//!   each sample plays, covering in-order lateness that recurs and out-of-order lateness
+//!   that is worth it ([`delay`], [`DelayConfig`]);
 //! - a missing packet whose successor is here and carries in-band FEC is rebuilt from it;
 //!   other gaps are concealed in 10 ms steps by repeating the last pitch period
 //!   ([`expand`], NetEQ's default rather than Opus PLC, see there), fading to comfort
@@ -22,6 +23,7 @@
 
 mod delay;
 mod expand;
+mod histogram;
 mod noise;
 mod packet_buffer;
 mod stats;
@@ -60,6 +62,11 @@ const STRETCH_INTERVAL: u64 = 5;
 const PLAYED_COPIES: usize = 32;
 /// Smoothing of the buffer level (per pull).
 const LEVEL_ALPHA: f64 = 1.0 / 16.0;
+/// Smoothing of the playout delay (per pull): it moves only by stretching, stalls and
+/// the reference; what it smooths is the pull clock's own noise.
+const DELAY_ALPHA: f64 = 1.0 / 8.0;
+/// A playout delay this far from the smoothed one replaces it, ms.
+const DELAY_JUMP_MS: f64 = 10.0;
 
 /// What a pull did (the most notable step when it took several).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -105,6 +112,10 @@ pub struct NetEq {
     /// Consecutive concealed samples.
     expand_run: usize,
     level_ms: f64,
+    /// Smoothed playout delay over the earliest arrival, ms (what the target is about).
+    delay_ms: f64,
+    /// The time of the pull under way.
+    now: Option<Instant>,
     /// The time-stretch under way until the level is back on target.
     stretching: Option<Decision>,
     pulls: u64,
@@ -136,6 +147,8 @@ impl NetEq {
             stalled: 0,
             expand_run: 0,
             level_ms: 0.0,
+            delay_ms: 0.0,
+            now: None,
             stretching: None,
             pulls: 0,
             last_stretch: 0,
@@ -224,22 +237,34 @@ impl NetEq {
         self.delay.on_packet(now, ts);
     }
 
-    /// The next 10 ms of audio, due now.
-    pub fn pull(&mut self, _now: Instant) -> Pull {
+    /// The next 10 ms of audio, due `now` (the playout clock's time for this pull).
+    pub fn pull(&mut self, now: Instant) -> Pull {
         self.pulls += 1;
+        self.now = Some(now);
         let target = self.target_ms();
         let level = self.buffered_ms();
+        let delay = self.playout_delay_ms(now);
         if !self.playing {
-            if level < target || self.next_ts.is_none() {
+            let Some(delay) = delay.filter(|&d| d >= target) else {
                 return Pull {
                     samples: vec![0.0; PULL_SAMPLES],
                     decision: Decision::Buffering,
                 };
-            }
+            };
             self.playing = true;
             self.level_ms = level;
+            self.delay_ms = delay;
         }
         self.level_ms += (level - self.level_ms) * LEVEL_ALPHA;
+        if let Some(delay) = delay {
+            if (delay - self.delay_ms).abs() > DELAY_JUMP_MS {
+                // Not the clock's noise: a stall, a timeline jump (the sender muted) or a
+                // new reference. Follow at once.
+                self.delay_ms = delay;
+            } else {
+                self.delay_ms += (delay - self.delay_ms) * DELAY_ALPHA;
+            }
+        }
         // Audio held (smoothed over the packet sawtooth) at the middle of this pull.
         self.delays.add(self.level_ms - 5.0);
         let mut decision = self.fill(Decision::Normal);
@@ -268,7 +293,16 @@ impl NetEq {
         (self.sync.len() as u64 + queued) as f64 / SAMPLES_PER_MS
     }
 
-    /// The delay the buffer aims for, ms (the sync delay included).
+    /// How long after the earliest arrival (in the last 2 s) the next sample handed out
+    /// is played if it is pulled at `now`, ms; `None` before the first packet.
+    fn playout_delay_ms(&mut self, now: Instant) -> Option<f64> {
+        let next = self.next_ts?;
+        let first = next.saturating_sub(self.sync.len() as u64);
+        self.delay.playout_delay_ms(now, first)
+    }
+
+    /// The playout delay the buffer aims for, ms (the sync delay included): how long
+    /// after the earliest arrival of the last 2 s each sample plays.
     pub fn target_ms(&self) -> f64 {
         self.delay
             .target_ms(self.packet_samples as f64 / SAMPLES_PER_MS)
@@ -323,13 +357,30 @@ impl NetEq {
             self.stalled = 0;
             self.next_ts = Some(p_ts);
             self.packets.drop_before(p_ts);
-            return Decision::Normal;
+            return self.pad_to_target(p_ts);
         }
         if remaining == p_duration && p_fec {
             return self.recover(p_ts, remaining);
         }
         self.next_ts = Some(next + PULL_SAMPLES as u64);
         self.conceal(true)
+    }
+
+    /// After a jump of the timeline to the packet at `ts`: conceals until that packet
+    /// plays at the target delay, as playout does at the start (else the packet after it
+    /// would be due the moment it arrives).
+    fn pad_to_target(&mut self, ts: u64) -> Decision {
+        let Some(now) = self.now else {
+            return Decision::Normal;
+        };
+        let Some(delay) = self.delay.playout_delay_ms(now, ts) else {
+            return Decision::Normal;
+        };
+        let short = ((self.target_ms() - delay) * SAMPLES_PER_MS) as usize;
+        if short < PULL_SAMPLES / 4 {
+            return Decision::Normal;
+        }
+        self.conceal_samples(short)
     }
 
     fn decode(&mut self, ts: u64, packet: &Buffered) -> Decision {
@@ -429,14 +480,14 @@ impl NetEq {
         self.sync.extend(pcm);
     }
 
-    /// Moves the buffer level toward the target by one pitch period, if due: starts when
-    /// the level leaves the band around the target and goes on until it is back on it.
+    /// Moves the playout delay toward the target by one pitch period, if due: starts when
+    /// the delay leaves the band around the target and goes on until it is back on it.
     fn time_stretch(&mut self, target: f64) -> Decision {
         // Asymmetric: below the target the margin against running dry is thin.
-        let band = 5.0_f64.max(target / 4.0);
-        let level = self.level_ms;
+        let band = 4.0_f64.max(target / 8.0);
+        let level = self.delay_ms;
         // Far above the target (after a stall or a burst) accelerate every pull.
-        let fast = level >= 2.0 * (target + band);
+        let fast = level - target >= 40.0_f64.max(target + band);
         if self.pulls - self.last_stretch < STRETCH_INTERVAL && !fast {
             return Decision::Normal;
         }
@@ -474,6 +525,7 @@ impl NetEq {
     fn stretched(&mut self, samples: f64) {
         self.last_stretch = self.pulls;
         self.level_ms += samples / SAMPLES_PER_MS;
+        self.delay_ms += samples / SAMPLES_PER_MS;
     }
 
     /// Decodes packets that are here until `samples` are buffered (for accelerate).

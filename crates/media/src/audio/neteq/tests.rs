@@ -431,9 +431,10 @@ fn red_across_a_short_mute_counts_back_by_packets_not_time() {
         "packet 206 rebuilt from 207's copy: {s:?}"
     );
     assert_eq!(s.late_packets, 0, "{s:?}");
-    // The mute (10 pulls) and one pull waiting for 207, which brought 206 (nothing
-    // told the buffer to expect losses, so it held no packet in reserve).
-    assert!(s.concealed_samples <= 11 * 480, "{s:?}");
+    // The mute (10 pulls), one pull waiting for 207, which brought 206 (nothing told
+    // the buffer to expect losses, so it held no packet in reserve), and what brings
+    // the packet after the mute back to the target delay.
+    assert!(s.concealed_samples <= 12 * 480, "{s:?}");
 }
 
 impl Rng {
@@ -449,9 +450,9 @@ impl Rng {
 fn five_percent_loss_and_20_ms_normal_jitter_with_red() {
     // The benchmark's worst condition (`scripts/bench-audio.sh`): each packet delayed by
     // 50 ± 20 ms (normal, so packets reorder), 5 % lost, RED distance 1. RED leaves
-    // almost nothing to conceal; the delay held is the jitter's tail (p50 76 ms here, the
-    // issue asks ≤ 60: covering less of the tail trades underruns for delay, see
-    // docs/audio-jitter-buffer.md).
+    // almost nothing to conceal; the delay held is the jitter's tail (p50 ~69 ms here,
+    // 76 with the old buffer-level target; the issue asks ≤ 60: covering less of the
+    // tail trades underruns for delay, see docs/audio-jitter-buffer.md).
     let r = run_with_red(
         &Scenario {
             seconds: 30,
@@ -471,7 +472,7 @@ fn five_percent_loss_and_20_ms_normal_jitter_with_red() {
     let s = &r.stats;
     assert!(s.concealed_pct() <= 0.5, "{s:?}");
     assert!(s.underruns <= 1, "{s:?}");
-    assert!(s.delay_p50_ms <= 80.0, "{s:?}");
+    assert!(s.delay_p50_ms <= 72.0, "{s:?}");
 }
 
 #[test]
