@@ -101,7 +101,11 @@ pub enum EndReason {
     ConnectionLost,
     /// The other peer left the signaling server.
     PeerLeft,
-    /// Our own signaling connection dropped before the call was established.
+    /// Our own signaling connection was lost: for good (the client gave up or was
+    /// refused), which ends a call in any state, established ones included; or, for a
+    /// call still being set up (ringing, connecting), it came back under a fresh id the
+    /// call cannot be re-paired through. An established call survives a reconnect (see
+    /// `call::machine::repair`).
     SignalingLost,
     /// The peer session reported an error.
     SessionError(String),
