@@ -6,6 +6,7 @@ import { coverText, initial, remoteCover } from "./stage";
 import type { VideoView } from "./video/video-view";
 import { pathWords } from "./path";
 import { DrawRate } from "./draw-rate";
+import { appendChatLine } from "./chat-log";
 
 export class CallView {
   private readonly root = el<HTMLElement>("call");
@@ -141,10 +142,7 @@ export class CallView {
   }
 
   addChat(text: string, mine: boolean): void {
-    const item = document.createElement("li");
-    item.textContent = text;
-    if (mine) item.className = "mine";
-    this.chatLog.append(item);
+    const item = appendChatLine(this.chatLog, text, mine);
     item.scrollIntoView({ block: "end" });
     if (!mine && this.chat.hidden) this.togglePanel(this.chatButton, this.chat);
   }
