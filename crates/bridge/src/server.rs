@@ -23,16 +23,23 @@ use crate::ws_frame::PageError;
 /// that many device pixels when it is much larger (see [`crate::shrink`]).
 pub const READY: &str = "ready";
 
-/// Errors of the bridge layer.
+/// Errors of the bridge layer. New kinds may be added: match with a wildcard arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BridgeError {
+    /// The bridge could not listen on a loopback port (none free, or no loopback).
     #[error("cannot listen on loopback: {0}")]
     Bind(#[source] std::io::Error),
+    /// A frame's planes do not match its size: the producer's bug, the frame is refused.
     #[error("frame of {width}x{height} needs {expected} bytes of I420, got {actual}")]
     FrameSize {
+        /// Width the frame claims, pixels.
         width: u32,
+        /// Height the frame claims, pixels.
         height: u32,
+        /// Bytes of I420 that size needs.
         expected: usize,
+        /// Bytes the frame has.
         actual: usize,
     },
 }
