@@ -16,6 +16,24 @@ pub use inbox::{
     BURST as CONTROL_BURST, RATE as CONTROL_RATE, REPORT_EVERY as CONTROL_REPORT_EVERY,
 };
 
+/// Why a message could not go over the call's data channel. New kinds may be added.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChannelError {
+    /// The channel is not open (not yet, or not any more).
+    #[error("data channel not open")]
+    NotOpen,
+    /// A thread panicked while holding the channel.
+    #[error("data channel lock poisoned")]
+    Poisoned,
+    /// The message could not be encoded.
+    #[error("cannot encode the message: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// The WebRTC stack refused to send it.
+    #[error("cannot send: {0}")]
+    Send(#[from] webrtc::error::Error),
+}
+
 /// Label of the control channel.
 pub const LABEL: &str = "peercall";
 
@@ -63,15 +81,16 @@ impl ControlChannel {
     }
 
     /// Sends one message; an error if the channel is not there or not open.
-    pub async fn send(&self, msg: &ControlMessage) -> Result<(), String> {
+    pub async fn send(&self, msg: &ControlMessage) -> Result<(), ChannelError> {
         let dc = self
             .channel
             .lock()
-            .map_err(|_| "channel lock poisoned".to_owned())?
+            .map_err(|_| ChannelError::Poisoned)?
             .clone()
-            .ok_or_else(|| "data channel not open".to_owned())?;
-        let text = control_wire::encode(msg).map_err(|e| e.to_string())?;
-        dc.send_text(&text).await.map_err(|e| e.to_string())
+            .ok_or(ChannelError::NotOpen)?;
+        let text = control_wire::encode(msg)?;
+        dc.send_text(&text).await?;
+        Ok(())
     }
 }
 
@@ -113,5 +132,17 @@ async fn read(dc: Arc<dyn DataChannel>, events: mpsc::UnboundedSender<SessionEve
             dropped = inbox.dropped(),
             "data channel closed after a flood"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_message_before_the_channel_opens_is_a_typed_error() {
+        let channel = ControlChannel::default();
+        let sent = channel.send(&ControlMessage::Hangup).await;
+        assert!(matches!(sent, Err(ChannelError::NotOpen)), "{sent:?}");
     }
 }

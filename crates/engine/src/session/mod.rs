@@ -58,6 +58,7 @@ use webrtc::rtp_transceiver::RtpSender;
 
 use crate::call::IceCandidate;
 use crate::stats::Counters;
+pub use channel::ChannelError;
 use channel::ControlChannel;
 use receive::Receivers;
 use send::SendState;
@@ -66,18 +67,19 @@ use send::SendState;
 /// before the connection closes.
 const HANGUP_ACK_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 
-/// What can go wrong in a peer session.
+/// What can go wrong in a peer session. New kinds may be added: match with a wildcard arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
-    /// The WebRTC stack refused something.
+    /// The WebRTC stack refused something (a description, a candidate, a track).
     #[error("webrtc: {0}")]
     WebRtc(#[from] webrtc::error::Error),
     /// A media thread could not start.
     #[error("thread: {0}")]
     Thread(#[from] std::io::Error),
-    /// The data channel is not usable.
+    /// A chat or control message could not go over the data channel.
     #[error("data channel: {0}")]
-    Channel(String),
+    Channel(#[from] ChannelError),
 }
 
 /// Which side of the offer/answer this session is.
@@ -398,7 +400,7 @@ impl PeerSession {
 
     /// Sends a chat or control message over the data channel.
     pub async fn send_control(&self, msg: &ControlMessage) -> Result<(), SessionError> {
-        self.channel.send(msg).await.map_err(SessionError::Channel)
+        Ok(self.channel.send(msg).await?)
     }
 
     /// Tells the peer over the data channel that we hung up, and waits (briefly) for it

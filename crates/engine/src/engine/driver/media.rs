@@ -16,26 +16,30 @@ use crate::engine::EngineErrorCode;
 use crate::session::{AudioSlot, ControlMessage, MediaIo, OpenRole, VideoSlot};
 use crate::stats::Counters;
 
-/// Runs a device's `open` on a blocking thread.
+/// Runs a device's `open` on a blocking thread (a thread that died opening it is
+/// [`DeviceError::Thread`]).
 async fn off_task<T: Send + 'static>(
     open: impl FnOnce() -> Result<T, DeviceError> + Send + 'static,
-) -> Result<T, String> {
+) -> Result<T, DeviceError> {
     match tokio::task::spawn_blocking(open).await {
-        Ok(opened) => opened.map_err(|e| e.to_string()),
-        Err(e) => Err(format!("device thread failed: {e}")),
+        Ok(opened) => opened,
+        Err(e) => {
+            tracing::warn!("the device opener thread failed: {e}");
+            Err(DeviceError::Thread("device opener"))
+        }
     }
 }
 
 impl Driver {
     /// The configured camera (`None`: none configured).
-    async fn camera(&self) -> Result<Option<CameraCapture>, String> {
+    async fn camera(&self) -> Result<Option<CameraCapture>, DeviceError> {
         let (source, video) = (self.config.video.clone(), self.config.session.video);
         let preview = self.config.video_sinks.preview.clone();
         off_task(move || open_camera_showing(&source, &video, preview)).await
     }
 
     /// The configured microphone (`None`: none configured).
-    async fn mic(&self) -> Result<Option<MicCapture>, String> {
+    async fn mic(&self) -> Result<Option<MicCapture>, DeviceError> {
         let (source, voice) = (self.config.audio.clone(), self.voice.clone());
         off_task(move || open_mic(&source, voice.as_ref())).await
     }
@@ -50,7 +54,7 @@ impl Driver {
                     *slot = cam;
                 }
             }
-            Err(e) => self.error(EngineErrorCode::Camera, e),
+            Err(e) => self.error(EngineErrorCode::Camera, e.to_string()),
         }
     }
 
@@ -62,7 +66,7 @@ impl Driver {
                     *slot = mic;
                 }
             }
-            Err(e) => self.error(EngineErrorCode::Microphone, e),
+            Err(e) => self.error(EngineErrorCode::Microphone, e.to_string()),
         }
     }
 
@@ -100,11 +104,11 @@ impl Driver {
         };
         let (camera, mic) = tokio::join!(camera, self.mic());
         let camera = camera.unwrap_or_else(|e| {
-            self.error(EngineErrorCode::Camera, e);
+            self.error(EngineErrorCode::Camera, e.to_string());
             None
         });
         let mic = mic.unwrap_or_else(|e| {
-            self.error(EngineErrorCode::Microphone, e);
+            self.error(EngineErrorCode::Microphone, e.to_string());
             None
         });
         self.metrics.opened(camera.is_some(), mic.is_some());
