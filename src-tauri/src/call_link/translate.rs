@@ -220,7 +220,18 @@ pub fn translate(event: EngineEvent, model: &mut ShellModel) -> Vec<Effect> {
                 .collect()
         }
         EngineEvent::Closed { reason } => closed(&reason, model),
-        _ => Vec::new(),
+        EngineEvent::CallRepaired { call, peer } => {
+            // The same call with the peer's new id after a server restart: the UI's call
+            // goes on as it was, the next states name the new id.
+            tracing::info!(%call, %peer, "call re-paired with the peer's new id");
+            Vec::new()
+        }
+        // The UI counts the frames it draws itself.
+        EngineEvent::FirstRemoteFrame => Vec::new(),
+        EngineEvent::DataChannelFlood { dropped } => {
+            tracing::warn!(dropped, "the peer floods the call's data channel");
+            Vec::new()
+        }
     }
 }
 

@@ -87,6 +87,8 @@ fn rows() -> Vec<Row> {
         ("call repaired", EngineEvent::CallRepaired {
             call: CallId(FIRST.into()), peer: PeerId("alice-2".into()) }, [
             "", "", "", "", "", "", ""]),
+        ("data channel flood", EngineEvent::DataChannelFlood { dropped: 100 }, [
+            "", "", "", "", "", "", ""]),
         ("error", EngineEvent::Error { code: EngineErrorCode::Camera, message: "gone".into() }, [
             "notice:camera", "notice:camera", "notice:camera", "notice:camera", "notice:camera",
             "notice:camera", "notice:camera"]),
