@@ -76,6 +76,10 @@ pub struct Args {
     /// this machine's addresses (needs the server to hand out a TURN server).
     #[arg(long)]
     pub relay_only: bool,
+    /// Privacy on the LAN, as browsers do: send our host candidate as a random `.local`
+    /// name (answered over mDNS) instead of the private address; no raw host addresses.
+    #[arg(long)]
+    pub mdns_candidates: bool,
     /// Offer and send video FEC (FlexFEC-03, switched on by the measured loss) on top of
     /// NACK and RTX; off by default (see docs/video-network.md for why).
     #[arg(long)]

@@ -41,6 +41,7 @@ pub(crate) fn engine_config(args: &Args) -> EngineConfig {
     cfg.call.ring_timeout = Duration::from_secs_f64(args.ring_timeout.max(0.1));
     cfg.session.bind_addrs = vec![args.bind.clone()];
     cfg.session.relay_only = args.relay_only;
+    cfg.session.mdns_host_candidates = args.mdns_candidates;
     cfg.session.fec = args.fec;
     cfg.session.lip_sync = !args.no_lip_sync;
     cfg.session.video = VideoSettings::new(args.resolution.0, args.resolution.1, args.fps);

@@ -10,53 +10,16 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::time::{Duration, Instant};
 
+use common::lan::{two_machines, A_IP};
 use common::natlab::{signal_in, SIGNAL_PORT};
 use common::netns::{prerequisites, Netns};
 use serde_json::Value;
 
 const CODE: &str = "ABCDE-FGHJK";
-const A_IP: &str = "10.0.9.1";
-const B_IP: &str = "10.0.9.2";
 
 fn lan_bin() -> std::path::PathBuf {
     common::workspace_bin("peercall-discovery", "peercall-lan")
-}
-
-/// A and B, each with `eth0` on 10.0.9.0/24, the two ends of one veth pair.
-fn two_machines() -> (Netns, Netns) {
-    let (a, b) = (Netns::add("lana"), Netns::add("lanb"));
-    common::netns::ip(&[
-        "link", "add", "eth0", "netns", &a.name, "type", "veth", "peer", "name", "eth0", "netns",
-        &b.name,
-    ]);
-    for (ns, ip) in [(&a, A_IP), (&b, B_IP)] {
-        ns.sh(&["ip", "addr", "add", &format!("{ip}/24"), "dev", "eth0"]);
-        ns.sh(&["ip", "link", "set", "eth0", "up"]);
-    }
-    for ns in [&a, &b] {
-        wait_until_running(ns);
-    }
-    (a, b)
-}
-
-/// A veth is usable (`IFF_RUNNING`, what mDNS daemons look for) a moment after both ends
-/// are up.
-fn wait_until_running(ns: &Netns) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let out = ns
-            .command("cat")
-            .arg("/sys/class/net/eth0/operstate")
-            .output()
-            .expect("read operstate");
-        if String::from_utf8_lossy(&out.stdout).trim() == "up" {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{}: eth0 never came up", ns.name);
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Runs `peercall-lan announce` in `ns`; returns once it announces.

@@ -4,6 +4,7 @@
 pub mod agent_log;
 pub mod coturn;
 pub mod labcall;
+pub mod lan;
 pub mod natlab;
 pub mod netem_call;
 pub mod netns;

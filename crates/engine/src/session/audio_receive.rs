@@ -107,11 +107,12 @@ impl Receivers {
             next += PULL_PERIOD;
             let (pull, stats) = {
                 let Ok(mut buffer) = neteq.lock() else { return };
-                // What goes out now meets the user now (no device delay counted yet).
+                // What goes out now is heard once the speaker has played what is ahead.
                 let at_us = now_us() as i64;
                 let playing = buffer.playout_timestamp().map(|rtp| Playing { rtp, at_us });
+                let speaker = self.speaker_delay.get();
                 let now = Instant::now();
-                if let Some(d) = sync.on_audio(playing, now, at_us, &self.counters) {
+                if let Some(d) = sync.on_audio(playing, speaker, now, at_us, &self.counters) {
                     buffer.set_sync_delay_ms(d.audio.as_secs_f64() * 1000.0);
                 }
                 let pull = buffer.pull(now);

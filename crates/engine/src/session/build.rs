@@ -275,6 +275,8 @@ pub async fn build_peer_connection(
         .with_ice_servers(ice_servers)
         .with_ice_transport_policy(policy)
         .build();
+    let (mdns_mode, mdns_ip) =
+        super::mdns::gather_mode(config.mdns_host_candidates, &config.bind_addrs);
     let settings = SettingEngineBuilder::new()
         .with_ice_timeouts(
             Some(config.ice_disconnected_timeout),
@@ -294,7 +296,8 @@ pub async fn build_peer_connection(
         .with_srflx_acceptance_min_wait(Some(Duration::ZERO))
         .with_prflx_acceptance_min_wait(Some(Duration::ZERO))
         .with_relay_acceptance_min_wait(Some(config.ice_relay_wait))
-        .with_multicast_dns_mode(super::mdns::multicast_dns_mode())
+        .with_multicast_dns_mode(mdns_mode)
+        .with_multicast_dns_local_ip(mdns_ip)
         // An ICE restart (network change) drops the old sockets and binds new ones on
         // the interfaces there are then: a socket bound to an address that went away
         // can never carry the call again.

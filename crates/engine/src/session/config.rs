@@ -81,6 +81,12 @@ pub struct SessionConfig {
     /// Privacy: gather and send only TURN relay candidates, so the peer never learns
     /// our addresses (needs a TURN server; without one the call cannot connect).
     pub relay_only: bool,
+    /// Privacy on the LAN, as browsers do: our host candidate carries a random
+    /// `<uuid>.local` name (answered over mDNS) instead of our private IPv4 address; host
+    /// candidates with a raw address are not sent, and a reflexive or relayed candidate's
+    /// related address is blanked. A peer on the same link resolves the name; others
+    /// connect by srflx or relay. Without multicast here no host candidate is sent.
+    pub mdns_host_candidates: bool,
     /// Offer FlexFEC-03 for video and send repair packets when the measured loss calls
     /// for them (`session/fec`). Off by default: measured against NACK + RTX alone at
     /// 100 and 200 ms RTT it cost more than it gained (`docs/video-network.md`).
@@ -114,6 +120,7 @@ impl Default for SessionConfig {
             stats_interval: Duration::from_secs(1),
             pli_min_interval: Duration::from_millis(300),
             relay_only: false,
+            mdns_host_candidates: false,
             fec: false,
             lip_sync: true,
         }

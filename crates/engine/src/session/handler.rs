@@ -22,6 +22,8 @@ pub(crate) struct Handler {
     pub local_tally: Arc<LocalTally>,
     pub channel: Arc<ControlChannel>,
     pub receivers: Arc<Receivers>,
+    /// Send host candidates only as `.local` names (`SessionConfig::mdns_host_candidates`).
+    pub hide_addresses: bool,
 }
 
 #[async_trait::async_trait]
@@ -30,8 +32,20 @@ impl PeerConnectionEventHandler for Handler {
         match event.candidate.to_json() {
             Ok(init) => {
                 self.local_tally.gathered(&init.candidate);
+                let candidate = if self.hide_addresses {
+                    let Some(line) = super::mdns::hide_addresses(&init.candidate) else {
+                        tracing::debug!(
+                            "not sending {} (our addresses are hidden)",
+                            init.candidate
+                        );
+                        return;
+                    };
+                    line
+                } else {
+                    init.candidate
+                };
                 let _ = self.events.send(SessionEvent::LocalCandidate(IceCandidate {
-                    candidate: init.candidate,
+                    candidate,
                     sdp_mid: init.sdp_mid,
                     sdp_mline_index: init.sdp_mline_index,
                 }));

@@ -37,6 +37,7 @@ pub use channel::{CONTROL_BURST, CONTROL_RATE, CONTROL_REPORT_EVERY};
 pub use config::{IceServerConfig, SessionConfig, VideoSettings};
 pub use events::{ControlMessage, SessionEvent};
 pub use send::{AudioSlot, VideoSlot};
+pub use sync::SpeakerDelay;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -108,6 +109,9 @@ pub struct MediaIo {
     pub remote_video: Option<SharedSink>,
     /// Decoded remote audio (48 kHz mono, 20 ms).
     pub remote_audio: Arc<QueueSender<AudioFrame>>,
+    /// How long audio given to `remote_audio` now takes to be heard (set by whoever plays
+    /// it; lip sync counts it on audio's side).
+    pub speaker_delay: SpeakerDelay,
 }
 
 struct LocalTrack {
@@ -183,6 +187,7 @@ impl PeerSession {
             counters: counters.clone(),
             video_out: media.remote_video.clone(),
             audio_out: media.remote_audio.clone(),
+            speaker_delay: media.speaker_delay.clone(),
             events: events.clone(),
             pli_min_interval: config.pli_min_interval,
             closed: closed.clone(),

@@ -27,6 +27,8 @@ pub struct Receivers {
     /// Where decoded pictures go (`None`: decoded for the stats only).
     pub(crate) video_out: Option<SharedSink>,
     pub(crate) audio_out: Arc<QueueSender<AudioFrame>>,
+    /// How long audio given to `audio_out` now takes to be heard.
+    pub(crate) speaker_delay: super::sync::SpeakerDelay,
     pub(crate) events: mpsc::UnboundedSender<SessionEvent>,
     pub(crate) pli_min_interval: Duration,
     pub(crate) closed: Arc<AtomicBool>,

@@ -46,6 +46,7 @@ pub async fn open_with(cfg: SessionConfig, role: OpenRole) -> Peer {
         audio: Arc::new(Mutex::new(mic)),
         remote_video: Some(vtx),
         remote_audio: Arc::new(atx),
+        speaker_delay: Default::default(),
     };
     let (tx, events) = mpsc::unbounded_channel();
     let counters = Arc::new(Counters::default());

@@ -13,6 +13,7 @@ use super::devices::{find_cpal, map_cpal, DeviceChoice};
 use super::drift::DriftKeeper;
 use super::realtime::SpeakerThreads;
 use super::resample::Resampler;
+use crate::clock::now_us;
 use crate::error::DeviceError;
 use crate::frame::{AUDIO_FRAME_SAMPLES, AUDIO_RATE};
 use crate::processing::AudioProcessor;
@@ -72,6 +73,9 @@ pub struct SpeakerPlayback {
     min_queue_ms: u32,
     name: String,
     stats: Arc<PlaybackStats>,
+    /// When the device will have played the last block it was given, µs on
+    /// [`now_us`]'s clock (0 before the first callback).
+    device_end_us: Arc<AtomicU64>,
     last_error: Arc<Mutex<Option<String>>>,
     render: Option<Box<dyn AudioProcessor>>,
     render_pending: Vec<f32>,
@@ -119,6 +123,7 @@ impl SpeakerPlayback {
             ms(options.max_buffer_ms).max(ms(options.prebuffer_ms) + 2 * block) * 2 + ms(100);
         let (producer, consumer) = rtrb::RingBuffer::<f32>::new(capacity);
         let stats = Arc::new(PlaybackStats::default());
+        let device_end_us = Arc::new(AtomicU64::new(0));
         let last_error = Arc::new(Mutex::new(None));
         let jb = DeviceQueue::new(
             consumer,
@@ -130,12 +135,13 @@ impl SpeakerPlayback {
         let errs = last_error.clone();
         let threads = SpeakerThreads::default();
         let rt = threads.clone();
+        let end = device_end_us.clone();
         let stream = match supported.sample_format() {
-            F::I16 => build_typed::<i16>(&device, &config, jb, errs, rt),
-            F::U16 => build_typed::<u16>(&device, &config, jb, errs, rt),
-            F::I32 => build_typed::<i32>(&device, &config, jb, errs, rt),
-            F::U8 => build_typed::<u8>(&device, &config, jb, errs, rt),
-            _ => build_typed::<f32>(&device, &config, jb, errs, rt),
+            F::I16 => build_typed::<i16>(&device, &config, jb, errs, rt, end),
+            F::U16 => build_typed::<u16>(&device, &config, jb, errs, rt, end),
+            F::I32 => build_typed::<i32>(&device, &config, jb, errs, rt, end),
+            F::U8 => build_typed::<u8>(&device, &config, jb, errs, rt, end),
+            _ => build_typed::<f32>(&device, &config, jb, errs, rt, end),
         }
         .map_err(|e| map_cpal(&name, &e))?;
         stream.play().map_err(|e| map_cpal(&name, &e))?;
@@ -154,6 +160,7 @@ impl SpeakerPlayback {
                 + options.prebuffer_ms,
             name,
             stats,
+            device_end_us,
             last_error,
             render: None,
             render_pending: Vec::with_capacity(2 * AUDIO_FRAME_SAMPLES),
@@ -231,6 +238,18 @@ impl SpeakerPlayback {
         (queued as u64 * 1000 / u64::from(self.rate)) as u32
     }
 
+    /// How long audio queued now takes to be heard: what is queued ahead of it plus what
+    /// the device still holds (the block it was last given, and the device's own delay
+    /// before that block starts, as the host reports it). The two move in opposite
+    /// directions between callbacks, so the sum stays put while the queue is steady.
+    pub fn latency(&self) -> Duration {
+        let queued = self.producer.buffer().capacity() - self.producer.slots();
+        let queued_us = queued as u64 * 1_000_000 / u64::from(self.rate);
+        let end = self.device_end_us.load(Ordering::Relaxed);
+        let device_us = end.saturating_sub(now_us());
+        Duration::from_micros(queued_us + device_us)
+    }
+
     /// How much audio a feeder that tops the queue up (rather than pacing by the clock)
     /// must keep queued: one device block plus the prebuffer. Playback starts, and
     /// restarts after running dry, only once this much is queued (`device_queue.rs`).
@@ -265,18 +284,25 @@ fn build_typed<T>(
     mut jb: DeviceQueue,
     err_slot: Arc<Mutex<Option<String>>>,
     threads: SpeakerThreads,
+    device_end_us: Arc<AtomicU64>,
 ) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample + FromSample<f32>,
 {
     let channels = usize::from(config.channels.max(1));
+    let rate = u64::from(config.sample_rate.max(1));
     let mut errors = super::error_log::ErrorLog::new("speaker");
     device.build_output_stream::<T, _, _>(
         *config,
-        move |out: &mut [T], _| {
+        move |out: &mut [T], info: &cpal::OutputCallbackInfo| {
             // Real-time context: no locks, no allocation.
             threads.on_callback();
-            jb.begin_block(out.len() / channels);
+            let frames = out.len() / channels;
+            let stamp = info.timestamp();
+            let ahead = stamp.playback.duration_since(stamp.callback).as_micros() as u64;
+            let block = frames as u64 * 1_000_000 / rate;
+            device_end_us.store(now_us() + ahead + block, Ordering::Relaxed);
+            jb.begin_block(frames);
             for frame in out.chunks_exact_mut(channels) {
                 let s = T::from_sample(jb.next_sample());
                 frame.fill(s);

@@ -12,8 +12,12 @@ use std::time::{Duration, Instant};
 use peercall_media::audio::{SpeakerOptions, SpeakerPlayback};
 use peercall_media::{AudioFrame, DeviceChoice, QueueReceiver, QueueSender, SharedProcessor};
 
+use crate::session::SpeakerDelay;
 use gate::{Action, SpeakerGate};
 
+/// A frame from the playout thread (10 ms): [`SpeakerPlayback::latency`] counts to the
+/// end of what is queued, the frame's first sample is heard this much earlier.
+const FRAME: Duration = Duration::from_millis(10);
 /// How often the speaker's counters are logged (at debug level) while it plays.
 const REPORT_EVERY: Duration = Duration::from_secs(1);
 
@@ -23,6 +27,7 @@ pub fn spawn(
     tap: Arc<QueueSender<AudioFrame>>,
     speaker: Option<String>,
     echo_reference: Option<SharedProcessor>,
+    delay: SpeakerDelay,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("audio-out".into())
@@ -44,6 +49,8 @@ pub fn spawn(
                         }
                         if let Some(p) = playback.as_mut() {
                             p.play(&frame.samples);
+                            // The frame just queued is heard after what is ahead of it.
+                            delay.set(p.latency().saturating_sub(FRAME));
                             if last_report.elapsed() >= REPORT_EVERY {
                                 last_report = Instant::now();
                                 report(p);
@@ -53,6 +60,7 @@ pub fn spawn(
                     }
                     Err(peercall_media::RecvError::Timeout) => {
                         if gate.on_idle(Instant::now()) == Action::Close {
+                            delay.set(Duration::ZERO);
                             if let Some(p) = playback.take() {
                                 report(&p);
                                 tracing::info!(

@@ -138,6 +138,7 @@ impl Driver {
             audio: audio.clone(),
             remote_video: self.config.video_sinks.remote.clone(),
             remote_audio: self.remote_audio.clone(),
+            speaker_delay: self.speaker_delay.clone(),
         };
         let mut config = self.config.session.clone();
         config.ice_servers = self.ice_servers.clone();

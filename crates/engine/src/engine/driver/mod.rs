@@ -58,6 +58,8 @@ pub(crate) struct Driver {
     session_tx: mpsc::UnboundedSender<(CallId, SessionEvent)>,
     session_rx: mpsc::UnboundedReceiver<(CallId, SessionEvent)>,
     remote_audio: Arc<QueueSender<AudioFrame>>,
+    /// How long the speaker takes to play what it is given (set by `audio_out`).
+    speaker_delay: crate::session::SpeakerDelay,
     /// Echo cancellation etc., shared by the speaker (reference) and each microphone.
     voice: Option<SharedProcessor>,
     ice_servers: Vec<IceServerConfig>,
@@ -93,11 +95,13 @@ impl Driver {
             .voice
             .any()
             .then(|| SharedProcessor::new(Box::new(VoiceProcessor::new(config.voice))));
+        let speaker_delay = crate::session::SpeakerDelay::default();
         audio_out::spawn(
             audio_in_rx,
             Arc::new(tap_tx),
             config.speaker.clone(),
             voice.clone(),
+            speaker_delay.clone(),
         )?;
         let (session_tx, session_rx) = mpsc::unbounded_channel();
         let ice_servers = config.session.ice_servers.clone();
@@ -114,6 +118,7 @@ impl Driver {
             session_tx,
             session_rx,
             remote_audio: Arc::new(audio_in_tx),
+            speaker_delay,
             ice_servers,
             mic_muted: false,
             camera_on: true,

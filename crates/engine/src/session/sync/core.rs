@@ -7,7 +7,8 @@
 //!   clock, consistent with the RTP timestamps of the capture clock (`reports.rs`);
 //! - for each stream, the RTP timestamps that went out in the last second and when the
 //!   user met them on the receiver's clock: for audio the samples the jitter buffer
-//!   handed out plus the device's delay, for video the frames shown (the frame buffer,
+//!   handed out plus the speaker's delay ([`StreamState::output_delay`]: its queue and
+//!   the device, which hold ~125 ms on PulseAudio), for video the frames shown (the frame buffer,
 //!   playout delay and decode all already spent). That is libwebrtc's "last arrival +
 //!   current delay", measured where it ends rather than summed from parts; the median of
 //!   the second is taken, so one frame shown late after a stall or a burst of audio pulls
@@ -58,6 +59,9 @@ pub struct StreamState {
     pub report: Option<SenderReport>,
     /// What went out lately (the driver keeps about a second); empty: nothing.
     pub playing: Vec<Playing>,
+    /// How long after going out it reaches the user (audio: the speaker's queue and
+    /// device, [`super::SpeakerDelay`]; video: zero, a frame is shown when it goes out).
+    pub output_delay: Duration,
 }
 
 impl StreamState {
@@ -68,13 +72,15 @@ impl StreamState {
         if self.clock_rate == 0 {
             return None;
         }
+        let output_us = self.output_delay.as_micros() as i64;
         let mut delays: Vec<i64> = self
             .playing
             .iter()
             .map(|p| {
                 // Signed: a timestamp a little before the report's is normal.
                 let ticks = i64::from(p.rtp.wrapping_sub(report.rtp) as i32);
-                p.at_us - (report.ntp_us + ticks * 1_000_000 / i64::from(self.clock_rate))
+                p.at_us + output_us
+                    - (report.ntp_us + ticks * 1_000_000 / i64::from(self.clock_rate))
             })
             .collect();
         if delays.is_empty() {

@@ -12,6 +12,8 @@ struct Call {
     clock_offset_us: i64,
     audio_rtp0: u32,
     video_rtp0: u32,
+    /// The speaker's queue after the jitter buffer (audio's output delay).
+    speaker_ms: i64,
 }
 
 impl Default for Call {
@@ -22,6 +24,7 @@ impl Default for Call {
             clock_offset_us: 0,
             audio_rtp0: 1_234,
             video_rtp0: 987_654,
+            speaker_ms: 0,
         }
     }
 }
@@ -34,7 +37,7 @@ impl Call {
     /// Both streams at sender time `t_us` (the report sent just before), played with
     /// the sync delays applied in full.
     fn states(&self, t_us: i64, at: Instant, d: SyncDelays) -> (StreamState, StreamState) {
-        let state = |origin, rate: u32, path_ms: i64, extra: Duration| {
+        let state = |origin, rate: u32, path_ms: i64, extra: Duration, output_ms: i64| {
             let report_us = t_us - 500 * MS;
             StreamState {
                 clock_rate: rate,
@@ -47,11 +50,18 @@ impl Call {
                     rtp: Self::rtp(origin, i64::from(rate), t_us),
                     at_us: t_us + path_ms * MS + extra.as_micros() as i64 + self.clock_offset_us,
                 }],
+                output_delay: Duration::from_millis(output_ms as u64),
             }
         };
         (
-            state(self.audio_rtp0, 48_000, self.audio_path_ms, d.audio),
-            state(self.video_rtp0, 90_000, self.video_path_ms, d.video),
+            state(
+                self.audio_rtp0,
+                48_000,
+                self.audio_path_ms,
+                d.audio,
+                self.speaker_ms,
+            ),
+            state(self.video_rtp0, 90_000, self.video_path_ms, d.video, 0),
         )
     }
 }
@@ -99,6 +109,59 @@ fn converges_within_the_dead_band_and_bounds() {
         let call = Call {
             audio_path_ms,
             video_path_ms,
+            ..Call::default()
+        };
+        let mut sync = AvSync::default();
+        let last = *run(&mut sync, call, 40).last().unwrap();
+        assert!(
+            (video.0..=video.1).contains(&ms(last.video)),
+            "{case}: video {:?}",
+            last.video
+        );
+        assert!(
+            (audio.0..=audio.1).contains(&ms(last.audio)),
+            "{case}: audio {:?}",
+            last.audio
+        );
+    }
+}
+
+#[test]
+fn the_speaker_queue_counts_on_audio_s_side() {
+    // (case, audio path ms to the speaker, speaker ms, video path ms, video delay ms
+    // range, audio delay ms range). The audio path stops where the jitter buffer hands
+    // samples to the speaker; the user hears them the speaker's queue later.
+    let table = [
+        (
+            "the picture waits for the voice as heard",
+            40,
+            125,
+            45,
+            (117, 120),
+            (0, 0),
+        ),
+        (
+            "the speaker alone covers video's lag",
+            40,
+            125,
+            170,
+            (0, 0),
+            (0, 0),
+        ),
+        (
+            "without a speaker the same paths make audio wait",
+            40,
+            0,
+            170,
+            (0, 0),
+            (127, 130),
+        ),
+    ];
+    for (case, audio_path_ms, speaker_ms, video_path_ms, video, audio) in table {
+        let call = Call {
+            audio_path_ms,
+            video_path_ms,
+            speaker_ms,
             ..Call::default()
         };
         let mut sync = AvSync::default();

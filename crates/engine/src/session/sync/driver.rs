@@ -46,12 +46,13 @@ impl SyncDriver {
         }
     }
 
-    /// Audio sample `playing.rtp` reached the user at `playing.at_us` (if the jitter
-    /// buffer knows its timeline) at `now` (`now_us` on the clock of `at_us`). Returns
-    /// new delays once a second.
+    /// Audio sample `playing.rtp` went to the speaker at `playing.at_us` (if the jitter
+    /// buffer knows its timeline), to be heard `speaker` later, at `now` (`now_us` on
+    /// the clock of `at_us`). Returns new delays once a second.
     pub fn on_audio(
         &mut self,
         playing: Option<Playing>,
+        speaker: Duration,
         now: Instant,
         now_us: i64,
         counters: &Counters,
@@ -71,11 +72,13 @@ impl SyncDriver {
             clock_rate: AUDIO_RATE,
             report: self.link.report(Kind::Audio),
             playing: self.audio.since(now_us - RECENT_US),
+            output_delay: speaker,
         };
         let video = StreamState {
             clock_rate: VIDEO_RATE,
             report: self.link.report(Kind::Video),
             playing: self.link.video_playing(now_us),
+            output_delay: Duration::ZERO,
         };
         let before = self.core.delays();
         let delays = self.core.update(now, &audio, &video);

@@ -6,8 +6,10 @@ mod core;
 mod driver;
 mod link;
 mod reports;
+mod speaker;
 
 pub use self::core::Playing;
 pub use driver::SyncDriver;
 pub use link::{Kind, SyncLink};
 pub use reports::{SenderReportSync, SYNC_SLOT};
+pub use speaker::SpeakerDelay;
