@@ -200,6 +200,7 @@ impl PeerSession {
             local_tally: local_tally.clone(),
             channel: channel.clone(),
             receivers,
+            hide_addresses: config.mdns_host_candidates,
         });
         let pc = build::build_peer_connection(
             &config,
