@@ -36,7 +36,10 @@ impl Worker {
         let thread = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || body(&flag))
-            .map_err(|err| AppError::Internal(format!("cannot start {name} thread: {err}")))?;
+            .map_err(|source| AppError::Thread {
+                name: name.to_owned(),
+                source,
+            })?;
         Ok(Self {
             stop,
             thread: Some(thread),

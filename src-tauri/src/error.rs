@@ -19,12 +19,24 @@ pub enum AppError {
     /// A call command while no engine runs.
     #[error("not connected to a signaling server")]
     NotConnected,
-    /// The signaling server failed us.
-    #[error("signaling server: {0}")]
-    Signaling(String),
-    /// Something that should not happen.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// The app's local signaling server could not be found or started.
+    #[error("local server: {0}")]
+    LocalServer(#[from] crate::local_server::LocalServerError),
+    /// A background thread could not start.
+    #[error("internal error: cannot start the {name} thread: {source}")]
+    Thread {
+        /// Which thread.
+        name: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The app's data directory is unknown.
+    #[error("internal error: no app data dir: {0}")]
+    DataDir(#[source] tauri::Error),
+    /// Data the app saves could not be encoded.
+    #[error("internal error: cannot encode: {0}")]
+    Encode(#[from] serde_json::Error),
     /// A blocking task panicked or was cancelled.
     #[error("internal error: background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -39,8 +51,11 @@ impl AppError {
             AppError::Device(_) => ErrorCode::Device,
             AppError::Engine(_) => ErrorCode::Engine,
             AppError::NotConnected => ErrorCode::NotConnected,
-            AppError::Signaling(_) => ErrorCode::Signaling,
-            AppError::Internal(_) | AppError::Task(_) => ErrorCode::Internal,
+            AppError::LocalServer(_) => ErrorCode::Signaling,
+            AppError::Thread { .. }
+            | AppError::DataDir(_)
+            | AppError::Encode(_)
+            | AppError::Task(_) => ErrorCode::Internal,
         }
     }
 }
@@ -104,6 +119,35 @@ mod tests {
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(json["code"], "invalid-setting");
         assert_eq!(json["message"], "invalid setting: display name is empty");
+    }
+
+    #[test]
+    fn typed_causes_map_to_their_codes_and_keep_their_words() {
+        let cases = [
+            (
+                AppError::from(crate::local_server::LocalServerError::PortTaken(4242)),
+                "signaling",
+                "4242",
+            ),
+            (
+                AppError::Thread {
+                    name: "mic-meter".into(),
+                    source: std::io::Error::other("no threads left"),
+                },
+                "internal",
+                "mic-meter",
+            ),
+            (
+                AppError::from(serde_json::from_str::<u8>("x").unwrap_err()),
+                "internal",
+                "cannot encode",
+            ),
+        ];
+        for (err, code, words) in cases {
+            let json = serde_json::to_value(&err).unwrap();
+            assert_eq!(json["code"], code, "{json}");
+            assert!(json["message"].as_str().unwrap().contains(words), "{json}");
+        }
     }
 
     #[test]

@@ -213,7 +213,7 @@ fn private_store<R: Runtime>(
     let path = app
         .path()
         .app_data_dir()
-        .map_err(|err| AppError::Internal(format!("no app data dir: {err}")))?
+        .map_err(AppError::DataDir)?
         .join(STORE_FILE);
     if let Err(err) = private_file::make_private(&path) {
         tracing::warn!(%err, path = %path.display(), "cannot make the settings file private");
@@ -268,7 +268,7 @@ pub fn server_pins<R: Runtime>(app: &AppHandle<R>) -> Result<ServerPins, AppErro
 
 pub fn save_server_pins<R: Runtime>(app: &AppHandle<R>, pins: &ServerPins) -> Result<(), AppError> {
     let store = private_store(app)?;
-    let value = serde_json::to_value(pins).map_err(|err| AppError::Internal(err.to_string()))?;
+    let value = serde_json::to_value(pins)?;
     store.set(PINS_KEY, value);
     store.save()?;
     Ok(())

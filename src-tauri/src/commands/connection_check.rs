@@ -94,13 +94,9 @@ pub async fn check_connection(
 async fn doctor_config(app: &AppHandle, settings: Settings) -> Result<DoctorConfig, AppError> {
     let engine = if settings.server_url.trim().is_empty() {
         let saved = settings::load(app)?;
-        let runtime = local_server::runtime_dir(app)
-            .map_err(|e| AppError::Signaling(format!("local server: {e}")))?;
+        let runtime = local_server::runtime_dir(app)?;
         let state = app.state::<AppState>();
-        let local = state
-            .local_server(&runtime, saved.lan_code())
-            .await
-            .map_err(|e| AppError::Signaling(format!("local server: {e}")))?;
+        let local = state.local_server(&runtime, saved.lan_code()).await?;
         let mut engine = call_link::engine_config(&local.url, &settings);
         local.apply(&mut engine.signaling);
         engine
