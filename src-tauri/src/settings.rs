@@ -67,6 +67,9 @@ pub struct Settings {
     /// Privacy: calls use only TURN relay candidates, so peers never learn this
     /// machine's addresses (needs a server that hands out a TURN server).
     pub relay_only: bool,
+    /// Privacy on the LAN: host candidates go as random `.local` names (answered over
+    /// mDNS), never this machine's addresses, as browsers do.
+    pub hide_local_addresses: bool,
     /// Processing of the microphone's sound (each switch on unless turned off).
     pub voice: VoiceProcessing,
     /// "Host calls for my local network": when this app hosts the built-in server it
@@ -93,6 +96,7 @@ impl std::fmt::Debug for Settings {
             .field("speaker", &self.speaker)
             .field("resolution", &self.resolution)
             .field("relay_only", &self.relay_only)
+            .field("hide_local_addresses", &self.hide_local_addresses)
             .field("voice", &self.voice)
             .field("lan_hosting", &self.lan_hosting)
             .field("join_code", &redacted(&self.join_code))

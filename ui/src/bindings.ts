@@ -477,6 +477,11 @@ export type Settings_Deserialize = {
 	 *  machine's addresses (needs a server that hands out a TURN server).
 	 */
 	relayOnly?: boolean,
+	/**
+	 *  Privacy on the LAN: host candidates go as random `.local` names (answered over
+	 *  mDNS), never this machine's addresses, as browsers do.
+	 */
+	hideLocalAddresses?: boolean,
 	/**  Processing of the microphone's sound (each switch on unless turned off). */
 	voice?: VoiceProcessing_Deserialize,
 	/**
@@ -518,6 +523,11 @@ export type Settings_Serialize = {
 	 *  machine's addresses (needs a server that hands out a TURN server).
 	 */
 	relayOnly: boolean,
+	/**
+	 *  Privacy on the LAN: host candidates go as random `.local` names (answered over
+	 *  mDNS), never this machine's addresses, as browsers do.
+	 */
+	hideLocalAddresses: boolean,
 	/**  Processing of the microphone's sound (each switch on unless turned off). */
 	voice: VoiceProcessing_Serialize,
 	/**

@@ -26,6 +26,7 @@ export class SettingsDialog {
   /** Whether the token field was typed into since the dialog opened. */
   private tokenTyped = false;
   private readonly relayOnly = el<HTMLInputElement>("relay-only");
+  private readonly hideLocalAddresses = el<HTMLInputElement>("hide-local-addresses");
   private readonly lanHosting = el<HTMLInputElement>("lan-hosting");
   private readonly joinCodeRow = el<HTMLElement>("join-code-row");
   private readonly joinCode = el<HTMLElement>("join-code");
@@ -147,6 +148,7 @@ export class SettingsDialog {
     this.tokenTyped = false;
     this.showTokenWarning();
     this.relayOnly.checked = this.current.relayOnly;
+    this.hideLocalAddresses.checked = this.current.hideLocalAddresses ?? false;
     this.lanHosting.checked = this.current.lanHosting ?? false;
     this.showJoinCode();
     this.echoCancellation.checked = this.current.voice.echoCancellation;
@@ -277,6 +279,7 @@ export class SettingsDialog {
       speaker: this.speaker.value,
       resolution: this.resolution.value as Resolution,
       relayOnly: this.relayOnly.checked,
+      hideLocalAddresses: this.hideLocalAddresses.checked,
       lanHosting: this.lanHosting.checked,
       joinCode: this.current.joinCode ?? "",
       serverTokens: this.current.serverTokens ?? {},

@@ -26,6 +26,9 @@ pub struct UserSettings<'a> {
     pub resolution: (u32, u32),
     /// Privacy: only TURN relay candidates, so peers never learn our addresses.
     pub relay_only: bool,
+    /// Privacy on the LAN: host candidates as `.local` names, never our addresses
+    /// (`SessionConfig::mdns_host_candidates`).
+    pub hide_local_addresses: bool,
     /// Echo cancellation, noise suppression, auto gain (all on by default).
     pub voice: VoiceSettings,
 }
@@ -56,6 +59,7 @@ pub fn app_engine_config(
     config.session.video = VideoSettings::new(width, height, 30);
     config.session.bind_addrs = ice_bind_addrs(machine.ice_bind);
     config.session.relay_only = user.relay_only;
+    config.session.mdns_host_candidates = user.hide_local_addresses;
     config.voice = user.voice;
     config
 }
@@ -115,6 +119,7 @@ mod tests {
         };
         let config_private = app_engine_config("ws://h/ws", &private, &Machine::default());
         assert!(config_private.session.relay_only);
+        assert!(!config.session.mdns_host_candidates);
         assert_eq!(
             (config.session.video.width, config.session.video.height),
             (1280, 720)
@@ -131,6 +136,7 @@ mod tests {
             speaker: "alsa:pulse",
             resolution: (640, 480),
             relay_only: false,
+            hide_local_addresses: true,
             voice: VoiceSettings {
                 noise_suppression: false,
                 ..VoiceSettings::ALL
@@ -146,5 +152,6 @@ mod tests {
         assert_eq!(config.signaling.token.as_deref(), Some("s3cret"));
         assert_eq!(config.session.bind_addrs, ["127.0.0.1:0"]);
         assert_eq!(config.voice, user.voice);
+        assert!(config.session.mdns_host_candidates);
     }
 }

@@ -15,6 +15,7 @@ pub fn engine_config(url: &str, settings: &Settings) -> EngineConfig {
         speaker: &settings.speaker,
         resolution: settings.resolution.size(),
         relay_only: settings.relay_only,
+        hide_local_addresses: settings.hide_local_addresses,
         voice: settings.voice.into(),
     };
     let ice_bind = std::env::var("PEERCALL_ICE_BIND").ok();

@@ -28,7 +28,8 @@ pub fn multicast_dns_mode() -> MulticastDnsMode {
 
 /// The mode and the address a `.local` name stands for, when our host candidates are to
 /// carry one (`SessionConfig::mdns_host_candidates`): `webrtc` hides one IPv4 address,
-/// the one bound (`bind`) or else the one the default route leaves from.
+/// the one bound (`bind`, loopback aside: the app also binds 127.0.0.1) or else the one
+/// the default route leaves from.
 pub fn gather_mode(hide: bool, bind: &[String]) -> (MulticastDnsMode, Option<IpAddr>) {
     let mode = multicast_dns_mode();
     if !hide || mode == MulticastDnsMode::Disabled {
@@ -38,7 +39,7 @@ pub fn gather_mode(hide: bool, bind: &[String]) -> (MulticastDnsMode, Option<IpA
         .iter()
         .filter_map(|b| b.parse::<std::net::SocketAddr>().ok())
         .map(|a| a.ip())
-        .find(|ip| ip.is_ipv4() && !ip.is_unspecified());
+        .find(|ip| ip.is_ipv4() && !ip.is_unspecified() && !ip.is_loopback());
     let ip = bound.or_else(default_route_ipv4).or_else(first_interface_ipv4);
     (MulticastDnsMode::QueryAndGather, ip)
 }
