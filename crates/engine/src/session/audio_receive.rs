@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use peercall_media::audio::neteq::{DelayConfig, NetEq, NetEqStats, PULL_SAMPLES};
 use peercall_media::clock::now_us;
-use peercall_media::AudioFrame;
+use peercall_media::{AudioFrame, MediaError};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 
 use super::audio_format::Received;
@@ -36,9 +36,7 @@ impl Receivers {
         let neteq = match NetEq::new(DelayConfig::default()) {
             Ok(n) => Arc::new(Mutex::new(n)),
             Err(e) => {
-                let _ = self
-                    .events
-                    .send(SessionEvent::Error(format!("opus decoder: {e}")));
+                let _ = self.events.send(SessionEvent::error(MediaError::from(e)));
                 return;
             }
         };
@@ -50,9 +48,7 @@ impl Receivers {
                 .spawn(move || me.playout_loop(&neteq, &ended))
         };
         if let Err(e) = playout {
-            let _ = self
-                .events
-                .send(SessionEvent::Error(format!("audio playout thread: {e}")));
+            let _ = self.events.send(SessionEvent::error(e));
             return;
         }
         let mut losses = LossCounter::default();

@@ -1,5 +1,8 @@
 //! What a peer session reports to its owner.
 
+use std::sync::Arc;
+
+use super::SessionError;
 use crate::call::IceCandidate;
 use crate::stats::CallStats;
 
@@ -57,8 +60,9 @@ pub enum SessionEvent {
     FirstRemoteFrame,
     /// Stats of the last interval.
     Stats(CallStats),
-    /// Something went wrong that the session cannot recover from.
-    Error(String),
+    /// Something went wrong that the session cannot recover from, with its typed cause
+    /// (shared: an event is cloned, an error is not).
+    Error(Arc<SessionError>),
     /// The peer sends data-channel messages over the rate (`CONTROL_RATE`): `total` of
     /// them were dropped in this session so far. Reported when dropping starts, then at
     /// most once a second, and once more when the flood stops.
@@ -66,4 +70,11 @@ pub enum SessionEvent {
         /// Messages dropped since the session opened.
         total: u64,
     },
+}
+
+impl SessionEvent {
+    /// The event for an error the session cannot recover from.
+    pub fn error(cause: impl Into<SessionError>) -> Self {
+        Self::Error(Arc::new(cause.into()))
+    }
 }

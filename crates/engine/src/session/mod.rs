@@ -81,6 +81,9 @@ pub enum SessionError {
     /// A chat or control message could not go over the data channel.
     #[error("data channel: {0}")]
     Channel(#[from] ChannelError),
+    /// A decoder for the received media could not be made.
+    #[error("media: {0}")]
+    Media(#[from] peercall_media::MediaError),
 }
 
 /// Which side of the offer/answer this session is.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use peercall_media::clock::now_us;
 use peercall_media::source::stamp;
-use peercall_media::{AudioFrame, Picture, QueueSender, SharedSink, Vp8Decoder};
+use peercall_media::{AudioFrame, MediaError, Picture, QueueSender, SharedSink, Vp8Decoder};
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
@@ -75,9 +75,7 @@ impl Receivers {
                 }
             });
         if let Err(e) = spawned {
-            let _ = self
-                .events
-                .send(SessionEvent::Error(format!("decoder thread: {e}")));
+            let _ = self.events.send(SessionEvent::error(e));
             return;
         }
         self.sync.set_received_ssrc(Kind::Video, ssrc);
@@ -156,9 +154,7 @@ impl Receivers {
         let mut decoder = match Vp8Decoder::new(1) {
             Ok(d) => d,
             Err(e) => {
-                let _ = self
-                    .events
-                    .send(SessionEvent::Error(format!("vp8 decoder: {e}")));
+                let _ = self.events.send(SessionEvent::error(MediaError::from(e)));
                 return;
             }
         };

@@ -38,7 +38,10 @@ impl Driver {
             SessionEvent::Disconnected => Input::PeerDisconnected { call },
             // Why it failed is told when the call ends (`actions.rs`, `CloseSession`).
             SessionEvent::Failed => Input::PeerFailed { call },
-            SessionEvent::Error(message) => Input::SessionError { call, message },
+            SessionEvent::Error(cause) => Input::SessionError {
+                call,
+                message: cause.to_string(),
+            },
             SessionEvent::ChannelOpen => {
                 // A new call's channel: its peer's state is news even if it equals the last call's.
                 self.remote_media = MediaGate::new(Instant::now());

@@ -7,7 +7,7 @@ use super::super::sim::{Record, SIM_FAILURE};
 use super::harness::{bob, sent, Sim};
 use crate::call::{CallState, EndReason, MediaKinds, Side, Signal};
 use crate::engine::{Command, EngineErrorCode, EngineEvent};
-use crate::session::SessionEvent;
+use crate::session::{ChannelError, SessionEvent};
 
 fn server_gone() -> ClientEvent {
     ClientEvent::Closed {
@@ -69,8 +69,8 @@ async fn signaling_lost_while_ringing_ends_the_call() {
 async fn a_session_error_ends_the_call_with_its_reason() {
     let cases = [
         (
-            SessionEvent::Error("dtls: handshake failed".to_owned()),
-            EndReason::SessionError("dtls: handshake failed".to_owned()),
+            SessionEvent::error(ChannelError::NotOpen),
+            EndReason::SessionError("data channel: data channel not open".to_owned()),
             None,
         ),
         (
