@@ -37,7 +37,8 @@ pub struct Args {
     /// Hang up after this many seconds of connected call.
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<f64>,
-    /// Video source: test-pattern, none, or a camera id.
+    /// Video source: test-pattern, test-pattern-checks, none, default (or empty), or a
+    /// camera id.
     #[arg(long, default_value = "test-pattern")]
     pub video: String,
     /// Capture resolution, WxH.
@@ -46,7 +47,7 @@ pub struct Args {
     /// Frames per second.
     #[arg(long, default_value_t = 30)]
     pub fps: u32,
-    /// Audio source: tone, none, or a microphone id.
+    /// Audio source: tone, tone-high (660 Hz), none, default (or empty), or a microphone id.
     #[arg(long, default_value = "tone")]
     pub audio: String,
     /// Play remote audio on this speaker (`default` for the system default).
