@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::process::{agent, agent_logging, finish, wait_connected};
+use common::process::{connected_call, finish};
 use common::start_server;
 
 fn signal(pid: u32, sig: &str) {
@@ -22,15 +22,7 @@ fn signal(pid: u32, sig: &str) {
 #[test]
 fn a_peer_frozen_mid_call_is_detected_by_the_other_side() {
     let server = start_server();
-    let mut bob = agent_logging(&server.url, "bob", &["--auto-answer"], "info");
-    let alice = agent(&server.url, "alice", &["--call", "bob", "--duration", "60"]);
-    let stderr = bob.stderr.take().expect("bob stderr");
-    assert!(
-        wait_connected(stderr, Duration::from_secs(60)),
-        "bob never connected"
-    );
-    // Media flows for a moment (alice connected too: her call is under way).
-    std::thread::sleep(Duration::from_secs(1));
+    let (mut bob, alice) = connected_call(&server.url);
     signal(bob.id(), "-STOP");
     let frozen = Instant::now();
     let (ok, report, _) = finish(alice, Duration::from_secs(90));

@@ -6,28 +6,14 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::xdg::Xdg;
-use peercall_signal::local_record::{LocalRecord, RuntimeDir};
-use peercall_signal::proof::ServerSecret;
-use peercall_signal::server::{Config, Server};
+use common::xdg::{Hosted, Xdg};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_started_before_the_record_gets_in_once_it_appears() {
-    let secret = ServerSecret::random();
-    let token = "0123456789abcdef0123456789abcdef";
-    let server = Server::bind(Config {
-        port: 0,
-        token: Some(token.into()),
-        proof_secret: Some(secret.clone()),
-        ..Config::default()
-    })
-    .await
-    .expect("binds on loopback");
-    let port = server.local_addr().port();
-    let url = format!("ws://127.0.0.1:{port}/ws");
+    let hosted = Hosted::start().await;
+    let url = hosted.url.clone();
     let xdg = Xdg::new();
 
     // The agent asks for a peer nobody is: once in, it reports "peer not found".
@@ -72,16 +58,7 @@ async fn an_agent_started_before_the_record_gets_in_once_it_appears() {
     })
     .await
     .expect("waited");
-    let runtime = RuntimeDir::open(xdg.0.to_str(), Path::new("/nonexistent")).expect("runtime");
-    let _published = runtime
-        .publish(&LocalRecord {
-            port,
-            pid: std::process::id(),
-            secret,
-            token: Some(token.into()),
-            cert: None,
-        })
-        .expect("published");
+    let _published = hosted.publish(&xdg);
     let out = tokio::task::spawn_blocking(move || agent.wait_with_output())
         .await
         .expect("waited")
@@ -96,5 +73,5 @@ async fn an_agent_started_before_the_record_gets_in_once_it_appears() {
         report.contains("peer not found: Nobody"),
         "the agent did not get in once the record appeared: {report}\n{log}"
     );
-    server.shutdown().await;
+    hosted.server.shutdown().await;
 }

@@ -5,41 +5,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use peercall_signal::local_record::{LocalRecord, RuntimeDir};
-use peercall_signal::proof::ServerSecret;
-use peercall_signal::server::{Config, Server};
+use common::xdg::{Hosted, Xdg};
 use serde_json::Value;
-
-/// A fresh stand-in for `XDG_RUNTIME_DIR` (0700, as the spec wants), removed on drop.
-struct Xdg(PathBuf);
-
-impl Xdg {
-    fn new() -> Self {
-        use std::os::unix::fs::DirBuilderExt;
-        let dir = std::env::temp_dir().join(format!(
-            "peercall-agent-xdg-{}-{:x}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default()
-        ));
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&dir)
-            .expect("xdg dir");
-        Xdg(dir)
-    }
-}
-
-impl Drop for Xdg {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// `peercall-agent --doctor --report json` on `url` with `xdg` as `XDG_RUNTIME_DIR`.
 fn doctor(url: &str, xdg: &Path) -> Output {
@@ -72,18 +42,8 @@ fn server_line(out: &Output) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_reads_the_token_of_this_users_loopback_server() {
-    let secret = ServerSecret::random();
-    let token = "0123456789abcdef0123456789abcdef";
-    let server = Server::bind(Config {
-        port: 0,
-        token: Some(token.into()),
-        proof_secret: Some(secret.clone()),
-        ..Config::default()
-    })
-    .await
-    .expect("binds on loopback");
-    let port = server.local_addr().port();
-    let url = format!("ws://127.0.0.1:{port}/ws");
+    let hosted = Hosted::start().await;
+    let url = hosted.url.clone();
 
     // Another user: no record it can read, so no token.
     let stranger = Xdg::new();
@@ -98,16 +58,7 @@ async fn the_agent_reads_the_token_of_this_users_loopback_server() {
 
     // This user: the app's record names the server.
     let mine = Xdg::new();
-    let runtime = RuntimeDir::open(mine.0.to_str(), Path::new("/nonexistent")).expect("runtime");
-    let _published = runtime
-        .publish(&LocalRecord {
-            port,
-            pid: std::process::id(),
-            secret,
-            token: Some(token.into()),
-            cert: None,
-        })
-        .expect("published");
+    let _published = hosted.publish(&mine);
     let out = tokio::task::spawn_blocking({
         let (url, dir) = (url.clone(), mine.0.clone());
         move || doctor(&url, &dir)
@@ -116,5 +67,5 @@ async fn the_agent_reads_the_token_of_this_users_loopback_server() {
     .expect("doctor ran");
     let (status, detail) = server_line(&out);
     assert_eq!(status, "ok", "{detail}");
-    server.shutdown().await;
+    hosted.server.shutdown().await;
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 mod common;
-use common::process::{agent, agent_logging, finish, wait_connected};
+use common::process::{agent, connected_call, finish};
 use common::start_server;
 
 #[test]
@@ -95,15 +95,8 @@ fn a_missing_peer_or_server_fails_with_a_reason() {
 #[test]
 fn killing_one_agent_ends_the_others_call_with_a_reason() {
     let server = start_server();
-    let mut bob = agent_logging(&server.url, "bob", &["--auto-answer"], "info");
-    let alice = agent(&server.url, "alice", &["--call", "bob", "--duration", "60"]);
-    // Wait until bob logs the connection, then kill it without a goodbye.
-    let stderr = bob.stderr.take().expect("bob stderr");
-    assert!(
-        wait_connected(stderr, Duration::from_secs(60)),
-        "bob never connected"
-    );
-    std::thread::sleep(Duration::from_secs(1));
+    // Once connected, bob is killed without a goodbye.
+    let (mut bob, alice) = connected_call(&server.url);
     bob.kill().expect("kill bob");
     let _ = bob.wait();
     // Alice's own end (--duration 60) would report success: a failure with one of these

@@ -67,3 +67,18 @@ pub fn wait_connected(stderr: ChildStderr, limit: Duration) -> bool {
     }
     false
 }
+
+/// Bob (auto-answer) and alice (calling him, for up to 60 s) on `url`, once bob logs that
+/// the call is connected and media has flowed for a moment: (bob, alice).
+pub fn connected_call(url: &str) -> (Child, Child) {
+    let mut bob = agent_logging(url, "bob", &["--auto-answer"], "info");
+    let alice = agent(url, "alice", &["--call", "bob", "--duration", "60"]);
+    let stderr = bob.stderr.take().expect("bob stderr");
+    assert!(
+        wait_connected(stderr, Duration::from_secs(60)),
+        "bob never connected"
+    );
+    // Media flows for a moment (alice connected too: her call is under way).
+    std::thread::sleep(Duration::from_secs(1));
+    (bob, alice)
+}
