@@ -19,6 +19,7 @@ mod events;
 mod fec;
 mod frame_buffer;
 mod handler;
+mod ice_servers;
 mod keyframe;
 mod mdns;
 mod nack;

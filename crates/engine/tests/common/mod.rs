@@ -1,4 +1,5 @@
 #![allow(dead_code)]
+pub mod coturn;
 pub mod engine;
 pub mod machine;
 pub mod pair;

@@ -43,8 +43,11 @@ pub struct Args {
     /// Mint TURN credentials without --token (anyone who says hello gets them).
     #[arg(long, env = "PEERCALL_TURN_WITHOUT_TOKEN")]
     pub turn_without_token: bool,
-    /// Lifetime of minted TURN credentials, seconds.
-    #[arg(long, default_value_t = 3600)]
+    /// Lifetime of minted TURN credentials, seconds. Short: a leaked credential is good for
+    /// this long. Clients ask for fresh ones halfway through, a call's relay outlives them
+    /// (coturn does not check them again while an allocation lives), and an ICE restart
+    /// allocates with the newest (docs/protocol.md, "TURN credentials").
+    #[arg(long, env = "PEERCALL_TURN_TTL", default_value_t = 600)]
     pub turn_ttl: u64,
     /// Directory served at / (a web client); default: the built-in web client (`web/`).
     #[arg(long)]
@@ -214,7 +217,13 @@ mod tests {
         ])
         .into_config()
         .unwrap();
-        assert_eq!(c.turn.unwrap().urls, ["turn:a"]);
+        let turn = c.turn.unwrap();
+        assert_eq!(turn.urls, ["turn:a"]);
+        assert_eq!(
+            turn.ttl,
+            Duration::from_secs(600),
+            "ten minutes unless told"
+        );
         assert_eq!(c.stun, ["stun:b"]);
     }
 }

@@ -156,6 +156,11 @@ impl Driver {
                 "offering"
             }
         );
+        // The newest TURN credentials: the ones the call started with may have expired,
+        // and the restart allocates its relay anew (`session/ice_servers.rs`).
+        if let Err(e) = active.session.use_ice_servers(&self.ice_servers).await {
+            tracing::warn!("ICE restart keeps the call's first ICE servers: {e}");
+        }
         let input =
             match offer {
                 None => active

@@ -12,7 +12,8 @@ use tokio::sync::mpsc;
 use crate::call::{IceCandidate, PeerId, Signal};
 use crate::engine::convert;
 use crate::session::{
-    ControlMessage, MediaIo, OpenRole, PeerSession, SessionConfig, SessionError, SessionEvent,
+    ControlMessage, IceServerConfig, MediaIo, OpenRole, PeerSession, SessionConfig, SessionError,
+    SessionEvent,
 };
 use crate::stats::Counters;
 
@@ -34,6 +35,8 @@ pub(crate) trait Signaling: Send + Sync {
 pub(crate) trait Session: Send + Sync {
     /// Applies the callee's answer (caller).
     async fn apply_answer(&self, sdp: String) -> Result<(), SessionError>;
+    /// Uses these ICE servers (fresh TURN credentials) from the next gathering on.
+    async fn use_ice_servers(&self, servers: &[IceServerConfig]) -> Result<(), SessionError>;
     /// Makes an ICE-restart offer (caller); returns its SDP.
     async fn restart_offer(&self) -> Result<String, SessionError>;
     /// Answers the peer's ICE-restart offer (callee); returns the answer's SDP.
@@ -95,6 +98,10 @@ impl Signaling for SignalClient {
 impl Session for PeerSession {
     async fn apply_answer(&self, sdp: String) -> Result<(), SessionError> {
         PeerSession::apply_answer(self, sdp).await
+    }
+
+    async fn use_ice_servers(&self, servers: &[IceServerConfig]) -> Result<(), SessionError> {
+        PeerSession::use_ice_servers(self, servers).await
     }
 
     async fn restart_offer(&self) -> Result<String, SessionError> {

@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, Notify};
 use super::ports::{Session, SessionFactory, Signaling};
 use crate::call::{IceCandidate, PeerId, Signal};
 use crate::session::{
-    ControlMessage, MediaIo, OpenRole, SessionConfig, SessionError, SessionEvent,
+    ControlMessage, IceServerConfig, MediaIo, OpenRole, SessionConfig, SessionError, SessionEvent,
 };
 use crate::stats::Counters;
 
@@ -38,6 +38,8 @@ pub(super) enum Record {
     SignalingClosed,
     Opened(OpenRole),
     ApplyAnswer(String),
+    /// `Session::use_ice_servers`: the TURN usernames handed over.
+    IceServers(Vec<Option<String>>),
     RestartOffer,
     AnswerRestart(String),
     Candidate(IceCandidate),
@@ -183,6 +185,12 @@ pub(super) struct SimSession(Log);
 impl Session for SimSession {
     async fn apply_answer(&self, sdp: String) -> Result<(), SessionError> {
         self.0.push(Record::ApplyAnswer(sdp));
+        Ok(())
+    }
+
+    async fn use_ice_servers(&self, servers: &[IceServerConfig]) -> Result<(), SessionError> {
+        let users = servers.iter().map(|s| s.username.clone()).collect();
+        self.0.push(Record::IceServers(users));
         Ok(())
     }
 

@@ -6,3 +6,4 @@
 mod ending;
 mod harness;
 mod incoming;
+mod restart;

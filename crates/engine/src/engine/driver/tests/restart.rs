@@ -1,0 +1,42 @@
+//! An ICE restart uses the newest TURN credentials, not the ones the call started with.
+
+use peercall_protocol::{self as proto, IceServer};
+use peercall_signal::client::ClientEvent;
+
+use super::super::sim::Record;
+use super::harness::Sim;
+use crate::call::CallState;
+use crate::engine::Command;
+use crate::session::SessionEvent;
+
+#[tokio::test]
+async fn a_restart_hands_the_session_the_credentials_minted_since_the_call_began() {
+    let (mut sim, call) = Sim::calling_with(|c| c.keep_ice_servers = false).await;
+    sim.bob_sends(proto::SignalData::Answer {
+        call: call.0.clone(),
+        sdp: "bob-answer".to_owned(),
+    })
+    .await;
+    sim.session(SessionEvent::Connected);
+    sim.state(CallState::Connected).await;
+    sim.server(ClientEvent::IceServers {
+        ice_servers: vec![IceServer {
+            urls: vec!["turn:turn.example:3478".to_owned()],
+            username: Some("1800000000:fresh".to_owned()),
+            credential: Some("c".to_owned()),
+        }],
+    })
+    .await;
+    sim.settle().await;
+    sim.command(Command::RestartIce);
+    let handed = sim
+        .log
+        .wait_for_record(&Record::IceServers(vec![Some(
+            "1800000000:fresh".to_owned(),
+        )]))
+        .await;
+    let offered = sim.log.wait_for_record(&Record::RestartOffer).await;
+    assert!(handed < offered, "{:?}", sim.log.all());
+    sim.settle().await;
+    sim.shutdown().await;
+}
