@@ -100,6 +100,10 @@ impl Receivers {
             } else if now - next > MAX_LAG {
                 next = now;
             }
+            // This pull's place on the playout clock: the jitter buffer measures its
+            // playout delay against it, so a pull the scheduler made late (and the ones
+            // made at once to catch up) does not look like audio played late or early.
+            let due = next;
             next += PULL_PERIOD;
             let (pull, stats) = {
                 let Ok(mut buffer) = neteq.lock() else { return };
@@ -111,7 +115,7 @@ impl Receivers {
                 if let Some(d) = sync.on_audio(playing, speaker, now, at_us, &self.counters) {
                     buffer.set_sync_delay_ms(d.audio.as_secs_f64() * 1000.0);
                 }
-                let pull = buffer.pull(now);
+                let pull = buffer.pull(due);
                 pulls += 1;
                 let stats = pulls.is_multiple_of(STATS_EVERY).then(|| buffer.stats());
                 (pull, stats)
