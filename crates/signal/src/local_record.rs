@@ -242,28 +242,35 @@ impl RuntimeDir {
             path: path.clone(),
             why: e.to_string(),
         })?;
-        let written = OpenOptions::new()
-            .write(true)
-            .create_new(true) // O_EXCL: never through a planted file or link
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&tmp)
-            .and_then(|mut file| {
-                // The mode above is masked by the umask: say it again.
-                file.set_permissions(fs::Permissions::from_mode(0o600))?;
-                file.write_all(&json)?;
-                file.sync_all()
-            })
-            .and_then(|()| fs::rename(&tmp, &path));
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(io(&path)(e));
-        }
+        write_private(&tmp, &path, &json).map_err(io(&path))?;
         Ok(Published {
             path,
             pid: record.pid,
         })
     }
+}
+
+/// Writes `bytes` to `path` so that no one else can read them and no one can redirect the
+/// write: into the fresh file `tmp` (`O_EXCL`, `O_NOFOLLOW`, 0600 whatever the umask),
+/// synced, then renamed over `path`; `tmp` is removed if anything fails.
+pub fn write_private(tmp: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true) // O_EXCL: never through a planted file or link
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(tmp)
+        .and_then(|mut file| {
+            // The mode above is masked by the umask: say it again.
+            file.set_permissions(fs::Permissions::from_mode(0o600))?;
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(tmp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(tmp);
+    }
+    written
 }
 
 /// The port of a plain `ws://` URL to this machine (`127.x.y.z`, `[::1]`, `localhost`),

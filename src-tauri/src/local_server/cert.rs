@@ -5,8 +5,8 @@
 //! (`peercall_signal::lan_proof`), this user's other apps with the record's fingerprint.
 
 use std::fs::{self, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use peercall_signal::lan_proof::CertFingerprint;
@@ -110,22 +110,7 @@ fn write(path: &Path, cert: &HostCertificate) -> std::io::Result<()> {
         fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension(format!("{:016x}.tmp", rand::random::<u64>()));
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)
-        .and_then(|mut file| {
-            file.set_permissions(fs::Permissions::from_mode(0o600))?;
-            file.write_all(&json)?;
-            file.sync_all()
-        })
-        .and_then(|()| fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    written
+    peercall_signal::local_record::write_private(&tmp, path, &json)
 }
 
 #[cfg(test)]
