@@ -6,4 +6,4 @@
 mod ending;
 mod harness;
 mod incoming;
-mod restart;
+mod connected_call;

@@ -1,4 +1,5 @@
-//! An ICE restart uses the newest TURN credentials, not the ones the call started with.
+//! A connected call: an ICE restart uses the newest TURN credentials, not the ones the
+//! call started with; a data-channel flood the session reports reaches the app.
 
 use peercall_protocol::{self as proto, IceServer};
 use peercall_signal::client::ClientEvent;
@@ -6,7 +7,7 @@ use peercall_signal::client::ClientEvent;
 use super::super::sim::Record;
 use super::harness::Sim;
 use crate::call::CallState;
-use crate::engine::Command;
+use crate::engine::{Command, EngineEvent};
 use crate::session::SessionEvent;
 
 #[tokio::test]
@@ -38,5 +39,18 @@ async fn a_restart_hands_the_session_the_credentials_minted_since_the_call_began
     let offered = sim.log.wait_for_record(&Record::RestartOffer).await;
     assert!(handed < offered, "{:?}", sim.log.all());
     sim.settle().await;
+    sim.shutdown().await;
+}
+
+/// Not a restart, but the same connected call: the session's report of a data-channel
+/// flood reaches the app as `DataChannelFlood` with the count.
+#[tokio::test]
+async fn a_data_channel_flood_is_told_to_the_app_with_its_count() {
+    let (mut sim, _call) = Sim::connected().await;
+    sim.session(SessionEvent::ControlDropped { total: 9_948 });
+    sim.event("DataChannelFlood", |e| {
+        matches!(e, EngineEvent::DataChannelFlood { dropped: 9_948 })
+    })
+    .await;
     sim.shutdown().await;
 }
