@@ -441,6 +441,12 @@ export class CallManager extends EventTarget {
       this.#setState('connected');
     } else if (st === 'disconnected' && this.state === 'connected') {
       this.#setState('reconnecting');
+      // The path dropped (our network changed, or the peer's): signaling resumes on a new
+      // connection (ours may have died with our old address), then the caller restarts
+      // ICE on its own and the callee asks the caller to (it may not have noticed).
+      this.sig.reconnectNow();
+      if (call.role === 'caller') this.#restartIce(call);
+      else this.#send({ kind: 'restart-ice' });
       call.graceTimer = setTimeout(() => {
         if (this.call === call && this.state === 'reconnecting') { this.#send({ kind: 'hangup' }); this.#end('connection-lost'); }
       }, this.opts.reconnectGraceMs);

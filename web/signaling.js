@@ -104,6 +104,19 @@ export class Signaling extends EventTarget {
     });
   }
 
+  /**
+   * A call's path dropped, so our address may have changed and this socket died with it (a
+   * dead TCP connection can look open for minutes): resume the session on a new connection
+   * now. What is queued meanwhile goes out once resumed.
+   */
+  reconnectNow() {
+    const old = this.ws;
+    if (!old || this.closing || !this.session || old.readyState !== WebSocket.OPEN) return;
+    this.ws = null; // its close event no longer counts
+    try { old.close(4000); } catch { /* already gone */ }
+    this.#reconnect(4000);
+  }
+
   /** Any close we did not ask for: try again after a backoff, resuming the session. */
   #reconnect(code) {
     this.attempt += 1;
