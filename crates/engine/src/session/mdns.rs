@@ -40,7 +40,9 @@ pub fn gather_mode(hide: bool, bind: &[String]) -> (MulticastDnsMode, Option<IpA
         .filter_map(|b| b.parse::<std::net::SocketAddr>().ok())
         .map(|a| a.ip())
         .find(|ip| ip.is_ipv4() && !ip.is_unspecified() && !ip.is_loopback());
-    let ip = bound.or_else(default_route_ipv4).or_else(first_interface_ipv4);
+    let ip = bound
+        .or_else(default_route_ipv4)
+        .or_else(first_interface_ipv4);
     (MulticastDnsMode::QueryAndGather, ip)
 }
 
