@@ -165,8 +165,11 @@ async fn an_ice_restart_after_the_credentials_expired_allocates_with_fresh_ones(
 }
 
 /// Slow (webrtc renews permissions every 120 s): what a call longer than `--turn-ttl`
-/// relies on.
+/// relies on. It checks coturn's behaviour, not ours (the figure is in BENCHMARKS.md), so
+/// it stays out of the suite's two minutes: `cargo test -p peercall-engine --test
+/// session_turn_credentials -- --ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "2 minutes; coturn's behaviour: run with --ignored"]
 async fn a_live_allocation_outlives_its_credentials() {
     renewed_after_the_expiry("CREATE_PERMISSION processed", Duration::from_secs(200)).await;
 }
