@@ -293,6 +293,7 @@ export class CallManager extends EventTarget {
   }
 
   async #onRestartOffer(call, sdp) {
+    this.#freshIceServers(call);
     try {
       await call.pc.setRemoteDescription({ type: 'offer', sdp });
       await call.pc.setLocalDescription(await call.pc.createAnswer());
@@ -311,6 +312,19 @@ export class CallManager extends EventTarget {
    * the new generation follow the offer; the callee's wait for its answer. One at a time:
    * a request meanwhile restarts again once the answer is in.
    */
+  /**
+   * A restart gathers anew, and a TURN server checks credentials when a new relay is
+   * allocated: the call's first credentials may have expired (the server mints them for
+   * 10 minutes), so the newest ones the signaling client holds go in first.
+   */
+  #freshIceServers(call) {
+    try {
+      call.pc.setConfiguration({ ...call.pc.getConfiguration(), iceServers: this.sig.iceServers });
+    } catch (e) {
+      console.warn('fresh ICE servers refused; restarting with the call\'s own', e);
+    }
+  }
+
   async #restartIce(call) {
     if (call.restarting) { call.restartAgain = true; return; }
     call.restarting = true;
@@ -318,6 +332,7 @@ export class CallManager extends EventTarget {
     call.local = [];
     call.remote = [];
     call.remoteEnd = false;
+    this.#freshIceServers(call);
     try {
       await call.pc.setLocalDescription(await call.pc.createOffer({ iceRestart: true }));
     } catch (e) {
