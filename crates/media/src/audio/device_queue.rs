@@ -2,12 +2,12 @@
 //! pushed, taken one device block at a time. Pure (no device); runs in the real-time
 //! callback, so no locks and no allocation.
 //!
-//! A device asks for a whole block at once (cpal's ALSA host: one period, 4096 frames =
-//! 85 ms here) while the call's audio arrives 10 ms at a time. The queue therefore starts
+//! A device asks for a whole block at once (cpal's ALSA host: one period, 1024 frames =
+//! 21 ms here) while the call's audio arrives 10 ms at a time. The queue therefore starts
 //! (and restarts after running dry) only once it holds **a block plus `prebuffer`**: right
 //! after each block is taken, `prebuffer` is left to cover a late feeder. It used to start
 //! at `prebuffer` alone (40 ms): the first block emptied it, every later block found at
-//! most the 85 ms that had arrived since, and any feeder late by a few ms ran it dry in
+//! most the block that had arrived since, and any feeder late by a few ms ran it dry in
 //! the middle of a block: 4–13 underruns per call, each a hole in what the user hears.
 //!
 //! [`SpeakerPlayback::play`]: super::SpeakerPlayback::play

@@ -32,9 +32,13 @@ pub struct SpeakerOptions {
     /// Above this much queued audio the oldest is skipped (never below two device blocks
     /// plus the prebuffer: what the device takes back to back after an xrun).
     pub max_buffer_ms: u32,
-    /// Device buffer size in frames. Through PulseAudio's ALSA plugin a 1024-frame (21 ms)
-    /// buffer ran dry whenever the callback thread was late, and 22–33 % of a call's audio
-    /// went missing at the speaker in the GUI test; 4096 (85 ms) cut that to 4–14 %.
+    /// Device period in frames (cpal keeps two of them in the ALSA buffer, full). Through
+    /// PulseAudio's ALSA plugin 1024 frames (21 ms) once ran dry whenever the callback thread
+    /// was late (22–33 % of a call's audio missing in the GUI test), and 4096 (85 ms) was
+    /// chosen; with the speaker threads real-time and the queue started at a block plus the
+    /// prebuffer (issue 16.7) 1024 loses no more than 4096 did (GUI `call-audio`, load 4–5:
+    /// 50–100 ms silent of 8 s against 0–400 ms), and the voice is heard 124 ms sooner
+    /// (`scripts/bench-mouth-to-ear.sh`: 208 ms against 332 ms on loopback).
     pub buffer_frames: u32,
     /// Ask the device for this rate instead of 48 kHz (audio is resampled to it).
     pub device_rate: Option<u32>,
@@ -45,7 +49,7 @@ impl Default for SpeakerOptions {
         Self {
             prebuffer_ms: 40,
             max_buffer_ms: 200,
-            buffer_frames: 4096,
+            buffer_frames: 1024,
             device_rate: None,
         }
     }
