@@ -4,7 +4,7 @@
 //! agent plays the other's audio on the default speaker (the PulseAudio null sink that
 //! `scripts/start-pulseaudio.sh` starts, when it is running) and measures what its jitter
 //! buffer hands the speaker: the synthetic tone must be heard with no silent run over
-//! 60 ms (at most one short one), at most two underruns and a bounded delay. Both agents
+//! 60 ms (at most one short one), at most four underruns and a bounded delay. Both agents
 //! negotiate audio RED (RFC 2198): each packet repeats the previous frame, so a single
 //! lost packet is rebuilt exactly and what is concealed falls from about the loss (5 %,
 //! before RED) to what two losses in a row leave (measured 0.1–0.3 %). The emulator is seeded; thread timing is not, so the margins are
@@ -79,7 +79,12 @@ fn audio_stays_continuous_under_loss_and_jitter() {
             concealed <= lost / 3.0,
             "{name}: concealed {concealed:.1} % of {lost:.1} % lost: {audio}"
         );
-        assert!(num(audio, &["underruns"]) <= 2.0, "{name}: {audio}");
+        // An underrun is concealed, not silent (the gap bounds above are what is heard);
+        // the playout-delay target runs the buffer leaner than before (held p50 ~63 ms),
+        // so a loaded 2-core machine's scheduling stalls show as a few (3 in one full
+        // suite run beside other tests). A broken adaptation makes dozens. The idle
+        // figure is the benchmark's (BENCHMARKS "Audio delay and lip sync").
+        assert!(num(audio, &["underruns"]) <= 4.0, "{name}: {audio}");
         let p50 = num(audio, &["bufferDelayMs", "p50"]);
         assert!(
             (20.0..=120.0).contains(&p50),
