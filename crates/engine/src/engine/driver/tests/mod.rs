@@ -3,7 +3,7 @@
 //! what the server or the session would report and checks what the driver asked of them
 //! (the ordered [`Log`]) and what it told the app (engine events).
 
+mod connected_call;
 mod ending;
 mod harness;
 mod incoming;
-mod connected_call;
