@@ -5,13 +5,11 @@
 //! drops. The call never ends and video flows again after the move.
 
 mod common;
-use std::io::{BufRead, BufReader, Read};
-use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::Duration;
 
+use common::lab_browser::{BrowserOutput, LabBrowser};
 use common::labcall::{agent_in, finish};
-use common::natlab::{repo_root, Nat, NatLab, PROGRAMS};
+use common::natlab::{Nat, NatLab, PROGRAMS};
 use common::netns::prerequisites;
 
 #[test]
@@ -26,45 +24,21 @@ fn a_browser_caller_that_moves_restarts_ice_itself() {
     // default lab's coturn would try to reach and then close the allocation.
     let lab = NatLab::up_hardened(Nat::Cone, Nat::Cone);
     let agent = agent_in(&lab.b, &NatLab::server_url(), "bob", &["--auto-answer"]);
-    let script = repo_root().join("tests/interop/nat-browser-caller-moves.mjs");
-    let mut browser = lab
-        .a
-        .command("node")
-        .arg(&script)
-        .current_dir(repo_root())
-        .env("LAB_HTTP", NatLab::web_url())
-        .env("LAB_CALLEE", "bob")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node");
-    let stdout = browser.stdout.take().expect("stdout");
-    let (tx, lines) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line.clone());
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let ready = lines
-        .recv_timeout(Duration::from_secs(90))
-        .is_ok_and(|l| l.contains("ready"));
+    let browser = LabBrowser::start(
+        &lab.a,
+        "nat-browser-caller-moves.mjs",
+        &[("LAB_CALLEE", "bob")],
+    );
+    let ready = browser.ready(Duration::from_secs(90));
     if ready {
         lab.move_host(1);
     }
-    let _ = browser.wait();
-    let out = reader.join().unwrap_or_default();
-    let mut err = String::new();
-    if let Some(mut s) = browser.stderr.take() {
-        let _ = s.read_to_string(&mut err);
-    }
+    let BrowserOutput {
+        stdout: out,
+        stderr: err,
+        report: web,
+    } = browser.finish();
     let bob = finish(agent, Duration::from_secs(30));
-    let web: serde_json::Value =
-        serde_json::from_str(out.lines().last().unwrap_or("{}")).unwrap_or_default();
     let why = format!(
         "\nbrowser: {out}\n{err}\nagent: {}\n{}\ncoturn:\n{}",
         bob.report,

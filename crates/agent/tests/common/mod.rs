@@ -3,6 +3,7 @@
 
 pub mod agent_log;
 pub mod coturn;
+pub mod lab_browser;
 pub mod labcall;
 pub mod lan;
 pub mod natlab;
