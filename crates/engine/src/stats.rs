@@ -13,6 +13,10 @@ pub struct Counters {
     pub video_sent_size: AtomicU64,
     /// Keyframe requests (PLI/FIR) received and answered.
     pub keyframe_requests_received: AtomicU64,
+    /// Video keyframes encoded and written (the first, new sizes, requests, periodic).
+    pub video_keyframes_sent: AtomicU64,
+    /// Of those, keyframes the encoder made for a peer's keyframe request (PLI/FIR).
+    pub video_keyframes_on_request: AtomicU64,
     /// Audio packets written.
     pub audio_packets_sent: AtomicU64,
     /// Audio payload bytes written.
@@ -189,6 +193,8 @@ impl Counters {
             sync_offset_abs_us: l(&self.sync_offset_abs_us),
             sync_corrections: l(&self.sync_corrections),
             keyframe_requests_received: l(&self.keyframe_requests_received),
+            video_keyframes_sent: l(&self.video_keyframes_sent),
+            video_keyframes_on_request: l(&self.video_keyframes_on_request),
             plis_sent: l(&self.plis_sent),
             video_sent_size: l(&self.video_sent_size),
             video_received_size: l(&self.video_received_size),
@@ -256,6 +262,8 @@ pub struct CounterSnapshot {
     pub sync_offset_abs_us: u64,
     pub sync_corrections: u64,
     pub keyframe_requests_received: u64,
+    pub video_keyframes_sent: u64,
+    pub video_keyframes_on_request: u64,
     pub plis_sent: u64,
     pub video_sent_size: u64,
     pub video_received_size: u64,

@@ -244,6 +244,7 @@ pub(crate) enum Command {
     SwitchMic(AudioSource),
     Chat(String),
     RestartIce,
+    RequestKeyframe,
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -345,6 +346,13 @@ impl Engine {
     /// went bad unnoticed. Needs signaling; nothing happens without an established call.
     pub fn restart_ice(&self) -> Result<(), EngineError> {
         self.send(Command::RestartIce)
+    }
+
+    /// Asks the peer for a keyframe on the established call (a PLI, as the receive path
+    /// sends by itself when a frame is lost for good); the received video waits for it.
+    /// Nothing happens without an established call.
+    pub fn request_keyframe(&self) -> Result<(), EngineError> {
+        self.send(Command::RequestKeyframe)
     }
 
     /// Sends a chat line over the call's data channel.

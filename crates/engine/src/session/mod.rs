@@ -220,6 +220,7 @@ impl PeerSession {
             closed: closed.clone(),
             mic_muted: Arc::new(AtomicBool::new(false)),
             keyframe_wanted: Arc::new(AtomicBool::new(true)),
+            keyframe_requested: Arc::new(AtomicBool::new(false)),
             peer_heard: Arc::new(AtomicBool::new(false)),
             target_bps,
             outstanding,

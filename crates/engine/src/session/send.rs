@@ -43,6 +43,9 @@ pub struct SendState {
     pub(crate) closed: Arc<AtomicBool>,
     pub(crate) mic_muted: Arc<AtomicBool>,
     pub(crate) keyframe_wanted: Arc<AtomicBool>,
+    /// Set with `keyframe_wanted` by the peer's PLI/FIR (not by our own reasons for a
+    /// keyframe): the keyframe that answers it is counted as one made on request.
+    pub(crate) keyframe_requested: Arc<AtomicBool>,
     /// Set by the first RTCP about our video from the peer: only then is its SRTP surely
     /// up (see [`watch_keyframe_requests`]).
     pub(crate) peer_heard: Arc<AtomicBool>,
@@ -72,6 +75,7 @@ pub fn watch_keyframe_requests(track: Arc<TrackLocalStaticSample>, state: SendSt
         while let Some(TrackLocalEvent::OnRtcpPacket(packets)) = track.poll().await {
             state.peer_heard.store(true, Ordering::Relaxed);
             if packets.iter().any(|p| is_keyframe_request(p.as_ref())) {
+                state.keyframe_requested.store(true, Ordering::Relaxed);
                 state.keyframe_wanted.store(true, Ordering::Relaxed);
                 Counters::add(&state.counters.keyframe_requests_received, 1);
             }
@@ -135,6 +139,9 @@ pub fn spawn_video(
             let mut scaled = VideoFrame::black(2, 2);
             let mut keyframes = KeyframeGate::default();
             let mut peer_heard = false;
+            // A forced keyframe answers a peer's request: counted once it is written (an
+            // encoder that drops the forced frame owes the keyframe to the next one).
+            let mut request_owed = false;
             let mut timeline = RtpTimeline::new(VIDEO_CLOCK_RATE, 0);
             // When the last frame passed the pushback check.
             let mut last_passed: Option<Instant> = None;
@@ -220,6 +227,7 @@ pub fn spawn_video(
                     && keyframes.allow(now);
                 if force {
                     state.keyframe_wanted.store(false, Ordering::Relaxed);
+                    request_owed |= state.keyframe_requested.swap(false, Ordering::Relaxed);
                 }
                 if !force && !adapt.keep_frame(frame.capture_time_us, settings.fps) {
                     continue;
@@ -294,6 +302,7 @@ pub fn spawn_video(
                     .store(pack_size(picture.width, picture.height), Ordering::Relaxed);
                 for e in encoded {
                     let len = e.data.len() as u64;
+                    let keyframe = e.keyframe;
                     // The RTP timestamp follows the capture clock: advance the packetizer
                     // by the time since the last frame, then write the frame itself.
                     let skip = timeline.next(e.capture_time_us, 0);
@@ -312,6 +321,12 @@ pub fn spawn_video(
                     }
                     Counters::add(&state.counters.video_frames_sent, 1);
                     Counters::add(&state.counters.video_bytes_sent, len);
+                    if keyframe {
+                        Counters::add(&state.counters.video_keyframes_sent, 1);
+                        if std::mem::take(&mut request_owed) {
+                            Counters::add(&state.counters.video_keyframes_on_request, 1);
+                        }
+                    }
                 }
             }
         })

@@ -1,4 +1,5 @@
-//! The engine API's requests (call, accept, mute, switch a device, chat, ...).
+//! The engine API's requests (call, accept, mute, switch a device, chat, ask for a
+//! keyframe, ...).
 
 use super::{random_call_id, Driver};
 use crate::call::{Input, RejectReason};
@@ -32,6 +33,11 @@ impl Driver {
                 self.config.audio = source;
                 if let Some(active) = &self.active {
                     self.switch_mic_in(&active.audio).await;
+                }
+            }
+            Command::RequestKeyframe => {
+                if let Some(active) = &self.active {
+                    active.session.request_keyframe();
                 }
             }
             Command::Chat(text) => match &self.active {

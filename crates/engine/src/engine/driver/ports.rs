@@ -51,6 +51,8 @@ pub(crate) trait Session: Send + Sync {
     fn failure_reason(&self) -> Option<&'static str>;
     /// Mutes or unmutes the microphone.
     fn set_mic_muted(&self, muted: bool);
+    /// Asks the peer for a keyframe.
+    fn request_keyframe(&self);
     /// Sends a control message over the data channel.
     async fn send_control(&self, msg: &ControlMessage) -> Result<(), SessionError>;
     /// Hangs up over the data channel (best effort, briefly waits for the peer's ack).
@@ -130,6 +132,10 @@ impl Session for PeerSession {
 
     fn set_mic_muted(&self, muted: bool) {
         PeerSession::set_mic_muted(self, muted);
+    }
+
+    fn request_keyframe(&self) {
+        PeerSession::request_keyframe(self);
     }
 
     async fn send_control(&self, msg: &ControlMessage) -> Result<(), SessionError> {

@@ -46,6 +46,8 @@ pub(super) enum Record {
     EndOfCandidates,
     StartMedia,
     MicMuted(bool),
+    /// `Session::request_keyframe`.
+    KeyframeRequest,
     Control(ControlMessage),
     /// The hang-up over the data channel.
     DataHangup,
@@ -225,6 +227,10 @@ impl Session for SimSession {
 
     fn set_mic_muted(&self, muted: bool) {
         self.0.push(Record::MicMuted(muted));
+    }
+
+    fn request_keyframe(&self) {
+        self.0.push(Record::KeyframeRequest);
     }
 
     async fn send_control(&self, msg: &ControlMessage) -> Result<(), SessionError> {

@@ -1,5 +1,6 @@
 //! A connected call: an ICE restart uses the newest TURN credentials, not the ones the
-//! call started with; a data-channel flood the session reports reaches the app.
+//! call started with; a data-channel flood the session reports reaches the app; the app's
+//! keyframe request reaches the session.
 
 use peercall_protocol::{self as proto, IceServer};
 use peercall_signal::client::ClientEvent;
@@ -52,5 +53,14 @@ async fn a_data_channel_flood_is_told_to_the_app_with_its_count() {
         matches!(e, EngineEvent::DataChannelFlood { dropped: 9_948 })
     })
     .await;
+    sim.shutdown().await;
+}
+
+/// `Engine::request_keyframe` on a connected call asks the session (which sends the PLI).
+#[tokio::test]
+async fn a_keyframe_request_from_the_app_reaches_the_session() {
+    let (sim, _call) = Sim::connected().await;
+    sim.command(Command::RequestKeyframe);
+    sim.log.wait_for_record(&Record::KeyframeRequest).await;
     sim.shutdown().await;
 }
