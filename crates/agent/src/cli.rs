@@ -89,6 +89,12 @@ pub struct Args {
     /// them is still measured and reported (to compare).
     #[arg(long)]
     pub no_lip_sync: bool,
+    /// Ask the peer for a keyframe (a PLI) once, after this many of its frames were shown:
+    /// checks that the peer's encoder answers our requests
+    /// (`tests/interop/agent-chromium-keyframe.test.mjs`). Our received video waits for
+    /// that keyframe, as after a frame lost for good.
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_keyframe_after_frames: Option<u64>,
     /// Send this chat line once the call is connected.
     #[arg(long, value_name = "TEXT")]
     pub chat: Option<String>,
@@ -172,6 +178,23 @@ mod tests {
         assert_eq!(b.chat.as_deref(), Some("hello there"));
         assert!(Args::try_parse_from(["peercall-agent", "--name", "bob", "--auto-answer"]).is_ok());
         assert!(Args::try_parse_from(["peercall-agent", "--auto-answer", "--call", "x"]).is_err());
+        let k = Args::try_parse_from([
+            "peercall-agent",
+            "--call",
+            "web",
+            "--request-keyframe-after-frames",
+            "90",
+        ])
+        .expect("keyframe line");
+        assert_eq!(k.request_keyframe_after_frames, Some(90));
+        assert_eq!(a.request_keyframe_after_frames, None);
+        for bad in ["0", "-1", "many"] {
+            assert!(
+                Args::try_parse_from(["peercall-agent", "--request-keyframe-after-frames", bad])
+                    .is_err(),
+                "{bad}"
+            );
+        }
         let d = Args::try_parse_from(["peercall-agent", "--doctor", "--report", "json"])
             .expect("doctor line");
         assert!(d.doctor);

@@ -7,6 +7,7 @@ mod av_sync;
 mod chat;
 mod cli;
 mod doctor;
+mod keyframe_ask;
 mod measure;
 mod pause;
 mod procstat;

@@ -50,6 +50,10 @@ pub struct VideoReport {
     pub frames_decoded: u64,
     pub keyframe_requests_sent: u64,
     pub keyframe_requests_received: u64,
+    /// Keyframes this agent sent, and those of them its encoder made for the peer's
+    /// keyframe requests (PLI/FIR).
+    pub keyframes_sent: u64,
+    pub keyframes_on_request: u64,
     /// Frames taken off the remote-video queue (shown) per second of call.
     pub fps: f64,
     /// Received (current) resolution.

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use crate::audio_report::{audio_report, av_sync_report};
 use crate::chat::ChatOut;
 use crate::cli::Args;
+use crate::keyframe_ask::KeyframeAsk;
 use crate::measure::{Measure, MeasureSink};
 use crate::procstat::{rss_mb, CpuMeter};
 use crate::report::{
@@ -228,6 +229,8 @@ pub async fn run(args: &Args) -> Report {
     let mut reconnecting_since: Option<Instant> = None;
     let mut chat_out = ChatOut::new(args.chat.clone());
     let mut rss_tick = tokio::time::interval(Duration::from_secs(1));
+    let mut keyframe_ask = KeyframeAsk::new(args.request_keyframe_after_frames);
+    let mut ask_tick = tokio::time::interval(Duration::from_millis(50));
     let (result, reason) = loop {
         let hang = async {
             match hangup_at {
@@ -286,6 +289,15 @@ pub async fn run(args: &Args) -> Report {
                 hangup_at = None;
                 if let Err(e) = engine.hangup() {
                     break (Outcome::Failed, Some(e.to_string()));
+                }
+            }
+            _ = ask_tick.tick(), if keyframe_ask.pending() => {
+                let shown = measure.lock().map_or(0, |m| m.frames());
+                if keyframe_ask.due(shown) {
+                    tracing::info!("asking the peer for a keyframe ({shown} frames shown)");
+                    if let Err(e) = engine.request_keyframe() {
+                        tracing::warn!("keyframe request: {e}");
+                    }
                 }
             }
             _ = rss_tick.tick() => {
@@ -390,6 +402,8 @@ fn video_report(
         frames_decoded: c.video_frames_decoded,
         keyframe_requests_sent: c.plis_sent,
         keyframe_requests_received: c.keyframe_requests_received,
+        keyframes_sent: c.video_keyframes_sent,
+        keyframes_on_request: c.video_keyframes_on_request,
         fps: per_second(m.frames() as f64, call_seconds),
         width: size.map(|s| s.0),
         height: size.map(|s| s.1),
