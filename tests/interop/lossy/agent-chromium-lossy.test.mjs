@@ -1,8 +1,8 @@
 // peercall-agent <-> headless Chromium under loss: run by scripts/test-interop.sh inside
 // scripts/netem-run.sh's namespace (5 % loss, 20 ms +- 5 ms delay both ways, seeded).
 // Each side's NACKs are answered with retransmissions the other accepts (our RTX into
-// libwebrtc, libwebrtc's RTX into us), video keeps flowing both ways, and keyframe
-// requests from either side reach the other's encoder.
+// libwebrtc, libwebrtc's RTX into us), video keeps flowing both ways, and the keyframe
+// requests loss caused from either side reach the other's encoder.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -57,7 +57,10 @@ function checkBothWays(chromium, report) {
   // ... and used it: less than half of the lost audio (960 samples a packet) concealed
   // (measured: 0-218 samples for 21-26 packets lost).
   assert.ok(chromium.audio.concealedSamples < chromium.audio.packetsLost * 480, `Chromium concealed what RED should have rebuilt: ${JSON.stringify(chromium.audio)}`);
-  // Keyframe requests cross both ways whenever they happen.
+  // Keyframe requests that loss caused cross both ways (whether any happens depends on the
+  // loss; more than one, as a lone request may itself be lost). That every request is
+  // answered is checked deterministically on a clean loopback in
+  // ../agent-chromium-keyframe.test.mjs; these stay for the lossy path.
   if (chromium.video.pliCount > 1) assert.ok(report.video.keyframeRequestsReceived > 0, 'Chromium\'s PLIs never reached our encoder');
   if (report.video.keyframeRequestsSent > 1) assert.ok(chromium.outVideo.pliCount > 0, 'our PLIs never reached Chromium');
 }
