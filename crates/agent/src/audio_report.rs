@@ -5,7 +5,8 @@ use peercall_engine::stats::CounterSnapshot;
 
 use crate::measure::percentile;
 use crate::measure::Measure;
-use crate::report::{AudioReport, AvSyncReport, Latency};
+use crate::report::{AudioReport, AvSyncReport, Latency, SpeakerReport};
+use crate::speaker_heard::SpeakerHeard;
 
 /// Builds the audio report.
 #[must_use]
@@ -63,5 +64,27 @@ pub fn av_sync_report(m: &Measure, c: &CounterSnapshot) -> AvSyncReport {
         audio_delay_ms: ms(c.sync_audio_delay_us),
         engine_offset_abs_ms: ms(c.sync_offset_abs_us),
         corrections: c.sync_corrections,
+        speaker: None,
+    }
+}
+
+/// The speaker's part of the lip-sync report: `heard` matched with the tap's beeps.
+#[must_use]
+pub fn speaker_report(m: &Measure, heard: &SpeakerHeard, source: String) -> SpeakerReport {
+    let f = heard.figures(m.av_sync().beeps());
+    tracing::debug!(?f.mouth_to_ear_ms, ?f.share_ms, "heard at the speaker, ms");
+    SpeakerReport {
+        source,
+        beeps: f.heard,
+        matched: f.matched,
+        mouth_to_ear_ms: Latency {
+            p50: f.mouth_to_ear(50.0),
+            p95: f.mouth_to_ear(95.0),
+        },
+        share_ms: Latency {
+            p50: f.share(50.0),
+            p95: f.share(95.0),
+        },
+        error: None,
     }
 }

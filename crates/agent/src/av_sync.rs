@@ -7,7 +7,8 @@
 //! that instant; the offset is video latency minus audio latency, i.e. when the picture
 //! of the beep's instant was shown minus when its sound was played (positive: the lips
 //! move after the voice). Both ends are where the engine hands media out (the agent's
-//! queues); a speaker's own buffer is not included.
+//! queues); a speaker's own buffer is not included (`--speaker-monitor` adds it:
+//! `speaker_heard.rs`).
 
 use peercall_media::source::tone::{BeepDetector, ToneConfig};
 
@@ -54,6 +55,12 @@ impl AvSyncMeasure {
                     .push((captured, (onset - captured) as f64 / 1000.0));
             }
         }
+    }
+
+    /// (capture time µs, mouth-to-ear ms) of each beep out of the jitter buffer.
+    #[must_use]
+    pub fn beeps(&self) -> &[(u64, f64)] {
+        &self.heard
     }
 
     /// Mouth-to-ear percentile (0..=100), ms.

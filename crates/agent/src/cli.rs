@@ -53,6 +53,11 @@ pub struct Args {
     /// Play remote audio on this speaker (`default` for the system default).
     #[arg(long)]
     pub speaker: Option<String>,
+    /// Record this PulseAudio source (the monitor of the sink `--speaker` plays into;
+    /// `auto`: `$PULSE_SINK.monitor`, or the default sink's) with `parec`, find the remote
+    /// tone's beeps in it and report mouth-to-ear as heard there (`avSync.speaker`).
+    #[arg(long, value_name = "SOURCE", requires = "speaker")]
+    pub speaker_monitor: Option<String>,
     /// Print a report at exit (only `json`).
     #[arg(long, value_parser = ["json"])]
     pub report: Option<String>,
@@ -198,6 +203,19 @@ mod tests {
         let d = Args::try_parse_from(["peercall-agent", "--doctor", "--report", "json"])
             .expect("doctor line");
         assert!(d.doctor);
+        let m = Args::try_parse_from([
+            "peercall-agent",
+            "--speaker",
+            "default",
+            "--speaker-monitor",
+            "auto",
+        ])
+        .expect("monitor line");
+        assert_eq!(m.speaker_monitor.as_deref(), Some("auto"));
+        assert!(
+            Args::try_parse_from(["peercall-agent", "--speaker-monitor", "auto"]).is_err(),
+            "nothing to hear without a speaker"
+        );
         assert!(Args::try_parse_from(["peercall-agent", "--doctor", "--call", "x"]).is_err());
     }
 

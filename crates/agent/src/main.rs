@@ -14,6 +14,8 @@ mod procstat;
 mod report;
 mod run;
 mod smoothness;
+mod speaker_heard;
+mod speaker_monitor;
 mod ticks;
 
 use std::process::ExitCode;

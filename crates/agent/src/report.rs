@@ -219,6 +219,28 @@ pub struct AvSyncReport {
     pub engine_offset_abs_ms: f64,
     /// Times the sync moved a delay during the call.
     pub corrections: u64,
+    /// The same beeps heard at the speaker (`--speaker-monitor`; absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<SpeakerReport>,
+}
+
+/// Mouth-to-ear at the speaker: the remote tone's beeps in a recording of the sink's
+/// monitor (what the sound server renders; a hardware sink's own buffer comes after).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeakerReport {
+    /// The PulseAudio source recorded.
+    pub source: String,
+    /// Beeps heard there, and of those, found out of the jitter buffer too.
+    pub beeps: u64,
+    pub matched: u64,
+    /// Beep captured → heard at the speaker, ms.
+    pub mouth_to_ear_ms: Latency,
+    /// The speaker's share: heard at the speaker − out of the jitter buffer, ms, per beep
+    /// matched (our queue, the device's buffer, the sound server).
+    pub share_ms: Latency,
+    /// Why nothing was recorded, if so.
+    pub error: Option<String>,
 }
 
 /// Chat lines over the data channel.

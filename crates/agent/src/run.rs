@@ -10,7 +10,7 @@ use peercall_engine::session::VideoSettings;
 use peercall_engine::{AnswerPolicy, Engine, EngineConfig, EngineEvent, EngineMedia, VideoSinks};
 use tokio::sync::mpsc;
 
-use crate::audio_report::{audio_report, av_sync_report};
+use crate::audio_report::{audio_report, av_sync_report, speaker_report};
 use crate::chat::ChatOut;
 use crate::cli::Args;
 use crate::keyframe_ask::KeyframeAsk;
@@ -18,8 +18,9 @@ use crate::measure::{Measure, MeasureSink};
 use crate::procstat::{rss_mb, CpuMeter};
 use crate::report::{
     CandidatesReport, ChatReport, FpsReport, Freezes, Latency, NetworkReport, Outcome, PathReport,
-    ReconnectReport, Report, Setup, VideoReport,
+    ReconnectReport, Report, Setup, SpeakerReport, VideoReport,
 };
+use crate::speaker_monitor::SpeakerMonitor;
 use crate::ticks::Ticks;
 use peercall_engine::stats::{unpack_size, CounterSnapshot};
 use peercall_media::clock::now_us;
@@ -205,6 +206,12 @@ pub async fn run(args: &Args) -> Report {
     };
     let stop = Arc::new(AtomicBool::new(false));
     spawn_measure(media, measure.clone(), stop.clone());
+    // Listening from before the call: the sink's monitor is live when the voice comes.
+    let monitor = args.speaker_monitor.as_deref().map(|value| {
+        let pulse_sink = std::env::var("PULSE_SINK").ok();
+        let source = crate::speaker_monitor::source_name(value, pulse_sink.as_deref());
+        SpeakerMonitor::start(&source).map_err(|e| (source, e.to_string()))
+    });
 
     if let Some(name) = &args.call {
         let wait = Duration::from_secs_f64(args.wait_peer.max(0.0));
@@ -330,6 +337,21 @@ pub async fn run(args: &Args) -> Report {
         Err(p) => std::mem::take(&mut *p.into_inner()),
     };
     let video = video_report(&m, &counters, &ticks, call_seconds, ended_at_us);
+    let mut av_sync = av_sync_report(&m, &counters);
+    av_sync.speaker = monitor.map(|started| match started {
+        Ok(monitor) => {
+            let (heard, source) = monitor.finish();
+            speaker_report(&m, &heard, source)
+        }
+        Err((source, error)) => {
+            tracing::warn!(%source, "speaker not recorded: {error}");
+            SpeakerReport {
+                source,
+                error: Some(error),
+                ..SpeakerReport::default()
+            }
+        }
+    });
     let last = ticks.last();
     Report {
         result,
@@ -355,7 +377,7 @@ pub async fn run(args: &Args) -> Report {
             },
         },
         audio: audio_report(&m, &counters, call_seconds),
-        av_sync: av_sync_report(&m, &counters),
+        av_sync,
         reconnects,
         chat: ChatReport {
             received: chat_received,

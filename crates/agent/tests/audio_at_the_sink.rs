@@ -5,6 +5,9 @@
 //! records; the recording, not the agent's own account, must hold the tone with no silent
 //! run over 60 ms. (`audio_under_jitter` checks the jitter buffer's report of the same
 //! conditions; this is the sound after the device's buffer and the sound server.)
+//! Each agent also records its own sink's monitor (`--speaker-monitor auto`) and reports
+//! mouth-to-ear as heard there: beeps must be heard at the speaker, and no sooner than out
+//! of the jitter buffer (a figure, not a bound: BENCHMARKS "Mouth-to-ear at the speaker").
 //!
 //! Needs root, `unshare`, `iptables-legacy` and a PulseAudio server (`PULSE_SERVER`, as
 //! `scripts/start-pulseaudio.sh` sets it); without them it says so and skips (under
@@ -12,7 +15,7 @@
 
 mod common;
 
-use common::netem_call::run_call_with;
+use common::netem_call::{num, run_call_with};
 use common::sink::{heard, Heard, PrivateSink, RATE};
 use common::workspace_bin;
 use peercall_netem::namespace::{prerequisites, run_child_test};
@@ -32,7 +35,14 @@ fn audio_at_the_sink_child() {
     // No camera: audio alone, so the debug build's video work does not starve it.
     run_call_with(
         "15",
-        &["--video", "none", "--speaker", "default"],
+        &[
+            "--video",
+            "none",
+            "--speaker",
+            "default",
+            "--speaker-monitor",
+            "auto",
+        ],
         &[("PULSE_SINK", alice.name.as_str())],
         &[("PULSE_SINK", bob.name.as_str())],
     );
@@ -93,6 +103,37 @@ fn tone_at_the_speaker_is_continuous_under_loss_and_jitter() {
         .map(parse)
         .collect();
     assert_eq!(heard.len(), 2, "{stdout}\n{stderr}");
+    let reports: Vec<(String, serde_json::Value)> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("REPORT "))
+        .filter_map(|l| {
+            let (name, json) = l.split_once(' ')?;
+            Some((name.to_owned(), serde_json::from_str(json).ok()?))
+        })
+        .collect();
+    assert_eq!(reports.len(), 2, "{stdout}\n{stderr}");
+    for (name, r) in &reports {
+        let speaker = &r["avSync"]["speaker"];
+        println!(
+            "{name}'s mouth-to-ear: out of the jitter buffer {}, at the speaker {speaker}",
+            r["avSync"]["mouthToEarMs"]
+        );
+        assert!(speaker["error"].is_null(), "{name}: {speaker}");
+        // A 15 s call beeps every second; loss may take a few of them.
+        assert!(num(speaker, &["beeps"]) >= 5.0, "{name}: {speaker}");
+        assert!(num(speaker, &["matched"]) >= 3.0, "{name}: {speaker}");
+        let share = num(speaker, &["shareMs", "p50"]);
+        assert!(
+            share >= 0.0,
+            "{name}: heard before it left the jitter buffer: {speaker}"
+        );
+        let tap = num(r, &["avSync", "mouthToEarMs", "p50"]);
+        let heard = num(speaker, &["mouthToEarMs", "p50"]);
+        assert!(
+            heard >= tap,
+            "{name}: at the speaker {heard} < at the tap {tap}: {r}"
+        );
+    }
     for (name, h) in &heard {
         // The figure (BENCHMARKS "Audio under network impairment"), then what must hold.
         println!("{name}'s speaker under \"{spec}\": {h:?}");

@@ -4,12 +4,13 @@
 //! speaker is open only while a call's audio flows (`gate.rs`).
 
 mod gate;
+mod options;
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use peercall_media::audio::{SpeakerOptions, SpeakerPlayback};
+use peercall_media::audio::SpeakerPlayback;
 use peercall_media::{AudioFrame, DeviceChoice, QueueReceiver, QueueSender, SharedProcessor};
 
 use crate::session::SpeakerDelay;
@@ -80,8 +81,15 @@ pub fn spawn(
 /// Opens the speaker for a call's audio; `None` (logged) when it cannot be opened, and the
 /// call goes on without it.
 fn open(id: &str, echo_reference: Option<&SharedProcessor>) -> Option<SpeakerPlayback> {
-    match SpeakerPlayback::open(&DeviceChoice::parse(id), SpeakerOptions::default()) {
+    let settings = options::from_env(|name| std::env::var(name).ok());
+    match SpeakerPlayback::open(&DeviceChoice::parse(id), settings) {
         Ok(mut p) => {
+            tracing::info!(
+                period = settings.buffer_frames,
+                prebuffer_ms = settings.prebuffer_ms,
+                max_ms = settings.max_buffer_ms,
+                "speaker period and queue"
+            );
             if let Some(voice) = echo_reference {
                 p.set_render_processor(Box::new(voice.clone()));
             }
@@ -102,6 +110,7 @@ fn report(p: &SpeakerPlayback) {
         underruns = st.underruns.load(Relaxed),
         skipped = st.skipped.load(Relaxed),
         queued_ms = p.buffered_ms(),
+        latency_ms = p.latency().as_millis() as u64,
         "speaker"
     );
 }
