@@ -127,6 +127,21 @@ async function askForKeyframe(page) {
   assert.ok(reply.asked, `sendKeyFrameRequest failed: ${JSON.stringify(reply)}`);
 }
 
+/**
+ * Starts the agent; a run that fails before reading its report still reports its own
+ * error, not the killed agent's missing report.
+ */
+function agentFor(args) {
+  const agent = startAgent(args);
+  agent.report.catch(() => {});
+  return agent;
+}
+
+/** Ends a call a failed test left behind, so the next test starts idle. */
+async function endLeftoverCall(page) {
+  await page.evaluate(() => window.peercall.calls.hangup()).catch(() => {});
+}
+
 /** Resolves once the agent's log (stderr) contains `text`. */
 async function waitAgentLog(agent, text) {
   const end = Date.now() + TIMEOUT;
@@ -142,7 +157,7 @@ describe('keyframe requests, peercall-agent <-> Chromium', { skip, timeout: 6 * 
   test('Chromium asks the agent for keyframes; each one comes', async () => {
     const page = ctx.browser.page;
     await armKeyframeAsker(ctx.browser);
-    const agent = startAgent(['--server', ctx.server.ws, '--name', 'agent-a', '--auto-answer']);
+    const agent = agentFor(['--server', ctx.server.ws, '--name', 'agent-a', '--auto-answer']);
     try {
       await page.getByRole('button', { name: 'Call agent-a', exact: true }).waitFor({ timeout: TIMEOUT });
       await callByName(page, 'agent-a');
@@ -177,13 +192,14 @@ describe('keyframe requests, peercall-agent <-> Chromium', { skip, timeout: 6 * 
       assert.ok(report.video.keyframesSent >= last.in.keyFramesDecoded, `the agent sent ${report.video.keyframesSent} keyframes, Chromium decoded ${last.in.keyFramesDecoded}`);
     } finally {
       agent.child.kill('SIGKILL');
+      await endLeftoverCall(page);
       await page.evaluate(() => window.keyframeAskerOff?.()).catch(() => {});
     }
   });
 
   test('the agent asks Chromium for a keyframe; it comes', async () => {
     const page = ctx.browser.page;
-    const agent = startAgent([
+    const agent = agentFor([
       '--server', ctx.server.ws, '--name', 'agent-b', '--call', 'web', '--wait-peer', '30',
       '--request-keyframe-after-frames', String(ASK_AFTER_FRAMES),
     ]);
@@ -212,6 +228,7 @@ describe('keyframe requests, peercall-agent <-> Chromium', { skip, timeout: 6 * 
       assert.ok(report.video.framesRendered >= ASK_AFTER_FRAMES, `the agent showed ${report.video.framesRendered} frames`);
     } finally {
       agent.child.kill('SIGKILL');
+      await endLeftoverCall(page);
     }
   });
 });
