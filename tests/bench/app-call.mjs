@@ -6,7 +6,9 @@
 // bridge latency (publish -> drawn), and the idle app (window open, no call). A Chromium <->
 // Chromium call of the same size runs in the same session for the ratio (chromium-call.mjs).
 // Env: APP_CALL_SECONDS (30), APP_CALL_SIZES (640x480,1280x720), APP_CALL_RUNS (2),
-// APP_CALL_CHROMIUM (1; 0 skips it), APP_CALL_IDLE (1; 0 skips it).
+// APP_CALL_CHROMIUM (1; 0 skips it), APP_CALL_IDLE (1; 0 skips it). PEERCALL_APP_EXE: the app's
+// binary when PEERCALL_APP is a wrapper that starts it (e.g. under heaptrack), so the app's
+// process is still found by its executable.
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { By, freshProfile, launchApp, screenshot, visible } from '../gui/harness.mjs';
 import { firstRun } from '../gui/steps.mjs';
@@ -19,7 +21,7 @@ const SIZES = (process.env.APP_CALL_SIZES || '640x480,1280x720').split(',');
 const RUNS = Number(process.env.APP_CALL_RUNS || 2);
 const WITH_CHROMIUM = process.env.APP_CALL_CHROMIUM !== '0';
 const WITH_IDLE = process.env.APP_CALL_IDLE !== '0';
-const APP = realpathSync(process.env.PEERCALL_APP);
+const APP = realpathSync(process.env.PEERCALL_APP_EXE || process.env.PEERCALL_APP);
 const log = (...a) => console.error(...a);
 const round = (x, d = 1) => (x === null || x === undefined ? null : Number(x.toFixed(d)));
 
