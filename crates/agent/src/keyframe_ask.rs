@@ -38,10 +38,12 @@ impl KeyframeAsk {
 mod tests {
     use super::KeyframeAsk;
 
+    /// Frames shown at each check, and whether it asks.
+    type Checks = &'static [(u64, bool)];
+
     #[test]
     fn asks_once_when_the_frames_are_shown() {
-        // (frames shown at each check, whether it asks)
-        let table: &[(Option<u64>, &[(u64, bool)])] = &[
+        let table: &[(Option<u64>, Checks)] = &[
             (None, &[(0, false), (100, false), (1_000, false)]),
             (
                 Some(30),
