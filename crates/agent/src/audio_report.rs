@@ -55,6 +55,13 @@ pub fn av_sync_report(m: &Measure, c: &CounterSnapshot) -> AvSyncReport {
             p95: percentile(&offsets, 95.0),
         },
         offset_abs_p95_ms: percentile(&sizes, 95.0),
+        offset_abs_p95_settled_ms: percentile(
+            &av.settled_offsets()
+                .iter()
+                .map(|o| o.abs())
+                .collect::<Vec<_>>(),
+            95.0,
+        ),
         samples: offsets.len() as u64,
         mouth_to_ear_ms: Latency {
             p50: av.mouth_to_ear(50.0),

@@ -17,6 +17,11 @@ use crate::measure::percentile;
 /// A frame this close (capture time) to a beep stands for its instant.
 const MATCH_US: u64 = 40_000;
 
+/// Beeps captured within this of the first one heard are the call's start: before the
+/// first sender reports and the sync's first corrections, while the video path itself
+/// settles (first keyframe, first repairs). Reported apart as well, never instead.
+pub const START_US: u64 = 5_000_000;
+
 /// See the module documentation.
 #[derive(Debug)]
 pub struct AvSyncMeasure {
@@ -73,8 +78,21 @@ impl AvSyncMeasure {
     /// Video minus audio playout of the same capture instant, per beep matched, ms.
     #[must_use]
     pub fn offsets(&self) -> Vec<f64> {
+        self.offsets_from(0)
+    }
+
+    /// [`offsets`](Self::offsets) of the beeps captured [`START_US`] or more after the
+    /// first one heard (the call past its start).
+    #[must_use]
+    pub fn settled_offsets(&self) -> Vec<f64> {
+        let first = self.heard.first().map_or(0, |h| h.0);
+        self.offsets_from(first.saturating_add(START_US))
+    }
+
+    fn offsets_from(&self, from_us: u64) -> Vec<f64> {
         self.heard
             .iter()
+            .filter(|h| h.0 >= from_us)
             .filter_map(|&(captured, audio_ms)| {
                 let video_ms = self.nearest_frame(captured)?;
                 Some(video_ms - audio_ms)
@@ -133,6 +151,22 @@ mod tests {
             let m2e = m.mouth_to_ear(50.0).expect("beeps heard");
             assert!((m2e - audio as f64).abs() <= 1.5, "{m2e}");
         }
+    }
+
+    #[test]
+    fn the_call_s_first_five_seconds_are_left_out_of_the_settled_offsets() {
+        let mut m = call(60, 60, 10);
+        let all = m.offsets().len();
+        let settled = m.settled_offsets().len();
+        // One beep a second: the first five are the start.
+        assert_eq!(all - settled, 5, "{all} / {settled}");
+        // A late start shows in all offsets, not in the settled ones.
+        let first = m.heard[0].0;
+        for f in m.shown.iter_mut().filter(|f| f.0 < first + START_US) {
+            f.1 += 100.0;
+        }
+        assert!(m.offsets().iter().any(|o| *o > 90.0));
+        assert!(m.settled_offsets().iter().all(|o| o.abs() <= 1.5));
     }
 
     #[test]

@@ -208,6 +208,10 @@ pub struct AvSyncReport {
     pub offset_ms: Latency,
     /// The 95th percentile of its size, ms (the ±45 ms goal).
     pub offset_abs_p95_ms: Option<f64>,
+    /// The same over the beeps captured 5 s or more after the first (the call past its
+    /// start: before the first sender reports nothing is synced), ms; reported beside
+    /// the figure above, not instead of it.
+    pub offset_abs_p95_settled_ms: Option<f64>,
     /// Beeps matched.
     pub samples: u64,
     /// Beep captured → its onset out of the jitter buffer, ms (no speaker included).

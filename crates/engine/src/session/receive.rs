@@ -98,6 +98,11 @@ impl Receivers {
                     let received = rx.on_packet(&packet, Instant::now(), &self.counters);
                     for frame in received.frames {
                         Counters::add(&self.counters.video_frames_received, 1);
+                        // Lip sync reads the path's own latency (repairs included) from these.
+                        self.sync.set_video_ready(Playing {
+                            rtp: frame.rtp_ts,
+                            at_us: now_us() as i64,
+                        });
                         let bytes = frame.data.len();
                         match to_decoder.push(frame, bytes) {
                             Err(Closed) => return,

@@ -30,6 +30,19 @@
 //! when video is slower. Smoothing the paths' own offset rather than the measurement
 //! means a step taken is not taken again (no overshoot). Without fresh reports for both
 //! streams nothing changes.
+//!
+//! **The repair tail (off by default).** Under loss with jitter a video frame that waits
+//! for a retransmission is shown a round trip or more after its neighbours, late against
+//! its voice by that much; the median does not see it. So the core can also read, over
+//! the last several seconds, when video frames became ready to show (decoded, before any
+//! hold): when the [`SyncConfig::tail_quantile`] of that latency lands more than
+//! [`SyncConfig::tail_margin`] after the voice, the voice waits (at most
+//! [`SyncConfig::max_tail_wait`]) so that the repaired frames stay within it, and video
+//! waits with the voice by the median rule as before. Where the tail stays within the
+//! margin (a clean path; loss without jitter, where video is the faster stream) nothing
+//! changes. Measured, it cost the voice 40–60 ms under loss with jitter and did not
+//! reliably bring the offset's p95 in (BENCHMARKS.md, "Lip sync under jitter: the repair
+//! tail"), so `max_tail_wait` is 0 unless `PEERCALL_SYNC_TAIL_WAIT_MS` sets it (driver).
 
 use std::time::{Duration, Instant};
 
@@ -62,32 +75,50 @@ pub struct StreamState {
     /// How long after going out it reaches the user (audio: the speaker's queue and
     /// device, [`super::SpeakerDelay`]; video: zero, a frame is shown when it goes out).
     pub output_delay: Duration,
+    /// Video only (empty for audio): when each frame of the last several seconds was
+    /// ready to show (decoded, before the playout clock or the sync held it), the path's
+    /// own latency with its repair tail.
+    pub ready: Vec<Playing>,
 }
 
 impl StreamState {
     /// The median over `playing` of when it met the user minus when it was captured on
     /// the sender's clock, µs; `None` without a report or anything played.
     fn end_to_end_us(&self) -> Option<i64> {
+        let mut delays = self.latencies_us(&self.playing)?;
+        let mid = delays.len() / 2;
+        Some(*delays.select_nth_unstable(mid).1)
+    }
+
+    /// The `q` quantile (nearest rank) of [`StreamState::ready`]'s latencies, µs; `None`
+    /// without a report or with fewer than `min_samples`.
+    fn ready_quantile_us(&self, q: f64, min_samples: usize) -> Option<i64> {
+        let mut delays = self.latencies_us(&self.ready)?;
+        if delays.len() < min_samples.max(1) {
+            return None;
+        }
+        let rank = ((q * delays.len() as f64).ceil() as usize).clamp(1, delays.len());
+        Some(*delays.select_nth_unstable(rank - 1).1)
+    }
+
+    /// When each of `samples` met the user minus when it was captured, µs.
+    fn latencies_us(&self, samples: &[Playing]) -> Option<Vec<i64>> {
         let report = self.report?;
-        if self.clock_rate == 0 {
+        if self.clock_rate == 0 || samples.is_empty() {
             return None;
         }
         let output_us = self.output_delay.as_micros() as i64;
-        let mut delays: Vec<i64> = self
-            .playing
-            .iter()
-            .map(|p| {
-                // Signed: a timestamp a little before the report's is normal.
-                let ticks = i64::from(p.rtp.wrapping_sub(report.rtp) as i32);
-                p.at_us + output_us
-                    - (report.ntp_us + ticks * 1_000_000 / i64::from(self.clock_rate))
-            })
-            .collect();
-        if delays.is_empty() {
-            return None;
-        }
-        let mid = delays.len() / 2;
-        Some(*delays.select_nth_unstable(mid).1)
+        Some(
+            samples
+                .iter()
+                .map(|p| {
+                    // Signed: a timestamp a little before the report's is normal.
+                    let ticks = i64::from(p.rtp.wrapping_sub(report.rtp) as i32);
+                    p.at_us + output_us
+                        - (report.ntp_us + ticks * 1_000_000 / i64::from(self.clock_rate))
+                })
+                .collect(),
+        )
     }
 }
 
@@ -111,6 +142,16 @@ pub struct SyncConfig {
     pub max_video: Duration,
     /// Most extra delay audio takes.
     pub max_audio: Duration,
+    /// Which quantile of video's ready latency is its repair tail.
+    pub tail_quantile: f64,
+    /// Frames ready (over the window the driver keeps) needed before the tail is read.
+    pub tail_min_frames: usize,
+    /// How far after the voice the tail may land (the target is ±45 ms; the voice's
+    /// own spread takes the rest).
+    pub tail_margin: Duration,
+    /// The most the voice waits for the tail (mouth-to-ear grows by as much); 0: the
+    /// tail is not waited for.
+    pub max_tail_wait: Duration,
 }
 
 impl Default for SyncConfig {
@@ -124,6 +165,10 @@ impl Default for SyncConfig {
             max_offset: Duration::from_secs(5),
             max_video: Duration::from_millis(500),
             max_audio: Duration::from_millis(150),
+            tail_quantile: 0.95,
+            tail_min_frames: 60,
+            tail_margin: Duration::from_millis(35),
+            max_tail_wait: Duration::ZERO,
         }
     }
 }
@@ -140,6 +185,8 @@ pub struct SyncDelays {
 pub struct AvSync {
     config: SyncConfig,
     smoothed_us: Option<f64>,
+    /// Video's repair tail less the voice's own latency, smoothed, µs.
+    tail_us: Option<f64>,
     last_offset_us: Option<i64>,
     delays: SyncDelays,
     correcting: bool,
@@ -193,7 +240,26 @@ impl AvSync {
         };
         self.smoothed_us = Some(smoothed);
         let us = |d: Duration| d.as_micros() as f64;
-        let left = (smoothed + applied).abs();
+        // The voice's own latency, without the wait the sync gave it, against video's tail.
+        let tail = video
+            .ready_quantile_us(self.config.tail_quantile, self.config.tail_min_frames)
+            .map(|q| q as f64 - (a as f64 - us(self.delays.audio)));
+        let tail = match (tail, self.tail_us) {
+            (Some(t), Some(s)) => Some(s + (t - s) * self.config.smoothing),
+            (t, _) => t,
+        };
+        self.tail_us = tail;
+        let wait = tail.map_or(0.0, |t| {
+            (t - us(self.config.tail_margin)).clamp(0.0, us(self.config.max_tail_wait))
+        });
+        let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
+        let audio_target = smoothed.max(wait);
+        let target = SyncDelays {
+            video: want(audio_target - smoothed, self.config.max_video),
+            audio: want(audio_target, self.config.max_audio),
+        };
+        let off = |t: Duration, d: Duration| us(t.abs_diff(d));
+        let left = off(target.video, self.delays.video).max(off(target.audio, self.delays.audio));
         // Settled only once the estimate has caught up with the measurements too: else a
         // correction stops short while the smoothing still lags a change of the paths.
         let catching_up = (natural - smoothed).abs() >= us(self.config.settle);
@@ -205,11 +271,6 @@ impl AvSync {
         if !self.correcting {
             return self.delays;
         }
-        let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
-        let target = SyncDelays {
-            video: want(-smoothed, self.config.max_video),
-            audio: want(smoothed, self.config.max_audio),
-        };
         self.step_towards(target);
         self.delays
     }

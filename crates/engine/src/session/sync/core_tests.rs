@@ -14,6 +14,9 @@ struct Call {
     video_rtp0: u32,
     /// The speaker's queue after the jitter buffer (audio's output delay).
     speaker_ms: i64,
+    /// Video's repair tail: one frame in `n` is ready this many ms after the others
+    /// (0: none), over the last 10 s of frames.
+    tail: (u32, i64),
 }
 
 impl Default for Call {
@@ -25,6 +28,7 @@ impl Default for Call {
             audio_rtp0: 1_234,
             video_rtp0: 987_654,
             speaker_ms: 0,
+            tail: (0, 0),
         }
     }
 }
@@ -40,6 +44,7 @@ impl Call {
         let state = |origin, rate: u32, path_ms: i64, extra: Duration, output_ms: i64| {
             let report_us = t_us - 500 * MS;
             StreamState {
+                ready: Vec::new(),
                 clock_rate: rate,
                 report: Some(SenderReport {
                     ntp_us: report_us,
@@ -61,8 +66,28 @@ impl Call {
                 d.audio,
                 self.speaker_ms,
             ),
-            state(self.video_rtp0, 90_000, self.video_path_ms, d.video, 0),
+            StreamState {
+                ready: self.ready(t_us),
+                ..state(self.video_rtp0, 90_000, self.video_path_ms, d.video, 0)
+            },
         )
+    }
+
+    /// Video frames captured over the 10 s before `t_us` and when each was ready: on
+    /// the path's own latency, one in `tail.0` later by `tail.1` ms.
+    fn ready(&self, t_us: i64) -> Vec<Playing> {
+        (0..300i64)
+            .map(|k| {
+                let captured = t_us - 10_000 * MS + k * 33_333;
+                let late = self.tail.0 > 0 && k % i64::from(self.tail.0) == 0;
+                Playing {
+                    rtp: Self::rtp(self.video_rtp0, 90_000, captured),
+                    at_us: captured
+                        + (self.video_path_ms + if late { self.tail.1 } else { 0 }) * MS
+                        + self.clock_offset_us,
+                }
+            })
+            .collect()
     }
 }
 
@@ -317,4 +342,140 @@ fn one_late_frame_or_a_burst_of_audio_does_not_move_the_estimate() {
     sync.update(t0, &a, &v);
     let offset = sync.offset_us().expect("measured");
     assert!((offset + 60_000).abs() < 100, "{offset}");
+}
+
+#[test]
+fn the_voice_waits_for_video_s_repair_tail_only_beyond_the_margin() {
+    // (case, audio path ms, video path ms, tail (1 in n, +ms), video delay ms range,
+    // audio delay ms range). The tail at the 95th percentile may land 35 ms after the
+    // voice, the voice waits at most 80 ms for it (off by default: set here).
+    let table = [
+        (
+            // 5 % loss + 20 ms jitter at 100 ms RTT: the median frame is even with the
+            // voice, one in ten waits ~110 ms more for a retransmission.
+            "loss with jitter: the tail sets the voice's wait",
+            130,
+            120,
+            (10, 110),
+            (72, 75),
+            (62, 65),
+        ),
+        (
+            // Loss without jitter: video is the faster stream, its repairs land within
+            // the margin of the voice (which video already waits for).
+            "a tail within the margin changes nothing",
+            116,
+            60,
+            (10, 90),
+            (53, 56),
+            (0, 0),
+        ),
+        (
+            "one late frame in fifty is not the tail",
+            130,
+            120,
+            (50, 200),
+            (0, 0),
+            (0, 0),
+        ),
+        (
+            "the voice waits at most 80 ms",
+            130,
+            120,
+            (5, 400),
+            (87, 90),
+            (77, 80),
+        ),
+        (
+            "video slower at the median too: the larger wait wins",
+            60,
+            140,
+            (10, 110),
+            (0, 0),
+            (77, 80),
+        ),
+    ];
+    for (case, audio_path_ms, video_path_ms, tail, video, audio) in table {
+        let call = Call {
+            audio_path_ms,
+            video_path_ms,
+            tail,
+            ..Call::default()
+        };
+        let mut sync = tail_on();
+        let last = *run(&mut sync, call, 40).last().unwrap();
+        assert!(
+            (video.0..=video.1).contains(&ms(last.video)),
+            "{case}: video {:?}",
+            last.video
+        );
+        assert!(
+            (audio.0..=audio.1).contains(&ms(last.audio)),
+            "{case}: audio {:?}",
+            last.audio
+        );
+    }
+}
+
+#[test]
+fn the_voice_s_wait_is_given_back_once_the_repairs_stop() {
+    let jitter = Call {
+        audio_path_ms: 130,
+        video_path_ms: 120,
+        tail: (10, 110),
+        ..Call::default()
+    };
+    let mut sync = tail_on();
+    let d = *run(&mut sync, jitter, 30).last().unwrap();
+    assert!(ms(d.audio) >= 60, "{d:?}");
+    let clean = Call {
+        tail: (0, 0),
+        ..jitter
+    };
+    let after = *run(&mut sync, clean, 30).last().unwrap();
+    // Within the settle band (3 ms) of none.
+    assert!(ms(after.audio) <= 3, "{after:?}");
+    // Back to the median rule: video 10 ms ahead is within the dead band.
+    assert!(ms(after.video) <= 10, "{after:?}");
+}
+
+#[test]
+fn too_few_frames_ready_is_no_tail() {
+    let call = Call {
+        audio_path_ms: 130,
+        video_path_ms: 120,
+        tail: (10, 110),
+        ..Call::default()
+    };
+    let t0 = Instant::now();
+    let (a, mut v) = call.states(10_000_000, t0, SyncDelays::default());
+    v.ready.truncate(59);
+    let mut sync = tail_on();
+    for _ in 0..5 {
+        assert_eq!(sync.update(t0, &a, &v), SyncDelays::default());
+    }
+}
+
+/// The core with the voice's wait for the tail on (80 ms; off by default).
+fn tail_on() -> AvSync {
+    AvSync::new(SyncConfig {
+        max_tail_wait: Duration::from_millis(80),
+        ..SyncConfig::default()
+    })
+}
+
+#[test]
+fn by_default_the_tail_is_measured_but_not_waited_for() {
+    let call = Call {
+        audio_path_ms: 130,
+        video_path_ms: 120,
+        tail: (10, 110),
+        ..Call::default()
+    };
+    let last = *run(&mut AvSync::default(), call, 40).last().unwrap();
+    assert_eq!(
+        last,
+        SyncDelays::default(),
+        "10 ms apart: within the dead band"
+    );
 }

@@ -20,6 +20,16 @@ const VIDEO_RATE: u32 = 90_000;
 /// beep-to-stamp measurement against the engine's own estimate).
 const OPUS_LOOKAHEAD: u32 = 312;
 
+/// The voice's wait for video's repair tail (`SyncConfig::max_tail_wait`), off unless
+/// `PEERCALL_SYNC_TAIL_WAIT_MS` sets it: a benchmark knob, measured and not a default
+/// (BENCHMARKS.md, "Lip sync under jitter: the repair tail").
+fn tail_wait_from_env() -> Duration {
+    std::env::var("PEERCALL_SYNC_TAIL_WAIT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::ZERO, |ms| Duration::from_millis(ms.min(150)))
+}
+
 /// See the module documentation.
 pub struct SyncDriver {
     core: AvSync,
@@ -32,7 +42,10 @@ impl SyncDriver {
     pub fn new(link: Arc<SyncLink>) -> Self {
         Self {
             core: AvSync::new(if link.applies() {
-                SyncConfig::default()
+                SyncConfig {
+                    max_tail_wait: tail_wait_from_env(),
+                    ..SyncConfig::default()
+                }
             } else {
                 SyncConfig {
                     max_video: Duration::ZERO,
@@ -73,12 +86,14 @@ impl SyncDriver {
             report: self.link.report(Kind::Audio),
             playing: self.audio.since(now_us - RECENT_US),
             output_delay: speaker,
+            ready: Vec::new(),
         };
         let video = StreamState {
             clock_rate: VIDEO_RATE,
             report: self.link.report(Kind::Video),
             playing: self.link.video_playing(now_us),
             output_delay: Duration::ZERO,
+            ready: self.link.video_ready(now_us),
         };
         let before = self.core.delays();
         let delays = self.core.update(now, &audio, &video);

@@ -1,6 +1,7 @@
 //! What the lip-sync pieces share within a session: the sender reports received (by
 //! SSRC), how long after capture the sender writes each stream's frames, which SSRCs we
-//! receive, when video last met the user, and the delay video must add.
+//! receive, when video last met the user and when its frames of the last seconds were
+//! ready, and the delay video must add.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,8 @@ pub struct SyncLink {
     audio_ssrc: AtomicU64,
     video_ssrc: AtomicU64,
     video_playing: Mutex<Recent>,
+    /// When each frame became decodable (before any hold), over [`READY_US`].
+    video_ready: Mutex<Recent>,
     video_delay_us: AtomicU64,
 }
 
@@ -48,6 +51,7 @@ impl SyncLink {
             audio_ssrc: AtomicU64::default(),
             video_ssrc: AtomicU64::default(),
             video_playing: Mutex::default(),
+            video_ready: Mutex::new(Recent::new(READY_US)),
             video_delay_us: AtomicU64::default(),
         }
     }
@@ -107,6 +111,16 @@ impl SyncLink {
         lock(&self.video_playing).since(now_us - RECENT_US)
     }
 
+    /// A frame became decodable (its RTP timestamp, when on the `now_us` clock).
+    pub(crate) fn set_video_ready(&self, ready: Playing) {
+        lock(&self.video_ready).push(ready);
+    }
+
+    /// The frames that became decodable within the last [`READY_US`] before `now_us`.
+    pub(crate) fn video_ready(&self, now_us: i64) -> Vec<Playing> {
+        lock(&self.video_ready).since(now_us - READY_US)
+    }
+
     pub(crate) fn set_video_delay(&self, d: Duration) {
         self.video_delay_us
             .store(d.as_micros() as u64, Ordering::Relaxed);
@@ -117,28 +131,50 @@ impl SyncLink {
     }
 }
 
-/// How far back what went out is kept, µs.
+/// How far back what went out is kept, µs (the medians the sync aligns).
 pub const RECENT_US: i64 = 1_000_000;
 
-/// What went out in the last [`RECENT_US`] (by its own times).
-#[derive(Debug, Default)]
-pub struct Recent(VecDeque<Playing>);
+/// How far back video's ready times are kept, µs: its repair tail needs more frames
+/// than a second holds (a quantile of ~300 frames; one burst of repairs moves it little).
+pub const READY_US: i64 = 10_000_000;
+
+/// What went out in the last window (by its own times; [`RECENT_US`] by default).
+#[derive(Debug)]
+pub struct Recent {
+    window_us: i64,
+    items: VecDeque<Playing>,
+}
+
+impl Default for Recent {
+    fn default() -> Self {
+        Self::new(RECENT_US)
+    }
+}
 
 impl Recent {
+    /// Keeps what went out within `window_us` of the newest.
+    #[must_use]
+    pub fn new(window_us: i64) -> Self {
+        Self {
+            window_us,
+            items: VecDeque::new(),
+        }
+    }
+
     pub fn push(&mut self, p: Playing) {
         while self
-            .0
+            .items
             .front()
-            .is_some_and(|f| f.at_us < p.at_us - RECENT_US)
+            .is_some_and(|f| f.at_us < p.at_us - self.window_us)
         {
-            self.0.pop_front();
+            self.items.pop_front();
         }
-        self.0.push_back(p);
+        self.items.push_back(p);
     }
 
     /// Those that went out at or after `from_us`.
     pub fn since(&self, from_us: i64) -> Vec<Playing> {
-        self.0
+        self.items
             .iter()
             .filter(|p| p.at_us >= from_us)
             .copied()
