@@ -81,6 +81,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if [ -n "${spec//[[:space:]]/}" ]; then
+  # A packet the emulator holds still counts against its socket, as if it had not left the
+  # host, and TCP autocorking then holds the socket's next small write until it is released:
+  # a signaling message sent right behind another waited out the whole emulated delay (50 ms
+  # per hop at "delay 50ms"; the callee's answer came up to 75 ms late). On a real path a
+  # packet leaves the host at once; so here too (this namespace's setting only).
+  sysctl -qw net.ipv4.tcp_autocorking=0 || log "cannot turn TCP autocorking off; signaling may queue behind delayed packets"
   queue="${NETEM_QUEUE:-0}"
   workdir="$(mktemp -d)"
   args=(--queue "$queue" --ready-file "$workdir/ready")
