@@ -9,6 +9,8 @@
 //! at `prebuffer` alone (40 ms): the first block emptied it, every later block found at
 //! most the block that had arrived since, and any feeder late by a few ms ran it dry in
 //! the middle of a block: 4–13 underruns per call, each a hole in what the user hears.
+//! When it starts it keeps no more than that: audio queued before the device's first
+//! request (or while it stalled) is skipped then, not carried through the call.
 //!
 //! [`SpeakerPlayback::play`]: super::SpeakerPlayback::play
 
@@ -65,6 +67,21 @@ impl DeviceQueue {
         }
         if !self.primed && self.consumer.slots() >= start {
             self.primed = true;
+            self.stats.starts.fetch_add(1, Ordering::Relaxed);
+            // What piled up before the device first asked (a sound server takes a second
+            // or two to start a stream) was never heard and never will be on time: keep
+            // only the block and the prebuffer. Kept, it stayed in the queue for the whole
+            // call (the feeder and the device run at the same rate, and `drift.rs` holds the
+            // level where it settled): ~80 ms of mouth-to-ear on PulseAudio.
+            let stale = self.consumer.slots() - start;
+            if stale > 0 {
+                if let Ok(chunk) = self.consumer.read_chunk(stale) {
+                    chunk.commit_all();
+                    self.stats
+                        .skipped
+                        .fetch_add(stale as u64, Ordering::Relaxed);
+                }
+            }
         }
     }
 
@@ -144,6 +161,25 @@ mod tests {
     }
 
     #[test]
+    fn a_backlog_from_before_the_first_request_is_skipped_at_the_start() {
+        // The device asks for its first block only after 60 samples piled up: the
+        // queue starts with a block plus the prebuffer, the newest.
+        let (mut tx, mut q) = queue(4, 100);
+        for i in 0..60 {
+            tx.push(i as f32).unwrap();
+        }
+        q.begin_block(8);
+        assert_eq!(q.queued(), 12);
+        assert_eq!(q.next_sample(), 48.0);
+        assert_eq!(q.stats.skipped.load(Ordering::Relaxed), 48);
+        assert_eq!(q.stats.starts.load(Ordering::Relaxed), 1);
+        // Playing, a level above the start is left alone (below the bound).
+        push(&mut tx, 30);
+        q.begin_block(8);
+        assert_eq!(q.queued(), 41);
+    }
+
+    #[test]
     fn runs_dry_mid_block_then_waits_for_a_block_plus_the_prebuffer() {
         let (mut tx, mut q) = queue(4, 100);
         push(&mut tx, 12);
@@ -156,18 +192,26 @@ mod tests {
         push(&mut tx, 1);
         assert_eq!(play_block(&mut q, 8), 8);
         assert_eq!(q.stats.played.load(Ordering::Relaxed), 22);
+        assert_eq!(
+            q.stats.starts.load(Ordering::Relaxed),
+            2,
+            "started, and again"
+        );
     }
 
     #[test]
     fn trims_the_oldest_audio_above_the_bound_keeping_the_newest() {
         let (mut tx, mut q) = queue(10, 100);
-        for i in 0..250 {
+        push(&mut tx, 30);
+        assert_eq!(play_block(&mut q, 20), 20, "started");
+        for i in 0..240 {
             tx.push(i as f32).unwrap();
         }
         q.begin_block(20);
-        // Back to halfway between two blocks plus the prebuffer (50) and the bound (100).
+        // 250 queued: back to halfway between two blocks plus the prebuffer (50) and the
+        // bound (100), the 10 older samples and the first 165 new ones skipped.
         assert_eq!(q.queued(), 75);
-        assert_eq!(q.next_sample(), 175.0);
+        assert_eq!(q.next_sample(), 165.0);
         assert_eq!(q.stats.skipped.load(Ordering::Relaxed), 175);
     }
 
@@ -175,6 +219,8 @@ mod tests {
     fn the_bound_holds_two_large_blocks_and_the_prebuffer() {
         // Blocks of 85 with a bound of 100: a stall's recovery takes 170 at once.
         let (mut tx, mut q) = queue(40, 100);
+        push(&mut tx, 125);
+        assert_eq!(play_block(&mut q, 85), 85, "started");
         push(&mut tx, 300);
         q.begin_block(85);
         assert_eq!(q.queued(), 210);

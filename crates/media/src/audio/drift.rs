@@ -63,7 +63,7 @@ impl DriftKeeper {
         changed
     }
 
-    /// The queue restarted (after an underrun): learn its level again.
+    /// The queue (re)started playing: learn its level again.
     pub(crate) fn reset(&mut self) {
         *self = Self::default();
     }

@@ -62,6 +62,8 @@ pub struct PlaybackStats {
     pub played: AtomicU64,
     /// Times the queue ran dry while playing.
     pub underruns: AtomicU64,
+    /// Times playback started: the first, and each restart after running dry.
+    pub starts: AtomicU64,
     /// Samples skipped to bound latency or because the ring was full.
     pub skipped: AtomicU64,
     /// Samples (48 kHz) added or removed by time-stretching to follow the card's clock.
@@ -84,7 +86,7 @@ pub struct SpeakerPlayback {
     render: Option<Box<dyn AudioProcessor>>,
     render_pending: Vec<f32>,
     drift: DriftKeeper,
-    underruns_seen: u64,
+    starts_seen: u64,
     threads: SpeakerThreads,
     threads_done: bool,
     _stream: cpal::Stream,
@@ -169,7 +171,7 @@ impl SpeakerPlayback {
             render: None,
             render_pending: Vec::with_capacity(2 * AUDIO_FRAME_SAMPLES),
             drift: DriftKeeper::default(),
-            underruns_seen: 0,
+            starts_seen: 0,
             threads,
             threads_done: false,
             _stream: stream,
@@ -193,9 +195,12 @@ impl SpeakerPlayback {
             }
             self.render_pending.drain(..start);
         }
-        let underruns = self.stats.underruns.load(Ordering::Relaxed);
-        if underruns != self.underruns_seen {
-            self.underruns_seen = underruns;
+        // The level to hold is learned anew from each start: before it the queue holds
+        // whatever piled up while the device was not asking (a sound server takes a second
+        // or two to start a stream), and a level learned from that was held for the call.
+        let starts = self.stats.starts.load(Ordering::Relaxed);
+        if starts != self.starts_seen {
+            self.starts_seen = starts;
             self.drift.reset();
         }
         let mut block = samples.to_vec();
