@@ -12,6 +12,7 @@ cd "$REPO_ROOT"
 CRATES=(
   "rtc-dtls 0.21.1 0a2fe5767d6caf61018d52189b3b8e37075799eeb81cd5ab452307c7e7ebd97e"
   "rtc-ice 0.21.1 099984f1be120b2e5692f232f8cbb82e53f6b4261c5c2eeda5be6223ba1adaa9"
+  "rtc 0.21.1 4e2ca201de5ccc83aa3c08d49a2f08d7ed0aeeb2052fb1ccc517a8b77a6927ce"
 )
 
 for entry in "${CRATES[@]}"; do

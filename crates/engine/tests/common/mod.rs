@@ -6,3 +6,4 @@ pub mod pair;
 pub mod relay;
 pub mod server_process;
 pub mod sessions;
+pub mod wire;

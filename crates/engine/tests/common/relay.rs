@@ -20,6 +20,20 @@ pub enum Way {
 /// Decides, per datagram, whether it is delivered (`true`) or lost.
 pub type Rule = Box<dyn FnMut(Way, &[u8]) -> bool + Send>;
 
+/// What becomes of one datagram under a [`HoldRule`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Deliver,
+    Drop,
+    /// Kept back, in order, until a datagram is given [`Verdict::DeliverHeld`].
+    Hold,
+    /// Everything held goes first, back to back, then this datagram.
+    DeliverHeld,
+}
+
+/// Decides, per datagram, what becomes of it.
+pub type HoldRule = Box<dyn FnMut(Way, &[u8]) -> Verdict + Send>;
+
 /// The relay; it stops when dropped.
 pub struct Relay {
     /// Where A sends what is meant for B (B's candidates, as A is told them).
@@ -31,6 +45,18 @@ pub struct Relay {
 
 impl Relay {
     pub async fn start(mut rule: Rule) -> Relay {
+        Self::start_holding(Box::new(move |way, data| {
+            if rule(way, data) {
+                Verdict::Deliver
+            } else {
+                Verdict::Drop
+            }
+        }))
+        .await
+    }
+
+    /// A relay that can also hold datagrams back and release them in one burst.
+    pub async fn start_holding(mut rule: HoldRule) -> Relay {
         let sa = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind relay a"));
         let sb = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind relay b"));
         let (facing_a, facing_b) = (port(&sa), port(&sb));
@@ -38,6 +64,7 @@ impl Relay {
             // Each side's real address, learned from what it sends.
             let (mut a, mut b): (Option<SocketAddr>, Option<SocketAddr>) = (None, None);
             let (mut buf_a, mut buf_b) = (vec![0u8; 65_536], vec![0u8; 65_536]);
+            let mut held: Vec<(Way, Vec<u8>)> = Vec::new();
             loop {
                 let (way, n) = tokio::select! {
                     Ok((n, from)) = sa.recv_from(&mut buf_a) => { a = Some(from); (Way::AToB, n) }
@@ -51,9 +78,28 @@ impl Relay {
                     Way::AToB => (&buf_a[..n], &sb, b),
                     Way::BToA => (&buf_b[..n], &sa, a),
                 };
-                if let Some(to) = to.filter(|_| rule(way, data)) {
-                    let _ = out.send_to(data, to).await;
+                // Nothing is decided for a datagram with nowhere to go yet.
+                let Some(to) = to else { continue };
+                match rule(way, data) {
+                    Verdict::Deliver => {}
+                    Verdict::Drop => continue,
+                    Verdict::Hold => {
+                        held.push((way, data.to_vec()));
+                        continue;
+                    }
+                    Verdict::DeliverHeld => {
+                        for (w, d) in held.drain(..) {
+                            let (out, to) = match w {
+                                Way::AToB => (&sb, b),
+                                Way::BToA => (&sa, a),
+                            };
+                            if let Some(to) = to {
+                                let _ = out.send_to(&d, to).await;
+                            }
+                        }
+                    }
                 }
+                let _ = out.send_to(data, to).await;
             }
         });
         Relay {
