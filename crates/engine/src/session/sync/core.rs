@@ -31,18 +31,18 @@
 //! means a step taken is not taken again (no overshoot). Without fresh reports for both
 //! streams nothing changes.
 //!
-//! **The repair tail (off by default).** Under loss with jitter a video frame that waits
-//! for a retransmission is shown a round trip or more after its neighbours, late against
-//! its voice by that much; the median does not see it. So the core can also read, over
-//! the last several seconds, when video frames became ready to show (decoded, before any
-//! hold): when the [`SyncConfig::tail_quantile`] of that latency lands more than
+//! **The repair tail.** Under loss with jitter a video frame that waits for a
+//! retransmission is shown a round trip or more after its neighbours, late against its
+//! voice by that much; the median does not see it. So the core also reads, over the last
+//! several seconds, when video frames became ready to show (decoded, before any hold):
+//! when the [`SyncConfig::tail_quantile`] of that latency lands more than
 //! [`SyncConfig::tail_margin`] after the voice, the voice waits (at most
 //! [`SyncConfig::max_tail_wait`]) so that the repaired frames stay within it, and video
 //! waits with the voice by the median rule as before. Where the tail stays within the
-//! margin (a clean path; loss without jitter, where video is the faster stream) nothing
-//! changes. Measured, it cost the voice 40–60 ms under loss with jitter and did not
-//! reliably bring the offset's p95 in (BENCHMARKS.md, "Lip sync under jitter: the repair
-//! tail"), so `max_tail_wait` is 0 unless `PEERCALL_SYNC_TAIL_WAIT_MS` sets it (driver).
+//! margin (a clean path; delay alone) nothing changes. The cost is the voice's latency
+//! (and glass-to-glass with it) where video's repairs are slow: +~40 ms under 5 % loss
+//! with 20 ms jitter at 100 ms RTT (BENCHMARKS.md, "Lip sync under jitter: the repair
+//! tail"); `PEERCALL_SYNC_TAIL_WAIT_MS` overrides the cap (0: off) for a benchmark.
 
 use std::time::{Duration, Instant};
 
@@ -168,7 +168,7 @@ impl Default for SyncConfig {
             tail_quantile: 0.95,
             tail_min_frames: 60,
             tail_margin: Duration::from_millis(35),
-            max_tail_wait: Duration::ZERO,
+            max_tail_wait: Duration::from_millis(80),
         }
     }
 }

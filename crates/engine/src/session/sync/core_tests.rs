@@ -348,7 +348,7 @@ fn one_late_frame_or_a_burst_of_audio_does_not_move_the_estimate() {
 fn the_voice_waits_for_video_s_repair_tail_only_beyond_the_margin() {
     // (case, audio path ms, video path ms, tail (1 in n, +ms), video delay ms range,
     // audio delay ms range). The tail at the 95th percentile may land 35 ms after the
-    // voice, the voice waits at most 80 ms for it (off by default: set here).
+    // voice, the voice waits at most 80 ms for it.
     let table = [
         (
             // 5 % loss + 20 ms jitter at 100 ms RTT: the median frame is even with the
@@ -456,23 +456,24 @@ fn too_few_frames_ready_is_no_tail() {
     }
 }
 
-/// The core with the voice's wait for the tail on (80 ms; off by default).
+/// The core with the voice's wait for the tail at its default (80 ms).
 fn tail_on() -> AvSync {
-    AvSync::new(SyncConfig {
-        max_tail_wait: Duration::from_millis(80),
-        ..SyncConfig::default()
-    })
+    AvSync::default()
 }
 
 #[test]
-fn by_default_the_tail_is_measured_but_not_waited_for() {
+fn with_the_wait_off_the_tail_is_measured_but_not_waited_for() {
     let call = Call {
         audio_path_ms: 130,
         video_path_ms: 120,
         tail: (10, 110),
         ..Call::default()
     };
-    let last = *run(&mut AvSync::default(), call, 40).last().unwrap();
+    let mut sync = AvSync::new(SyncConfig {
+        max_tail_wait: Duration::ZERO,
+        ..SyncConfig::default()
+    });
+    let last = *run(&mut sync, call, 40).last().unwrap();
     assert_eq!(
         last,
         SyncDelays::default(),

@@ -20,14 +20,15 @@ const VIDEO_RATE: u32 = 90_000;
 /// beep-to-stamp measurement against the engine's own estimate).
 const OPUS_LOOKAHEAD: u32 = 312;
 
-/// The voice's wait for video's repair tail (`SyncConfig::max_tail_wait`), off unless
-/// `PEERCALL_SYNC_TAIL_WAIT_MS` sets it: a benchmark knob, measured and not a default
-/// (BENCHMARKS.md, "Lip sync under jitter: the repair tail").
+/// The most the voice waits for video's repair tail (`SyncConfig::max_tail_wait`, 80 ms);
+/// `PEERCALL_SYNC_TAIL_WAIT_MS` overrides it for a benchmark (0: off; at most 150).
 fn tail_wait_from_env() -> Duration {
     std::env::var("PEERCALL_SYNC_TAIL_WAIT_MS")
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .map_or(Duration::ZERO, |ms| Duration::from_millis(ms.min(150)))
+        .map_or(SyncConfig::default().max_tail_wait, |ms| {
+            Duration::from_millis(ms.min(150))
+        })
 }
 
 /// See the module documentation.
