@@ -34,19 +34,23 @@ const WINDOW: Duration = Duration::from_secs(2);
 const SPIKE_INTERVAL: Duration = Duration::from_millis(500);
 /// Forgetting per interval (NetEQ: 0.983, ≈ 30 s).
 const SPIKE_FORGET: f64 = 0.983;
-/// Forgetting per frame of the lateness histogram (≈ 7 s at 50 frames/s).
+/// Forgetting per 20 ms of audio of the lateness histogram (≈ 7 s). Both per-frame
+/// histograms forget by the audio a frame holds, so 10 ms packets forget as fast in
+/// time as 20 ms ones.
 const LATE_FORGET: f64 = 0.998;
 /// The playout clock's step, ms. A pull needs all of its 10 ms here: when it ends in the
 /// packet after the one it starts in, that packet is due up to a pull earlier than the
 /// pull's first sample. Half a pull covers that on average over how pulls fall against
 /// packets (the margin covers the rest).
 const PULL_MS: f64 = 10.0;
-/// Forgetting per in-order frame of the fast histogram (≈ 2 s at 50 frames/s).
+/// Forgetting per 20 ms of in-order audio of the fast histogram (≈ 2 s).
 const RECENT_FORGET: f64 = 0.99;
 /// Which quantile of it is covered.
 const RECENT_QUANTILE: f64 = 0.97;
-/// Frames before the histograms are believed.
-const WARM_UP: u64 = 25;
+/// Audio received before the histograms are believed, ms.
+const WARM_UP_MS: f64 = 500.0;
+/// The frame duration the forgetting factors are given for, samples (20 ms).
+const FORGET_UNIT: f64 = 960.0;
 
 /// Smoothing of the loss and FEC shares (per packet, ≈ 5 s).
 const SHARE_ALPHA: f64 = 0.004;
@@ -101,7 +105,8 @@ pub(crate) struct DelayManager {
     recent: Histogram,
     /// Each frame's delay if it came out of order, 0 if in order.
     late: Histogram,
-    frames: u64,
+    /// Audio received so far, ms.
+    received_ms: f64,
     highest_ts: Option<u64>,
     highest_seq: Option<u16>,
     /// Smoothed share of packets lost, and of packets carrying FEC.
@@ -119,7 +124,7 @@ impl DelayManager {
             interval: None,
             recent: Histogram::new(RECENT_FORGET),
             late: Histogram::new(LATE_FORGET),
-            frames: 0,
+            received_ms: 0.0,
             highest_ts: None,
             highest_seq: None,
             loss: 0.0,
@@ -168,9 +173,10 @@ impl DelayManager {
         self.window.iter().map(|&(_, v)| v).reduce(f64::min)
     }
 
-    /// Records the first arrival of the frame at unwrapped timestamp `ts` (48 kHz) at
-    /// `now`.
-    pub(crate) fn on_packet(&mut self, now: Instant, ts: u64) {
+    /// Records the first arrival of the frame of `samples` at unwrapped timestamp `ts`
+    /// (48 kHz) at `now`.
+    pub(crate) fn on_packet(&mut self, now: Instant, ts: u64, samples: u64) {
+        let weight = samples as f64 / FORGET_UNIT;
         let d = self.lateness(now, ts);
         while self
             .window
@@ -183,8 +189,8 @@ impl DelayManager {
         let r = d - self.reference().unwrap_or(d);
         if self.highest_ts.is_none_or(|h| ts > h) {
             self.highest_ts = Some(ts);
-            self.late.add(0.0);
-            self.recent.add(r);
+            self.late.add_weighted(0.0, weight);
+            self.recent.add_weighted(r, weight);
             let (start, max) = *self.interval.get_or_insert((now, r));
             if now.saturating_duration_since(start) >= SPIKE_INTERVAL {
                 self.underruns.add(max);
@@ -193,9 +199,9 @@ impl DelayManager {
                 self.interval = Some((start, max.max(r)));
             }
         } else {
-            self.late.add(r);
+            self.late.add_weighted(r, weight);
         }
-        self.frames += 1;
+        self.received_ms += samples as f64 / 48.0;
     }
 
     /// How long after the reference arrival the sample at `ts` is played if it is played
@@ -205,10 +211,19 @@ impl DelayManager {
         Some(self.lateness(now, ts) - reference)
     }
 
+    /// What sets the target: the interval maxima's quantile, the recent quantile, the
+    /// lateness optimum (ms), for the scenario tests' printout.
+    #[cfg(test)]
+    pub(crate) fn parts(&self) -> (f64, f64, f64) {
+        let u = self.underruns.percentile(self.config.underrun_quantile);
+        let r = self.recent.percentile(RECENT_QUANTILE);
+        (u, r, self.late.cheapest(u.max(r), self.config.late_cost_ms))
+    }
+
     /// The playout delay to hold, ms, for packets of `packet_ms`.
     pub(crate) fn target_ms(&self, packet_ms: f64) -> f64 {
         let c = &self.config;
-        if self.frames < WARM_UP {
+        if self.received_ms < WARM_UP_MS {
             return c.start_ms.clamp(c.min_ms, c.max_ms);
         }
         let underrun = if self.underruns.is_empty() {
@@ -237,7 +252,7 @@ mod tests {
             .collect();
         arrivals.sort();
         for (at, ts) in arrivals {
-            d.on_packet(at, ts);
+            d.on_packet(at, ts, 960);
         }
     }
 
@@ -295,7 +310,7 @@ mod tests {
             // Every 20th packet lost; the rest carry FEC.
             seq = seq.wrapping_add(if i % 20 == 0 { 2 } else { 1 });
             d.on_sequence(seq, true);
-            d.on_packet(start + Duration::from_millis(i * 20), i * 960);
+            d.on_packet(start + Duration::from_millis(i * 20), i * 960, 960);
         }
         assert!((30.0..=32.0).contains(&target(&d)), "{}", target(&d));
     }
@@ -305,8 +320,8 @@ mod tests {
         let start = Instant::now();
         let mut d = DelayManager::new(DelayConfig::default());
         // Frame 0 arrives 10 ms late, frame 1 on time: frame 1 is the reference.
-        d.on_packet(start + Duration::from_millis(10), 0);
-        d.on_packet(start + Duration::from_millis(20), 960);
+        d.on_packet(start + Duration::from_millis(10), 0, 960);
+        d.on_packet(start + Duration::from_millis(20), 960, 960);
         let at = start + Duration::from_millis(50);
         let delay = d.playout_delay_ms(at, 960).expect("reference");
         assert!((delay - 30.0).abs() < 1e-6, "{delay}");

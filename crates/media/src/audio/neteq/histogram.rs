@@ -21,11 +21,19 @@ impl Histogram {
     }
 
     pub(crate) fn add(&mut self, ms: f64) {
+        self.add_weighted(ms, 1.0);
+    }
+
+    /// Adds a sample worth `weight` ordinary ones: the histogram forgets as much as
+    /// `weight` samples would make it (a 10 ms packet is half a 20 ms one, so the
+    /// forgetting stays the same in time whatever the packet size).
+    pub(crate) fn add_weighted(&mut self, ms: f64, weight: f64) {
         let i = ((ms.max(0.0) / BUCKET_MS) as usize).min(BUCKETS - 1);
+        let forget = self.forget.powf(weight);
         for h in &mut self.buckets {
-            *h *= self.forget;
+            *h *= forget;
         }
-        self.buckets[i] += 1.0 - self.forget;
+        self.buckets[i] += 1.0 - forget;
     }
 
     pub(crate) fn is_empty(&self) -> bool {

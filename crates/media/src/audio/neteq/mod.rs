@@ -234,7 +234,7 @@ impl NetEq {
         if self.next_ts.is_none() {
             self.next_ts = self.packets.first_ts();
         }
-        self.delay.on_packet(now, ts);
+        self.delay.on_packet(now, ts, duration.max(1));
     }
 
     /// The next 10 ms of audio, due `now` (the playout clock's time for this pull).
@@ -275,6 +275,12 @@ impl NetEq {
         let samples: Vec<f32> = self.sync.drain(..PULL_SAMPLES).collect();
         self.stats.samples_out += PULL_SAMPLES as u64;
         Pull { samples, decision }
+    }
+
+    /// The target's parts (see `DelayManager::parts`).
+    #[cfg(test)]
+    pub(crate) fn target_parts(&self) -> (f64, f64, f64) {
+        self.delay.parts()
     }
 
     /// Counters and delay figures so far.
@@ -387,6 +393,12 @@ impl NetEq {
         if self.stalled > 0 {
             // The buffer ran dry waiting for this packet: it was late, not lost.
             self.stats.underruns += 1;
+            tracing::debug!(
+                waited_ms = self.stalled as f64 / SAMPLES_PER_MS,
+                target_ms = self.target_ms(),
+                delay_ms = self.delay_ms,
+                "audio underrun: ran dry waiting for a packet that then came"
+            );
         }
         self.next_ts = Some(ts + packet.duration);
         self.last_seq = Some(packet.seq);

@@ -44,6 +44,8 @@ struct Scenario {
 /// What came out.
 struct Run {
     out: Vec<f32>,
+    /// The target's parts at the end (interval maxima, recent, lateness), ms.
+    parts: (f64, f64, f64),
     stats: NetEqStats,
     /// What each pull after the start did.
     decisions: Vec<Decision>,
@@ -56,28 +58,61 @@ fn run(s: &Scenario) -> Run {
 /// Runs a scenario whose sender repeats `red` earlier frames in each packet (RFC 2198;
 /// 0: plain Opus packets).
 fn run_with_red(s: &Scenario, red: usize) -> Run {
-    let mut enc = OpusEncoder::new(OpusConfig::default()).expect("encoder");
+    run_packets(s, red, |_| 960)
+}
+
+/// The encoder the engine's `OpusEncoder` is (its defaults), made directly so that one
+/// encoder can send 20 ms and 10 ms packets in the same stream.
+fn encoder() -> opus::Encoder {
+    let c = OpusConfig::default();
+    let mut e =
+        opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).expect("encoder");
+    e.set_bitrate(opus::Bitrate::Bits(c.bitrate_bps))
+        .expect("bitrate");
+    e.set_inband_fec(c.fec).expect("fec");
+    e.set_packet_loss_perc(c.expected_loss_pct).expect("loss");
+    e.set_complexity(c.complexity).expect("complexity");
+    e.set_signal(opus::Signal::Voice).expect("signal");
+    e
+}
+
+/// Runs a scenario whose packet `i` holds `samples(i)` samples (960: 20 ms, 480: 10 ms).
+fn run_packets(s: &Scenario, red: usize, samples: fn(u64) -> u64) -> Run {
+    run_configured(s, red, samples, DelayConfig::default(), 0x5eed_1234_abcd)
+}
+
+fn run_configured(
+    s: &Scenario,
+    red: usize,
+    samples: fn(u64) -> u64,
+    config: DelayConfig,
+    seed: u64,
+) -> Run {
+    let mut enc = encoder();
     let mut red_enc = RedEncoder::new(111, red);
-    let mut neteq = NetEq::new(DelayConfig::default()).expect("neteq");
-    let mut rng = Rng(0x5eed_1234_abcd);
+    let mut neteq = NetEq::new(config).expect("neteq");
+    let mut rng = Rng(seed);
     let start = Instant::now();
-    let interval_ms = 20.0 / (1.0 + s.drift_ppm * 1e-6);
-    let packets = s.seconds * 50;
+    let clock = 1.0 / (1.0 + s.drift_ppm * 1e-6);
+    let end = s.seconds * 48_000;
     let mut arrivals: Vec<(f64, u64, u64, Vec<u8>)> = Vec::new();
-    for i in 0..packets {
-        if s.muted.contains(&i) {
-            continue;
+    let (mut i, mut ts, mut seq) = (0u64, 0u64, 0u64);
+    while ts < end {
+        let n = samples(i);
+        if !s.muted.contains(&i) {
+            let pcm: Vec<f32> = (0..n).map(|k| signal(ts + k)).collect();
+            let mut payload = enc.encode_vec_float(&pcm, 1275).expect("encode");
+            if red > 0 {
+                payload = red_enc.encode(ts, &payload);
+            }
+            for extra in (s.network)(i, &mut rng) {
+                let at = ts as f64 / 48.0 * clock + 10.0 + extra;
+                arrivals.push((at, ts, seq, payload.clone()));
+            }
+            seq += 1;
         }
-        let pcm: Vec<f32> = (0..960).map(|n| signal(i * 960 + n)).collect();
-        let mut payload = enc.encode(&pcm).expect("encode");
-        if red > 0 {
-            payload = red_enc.encode(i * 960, &payload);
-        }
-        let seq = i - (i.min(s.muted.end) - i.min(s.muted.start));
-        for extra in (s.network)(i, &mut rng) {
-            let at = i as f64 * interval_ms + 10.0 + extra;
-            arrivals.push((at, i, seq, payload.clone()));
-        }
+        ts += n;
+        i += 1;
     }
     arrivals.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut next = 0;
@@ -86,13 +121,13 @@ fn run_with_red(s: &Scenario, red: usize) -> Run {
     for k in 0..(s.seconds * 100) {
         let now_ms = k as f64 * 10.0;
         while next < arrivals.len() && arrivals[next].0 <= now_ms {
-            let (at, i, seq, ref payload) = arrivals[next];
+            let (at, ts, seq, ref payload) = arrivals[next];
             let when = start + Duration::from_secs_f64(at / 1000.0);
             if red > 0 {
                 let blocks = parse_red(payload).expect("RED parses");
-                neteq.insert_red(seq as u16, (i * 960) as u32, &blocks, when);
+                neteq.insert_red(seq as u16, ts as u32, &blocks, when);
             } else {
-                neteq.insert(seq as u16, (i * 960) as u32, payload, when);
+                neteq.insert(seq as u16, ts as u32, payload, when);
             }
             next += 1;
         }
@@ -104,6 +139,7 @@ fn run_with_red(s: &Scenario, red: usize) -> Run {
     }
     Run {
         out,
+        parts: neteq.target_parts(),
         stats: neteq.stats(),
         decisions,
     }
@@ -129,7 +165,7 @@ fn longest_gap_ms(out: &[f32]) -> f64 {
 fn check(name: &str, r: &Run, max_gap_ms: f64, max_p95_ms: f64) {
     let s = &r.stats;
     eprintln!(
-        "{name}: concealed {:.2} %, fec {} samples, red {} samples, stretch {:.2} %, underruns {}, late {}, dup {}, delay p50 {} / p95 {} ms, target {} ms, gap {} ms",
+        "{name}: concealed {:.2} %, fec {} samples, red {} samples, stretch {:.2} %, underruns {}, late {}, dup {}, delay p50 {} / p95 {} ms, target {} ms {:?}, gap {} ms",
         s.concealed_pct(),
         s.fec_samples,
         s.red_samples,
@@ -140,6 +176,7 @@ fn check(name: &str, r: &Run, max_gap_ms: f64, max_p95_ms: f64) {
         s.delay_p50_ms,
         s.delay_p95_ms,
         s.target_ms,
+        r.parts,
         longest_gap_ms(&r.out)
     );
     assert!(!r.out.is_empty(), "{name}: nothing played");
@@ -450,9 +487,10 @@ impl Rng {
 fn five_percent_loss_and_20_ms_normal_jitter_with_red() {
     // The benchmark's worst condition (`scripts/bench-audio.sh`): each packet delayed by
     // 50 ± 20 ms (normal, so packets reorder), 5 % lost, RED distance 1. RED leaves
-    // almost nothing to conceal; the delay held is the jitter's tail (p50 ~69 ms here,
-    // 76 with the old buffer-level target; the issue asks ≤ 60: covering less of the
-    // tail trades underruns for delay, see docs/audio-jitter-buffer.md).
+    // almost nothing to conceal; the delay held is the jitter's tail (p50 ~69 ms with
+    // this seed, 62 over four seeds of 120 s; the issue asks ≤ 60: covering less of the
+    // tail trades underruns for delay, see docs/audio-jitter-buffer.md and the sweep
+    // below; 10 ms packets hold ~56 ms).
     let r = run_with_red(
         &Scenario {
             seconds: 30,
@@ -512,4 +550,156 @@ fn a_sync_delay_holds_more_audio_by_stretching_and_the_playout_timestamp_follows
         "{before} ms then {after} ms behind"
     );
     assert_eq!(gaps, 0, "reached by stretching, not by gaps");
+}
+
+#[test]
+fn ten_ms_packets_play_without_gaps_and_hold_less() {
+    // A sender on 10 ms packets (Opus 10 ms frames): clean, then 5 % loss with RED.
+    let clean = run_packets(
+        &Scenario {
+            seconds: 20,
+            drift_ppm: 0.0,
+            muted: 0..0,
+            network: |_, _| vec![0.0],
+        },
+        0,
+        |_| 480,
+    );
+    check("clean, 10 ms packets", &clean, 0.0, 25.0);
+    let s = &clean.stats;
+    assert_eq!((s.concealed_samples, s.underruns), (0, 0), "{s:?}");
+    let twenty = run(&Scenario {
+        seconds: 20,
+        drift_ppm: 0.0,
+        muted: 0..0,
+        network: |_, _| vec![0.0],
+    });
+    assert!(
+        s.delay_p50_ms < twenty.stats.delay_p50_ms,
+        "10 ms packets hold {s:?}, 20 ms {:?}",
+        twenty.stats
+    );
+    let lossy = run_packets(
+        &Scenario {
+            seconds: 20,
+            drift_ppm: 0.0,
+            muted: 0..0,
+            network: |i, rng| lossy(i, rng, 1),
+        },
+        1,
+        |_| 480,
+    );
+    check("loss, RED 1, 10 ms packets", &lossy, 0.0, 40.0);
+    let s = &lossy.stats;
+    assert!(s.concealed_pct() < 0.6, "{s:?}");
+    assert!(s.red_samples >= 80 * 480, "{s:?}");
+    assert_eq!((s.late_packets, s.duplicate_packets), (0, 0), "{s:?}");
+}
+
+#[test]
+fn a_change_of_packet_duration_mid_call_is_seamless() {
+    // 20 ms packets, 10 ms from packet 250 (5 s), 20 ms again from packet 1250 (15 s),
+    // under 5 % loss with RED and 0–10 ms of jitter: every switch is a timestamp step of
+    // the new size with contiguous sequence numbers, neither a loss nor a mute.
+    let r = run_packets(
+        &Scenario {
+            seconds: 25,
+            drift_ppm: 0.0,
+            muted: 0..0,
+            network: |_, rng| {
+                if rng.uniform() < 0.05 {
+                    vec![]
+                } else {
+                    vec![rng.uniform() * 10.0]
+                }
+            },
+        },
+        1,
+        |i| if (250..1250).contains(&i) { 480 } else { 960 },
+    );
+    check(
+        "20 -> 10 -> 20 ms packets, loss + jitter, RED",
+        &r,
+        0.0,
+        60.0,
+    );
+    let s = &r.stats;
+    assert!(s.concealed_pct() < 0.6, "{s:?}");
+    assert!(s.underruns <= 1, "{s:?}");
+    assert_eq!((s.late_packets, s.duplicate_packets), (0, 0), "{s:?}");
+}
+
+#[test]
+#[ignore = "a trade-off sweep, not a test: run with --ignored --nocapture"]
+fn sweep_five_percent_and_20_ms_normal_jitter() {
+    // The benchmark's worst condition over 4 seeds × `S` seconds (120), 20 and 10 ms
+    // packets, with the target's settings from the environment (`Q` underrun quantile,
+    // `M` margin ms, `L` ms per % late): held p50, underruns per minute, concealed. The
+    // figures in docs/audio-jitter-buffer.md come from here.
+    let env = |k: &str, d: f64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let config = DelayConfig {
+        margin_ms: env("M", 5.0),
+        underrun_quantile: env("Q", 0.9),
+        late_cost_ms: env("L", 10.0),
+        ..DelayConfig::default()
+    };
+    let secs = env("S", 120.0) as u64;
+    for ten in [false, true] {
+        let samples: fn(u64) -> u64 = if ten { |_| 480 } else { |_| 960 };
+        let (mut held, mut under, mut conc, mut stretch) = (0.0, 0.0, 0.0, 0.0);
+        let seeds = [11u64, 22, 33, 44];
+        for seed in seeds {
+            let r = run_configured(
+                &Scenario {
+                    seconds: secs,
+                    drift_ppm: 0.0,
+                    muted: 0..0,
+                    network: |_, rng| {
+                        if rng.uniform() < 0.05 {
+                            vec![]
+                        } else {
+                            vec![(50.0 + rng.normal(20.0)).max(0.0)]
+                        }
+                    },
+                },
+                1,
+                samples,
+                config,
+                seed * 0x9e37_79b9,
+            );
+            held += r.stats.delay_p50_ms;
+            under += r.stats.underruns as f64;
+            conc += r.stats.concealed_pct();
+            stretch += r.stats.stretch_pct();
+            assert_eq!(longest_gap_ms(&r.out), 0.0);
+        }
+        let n = seeds.len() as f64;
+        let clean = run_configured(
+            &Scenario {
+                seconds: 30,
+                drift_ppm: 0.0,
+                muted: 0..0,
+                network: |_, _| vec![0.0],
+            },
+            0,
+            samples,
+            config,
+            7,
+        );
+        eprintln!(
+            "SWEEP {} ms packets {config:?}: jitter held p50 {:.1} ms, underruns {:.2}/min, concealed {:.2} %, stretch {:.2} %; clean held {} ms, underruns {}",
+            if ten { 10 } else { 20 },
+            held / n,
+            under / n * 60.0 / secs as f64,
+            conc / n,
+            stretch / n,
+            clean.stats.delay_p50_ms,
+            clean.stats.underruns,
+        );
+    }
 }
