@@ -25,6 +25,11 @@ const PULL_PERIOD: Duration = Duration::from_millis(10);
 /// Behind by up to this (the thread was starved), the pulls missed are made at once
 /// (the buffer's level stays right); beyond it the clock restarts from now.
 const MAX_LAG: Duration = Duration::from_millis(500);
+/// Packets further apart than this are logged (debug), to tell a late path or a starved
+/// receive task from a late playout thread when an underrun is looked into.
+const ARRIVAL_GAP: Duration = Duration::from_millis(50);
+/// A pull made this much after its deadline is logged (debug), for the same reason.
+const PULL_LATE: Duration = Duration::from_millis(20);
 /// Pulls between two stats publications (every 100 ms).
 const STATS_EVERY: u64 = 10;
 
@@ -52,6 +57,7 @@ impl Receivers {
             return;
         }
         let mut losses = LossCounter::default();
+        let mut last_arrival: Option<Instant> = None;
         while let Some(event) = track.poll().await {
             let TrackRemoteEvent::OnRtpPacket(packet) = event else {
                 continue;
@@ -67,6 +73,18 @@ impl Receivers {
                 packet.header.timestamp,
                 Instant::now(),
             );
+            if let Some(gap) = last_arrival.map(|t| now.saturating_duration_since(t)) {
+                if gap > ARRIVAL_GAP {
+                    // Tells a late path (or a starved receive task) from a playout stall
+                    // when an underrun is looked into.
+                    tracing::debug!(
+                        gap_ms = gap.as_millis() as u64,
+                        seq,
+                        "audio: no packet for a while"
+                    );
+                }
+            }
+            last_arrival = Some(now);
             let received = match formats.classify(packet.header.payload_type, &packet.payload) {
                 Ok(r) => r,
                 Err(e) => {
@@ -105,6 +123,12 @@ impl Receivers {
             // made at once to catch up) does not look like audio played late or early.
             let due = next;
             next += PULL_PERIOD;
+            if now.saturating_duration_since(due) > PULL_LATE {
+                tracing::debug!(
+                    late_ms = now.saturating_duration_since(due).as_millis() as u64,
+                    "audio playout: pull behind its deadline"
+                );
+            }
             let (pull, stats) = {
                 let Ok(mut buffer) = neteq.lock() else { return };
                 // What goes out now is heard once the speaker has played what is ahead.
