@@ -98,6 +98,10 @@ function agentDirection(rx, tx, setupFrom) {
     avOffsetAbsP95: num(rx?.avSync?.offsetAbsP95Ms),
     avSamples: rx?.avSync?.samples ?? null,
     mouthToEarP50: num(rx?.avSync?.mouthToEarMs?.p50),
+    // The receiver's jitter buffer on that path (audio held p50, its target at the end).
+    audioHeldP50: num(rx?.audio?.bufferDelayMs?.p50),
+    audioTargetMs: num(rx?.audio?.targetDelayMs),
+    audioConcealedPct: num(rx?.audio?.concealedPct),
     syncVideoMs: num(rx?.avSync?.videoDelayMs),
     syncAudioMs: num(rx?.avSync?.audioDelayMs),
   };

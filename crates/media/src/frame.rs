@@ -2,8 +2,12 @@
 
 /// Audio sample rate used everywhere inside Peercall.
 pub const AUDIO_RATE: u32 = 48_000;
-/// Samples in one 20 ms mono frame at [`AUDIO_RATE`].
-pub const AUDIO_FRAME_SAMPLES: usize = 960;
+/// Samples in one 10 ms mono capture frame at [`AUDIO_RATE`]: the microphone's block,
+/// the voice processing's chunk and the shortest Opus packet we send (a packet may hold
+/// one or two of them, `OpusEncoder::encode`). A frame is handed on only once its last
+/// sample is recorded, so every sample waits for the frame to fill: 10 ms rather than 20
+/// is 10 ms less mouth-to-ear (BENCHMARKS, "The voice's send path").
+pub const AUDIO_FRAME_SAMPLES: usize = 480;
 
 /// One I420 (YUV 4:2:0, BT.601 studio range) picture in a single tightly packed buffer:
 /// the Y plane (`width` x `height`), then U and V (`chroma_width` x `chroma_height` each).
@@ -119,7 +123,7 @@ impl VideoFrame {
     }
 }
 
-/// 20 ms of 48 kHz mono audio with the capture time of its first sample.
+/// 10 ms of 48 kHz mono audio with the capture time of its first sample.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AudioFrame {
     /// [`AUDIO_FRAME_SAMPLES`] samples in -1.0..=1.0.

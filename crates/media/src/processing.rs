@@ -1,11 +1,11 @@
 //! The seam between microphone capture and the Opus encoder where echo cancellation and
-//! noise suppression go (a later issue fills it). Processors see every 20 ms capture frame
-//! and every 20 ms frame sent to the speaker (the far-end reference an echo canceller needs).
+//! noise suppression go (a later issue fills it). Processors see every 10 ms capture frame
+//! and every 10 ms frame sent to the speaker (the far-end reference an echo canceller needs).
 
 use crate::frame::AUDIO_FRAME_SAMPLES;
 use std::sync::{Arc, Mutex};
 
-/// Processes 20 ms, 48 kHz mono frames in place. Called from the capture worker thread
+/// Processes 10 ms, 48 kHz mono frames in place. Called from the capture worker thread
 /// (never from an audio callback), so implementations may allocate, but should be quick.
 pub trait AudioProcessor: Send {
     /// Processes one captured (near-end) frame of [`AUDIO_FRAME_SAMPLES`] samples in place.

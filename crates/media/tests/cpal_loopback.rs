@@ -26,7 +26,7 @@ struct CountRender(Arc<AtomicUsize>);
 impl AudioProcessor for CountRender {
     fn process_capture(&mut self, _frame: &mut [f32]) {}
     fn process_render(&mut self, frame: &[f32]) {
-        assert_eq!(frame.len(), 960);
+        assert_eq!(frame.len(), peercall_media::AUDIO_FRAME_SAMPLES);
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 }

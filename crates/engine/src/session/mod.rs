@@ -8,6 +8,7 @@
 mod adapt;
 mod audio_format;
 mod audio_loss;
+mod audio_packets;
 mod audio_receive;
 mod build;
 mod bwe;

@@ -24,6 +24,7 @@ use webrtc::media_stream::Track;
 
 use super::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::audio_format::{red_distance, AudioFormats, SharedAudioFormats};
+use super::audio_packets::{PacketAssembler, PacketLength};
 use super::config::VideoSettings;
 use super::fec::FecLink;
 use super::keyframe::is_keyframe_request;
@@ -340,9 +341,11 @@ fn target_kbps(state: &SendState, settings: &VideoSettings) -> u32 {
     ((video / 1000.0) as u32).clamp(settings.min_kbps, settings.max_kbps)
 }
 
-/// Starts the audio sender thread. RTP timestamps advance 960 per 20 ms frame, through
-/// muted frames too, and by the real elapsed time across a gap with no microphone. With
-/// RED negotiated each packet also repeats the previous frame (two at high loss).
+/// Starts the audio sender thread. The microphone's 10 ms frames go out as 10 ms Opus
+/// packets, or 20 ms on a thin link ([`super::audio_packets`]). RTP timestamps follow
+/// the capture clock: one packet's duration per packet, through muted frames too, and by
+/// the real elapsed time across a gap with no microphone. With RED negotiated each packet
+/// also repeats the previous one (two at high loss).
 pub fn spawn_audio(
     track: Arc<TrackLocalStaticSample>,
     formats: AudioFormats,
@@ -359,7 +362,6 @@ pub fn spawn_audio(
                 .map(|_| RedEncoder::new(formats.opus, red_distance(0)));
             let config = OpusConfig::default();
             let mut loss = super::audio_loss::LossFollower::new(config.expected_loss_pct);
-            let mut frames = 0u64;
             let mut encoder = match OpusEncoder::new(config) {
                 Ok(e) => e,
                 Err(e) => {
@@ -367,11 +369,14 @@ pub fn spawn_audio(
                     return;
                 }
             };
-            // Frames closer than 50 ms apart are contiguous (capture stamps jitter by a
+            let mut length = PacketLength::default();
+            let mut assembler = PacketAssembler::default();
+            // Samples sent, to read the peer's loss report once a second of audio.
+            let mut sent_samples = 0u64;
+            // Frames closer than 40 ms apart are contiguous (capture stamps jitter by a
             // few ms); a longer gap is real time with no microphone.
             let mut timeline = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
                 .contiguous_within(AUDIO_FRAME_US + 30_000);
-            let frame_ticks = AUDIO_FRAME_SAMPLES as u64;
             while !state.closed.load(Ordering::Relaxed) {
                 let frame = {
                     let guard = match slot.lock() {
@@ -390,53 +395,61 @@ pub fn spawn_audio(
                     continue;
                 };
                 if state.mic_muted.load(Ordering::Relaxed) {
+                    if let Some(at) = assembler.discard() {
+                        timeline.skip(at);
+                    }
                     timeline.skip(frame.capture_time_us);
                     continue;
                 }
-                frames += 1;
-                let reported = state
-                    .counters
-                    .audio_remote_loss_ppm1
-                    .load(Ordering::Relaxed);
-                if frames.is_multiple_of(50) && reported > 0 {
-                    if let Some(pct) = loss.on_report((reported - 1) as f64 / 1e6) {
-                        if let Err(e) = encoder.set_expected_loss(pct) {
-                            tracing::debug!("opus expected loss: {e}");
+                let per_packet = length.on_estimate(state.target_bps.load(Ordering::Relaxed));
+                for packet in assembler.push(frame.capture_time_us, &frame.samples, per_packet) {
+                    let ticks = packet.samples.len() as u64;
+                    let second = sent_samples / AUDIO_CLOCK_RATE;
+                    sent_samples += ticks;
+                    let reported = state
+                        .counters
+                        .audio_remote_loss_ppm1
+                        .load(Ordering::Relaxed);
+                    if sent_samples / AUDIO_CLOCK_RATE != second && reported > 0 {
+                        if let Some(pct) = loss.on_report((reported - 1) as f64 / 1e6) {
+                            if let Err(e) = encoder.set_expected_loss(pct) {
+                                tracing::debug!("opus expected loss: {e}");
+                            }
+                            if let Some(r) = red.as_mut() {
+                                r.set_distance(red_distance(pct));
+                            }
                         }
-                        if let Some(r) = red.as_mut() {
-                            r.set_distance(red_distance(pct));
+                    }
+                    let encoded = match encoder.encode(&packet.samples) {
+                        Ok(p) => p,
+                        Err(e) => {
+                            tracing::warn!("opus encode: {e}");
+                            timeline.skip(packet.capture_time_us);
+                            continue;
+                        }
+                    };
+                    let skip = timeline.next(packet.capture_time_us, ticks);
+                    if skip > 0 {
+                        if let Err(err) = write(Bytes::new(), timeline.duration(skip)) {
+                            tracing::debug!("audio timestamp advance: {err}");
                         }
                     }
-                }
-                let packet = match encoder.encode(&frame.samples) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::warn!("opus encode: {e}");
-                        timeline.skip(frame.capture_time_us);
-                        continue;
+                    let encoded = match red.as_mut() {
+                        // The packet's RTP timestamp, relative: where the timeline stands
+                        // less the packet itself.
+                        Some(r) => r.encode(timeline.position() - ticks, &encoded),
+                        None => encoded,
+                    };
+                    let len = encoded.len() as u64;
+                    let captured = Instant::now().checked_sub(timeline.write_lag(now_us()));
+                    if let Some(at) = captured {
+                        state.sync.set_captured_at(Kind::Audio, at);
                     }
-                };
-                let skip = timeline.next(frame.capture_time_us, frame_ticks);
-                if skip > 0 {
-                    if let Err(err) = write(Bytes::new(), timeline.duration(skip)) {
-                        tracing::debug!("audio timestamp advance: {err}");
+                    let written = write(encoded.into(), timeline.duration(ticks));
+                    if written.is_ok() {
+                        Counters::add(&state.counters.audio_packets_sent, 1);
+                        Counters::add(&state.counters.audio_bytes_sent, len);
                     }
-                }
-                let packet = match red.as_mut() {
-                    // The frame's RTP timestamp, relative: where the timeline stands
-                    // less the frame itself.
-                    Some(r) => r.encode(timeline.position() - frame_ticks, &packet),
-                    None => packet,
-                };
-                let len = packet.len() as u64;
-                let captured = Instant::now().checked_sub(timeline.write_lag(now_us()));
-                if let Some(at) = captured {
-                    state.sync.set_captured_at(Kind::Audio, at);
-                }
-                let written = write(packet.into(), timeline.duration(frame_ticks));
-                if written.is_ok() {
-                    Counters::add(&state.counters.audio_packets_sent, 1);
-                    Counters::add(&state.counters.audio_bytes_sent, len);
                 }
             }
         })
@@ -445,7 +458,8 @@ pub fn spawn_audio(
 
 const VIDEO_CLOCK_RATE: u64 = 90_000;
 const AUDIO_CLOCK_RATE: u64 = AUDIO_RATE as u64;
-const AUDIO_FRAME_US: u64 = 20_000;
+/// One capture frame, µs (10 ms).
+const AUDIO_FRAME_US: u64 = AUDIO_FRAME_SAMPLES as u64 * 1_000_000 / AUDIO_CLOCK_RATE;
 
 /// RTP timestamps from the capture clock through `TrackLocalStaticSample`.
 ///
@@ -453,7 +467,7 @@ const AUDIO_FRAME_US: u64 = 20_000;
 /// sample's duration, so a sample's duration decides the *next* sample's timestamp, which
 /// is unknown when it is written. What it can do: a sample with no data produces no packet
 /// and no sequence number but still advances the timestamp. So each frame is written with
-/// a fixed duration (video 0, audio one 20 ms frame) and, when its capture time is later
+/// a known duration (video 0, audio the packet's 10 or 20 ms) and, when its capture time is later
 /// than that, preceded by an empty sample covering the difference: timestamps follow the
 /// capture clock exactly (90 kHz / 48 kHz ticks), through camera-off, mute and
 /// no-microphone gaps, and never go backwards.
@@ -464,6 +478,9 @@ pub(crate) struct RtpTimeline {
     /// Gaps up to this long count as `nominal_us` (0: follow the capture clock exactly).
     contiguous_us: u64,
     last_capture_us: Option<u64>,
+    /// How long the last frame placed lasts, µs: the nominal frame when skipped, the
+    /// written duration otherwise (audio packets are 10 or 20 ms).
+    last_span_us: u64,
     first_capture_us: Option<u64>,
     /// Media position of the last frame placed, µs since the first.
     position_us: u64,
@@ -479,6 +496,7 @@ impl RtpTimeline {
             nominal_us,
             contiguous_us: 0,
             last_capture_us: None,
+            last_span_us: nominal_us,
             first_capture_us: None,
             position_us: 0,
             last_ts: None,
@@ -497,7 +515,7 @@ impl RtpTimeline {
             // A capture clock that went backwards counts one nominal frame.
             let d = capture_us.checked_sub(last).unwrap_or(self.nominal_us);
             self.position_us += if d <= self.contiguous_us {
-                self.nominal_us
+                self.last_span_us
             } else {
                 d
             };
@@ -517,12 +535,18 @@ impl RtpTimeline {
     /// A frame not sent (muted): time moves on all the same.
     pub(crate) fn skip(&mut self, capture_us: u64) {
         self.place(capture_us);
+        self.last_span_us = self.nominal_us;
     }
 
     /// For a frame captured at `capture_us` about to be written with a duration of
     /// `duration_ticks`: how many ticks an empty sample must advance the timestamp first.
     pub(crate) fn next(&mut self, capture_us: u64, duration_ticks: u64) -> u64 {
         let ts = self.place(capture_us);
+        self.last_span_us = if duration_ticks == 0 {
+            self.nominal_us
+        } else {
+            duration_ticks * 1_000_000 / self.rate
+        };
         let skip = ts.saturating_sub(self.written);
         self.written = ts.max(self.written) + duration_ticks;
         skip
@@ -643,24 +667,57 @@ mod tests {
     }
 
     #[test]
-    fn audio_advances_960_per_frame_through_jitter_and_mute_and_by_real_time_across_a_gap() {
+    fn audio_advances_by_each_packet_through_jitter_and_mute_and_by_real_time_across_a_gap() {
         let mut t = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
             .contiguous_within(AUDIO_FRAME_US + 30_000);
         let mut frames = Vec::new();
         let mut cap = 5_000_000u64;
-        // 10 frames with ±4 ms capture jitter, 25 muted, 10 sent, then 1.5 s with no mic.
+        // 10 ms frames: 10 with ±4 ms capture jitter, 25 muted, 10 sent, then 1.5 s with
+        // no mic.
         for n in 0..45u64 {
             let jitter = [0, 4_000, 0, 3_000][n as usize % 4];
             frames.push((cap + jitter, !(10..35).contains(&n)));
-            cap += 20_000;
+            cap += 10_000;
         }
-        cap += 1_500_000 - 20_000;
+        cap += 1_500_000 - 10_000;
         frames.push((cap, true));
-        frames.push((cap + 20_000, true));
-        let ts = stamps(&mut t, &frames, 960);
-        let mut want: Vec<u64> = (0..10).chain(35..45).map(|n| n * 960).collect();
-        let after_gap = 44 * 960 + 1_500 * 48;
-        want.extend([after_gap, after_gap + 960]);
+        frames.push((cap + 10_000, true));
+        let ts = stamps(&mut t, &frames, 480);
+        let mut want: Vec<u64> = (0..10).chain(35..45).map(|n| n * 480).collect();
+        let after_gap = 44 * 480 + 1_500 * 48;
+        want.extend([after_gap, after_gap + 480]);
         assert_eq!(ts, want);
+    }
+
+    #[test]
+    fn audio_packets_of_10_and_20_ms_follow_the_capture_clock() {
+        let mut t = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
+            .contiguous_within(AUDIO_FRAME_US + 30_000);
+        // (capture ms, packet ms, sent): 20 ms packets, a switch to 10 ms, a muted
+        // 10 ms frame, and back to 20 ms; stamps a few ms late still count as contiguous.
+        let packets = [
+            (0, 20, true),
+            (22, 20, true),
+            (40, 10, true),
+            (50, 10, true),
+            (63, 10, false),
+            (70, 20, true),
+            (90, 20, true),
+        ];
+        let mut packetizer = 0u64;
+        let mut got = Vec::new();
+        for (ms, len, sent) in packets {
+            if !sent {
+                t.skip(ms * 1000);
+                continue;
+            }
+            let d = len * 48;
+            let skip = t.next(ms * 1000, d);
+            packetizer += ticks(t.duration(skip), AUDIO_CLOCK_RATE);
+            got.push(packetizer);
+            packetizer += ticks(t.duration(d), AUDIO_CLOCK_RATE);
+        }
+        let want: Vec<u64> = [0, 20, 40, 50, 70, 90].map(|ms| ms * 48).to_vec();
+        assert_eq!(got, want);
     }
 }

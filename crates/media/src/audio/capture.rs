@@ -1,9 +1,9 @@
-//! Microphone capture: a cpal input stream (or the synthetic tone) delivering 20 ms,
+//! Microphone capture: a cpal input stream (or the synthetic tone) delivering 10 ms,
 //! 48 kHz mono [`AudioFrame`]s through a drop-oldest queue, after the
 //! [`AudioProcessor`] seam.
 //!
 //! The cpal callback only converts to mono and pushes into a lock-free ring (no locks, no
-//! allocation); a worker thread resamples, cuts 20 ms frames, stamps and processes them.
+//! allocation); a worker thread resamples, cuts 10 ms frames, stamps and processes them.
 
 use super::devices::{find_cpal, map_cpal, synthetic_tone, DeviceChoice};
 use super::resample::Resampler;
@@ -37,7 +37,8 @@ pub struct MicOptions {
 impl Default for MicOptions {
     fn default() -> Self {
         Self {
-            queue_frames: 10,
+            // 200 ms of 10 ms frames.
+            queue_frames: 20,
             processor: Box::new(Passthrough),
             tone: ToneConfig::default(),
             buffer_frames: 1024,
@@ -137,7 +138,7 @@ impl MicCapture {
         })
     }
 
-    /// The captured 20 ms frames.
+    /// The captured 10 ms frames.
     pub fn frames(&self) -> &QueueReceiver<AudioFrame> {
         &self.frames
     }
@@ -277,7 +278,8 @@ fn run_worker(
     }
 }
 
-/// Plays the tone in real time: one frame every 20 ms on the capture clock.
+/// Plays the tone in real time: one frame every 10 ms on the capture clock, handed on as
+/// soon as its last sample is due (as a device would deliver it).
 fn run_tone(
     config: ToneConfig,
     mut processor: Box<dyn AudioProcessor>,

@@ -234,7 +234,7 @@ impl SpeakerPlayback {
         n
     }
 
-    /// Shows every played 20 ms frame to `processor` (the far-end reference for echo
+    /// Shows every played 10 ms frame to `processor` (the far-end reference for echo
     /// cancellation; see [`SharedProcessor`](crate::processing::SharedProcessor)).
     pub fn set_render_processor(&mut self, processor: Box<dyn AudioProcessor>) {
         self.render = Some(processor);

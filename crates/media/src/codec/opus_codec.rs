@@ -1,4 +1,10 @@
-//! Opus at 48 kHz mono in 20 ms frames, with in-band FEC, DTX and packet-loss concealment.
+//! Opus at 48 kHz mono in 10 or 20 ms packets, with in-band FEC, DTX and packet-loss
+//! concealment.
+//!
+//! VoIP application: SILK or hybrid coding for speech, which is what carries in-band FEC
+//! (Chromium without RED relies on it). Its look-ahead is 6.5 ms; the low-delay
+//! application would save 4 of them but codes CELT only: no in-band FEC at all and
+//! poorer speech at our 32 kbit/s, so it is not used ([`OpusEncoder::lookahead_samples`]).
 
 use crate::error::CodecError;
 use crate::frame::AUDIO_FRAME_SAMPLES;
@@ -8,6 +14,14 @@ use opus::{Application, Bitrate, Channels};
 const MAX_PACKET: usize = 1275;
 /// Longest Opus packet duration: 120 ms at 48 kHz.
 const MAX_FRAME_SAMPLES: usize = 5760;
+/// Packet durations we encode: 10, 20, 40 and 60 ms (SILK's frame is 10 or 20 ms; 2.5
+/// and 5 ms would be CELT only).
+const PACKET_SAMPLES: [usize; 4] = [
+    AUDIO_FRAME_SAMPLES,
+    2 * AUDIO_FRAME_SAMPLES,
+    4 * AUDIO_FRAME_SAMPLES,
+    6 * AUDIO_FRAME_SAMPLES,
+];
 
 /// Encoder settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +50,7 @@ impl Default for OpusConfig {
     }
 }
 
-/// Opus encoder for 20 ms mono frames.
+/// Opus encoder for mono packets of one or more 10 ms capture frames.
 pub struct OpusEncoder {
     inner: opus::Encoder,
     buf: Vec<u8>,
@@ -67,16 +81,23 @@ impl OpusEncoder {
             .set_bitrate(Bitrate::Bits(bps.clamp(6_000, 510_000)))?)
     }
 
+    /// The encoder's look-ahead: how much later than its input its audio comes out of a
+    /// decoder (312 samples, 6.5 ms, in the VoIP application).
+    pub fn lookahead_samples(&mut self) -> Result<usize, CodecError> {
+        Ok(usize::try_from(self.inner.get_lookahead()?).unwrap_or(0))
+    }
+
     /// Tells the encoder how much loss to protect against with FEC.
     pub fn set_expected_loss(&mut self, percent: i32) -> Result<(), CodecError> {
         Ok(self.inner.set_packet_loss_perc(percent.clamp(0, 100))?)
     }
 
-    /// Encodes exactly [`AUDIO_FRAME_SAMPLES`] samples into one packet.
+    /// Encodes one packet of 10, 20, 40 or 60 ms (a whole number of
+    /// [`AUDIO_FRAME_SAMPLES`] frames, one Opus frame duration).
     pub fn encode(&mut self, pcm: &[f32]) -> Result<Vec<u8>, CodecError> {
-        if pcm.len() != AUDIO_FRAME_SAMPLES {
+        if !PACKET_SAMPLES.contains(&pcm.len()) {
             return Err(CodecError::InvalidInput(format!(
-                "Opus frame must be {AUDIO_FRAME_SAMPLES} samples, got {}",
+                "an Opus packet must be one of {PACKET_SAMPLES:?} samples, got {}",
                 pcm.len()
             )));
         }
@@ -85,7 +106,7 @@ impl OpusEncoder {
     }
 }
 
-/// Opus decoder producing 20 ms mono frames, concealing lost packets.
+/// Opus decoder producing mono audio of each packet's duration, concealing lost packets.
 pub struct OpusDecoder {
     inner: opus::Decoder,
 }
@@ -106,7 +127,8 @@ impl OpusDecoder {
         self.run(packet, false)
     }
 
-    /// Synthesises 20 ms for a lost packet when nothing better is available (PLC).
+    /// Synthesises one frame ([`AUDIO_FRAME_SAMPLES`]) for a lost packet when nothing
+    /// better is available (PLC).
     pub fn conceal(&mut self) -> Result<Vec<f32>, CodecError> {
         self.run_len(&[], false, AUDIO_FRAME_SAMPLES)
     }

@@ -7,7 +7,7 @@
 //! ties the last frame's RTP timestamp to the moment its first packet went down the
 //! chain, and pairs that `Instant` with the wall clock read when it processed the packet.
 //! Our RTP timestamps follow the *capture* clock, and frames are written later than
-//! captured (audio a 20 ms frame plus processing and encoding after its first sample,
+//! captured (audio a 10 ms frame plus processing and encoding after its first sample,
 //! video after conversion and encoding), and a chain running behind adds its own delay:
 //! each stream's report was off by its own, varying amount. So our reports are rewritten
 //! here from what we know: the send thread says which capture instant the frame it

@@ -1,0 +1,213 @@
+//! How the microphone's 10 ms frames become Opus packets: one frame per packet (10 ms)
+//! while the link has room, two (20 ms) on a thin one. Pure: frames and the bandwidth
+//! estimate in, packets out.
+//!
+//! Why 10 ms. A sample waits for its frame to fill before it can be encoded, and on the
+//! receiving side plays as far into the packet as it was captured: the frame's length is
+//! paid once, whole, on every sample's mouth-to-ear. 10 ms packets take 10 ms off it
+//! (BENCHMARKS, "The voice's send path"). The cost is a packet header per 10 ms instead
+//! of per 20: IPv4 + UDP + RTP + its header extensions + SRTP's tag ≈ 55–60 bytes, so
+//! ≈ 23 kbit/s more at 100 packets/s (plus 5 bytes of RED headers per packet), and Opus
+//! codes 10 ms frames a little less efficiently (SILK's 10 ms frames carry their own
+//! side information). At 32 kbit/s of speech that is not audible; on a thin link the
+//! 23 kbit/s come out of the video's share, and a link that thin queues far more than
+//! 10 ms anyway. So below [`THIN_BPS`] of estimated bandwidth packets are 20 ms again
+//! (libwebrtc's audio network adaptor switches frame length by uplink bandwidth the same
+//! way, 20 → 60 ms), and back to 10 ms from [`AMPLE_BPS`]; the gap between the two keeps
+//! an estimate near one threshold from flapping. The receiver reads each packet's
+//! duration from the packet itself (NetEQ and ours), so a switch needs no signalling.
+//!
+//! Loss: RED repeats the previous *packet*, so at distance 1 a 10 ms packet's copy covers
+//! 10 ms. With losses independent per packet the share of audio lost with its copy is the
+//! same at either length (a packet and its successor both lost: p²); a burst longer than
+//! one packet is covered no worse than at 20 ms once it spans two (RED distance 2 from 10
+//! % loss, `audio_format.rs`).
+
+use peercall_media::AUDIO_FRAME_SAMPLES;
+
+/// Below this estimate (bit/s) packets are 20 ms.
+pub(crate) const THIN_BPS: u64 = 250_000;
+/// From this estimate (bit/s) packets are 10 ms again.
+pub(crate) const AMPLE_BPS: u64 = 350_000;
+/// Capture frames more than this far apart (µs) do not share a packet.
+const CONTIGUOUS_US: u64 = 15_000;
+
+/// Frames per packet, from the bandwidth estimate (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PacketLength {
+    frames: usize,
+}
+
+impl Default for PacketLength {
+    fn default() -> Self {
+        Self { frames: 1 }
+    }
+}
+
+impl PacketLength {
+    /// Takes the latest estimate (0: none yet, changes nothing); returns frames per packet.
+    pub(crate) fn on_estimate(&mut self, bps: u64) -> usize {
+        if bps > 0 {
+            if self.frames == 1 && bps < THIN_BPS {
+                self.frames = 2;
+            } else if self.frames > 1 && bps >= AMPLE_BPS {
+                self.frames = 1;
+            }
+        }
+        self.frames
+    }
+}
+
+/// A packet's audio: the capture time of its first sample and its samples.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PacketAudio {
+    pub(crate) capture_time_us: u64,
+    pub(crate) samples: Vec<f32>,
+}
+
+/// Gathers capture frames into packets of [`PacketLength`] frames.
+#[derive(Debug, Default)]
+pub(crate) struct PacketAssembler {
+    pending: Option<PacketAudio>,
+    /// Capture time of the last frame taken in.
+    last_us: u64,
+}
+
+impl PacketAssembler {
+    /// Takes one frame captured at `capture_time_us`; returns the packets it completes
+    /// (none, one, or two when it does not follow the one waiting, which goes alone).
+    pub(crate) fn push(
+        &mut self,
+        capture_time_us: u64,
+        samples: &[f32],
+        frames_per_packet: usize,
+    ) -> Vec<PacketAudio> {
+        let mut out = Vec::new();
+        let follows = capture_time_us
+            .checked_sub(self.last_us)
+            .is_some_and(|d| d <= CONTIGUOUS_US);
+        if !follows {
+            out.extend(self.pending.take());
+        }
+        self.last_us = capture_time_us;
+        let packet = self.pending.get_or_insert_with(|| PacketAudio {
+            capture_time_us,
+            samples: Vec::with_capacity(frames_per_packet.max(1) * AUDIO_FRAME_SAMPLES),
+        });
+        packet.samples.extend_from_slice(samples);
+        if packet.samples.len() >= frames_per_packet.max(1) * AUDIO_FRAME_SAMPLES {
+            out.extend(self.pending.take());
+        }
+        out
+    }
+
+    /// Drops the frame waiting, if any (the microphone was muted: it is not sent); returns
+    /// its capture time.
+    pub(crate) fn discard(&mut self) -> Option<u64> {
+        self.pending.take().map(|p| p.capture_time_us)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packets_are_20_ms_on_a_thin_link_and_10_ms_again_with_room() {
+        let mut l = PacketLength::default();
+        // (estimate, frames per packet after it)
+        let table = [
+            (0, 1),
+            (300_000, 1),
+            (260_000, 1),
+            (249_999, 2),
+            (0, 2),
+            (300_000, 2),
+            (349_999, 2),
+            (350_000, 1),
+            (2_000_000, 1),
+            (100_000, 2),
+        ];
+        for (i, (bps, want)) in table.into_iter().enumerate() {
+            assert_eq!(l.on_estimate(bps), want, "row {i}: {bps} bit/s");
+        }
+    }
+
+    fn frame(tag: f32) -> Vec<f32> {
+        vec![tag; AUDIO_FRAME_SAMPLES]
+    }
+
+    /// A packet out: its first capture time, ms, and the tags of its frames.
+    type Packet = (u64, Vec<f32>);
+    /// A case: what, frames in (capture ms, frames per packet), packets out.
+    type Case = (&'static str, Vec<(u64, usize)>, Vec<Packet>);
+
+    /// (capture ms, frames per packet) in; the packets out.
+    fn run(frames: &[(u64, usize)]) -> Vec<Packet> {
+        let mut a = PacketAssembler::default();
+        let mut out = Vec::new();
+        for (i, &(ms, per)) in frames.iter().enumerate() {
+            for p in a.push(ms * 1000, &frame(i as f32), per) {
+                let tags = p
+                    .samples
+                    .chunks(AUDIO_FRAME_SAMPLES)
+                    .map(|c| c[0])
+                    .collect();
+                assert!(p.samples.len().is_multiple_of(AUDIO_FRAME_SAMPLES));
+                out.push((p.capture_time_us / 1000, tags));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn frames_become_packets_of_the_length_in_force() {
+        let cases: Vec<Case> = vec![
+            (
+                "10 ms: each frame at once",
+                vec![(0, 1), (10, 1), (20, 1)],
+                vec![(0, vec![0.0]), (10, vec![1.0]), (20, vec![2.0])],
+            ),
+            (
+                "20 ms: pairs, stamped with the first",
+                vec![(0, 2), (10, 2), (20, 2), (30, 2)],
+                vec![(0, vec![0.0, 1.0]), (20, vec![2.0, 3.0])],
+            ),
+            (
+                "switch to 10 ms with half a pair waiting: it completes",
+                vec![(0, 2), (10, 1), (20, 1)],
+                vec![(0, vec![0.0, 1.0]), (20, vec![2.0])],
+            ),
+            (
+                "a gap: the half pair goes alone, the new one waits",
+                vec![(0, 2), (10, 2), (20, 2), (200, 2), (210, 2)],
+                vec![(0, vec![0.0, 1.0]), (20, vec![2.0]), (200, vec![3.0, 4.0])],
+            ),
+            (
+                "a capture stamp a few ms late still follows",
+                vec![(0, 2), (14, 2)],
+                vec![(0, vec![0.0, 1.0])],
+            ),
+            (
+                "a clock going back does not join",
+                vec![(100, 2), (90, 2), (100, 2)],
+                vec![(100, vec![0.0]), (90, vec![1.0, 2.0])],
+            ),
+        ];
+        for (what, frames, want) in cases {
+            assert_eq!(run(&frames), want, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_muted_frame_discards_the_half_packet() {
+        let mut a = PacketAssembler::default();
+        assert!(a.push(0, &frame(1.0), 2).is_empty());
+        assert_eq!(a.discard(), Some(0));
+        assert_eq!(a.discard(), None);
+        assert!(a.push(20_000, &frame(2.0), 2).is_empty());
+        let p = a.push(30_000, &frame(3.0), 2);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].capture_time_us, 20_000);
+    }
+}
