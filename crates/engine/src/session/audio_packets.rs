@@ -6,12 +6,14 @@
 //! receiving side plays as far into the packet as it was captured: the frame's length is
 //! paid once, whole, on every sample's mouth-to-ear. 10 ms packets take 10 ms off it
 //! (BENCHMARKS, "The voice's send path"). The cost is a packet header per 10 ms instead
-//! of per 20: IPv4 + UDP + RTP + its header extensions + SRTP's tag ≈ 55–60 bytes, so
-//! ≈ 23 kbit/s more at 100 packets/s (plus 5 bytes of RED headers per packet), and Opus
-//! codes 10 ms frames a little less efficiently (SILK's 10 ms frames carry their own
-//! side information). At 32 kbit/s of speech that is not audible; on a thin link the
-//! 23 kbit/s come out of the video's share, and a link that thin queues far more than
-//! 10 ms anyway. So below [`THIN_BPS`] of estimated bandwidth packets are 20 ms again
+//! of per 20 (IPv4 + UDP + RTP + its header extensions + SRTP's tag ≈ 62 bytes) and a
+//! little coding efficiency (SILK's 10 ms frames carry their own side information):
+//! measured at our 32 kbit/s (`peercall-media` example `opus_frame_length`), 43 bytes
+//! per 10 ms packet against 77 per 20 ms, so 84 kbit/s on the wire against 56, 122
+//! against 89 with RED: ≈ 30 kbit/s more. On a link of a few Mbit/s that is nothing;
+//! on a 500 kbit/s one it is 6 % of the link, taken from the video, and such a link
+//! queues far more than 10 ms anyway. So below [`THIN_BPS`] of estimated bandwidth
+//! packets are 20 ms again
 //! (libwebrtc's audio network adaptor switches frame length by uplink bandwidth the same
 //! way, 20 → 60 ms), and back to 10 ms from [`AMPLE_BPS`]; the gap between the two keeps
 //! an estimate near one threshold from flapping. The receiver reads each packet's
@@ -26,9 +28,9 @@
 use peercall_media::AUDIO_FRAME_SAMPLES;
 
 /// Below this estimate (bit/s) packets are 20 ms.
-pub(crate) const THIN_BPS: u64 = 250_000;
+pub(crate) const THIN_BPS: u64 = 500_000;
 /// From this estimate (bit/s) packets are 10 ms again.
-pub(crate) const AMPLE_BPS: u64 = 350_000;
+pub(crate) const AMPLE_BPS: u64 = 650_000;
 /// Capture frames more than this far apart (µs) do not share a packet.
 const CONTIGUOUS_US: u64 = 15_000;
 
@@ -118,15 +120,15 @@ mod tests {
         // (estimate, frames per packet after it)
         let table = [
             (0, 1),
-            (300_000, 1),
-            (260_000, 1),
-            (249_999, 2),
+            (800_000, 1),
+            (520_000, 1),
+            (499_999, 2),
             (0, 2),
-            (300_000, 2),
-            (349_999, 2),
-            (350_000, 1),
+            (600_000, 2),
+            (649_999, 2),
+            (650_000, 1),
             (2_000_000, 1),
-            (100_000, 2),
+            (300_000, 2),
         ];
         for (i, (bps, want)) in table.into_iter().enumerate() {
             assert_eq!(l.on_estimate(bps), want, "row {i}: {bps} bit/s");
