@@ -30,7 +30,10 @@ pub struct SpeakerOptions {
     /// an underrun): what is left after each block to cover a late feeder.
     pub prebuffer_ms: u32,
     /// Above this much queued audio the oldest is skipped (never below two device blocks
-    /// plus the prebuffer: what the device takes back to back after an xrun).
+    /// plus the prebuffer: what the device takes back to back after an xrun). 120 ms: a
+    /// device stall leaves its audio queued, and at 200 the queue was trimmed back only to
+    /// ~140 ms, which the drift keeper then held (the speaker's share of mouth-to-ear under
+    /// load 168-170 ms against 69 at 120; the GUI `call-audio` test no worse at load 12).
     pub max_buffer_ms: u32,
     /// Device period in frames (cpal keeps two of them in the ALSA buffer, full). Through
     /// PulseAudio's ALSA plugin 1024 frames (21 ms) once ran dry whenever the callback thread
@@ -48,7 +51,7 @@ impl Default for SpeakerOptions {
     fn default() -> Self {
         Self {
             prebuffer_ms: 40,
-            max_buffer_ms: 200,
+            max_buffer_ms: 120,
             buffer_frames: 1024,
             device_rate: None,
         }
