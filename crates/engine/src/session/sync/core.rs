@@ -39,7 +39,8 @@
 //! [`SyncConfig::tail_margin`] after the voice, the voice waits (at most
 //! [`SyncConfig::max_tail_wait`]) so that the repaired frames stay within it, and video
 //! waits with the voice by the median rule as before. Where the tail stays within the
-//! margin (a clean path; delay alone) nothing changes. The cost is the voice's latency
+//! margin (a clean path; delay alone), or where the path does not jitter (loss alone:
+//! [`SyncConfig::tail_jitter`]), nothing changes. The cost is the voice's latency
 //! (and glass-to-glass with it) where video's repairs are slow: +~40 ms under 5 % loss
 //! with 20 ms jitter at 100 ms RTT (BENCHMARKS.md, "Lip sync under jitter: the repair
 //! tail"); `PEERCALL_SYNC_TAIL_WAIT_MS` overrides the cap (0: off) for a benchmark.
@@ -90,15 +91,20 @@ impl StreamState {
         Some(*delays.select_nth_unstable(mid).1)
     }
 
-    /// The `q` quantile (nearest rank) of [`StreamState::ready`]'s latencies, µs; `None`
-    /// without a report or with fewer than `min_samples`.
-    fn ready_quantile_us(&self, q: f64, min_samples: usize) -> Option<i64> {
+    /// The `qs` quantiles (nearest rank) of [`StreamState::ready`]'s latencies, µs;
+    /// `None` without a report or with fewer than `min_samples`.
+    fn ready_quantiles_us(&self, qs: &[f64], min_samples: usize) -> Option<Vec<i64>> {
         let mut delays = self.latencies_us(&self.ready)?;
         if delays.len() < min_samples.max(1) {
             return None;
         }
-        let rank = ((q * delays.len() as f64).ceil() as usize).clamp(1, delays.len());
-        Some(*delays.select_nth_unstable(rank - 1).1)
+        delays.sort_unstable();
+        let n = delays.len();
+        Some(
+            qs.iter()
+                .map(|q| delays[((q * n as f64).ceil() as usize).clamp(1, n) - 1])
+                .collect(),
+        )
     }
 
     /// When each of `samples` met the user minus when it was captured, µs.
@@ -152,6 +158,9 @@ pub struct SyncConfig {
     /// The most the voice waits for the tail (mouth-to-ear grows by as much); 0: the
     /// tail is not waited for.
     pub max_tail_wait: Duration,
+    /// The tail is waited for only when the median frame is ready at least this much
+    /// after the quickest (5th percentile): the path jitters, frames wait for reordering.
+    pub tail_jitter: Duration,
 }
 
 impl Default for SyncConfig {
@@ -169,6 +178,7 @@ impl Default for SyncConfig {
             tail_min_frames: 60,
             tail_margin: Duration::from_millis(35),
             max_tail_wait: Duration::from_millis(80),
+            tail_jitter: Duration::from_millis(20),
         }
     }
 }
@@ -241,9 +251,16 @@ impl AvSync {
         self.smoothed_us = Some(smoothed);
         let us = |d: Duration| d.as_micros() as f64;
         // The voice's own latency, without the wait the sync gave it, against video's tail.
+        // Only on a path that also jitters: there the median frame already waits for
+        // reordered packets (its ready latency well above the quickest frames'); with loss
+        // alone video is the faster stream and its repairs cost less than the wait would.
         let tail = video
-            .ready_quantile_us(self.config.tail_quantile, self.config.tail_min_frames)
-            .map(|q| q as f64 - (a as f64 - us(self.delays.audio)));
+            .ready_quantiles_us(
+                &[self.config.tail_quantile, 0.05, 0.5],
+                self.config.tail_min_frames,
+            )
+            .filter(|r| (r[2] - r[1]) as f64 >= us(self.config.tail_jitter))
+            .map(|r| r[0] as f64 - (a as f64 - us(self.delays.audio)));
         let tail = match (tail, self.tail_us) {
             (Some(t), Some(s)) => Some(s + (t - s) * self.config.smoothing),
             (t, _) => t,

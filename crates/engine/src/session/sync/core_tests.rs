@@ -17,6 +17,9 @@ struct Call {
     /// Video's repair tail: one frame in `n` is ready this many ms after the others
     /// (0: none), over the last 10 s of frames.
     tail: (u32, i64),
+    /// Jitter: the other frames are ready up to this many ms after the path's latency
+    /// (evenly spread).
+    jitter_ms: i64,
 }
 
 impl Default for Call {
@@ -29,6 +32,7 @@ impl Default for Call {
             video_rtp0: 987_654,
             speaker_ms: 0,
             tail: (0, 0),
+            jitter_ms: 0,
         }
     }
 }
@@ -74,7 +78,8 @@ impl Call {
     }
 
     /// Video frames captured over the 10 s before `t_us` and when each was ready: on
-    /// the path's own latency, one in `tail.0` later by `tail.1` ms.
+    /// the path's own latency (plus up to `jitter_ms`), one in `tail.0` later by `tail.1`
+    /// ms.
     fn ready(&self, t_us: i64) -> Vec<Playing> {
         (0..300i64)
             .map(|k| {
@@ -83,7 +88,13 @@ impl Call {
                 Playing {
                     rtp: Self::rtp(self.video_rtp0, 90_000, captured),
                     at_us: captured
-                        + (self.video_path_ms + if late { self.tail.1 } else { 0 }) * MS
+                        + (self.video_path_ms
+                            + if late {
+                                self.tail.1
+                            } else {
+                                k * 7 % (self.jitter_ms + 1)
+                            })
+                            * MS
                         + self.clock_offset_us,
                 }
             })
@@ -400,6 +411,7 @@ fn the_voice_waits_for_video_s_repair_tail_only_beyond_the_margin() {
             audio_path_ms,
             video_path_ms,
             tail,
+            jitter_ms: 45,
             ..Call::default()
         };
         let mut sync = tail_on();
@@ -423,6 +435,7 @@ fn the_voice_s_wait_is_given_back_once_the_repairs_stop() {
         audio_path_ms: 130,
         video_path_ms: 120,
         tail: (10, 110),
+        jitter_ms: 45,
         ..Call::default()
     };
     let mut sync = tail_on();
@@ -430,6 +443,7 @@ fn the_voice_s_wait_is_given_back_once_the_repairs_stop() {
     assert!(ms(d.audio) >= 60, "{d:?}");
     let clean = Call {
         tail: (0, 0),
+        jitter_ms: 0,
         ..jitter
     };
     let after = *run(&mut sync, clean, 30).last().unwrap();
@@ -445,6 +459,7 @@ fn too_few_frames_ready_is_no_tail() {
         audio_path_ms: 130,
         video_path_ms: 120,
         tail: (10, 110),
+        jitter_ms: 45,
         ..Call::default()
     };
     let t0 = Instant::now();
@@ -467,6 +482,7 @@ fn with_the_wait_off_the_tail_is_measured_but_not_waited_for() {
         audio_path_ms: 130,
         video_path_ms: 120,
         tail: (10, 110),
+        jitter_ms: 45,
         ..Call::default()
     };
     let mut sync = AvSync::new(SyncConfig {
@@ -479,4 +495,26 @@ fn with_the_wait_off_the_tail_is_measured_but_not_waited_for() {
         SyncDelays::default(),
         "10 ms apart: within the dead band"
     );
+}
+
+#[test]
+fn with_loss_alone_the_tail_is_not_waited_for() {
+    // 5 % loss at 100 ms RTT without jitter: frames on time are ready together, video is
+    // the faster stream (it waits for the voice), one frame in ten a round trip late.
+    let call = Call {
+        audio_path_ms: 116,
+        video_path_ms: 60,
+        tail: (10, 130),
+        ..Call::default()
+    };
+    let last = *run(&mut tail_on(), call, 40).last().unwrap();
+    assert_eq!(ms(last.audio), 0, "{last:?}");
+    assert!((53..=56).contains(&ms(last.video)), "{last:?}");
+    // The same with jitter: the voice waits.
+    let jittery = Call {
+        jitter_ms: 45,
+        ..call
+    };
+    let last = *run(&mut tail_on(), jittery, 40).last().unwrap();
+    assert!(ms(last.audio) >= 30, "{last:?}");
 }
