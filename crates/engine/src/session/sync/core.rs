@@ -34,7 +34,7 @@
 //! **The repair tail.** Under loss with jitter a video frame that waits for a
 //! retransmission is shown a round trip or more after its neighbours, late against its
 //! voice by that much; the median does not see it. So the core also reads, over the last
-//! several seconds, when video frames became ready to show (decoded, before any hold):
+//! several seconds, when video frames became decodable (before any hold or decode):
 //! when the [`SyncConfig::tail_quantile`] of that latency lands more than
 //! [`SyncConfig::tail_margin`] after the voice, the voice waits (at most
 //! [`SyncConfig::max_tail_wait`]) so that the repaired frames stay within it, and video
@@ -77,7 +77,7 @@ pub struct StreamState {
     /// device, [`super::SpeakerDelay`]; video: zero, a frame is shown when it goes out).
     pub output_delay: Duration,
     /// Video only (empty for audio): when each frame of the last several seconds was
-    /// ready to show (decoded, before the playout clock or the sync held it), the path's
+    /// decodable (before the decoder, the playout clock or the sync held it), the path's
     /// own latency with its repair tail.
     pub ready: Vec<Playing>,
 }
