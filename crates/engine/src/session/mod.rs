@@ -224,6 +224,7 @@ impl PeerSession {
             keyframe_requested: Arc::new(AtomicBool::new(false)),
             peer_heard: Arc::new(AtomicBool::new(false)),
             target_bps,
+            audio_reserve_bps: Arc::new(AtomicU64::new(audio_packets::audio_reserve_bps(2))),
             outstanding,
             fec: fec_link,
             counters: counters.clone(),

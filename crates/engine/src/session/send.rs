@@ -24,7 +24,7 @@ use webrtc::media_stream::Track;
 
 use super::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::audio_format::{red_distance, AudioFormats, SharedAudioFormats};
-use super::audio_packets::{PacketAssembler, PacketLength};
+use super::audio_packets::{audio_reserve_bps, PacketAssembler, PacketLength};
 use super::config::VideoSettings;
 use super::fec::FecLink;
 use super::keyframe::is_keyframe_request;
@@ -51,6 +51,9 @@ pub struct SendState {
     /// up (see [`watch_keyframe_requests`]).
     pub(crate) peer_heard: Arc<AtomicBool>,
     pub(crate) target_bps: Arc<AtomicU64>,
+    /// What the audio sender takes (bit/s, [`super::audio_packets::audio_reserve_bps`]),
+    /// left out of the video encoder's target.
+    pub(crate) audio_reserve_bps: Arc<AtomicU64>,
     /// Bytes paced and in flight (congestion window pushback).
     pub(crate) outstanding: Arc<Outstanding>,
     /// The FEC sender's overhead (the encoder leaves room for it).
@@ -337,7 +340,8 @@ pub fn spawn_video(
 fn target_kbps(state: &SendState, settings: &VideoSettings) -> u32 {
     // Leave room for audio and RTP/RTCP overhead, then for FEC's repair packets.
     let bps = state.target_bps.load(Ordering::Relaxed);
-    let video = bps.saturating_sub(64_000) as f64 * state.fec.media_share();
+    let audio = state.audio_reserve_bps.load(Ordering::Relaxed);
+    let video = bps.saturating_sub(audio) as f64 * state.fec.media_share();
     ((video / 1000.0) as u32).clamp(settings.min_kbps, settings.max_kbps)
 }
 
@@ -402,6 +406,9 @@ pub fn spawn_audio(
                     continue;
                 }
                 let per_packet = length.on_estimate(state.target_bps.load(Ordering::Relaxed));
+                state
+                    .audio_reserve_bps
+                    .store(audio_reserve_bps(per_packet), Ordering::Relaxed);
                 for packet in assembler.push(frame.capture_time_us, &frame.samples, per_packet) {
                     let ticks = packet.samples.len() as u64;
                     let second = sent_samples / AUDIO_CLOCK_RATE;
