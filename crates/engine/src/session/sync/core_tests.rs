@@ -114,6 +114,13 @@ fn run(sync: &mut AvSync, call: Call, updates: usize) -> Vec<SyncDelays> {
         .collect()
 }
 
+/// The delays a run ended with lie within the (low, high) ms bounds of a table row.
+fn assert_settled(case: &str, last: SyncDelays, video: (i64, i64), audio: (i64, i64)) {
+    let (v, a) = (ms(last.video), ms(last.audio));
+    assert!((video.0..=video.1).contains(&v), "{case}: video {v} ms");
+    assert!((audio.0..=audio.1).contains(&a), "{case}: audio {a} ms");
+}
+
 fn ms(d: Duration) -> i64 {
     d.as_millis() as i64
 }
@@ -149,16 +156,7 @@ fn converges_within_the_dead_band_and_bounds() {
         };
         let mut sync = AvSync::default();
         let last = *run(&mut sync, call, 40).last().unwrap();
-        assert!(
-            (video.0..=video.1).contains(&ms(last.video)),
-            "{case}: video {:?}",
-            last.video
-        );
-        assert!(
-            (audio.0..=audio.1).contains(&ms(last.audio)),
-            "{case}: audio {:?}",
-            last.audio
-        );
+        assert_settled(case, last, video, audio);
     }
 }
 
@@ -202,16 +200,7 @@ fn the_speaker_queue_counts_on_audio_s_side() {
         };
         let mut sync = AvSync::default();
         let last = *run(&mut sync, call, 40).last().unwrap();
-        assert!(
-            (video.0..=video.1).contains(&ms(last.video)),
-            "{case}: video {:?}",
-            last.video
-        );
-        assert!(
-            (audio.0..=audio.1).contains(&ms(last.audio)),
-            "{case}: audio {:?}",
-            last.audio
-        );
+        assert_settled(case, last, video, audio);
     }
 }
 
@@ -416,16 +405,7 @@ fn the_voice_waits_for_video_s_repair_tail_only_beyond_the_margin() {
         };
         let mut sync = tail_on();
         let last = *run(&mut sync, call, 40).last().unwrap();
-        assert!(
-            (video.0..=video.1).contains(&ms(last.video)),
-            "{case}: video {:?}",
-            last.video
-        );
-        assert!(
-            (audio.0..=audio.1).contains(&ms(last.audio)),
-            "{case}: audio {:?}",
-            last.audio
-        );
+        assert_settled(case, last, video, audio);
     }
 }
 
