@@ -375,6 +375,9 @@ pub fn spawn_audio(
             };
             let mut length = PacketLength::default();
             let mut assembler = PacketAssembler::default();
+            // The packet length the video's audio reserve was last set for: it changes
+            // only with the length, not per frame.
+            let mut reserved_for: Option<usize> = None;
             // Samples sent, to read the peer's loss report once a second of audio.
             let mut sent_samples = 0u64;
             // Frames closer than 40 ms apart are contiguous (capture stamps jitter by a
@@ -406,9 +409,12 @@ pub fn spawn_audio(
                     continue;
                 }
                 let per_packet = length.on_estimate(state.target_bps.load(Ordering::Relaxed));
-                state
-                    .audio_reserve_bps
-                    .store(audio_reserve_bps(per_packet), Ordering::Relaxed);
+                if reserved_for != Some(per_packet) {
+                    reserved_for = Some(per_packet);
+                    state
+                        .audio_reserve_bps
+                        .store(audio_reserve_bps(per_packet), Ordering::Relaxed);
+                }
                 for packet in assembler.push(frame.capture_time_us, &frame.samples, per_packet) {
                     let ticks = packet.samples.len() as u64;
                     let second = sent_samples / AUDIO_CLOCK_RATE;
