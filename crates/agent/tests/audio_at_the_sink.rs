@@ -16,7 +16,7 @@
 mod common;
 
 use common::netem_call::{num, run_call_with};
-use common::sink::{heard, Heard, PrivateSink, RATE};
+use common::sink::{heard, pulse_available, Heard, PrivateSink, RATE};
 use common::workspace_bin;
 use peercall_netem::namespace::{prerequisites, run_child_test};
 
@@ -74,12 +74,7 @@ fn tone_at_the_speaker_is_continuous_under_loss_and_jitter() {
     if !prerequisites(test) {
         return;
     }
-    if std::env::var_os("PULSE_SERVER").is_none() {
-        assert!(
-            !std::env::var("CI").is_ok_and(|v| v == "true"),
-            "{test}: no PulseAudio (PULSE_SERVER unset)"
-        );
-        eprintln!("SKIPPED {test}: no PulseAudio (source scripts/start-pulseaudio.sh)");
+    if !pulse_available(test) {
         return;
     }
     let netem = workspace_bin("peercall-netem", "peercall-netem");

@@ -14,6 +14,20 @@ const BLOCK: usize = RATE / 100;
 /// fades under −34 dBFS only after ~190 ms without packets).
 const SILENT_DBFS: f64 = -45.0;
 
+/// Whether a PulseAudio server is there (`PULSE_SERVER`, as `scripts/start-pulseaudio.sh`
+/// sets it). Without one, `test` says so and is skipped; under `CI=true` it fails instead.
+pub fn pulse_available(test: &str) -> bool {
+    if std::env::var_os("PULSE_SERVER").is_some() {
+        return true;
+    }
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "{test}: no PulseAudio (PULSE_SERVER unset)"
+    );
+    eprintln!("SKIPPED {test}: no PulseAudio (source scripts/start-pulseaudio.sh)");
+    false
+}
+
 /// A null sink of its own and `parec` recording its monitor into a file.
 pub struct PrivateSink {
     pub name: String,
