@@ -90,29 +90,29 @@ pub(crate) struct PacketAssembler {
 impl PacketAssembler {
     /// Takes one frame captured at `capture_time_us`; returns the packets it completes
     /// (none, one, or two when it does not follow the one waiting, which goes alone).
+    /// No allocation besides the packet's samples (this runs every 10 ms).
     pub(crate) fn push(
         &mut self,
         capture_time_us: u64,
         samples: &[f32],
         frames_per_packet: usize,
-    ) -> Vec<PacketAudio> {
-        let mut out = Vec::new();
+    ) -> impl Iterator<Item = PacketAudio> {
         let follows = capture_time_us
             .checked_sub(self.last_us)
             .is_some_and(|d| d <= CONTIGUOUS_US);
-        if !follows {
-            out.extend(self.pending.take());
-        }
+        let alone = if follows { None } else { self.pending.take() };
         self.last_us = capture_time_us;
         let packet = self.pending.get_or_insert_with(|| PacketAudio {
             capture_time_us,
             samples: Vec::with_capacity(frames_per_packet.max(1) * AUDIO_FRAME_SAMPLES),
         });
         packet.samples.extend_from_slice(samples);
-        if packet.samples.len() >= frames_per_packet.max(1) * AUDIO_FRAME_SAMPLES {
-            out.extend(self.pending.take());
-        }
-        out
+        let whole = if packet.samples.len() >= frames_per_packet.max(1) * AUDIO_FRAME_SAMPLES {
+            self.pending.take()
+        } else {
+            None
+        };
+        alone.into_iter().chain(whole)
     }
 
     /// Drops the frame waiting, if any (the microphone was muted: it is not sent); returns
@@ -224,11 +224,11 @@ mod tests {
     #[test]
     fn a_muted_frame_discards_the_half_packet() {
         let mut a = PacketAssembler::default();
-        assert!(a.push(0, &frame(1.0), 2).is_empty());
+        assert!(a.push(0, &frame(1.0), 2).next().is_none());
         assert_eq!(a.discard(), Some(0));
         assert_eq!(a.discard(), None);
-        assert!(a.push(20_000, &frame(2.0), 2).is_empty());
-        let p = a.push(30_000, &frame(3.0), 2);
+        assert!(a.push(20_000, &frame(2.0), 2).next().is_none());
+        let p: Vec<_> = a.push(30_000, &frame(3.0), 2).collect();
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].capture_time_us, 20_000);
     }
