@@ -12,7 +12,7 @@
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use peercall_media::clock::now_us;
@@ -120,13 +120,9 @@ impl SpeakerMonitor {
     /// Stops the recording; what it heard and the source's name.
     pub fn finish(mut self) -> (SpeakerHeard, String) {
         self.stop();
-        let heard = match Arc::try_unwrap(std::mem::take(&mut self.heard)) {
-            Ok(m) => m.into_inner().unwrap_or_else(|p| p.into_inner()),
-            Err(shared) => match shared.lock() {
-                Ok(mut g) => std::mem::take(&mut *g),
-                Err(p) => std::mem::take(&mut *p.into_inner()),
-            },
-        };
+        let mut guard = self.heard.lock().unwrap_or_else(PoisonError::into_inner);
+        let heard = std::mem::take(&mut *guard);
+        drop(guard);
         (heard, std::mem::take(&mut self.source))
     }
 
