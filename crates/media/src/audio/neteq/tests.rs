@@ -61,21 +61,6 @@ fn run_with_red(s: &Scenario, red: usize) -> Run {
     run_packets(s, red, |_| 960)
 }
 
-/// The encoder the engine's `OpusEncoder` is (its defaults), made directly so that one
-/// encoder can send 20 ms and 10 ms packets in the same stream.
-fn encoder() -> opus::Encoder {
-    let c = OpusConfig::default();
-    let mut e =
-        opus::Encoder::new(48_000, opus::Channels::Mono, opus::Application::Voip).expect("encoder");
-    e.set_bitrate(opus::Bitrate::Bits(c.bitrate_bps))
-        .expect("bitrate");
-    e.set_inband_fec(c.fec).expect("fec");
-    e.set_packet_loss_perc(c.expected_loss_pct).expect("loss");
-    e.set_complexity(c.complexity).expect("complexity");
-    e.set_signal(opus::Signal::Voice).expect("signal");
-    e
-}
-
 /// Runs a scenario whose packet `i` holds `samples(i)` samples (960: 20 ms, 480: 10 ms).
 fn run_packets(s: &Scenario, red: usize, samples: fn(u64) -> u64) -> Run {
     run_configured(s, red, samples, DelayConfig::default(), 0x5eed_1234_abcd)
@@ -88,7 +73,7 @@ fn run_configured(
     config: DelayConfig,
     seed: u64,
 ) -> Run {
-    let mut enc = encoder();
+    let mut enc = OpusEncoder::new(OpusConfig::default()).expect("encoder");
     let mut red_enc = RedEncoder::new(111, red);
     let mut neteq = NetEq::new(config).expect("neteq");
     let mut rng = Rng(seed);
@@ -101,7 +86,7 @@ fn run_configured(
         let n = samples(i);
         if !s.muted.contains(&i) {
             let pcm: Vec<f32> = (0..n).map(|k| signal(ts + k)).collect();
-            let mut payload = enc.encode_vec_float(&pcm, 1275).expect("encode");
+            let mut payload = enc.encode(&pcm).expect("encode");
             if red > 0 {
                 payload = red_enc.encode(ts, &payload);
             }
