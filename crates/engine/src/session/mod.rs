@@ -224,7 +224,9 @@ impl PeerSession {
             keyframe_requested: Arc::new(AtomicBool::new(false)),
             peer_heard: Arc::new(AtomicBool::new(false)),
             target_bps,
-            audio_reserve_bps: Arc::new(AtomicU64::new(audio_packets::audio_reserve_bps(2))),
+            audio_reserve_bps: Arc::new(AtomicU64::new(audio_packets::audio_reserve_bps(
+                audio_packets::PacketLength::default().frames(),
+            ))),
             outstanding,
             fec: fec_link,
             counters: counters.clone(),
