@@ -26,8 +26,10 @@
 //! left exceeds a dead band and goes on until it is within [`SyncConfig::settle`] and the
 //! smoothed estimate has caught up with the measurements (hysteresis: no hunting around a
 //! few ms, and no offset parked at the edge of the band).
-//! Video normally waits for audio; audio waits (a little, up to [`SyncConfig::max_audio`])
-//! when video is slower. Smoothing the paths' own offset rather than the measurement
+//! Video normally waits for audio, but only until it is [`SyncConfig::video_lead`] ahead
+//! of it (the picture a little early is the side viewers miss; the voice early is not
+//! allowed, so the target is a window, offset −lead..0, reached with the least delay);
+//! audio waits (a little, up to [`SyncConfig::max_audio`]) when video is slower. Smoothing the paths' own offset rather than the measurement
 //! means a step taken is not taken again (no overshoot). Without fresh reports for both
 //! streams nothing changes.
 //!
@@ -136,6 +138,14 @@ pub struct SyncConfig {
     pub max_report_age: Duration,
     /// Offsets smaller than this are left alone (libwebrtc: 30 ms; the target is ±45).
     pub dead_band: Duration,
+    /// How far the picture may run ahead of the voice before it is held: the voice
+    /// lagging is the less visible side (ITU-R BT.1359 detectability: voice 45 ms early,
+    /// 125 ms late; ATSC IS-191: +15 / −45 ms), and holding the picture for the last ms of
+    /// the voice's path costs glass-to-glass as much.
+    pub video_lead: Duration,
+    /// Past [`SyncConfig::video_lead`], a correction that holds the picture longer starts
+    /// from this (the lead itself is the tolerance that keeps it from hunting).
+    pub lead_dead_band: Duration,
     /// Once correcting, the offset is brought within this.
     pub settle: Duration,
     /// The most the delays move per update.
@@ -168,6 +178,8 @@ impl Default for SyncConfig {
         Self {
             max_report_age: Duration::from_secs(10),
             dead_band: Duration::from_millis(15),
+            video_lead: Duration::from_millis(20),
+            lead_dead_band: Duration::from_millis(5),
             settle: Duration::from_millis(3),
             max_step: Duration::from_millis(40),
             smoothing: 0.25,
@@ -272,18 +284,26 @@ impl AvSync {
         let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
         let audio_target = smoothed.max(wait);
         let target = SyncDelays {
-            video: want(audio_target - smoothed, self.config.max_video),
+            video: want(
+                audio_target - smoothed - us(self.config.video_lead),
+                self.config.max_video,
+            ),
             audio: want(audio_target, self.config.max_audio),
         };
         let off = |t: Duration, d: Duration| us(t.abs_diff(d));
         let left = off(target.video, self.delays.video).max(off(target.audio, self.delays.audio));
+        let start = if target.video > self.delays.video {
+            self.config.lead_dead_band
+        } else {
+            self.config.dead_band
+        };
         // Settled only once the estimate has caught up with the measurements too: else a
         // correction stops short while the smoothing still lags a change of the paths.
         let catching_up = (natural - smoothed).abs() >= us(self.config.settle);
         self.correcting = if self.correcting {
             left >= us(self.config.settle) || catching_up
         } else {
-            left >= us(self.config.dead_band)
+            left >= us(start)
         };
         if !self.correcting {
             return self.delays;
