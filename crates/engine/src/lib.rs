@@ -10,6 +10,7 @@ pub mod engine;
 pub mod freeze;
 pub mod session;
 pub mod stats;
+mod tuning_env;
 pub mod video_rx;
 
 pub use engine::{

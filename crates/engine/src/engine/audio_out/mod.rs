@@ -81,7 +81,7 @@ pub fn spawn(
 /// Opens the speaker for a call's audio; `None` (logged) when it cannot be opened, and the
 /// call goes on without it.
 fn open(id: &str, echo_reference: Option<&SharedProcessor>) -> Option<SpeakerPlayback> {
-    let settings = options::from_env(|name| std::env::var(name).ok());
+    let settings = options::from_env(crate::tuning_env::process_env);
     match SpeakerPlayback::open(&DeviceChoice::parse(id), settings) {
         Ok(mut p) => {
             tracing::info!(

@@ -10,6 +10,8 @@
 
 use peercall_media::audio::SpeakerOptions;
 
+use crate::tuning_env::read_u32;
+
 /// (variable, lowest, highest) for period, prebuffer, max.
 const PERIOD: (&str, u32, u32) = ("PEERCALL_SPEAKER_PERIOD", 64, 16_384);
 const PREBUFFER: (&str, u32, u32) = ("PEERCALL_SPEAKER_PREBUFFER_MS", 0, 500);
@@ -19,10 +21,8 @@ const MAX: (&str, u32, u32) = ("PEERCALL_SPEAKER_MAX_MS", 10, 2_000);
 pub(crate) fn from_env(env: impl Fn(&str) -> Option<String>) -> SpeakerOptions {
     let mut o = SpeakerOptions::default();
     let read = |(name, lo, hi): (&str, u32, u32), into: &mut u32| {
-        let Some(text) = env(name) else { return };
-        match text.trim().parse::<u32>() {
-            Ok(v) if (lo..=hi).contains(&v) => *into = v,
-            _ => tracing::warn!("{name}={text:?} ignored (expected {lo}..={hi})"),
+        if let Some(v) = read_u32(&env, name, lo, hi) {
+            *into = v;
         }
     };
     read(PERIOD, &mut o.buffer_frames);

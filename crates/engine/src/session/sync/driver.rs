@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::core::{AvSync, Playing, StreamState, SyncConfig, SyncDelays};
 use super::link::{Kind, Recent, SyncLink, RECENT_US};
 use crate::stats::Counters;
+use crate::tuning_env::{process_env, read_u32};
 
 /// How often the core runs (libwebrtc: 1 s).
 const INTERVAL: Duration = Duration::from_secs(1);
@@ -20,15 +21,21 @@ const VIDEO_RATE: u32 = 90_000;
 /// beep-to-stamp measurement against the engine's own estimate).
 const OPUS_LOOKAHEAD: u32 = 312;
 
-/// The most the voice waits for video's repair tail (`SyncConfig::max_tail_wait`, 80 ms);
-/// `PEERCALL_SYNC_TAIL_WAIT_MS` overrides it for a benchmark (0: off; at most 150).
-fn tail_wait_from_env() -> Duration {
-    std::env::var("PEERCALL_SYNC_TAIL_WAIT_MS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map_or(SyncConfig::default().max_tail_wait, |ms| {
-            Duration::from_millis(ms.min(150))
-        })
+/// The sync's settings with what `env` overrides for a benchmark (0 turns either off):
+/// - `PEERCALL_SYNC_TAIL_WAIT_MS`: the most the voice waits for video's repair tail
+///   (`SyncConfig::max_tail_wait`, 80 ms; at most 150);
+/// - `PEERCALL_SYNC_VIDEO_LEAD_MS`: how far the picture may lead the voice
+///   (`SyncConfig::video_lead`, 20 ms; at most 45).
+fn config_from_env(env: &impl Fn(&str) -> Option<String>) -> SyncConfig {
+    let d = SyncConfig::default();
+    let ms = |name, hi, default: Duration| {
+        read_u32(env, name, 0, hi).map_or(default, |v| Duration::from_millis(u64::from(v)))
+    };
+    SyncConfig {
+        max_tail_wait: ms("PEERCALL_SYNC_TAIL_WAIT_MS", 150, d.max_tail_wait),
+        video_lead: ms("PEERCALL_SYNC_VIDEO_LEAD_MS", 45, d.video_lead),
+        ..d
+    }
 }
 
 /// See the module documentation.
@@ -43,10 +50,7 @@ impl SyncDriver {
     pub fn new(link: Arc<SyncLink>) -> Self {
         Self {
             core: AvSync::new(if link.applies() {
-                SyncConfig {
-                    max_tail_wait: tail_wait_from_env(),
-                    ..SyncConfig::default()
-                }
+                config_from_env(&process_env)
             } else {
                 SyncConfig {
                     max_video: Duration::ZERO,
@@ -121,5 +125,34 @@ impl SyncDriver {
             Counters::set(&counters.sync_offset_abs_us, offset.unsigned_abs());
         }
         Some(delays)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_variable_sets_its_setting() {
+        let d = SyncConfig::default();
+        let env = |name: &str| {
+            [
+                ("PEERCALL_SYNC_TAIL_WAIT_MS", "0"),
+                ("PEERCALL_SYNC_VIDEO_LEAD_MS", "46"),
+            ]
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+        };
+        let c = config_from_env(&env);
+        assert_eq!(c.max_tail_wait, Duration::ZERO);
+        assert_eq!(c.video_lead, d.video_lead, "46 is beyond 45: ignored");
+        let c = config_from_env(&|name: &str| {
+            (name == "PEERCALL_SYNC_VIDEO_LEAD_MS").then(|| "0".to_owned())
+        });
+        assert_eq!(
+            (c.video_lead, c.max_tail_wait),
+            (Duration::ZERO, d.max_tail_wait)
+        );
     }
 }
