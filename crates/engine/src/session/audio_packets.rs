@@ -31,8 +31,12 @@ use peercall_media::AUDIO_FRAME_SAMPLES;
 pub(crate) const THIN_BPS: u64 = 500_000;
 /// From this estimate (bit/s) packets are 10 ms again.
 pub(crate) const AMPLE_BPS: u64 = 650_000;
-/// Capture frames more than this far apart (µs) do not share a packet.
-const CONTIGUOUS_US: u64 = 15_000;
+/// Capture frames at most this far apart (µs) are contiguous: they share a packet, and
+/// the RTP timeline (`send.rs`) advances by one frame between them. Capture stamps jitter
+/// by a few ms and a stalled thread by more; a longer gap is real time with no microphone.
+pub(crate) const CONTIGUOUS_US: u64 = FRAME_US + 30_000;
+/// One capture frame, µs.
+const FRAME_US: u64 = AUDIO_FRAME_SAMPLES as u64 * 1_000_000 / 48_000;
 
 /// Frames per packet, from the bandwidth estimate (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +218,11 @@ mod tests {
             (
                 "a capture stamp a few ms late still follows",
                 vec![(0, 2), (14, 2)],
+                vec![(0, vec![0.0, 1.0])],
+            ),
+            (
+                "a stalled capture thread (35 ms) still follows: the timeline says so too",
+                vec![(0, 2), (35, 2)],
                 vec![(0, vec![0.0, 1.0])],
             ),
             (

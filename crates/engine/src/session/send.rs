@@ -24,7 +24,7 @@ use webrtc::media_stream::Track;
 
 use super::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::audio_format::{red_distance, AudioFormats, SharedAudioFormats};
-use super::audio_packets::{audio_reserve_bps, PacketAssembler, PacketLength};
+use super::audio_packets::{audio_reserve_bps, PacketAssembler, PacketLength, CONTIGUOUS_US};
 use super::config::VideoSettings;
 use super::fec::FecLink;
 use super::keyframe::is_keyframe_request;
@@ -380,10 +380,10 @@ pub fn spawn_audio(
             let mut reserved_for: Option<usize> = None;
             // Samples sent, to read the peer's loss report once a second of audio.
             let mut sent_samples = 0u64;
-            // Frames closer than 40 ms apart are contiguous (capture stamps jitter by a
-            // few ms); a longer gap is real time with no microphone.
-            let mut timeline = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
-                .contiguous_within(AUDIO_FRAME_US + 30_000);
+            // Frames closer than 40 ms apart are contiguous (`CONTIGUOUS_US`, which
+            // the packet assembler shares); a longer gap is real time with no microphone.
+            let mut timeline =
+                RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US).contiguous_within(CONTIGUOUS_US);
             while !state.closed.load(Ordering::Relaxed) {
                 let frame = {
                     let guard = match slot.lock() {
@@ -664,8 +664,8 @@ mod tests {
 
     #[test]
     fn the_write_lag_is_measured_from_the_instant_the_timestamp_stands_for() {
-        let mut t = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
-            .contiguous_within(AUDIO_FRAME_US + 30_000);
+        let mut t =
+            RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US).contiguous_within(CONTIGUOUS_US);
         // (capture time, written at, lag): the audio timeline counts 20 ms a frame, so
         // a frame stamped 4 ms late still stands for its place on the timeline.
         let table = [
@@ -681,8 +681,8 @@ mod tests {
 
     #[test]
     fn audio_advances_by_each_packet_through_jitter_and_mute_and_by_real_time_across_a_gap() {
-        let mut t = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
-            .contiguous_within(AUDIO_FRAME_US + 30_000);
+        let mut t =
+            RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US).contiguous_within(CONTIGUOUS_US);
         let mut frames = Vec::new();
         let mut cap = 5_000_000u64;
         // 10 ms frames: 10 with ±4 ms capture jitter, 25 muted, 10 sent, then 1.5 s with
@@ -704,8 +704,8 @@ mod tests {
 
     #[test]
     fn audio_packets_of_10_and_20_ms_follow_the_capture_clock() {
-        let mut t = RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US)
-            .contiguous_within(AUDIO_FRAME_US + 30_000);
+        let mut t =
+            RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US).contiguous_within(CONTIGUOUS_US);
         // (capture ms, packet ms, sent): 20 ms packets, a switch to 10 ms, a muted
         // 10 ms frame, and back to 20 ms; stamps a few ms late still count as contiguous.
         let packets = [
