@@ -78,10 +78,11 @@ fn ten_percent_loss_is_concealed_without_gaps() {
             dec.decode(&packets[k]).unwrap()
         } else if k + 1 < FRAMES && !lost[k + 1] {
             by_fec += 1;
-            dec.recover(&packets[k + 1]).unwrap()
+            dec.recover_for(&packets[k + 1], AUDIO_FRAME_SAMPLES)
+                .unwrap()
         } else {
             by_plc += 1;
-            dec.conceal().unwrap()
+            dec.conceal_for(AUDIO_FRAME_SAMPLES).unwrap()
         };
         assert_eq!(
             pcm.len(),
@@ -115,7 +116,7 @@ fn wrong_frame_length_is_an_error() {
         assert_eq!(dec.decode(&packet).unwrap().len(), n);
     }
     let mut dec = OpusDecoder::new().unwrap();
-    assert!(dec.decode(&[0xFF, 0xFF, 0xFF]).is_err() || dec.conceal().is_ok());
+    assert!(dec.decode(&[0xFF, 0xFF, 0xFF]).is_err() || dec.decode(&[]).is_ok());
 }
 
 #[test]

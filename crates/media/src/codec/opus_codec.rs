@@ -119,28 +119,13 @@ impl OpusDecoder {
         })
     }
 
-    /// Decodes a received packet.
+    /// Decodes a received packet; an empty one (a peer that sent no payload) is
+    /// concealed for one capture frame ([`AUDIO_FRAME_SAMPLES`]).
     pub fn decode(&mut self, packet: &[u8]) -> Result<Vec<f32>, CodecError> {
         if packet.is_empty() {
-            return self.conceal();
+            return self.conceal_for(AUDIO_FRAME_SAMPLES);
         }
         self.run(packet, false)
-    }
-
-    /// Synthesises one frame ([`AUDIO_FRAME_SAMPLES`]) for a lost packet when nothing
-    /// better is available (PLC).
-    pub fn conceal(&mut self) -> Result<Vec<f32>, CodecError> {
-        self.run_len(&[], false, AUDIO_FRAME_SAMPLES)
-    }
-
-    /// Rebuilds a lost packet from the FEC data in the packet that followed it. Call this
-    /// for the gap, then [`decode`](Self::decode) with the same `next_packet`. Falls back to
-    /// concealment if that packet has no FEC data.
-    pub fn recover(&mut self, next_packet: &[u8]) -> Result<Vec<f32>, CodecError> {
-        if next_packet.is_empty() {
-            return self.conceal();
-        }
-        self.run_len(next_packet, true, AUDIO_FRAME_SAMPLES)
     }
 
     /// Synthesises `samples` samples (a multiple of 2.5 ms) of concealment (PLC).
@@ -149,7 +134,8 @@ impl OpusDecoder {
     }
 
     /// Rebuilds the `samples` samples just before `next_packet` from its in-band FEC
-    /// (concealment where it carries none). `samples` is a multiple of 2.5 ms.
+    /// (concealment where it carries none). `samples` is a multiple of 2.5 ms. Call this
+    /// for the gap, then [`decode`](Self::decode) with the same `next_packet`.
     pub fn recover_for(
         &mut self,
         next_packet: &[u8],
