@@ -131,9 +131,51 @@ impl PacketAssembler {
     }
 }
 
+/// The reserve as the audio sender publishes it: [`audio_reserve_bps`] for the packet
+/// length in force, none while the microphone is muted (nothing is sent, so video may
+/// have the room), published only when it changes.
+#[derive(Debug, Default)]
+pub(crate) struct AudioReserve {
+    published: Option<u64>,
+}
+
+impl AudioReserve {
+    /// After each capture frame: the reserve to publish, if it changed.
+    pub(crate) fn on_frame(&mut self, muted: bool, frames_per_packet: usize) -> Option<u64> {
+        let bps = if muted {
+            0
+        } else {
+            audio_reserve_bps(frames_per_packet)
+        };
+        (self.published != Some(bps)).then(|| {
+            self.published = Some(bps);
+            bps
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reserve_follows_the_packet_length_and_mute() {
+        let mut r = AudioReserve::default();
+        // (muted, frames per packet, published)
+        let table = [
+            (false, 1, Some(audio_reserve_bps(1))),
+            (false, 1, None),
+            (false, 2, Some(audio_reserve_bps(2))),
+            (true, 2, Some(0)),
+            (true, 1, None),
+            (false, 1, Some(audio_reserve_bps(1))),
+        ];
+        for (k, (muted, frames, want)) in table.into_iter().enumerate() {
+            assert_eq!(r.on_frame(muted, frames), want, "frame {k}");
+        }
+        let mut starts_muted = AudioReserve::default();
+        assert_eq!(starts_muted.on_frame(true, 1), Some(0));
+    }
 
     #[test]
     fn video_leaves_more_room_for_10_ms_packets() {

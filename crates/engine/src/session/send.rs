@@ -24,7 +24,7 @@ use webrtc::media_stream::Track;
 
 use super::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::audio_format::{red_distance, AudioFormats, SharedAudioFormats};
-use super::audio_packets::{audio_reserve_bps, PacketAssembler, PacketLength, CONTIGUOUS_US};
+use super::audio_packets::{AudioReserve, PacketAssembler, PacketLength, CONTIGUOUS_US};
 use super::config::VideoSettings;
 use super::fec::FecLink;
 use super::keyframe::is_keyframe_request;
@@ -375,9 +375,9 @@ pub fn spawn_audio(
             };
             let mut length = PacketLength::default();
             let mut assembler = PacketAssembler::default();
-            // The packet length the video's audio reserve was last set for: it changes
-            // only with the length, not per frame.
-            let mut reserved_for: Option<usize> = None;
+            // What video leaves for audio: set when the packet length changes, and
+            // given to video while muted.
+            let mut reserve = AudioReserve::default();
             // Samples sent, to read the peer's loss report once a second of audio.
             let mut sent_samples = 0u64;
             // Frames closer than 40 ms apart are contiguous (`CONTIGUOUS_US`, which
@@ -406,14 +406,14 @@ pub fn spawn_audio(
                         timeline.skip(at);
                     }
                     timeline.skip(frame.capture_time_us);
+                    if let Some(bps) = reserve.on_frame(true, length.frames()) {
+                        state.audio_reserve_bps.store(bps, Ordering::Relaxed);
+                    }
                     continue;
                 }
                 let per_packet = length.on_estimate(state.target_bps.load(Ordering::Relaxed));
-                if reserved_for != Some(per_packet) {
-                    reserved_for = Some(per_packet);
-                    state
-                        .audio_reserve_bps
-                        .store(audio_reserve_bps(per_packet), Ordering::Relaxed);
+                if let Some(bps) = reserve.on_frame(false, per_packet) {
+                    state.audio_reserve_bps.store(bps, Ordering::Relaxed);
                 }
                 for packet in assembler.push(frame.capture_time_us, &frame.samples, per_packet) {
                     let ticks = packet.samples.len() as u64;
