@@ -28,7 +28,8 @@
 //! few ms, and no offset parked at the edge of the band).
 //! Video normally waits for audio, but only until it is [`SyncConfig::video_lead`] ahead
 //! of it (the picture a little early is the side viewers miss; the voice early is not
-//! allowed, so the target is a window, offset −lead..0, reached with the least delay);
+//! allowed, so the target is a window, offset −lead..0, reached with the least delay;
+//! on a path that jitters the window is 0, video's own spread takes that room);
 //! audio waits (a little, up to [`SyncConfig::max_audio`]) when video is slower. Smoothing the paths' own offset rather than the measurement
 //! means a step taken is not taken again (no overshoot). Without fresh reports for both
 //! streams nothing changes.
@@ -141,7 +142,9 @@ pub struct SyncConfig {
     /// How far the picture may run ahead of the voice before it is held: the voice
     /// lagging is the less visible side (ITU-R BT.1359 detectability: voice 45 ms early,
     /// 125 ms late; ATSC IS-191: +15 / −45 ms), and holding the picture for the last ms of
-    /// the voice's path costs glass-to-glass as much.
+    /// the voice's path costs glass-to-glass as much. Not on a path that jitters (where
+    /// the repair tail is read, [`SyncConfig::tail_jitter`]): video's own spread there
+    /// takes the room.
     pub video_lead: Duration,
     /// Past [`SyncConfig::video_lead`], a correction that holds the picture longer starts
     /// from this (the lead itself is the tolerance that keeps it from hunting).
@@ -283,16 +286,20 @@ impl AvSync {
         });
         let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
         let audio_target = smoothed.max(wait);
+        // On a path that jitters, the frames on time spread by ±25 ms around their median
+        // already: a lead there put them past −45 ms (measured), so the window closes.
+        let lead = if tail.is_some() {
+            0.0
+        } else {
+            us(self.config.video_lead)
+        };
         let target = SyncDelays {
-            video: want(
-                audio_target - smoothed - us(self.config.video_lead),
-                self.config.max_video,
-            ),
+            video: want(audio_target - smoothed - lead, self.config.max_video),
             audio: want(audio_target, self.config.max_audio),
         };
         let off = |t: Duration, d: Duration| us(t.abs_diff(d));
         let left = off(target.video, self.delays.video).max(off(target.audio, self.delays.audio));
-        let start = if target.video > self.delays.video {
+        let start = if lead > 0.0 && target.video > self.delays.video {
             self.config.lead_dead_band
         } else {
             self.config.dead_band
