@@ -150,21 +150,12 @@ pub fn spawn_video(
             // When the last frame passed the pushback check.
             let mut last_passed: Option<Instant> = None;
             while !state.closed.load(Ordering::Relaxed) {
-                let frame = {
-                    let guard = match slot.lock() {
-                        Ok(g) => g,
-                        Err(_) => return,
-                    };
-                    match guard.as_ref() {
-                        Some(cam) => cam.frames().recv_timeout(Duration::from_millis(50)).ok(),
-                        None => None,
-                    }
-                };
-                let Some(frame) = frame else {
-                    if slot.lock().map(|g| g.is_none()).unwrap_or(true) {
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
-                    continue;
+                let frame = match next_frame(&slot, |cam| {
+                    cam.frames().recv_timeout(Duration::from_millis(50)).ok()
+                }) {
+                    Next::Frame(frame) => frame,
+                    Next::Waited => continue,
+                    Next::Closed => return,
                 };
                 let now = Instant::now();
                 let want = target_kbps(&state, &settings);
@@ -337,6 +328,33 @@ pub fn spawn_video(
         .map(|_| ())
 }
 
+/// What a sender thread got from its capture slot.
+enum Next<F> {
+    Frame(F),
+    /// None within the wait (or no device in the slot: then after a short sleep).
+    Waited,
+    /// The slot's lock is poisoned: the sender stops.
+    Closed,
+}
+
+/// The next frame from a capture that may be swapped or absent (camera off, device
+/// changed): `recv` waits on the device's frames.
+fn next_frame<C, F>(slot: &Mutex<Option<C>>, recv: impl Fn(&C) -> Option<F>) -> Next<F> {
+    let frame = match slot.lock() {
+        Ok(guard) => guard.as_ref().and_then(&recv),
+        Err(_) => return Next::Closed,
+    };
+    match frame {
+        Some(f) => Next::Frame(f),
+        None => {
+            if slot.lock().map(|g| g.is_none()).unwrap_or(true) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Next::Waited
+        }
+    }
+}
+
 fn target_kbps(state: &SendState, settings: &VideoSettings) -> u32 {
     // Leave room for audio and RTP/RTCP overhead, then for FEC's repair packets.
     let bps = state.target_bps.load(Ordering::Relaxed);
@@ -385,21 +403,12 @@ pub fn spawn_audio(
             let mut timeline =
                 RtpTimeline::new(AUDIO_CLOCK_RATE, AUDIO_FRAME_US).contiguous_within(CONTIGUOUS_US);
             while !state.closed.load(Ordering::Relaxed) {
-                let frame = {
-                    let guard = match slot.lock() {
-                        Ok(g) => g,
-                        Err(_) => return,
-                    };
-                    match guard.as_ref() {
-                        Some(mic) => mic.frames().recv_timeout(Duration::from_millis(50)).ok(),
-                        None => None,
-                    }
-                };
-                let Some(frame) = frame else {
-                    if slot.lock().map(|g| g.is_none()).unwrap_or(true) {
-                        std::thread::sleep(Duration::from_millis(20));
-                    }
-                    continue;
+                let frame = match next_frame(&slot, |mic| {
+                    mic.frames().recv_timeout(Duration::from_millis(50)).ok()
+                }) {
+                    Next::Frame(frame) => frame,
+                    Next::Waited => continue,
+                    Next::Closed => return,
                 };
                 if state.mic_muted.load(Ordering::Relaxed) {
                     if let Some(at) = assembler.discard() {
