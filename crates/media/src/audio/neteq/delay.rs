@@ -223,9 +223,21 @@ impl DelayManager {
     /// The playout delay to hold, ms, for packets of `packet_ms`.
     pub(crate) fn target_ms(&self, packet_ms: f64) -> f64 {
         let c = &self.config;
+        let start = c.start_ms.clamp(c.min_ms, c.max_ms);
+        let target = self.measured_target_ms(packet_ms);
         if self.received_ms < WARM_UP_MS {
-            return c.start_ms.clamp(c.min_ms, c.max_ms);
+            // Not enough seen to go below the start value, but a path that is already
+            // later than it is covered at once: the first packets of a jittery call are
+            // the ones that run a buffer still at its start value dry.
+            return target.max(start);
         }
+        target
+    }
+
+    /// What the histograms (or, before the first 500 ms interval closes, its running
+    /// maximum) ask for, ms.
+    fn measured_target_ms(&self, packet_ms: f64) -> f64 {
+        let c = &self.config;
         let underrun = if self.underruns.is_empty() {
             self.interval.map_or(0.0, |(_, max)| max)
         } else {
@@ -313,6 +325,22 @@ mod tests {
             d.on_packet(start + Duration::from_millis(i * 20), i * 960, 960);
         }
         assert!((30.0..=32.0).contains(&target(&d)), "{}", target(&d));
+    }
+
+    #[test]
+    fn warm_up_holds_the_start_value_unless_the_path_is_already_later() {
+        let start = Instant::now();
+        // A clean path: the start value until 500 ms of audio, then the margin.
+        let mut d = DelayManager::new(DelayConfig::default());
+        feed(&mut d, start, 0, 10, |_| 0);
+        assert!((target(&d) - 60.0).abs() < 1e-9, "{}", target(&d));
+        feed(&mut d, start, 10, 40, |_| 0);
+        assert!(target(&d) <= 12.0, "{}", target(&d));
+        // The 10th frame (in order) comes 80 ms after the earliest: covered at
+        // once (the margin and half a pull on top), not after the warm-up.
+        let mut d = DelayManager::new(DelayConfig::default());
+        feed(&mut d, start, 0, 10, |i| if i == 9 { 80 } else { 0 });
+        assert!((90.0..=92.0).contains(&target(&d)), "{}", target(&d));
     }
 
     #[test]
