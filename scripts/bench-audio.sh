@@ -12,7 +12,12 @@
 #
 # Environment: BENCH_SECONDS (30), NETEM_SEED (1), BENCH_NO_BUILD=1 (use the binaries
 # already in target/release), BENCH_ROWS (only conditions whose label contains one of
-# these comma-separated words), BENCH_OUT (JSON lines, artifacts/bench-audio.json).
+# these comma-separated words), BENCH_OUT (JSON lines, artifacts/bench-audio.json),
+# BENCH_RES (the video size, 320x240). The size sets the audio packets too: 320x240 caps
+# the bandwidth target at 300 kbit/s, under which the sender packs 20 ms of audio per
+# packet (`audio_packets.rs`); from 640x480 the target passes 650 kbit/s and packets are
+# 10 ms. For the jitter buffer's own delay run the agents with PEERCALL_AUDIO_SYNC_WAIT=0
+# and PEERCALL_SYNC_TAIL_WAIT_MS=0 (the voice does not wait for video).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
@@ -32,7 +37,7 @@ if [ "${1:-}" = "call" ]; then
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
     sleep 0.1
   done
-  common=(--server "ws://127.0.0.1:$port/ws" --bind 127.0.0.1:0 --resolution 320x240
+  common=(--server "ws://127.0.0.1:$port/ws" --bind 127.0.0.1:0 --resolution "${BENCH_RES:-320x240}"
           --audio tone --report json)
   bob_out="$(mktemp)" alice_out="$(mktemp)"
   RUST_LOG=warn "$target/release/peercall-agent" "${common[@]}" --name bob --auto-answer \
@@ -77,7 +82,7 @@ mkdir -p "$(dirname "$OUT")"
 rows="$(mktemp)"
 trap 'rm -f "$rows"' EXIT
 
-log "commit $commit, ${BENCH_SECONDS} s per call, seed $NETEM_SEED, load $(cut -d' ' -f1-3 /proc/loadavg)"
+log "commit $commit, ${BENCH_SECONDS} s per call, video ${BENCH_RES:-320x240}, seed $NETEM_SEED, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for row in "${MATRIX[@]}"; do
   label="${row%%|*}"
   spec="${row#*|}"

@@ -19,6 +19,7 @@ use super::events::SessionEvent;
 use super::receive::Receivers;
 use super::sync::{Kind, Playing, SyncDriver};
 use crate::stats::Counters;
+use crate::tuning_env::{process_env, read_u32};
 
 /// The playout clock's period.
 const PULL_PERIOD: Duration = Duration::from_millis(10);
@@ -32,6 +33,9 @@ const ARRIVAL_GAP: Duration = Duration::from_millis(50);
 const PULL_LATE: Duration = Duration::from_millis(20);
 /// Pulls between two stats publications (every 100 ms).
 const STATS_EVERY: u64 = 10;
+/// `PEERCALL_AUDIO_SYNC_WAIT=0`: the buffer does not hold audio for lip sync (the voice
+/// is not made to wait for slower video), so a benchmark sees the buffer's own delay.
+const SYNC_WAIT_ENV: &str = "PEERCALL_AUDIO_SYNC_WAIT";
 
 type Shared = Arc<Mutex<NetEq>>;
 
@@ -111,6 +115,10 @@ impl Receivers {
         let mut next = Instant::now();
         let mut pulls = 0u64;
         let mut sync = SyncDriver::new(self.sync.clone());
+        let sync_wait = read_u32(&process_env, SYNC_WAIT_ENV, 0, 1) != Some(0);
+        if !sync_wait {
+            tracing::info!("{SYNC_WAIT_ENV}=0: the voice does not wait for video");
+        }
         while !ended.load(Ordering::Relaxed) && !self.closed.load(Ordering::Relaxed) {
             let now = Instant::now();
             if next > now {
@@ -137,7 +145,9 @@ impl Receivers {
                 let speaker = self.speaker_delay.get();
                 let now = Instant::now();
                 if let Some(d) = sync.on_audio(playing, speaker, now, at_us, &self.counters) {
-                    buffer.set_sync_delay_ms(d.audio.as_secs_f64() * 1000.0);
+                    if sync_wait {
+                        buffer.set_sync_delay_ms(d.audio.as_secs_f64() * 1000.0);
+                    }
                 }
                 let pull = buffer.pull(due);
                 pulls += 1;
