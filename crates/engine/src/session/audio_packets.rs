@@ -18,6 +18,10 @@
 //! way, 20 → 60 ms), and back to 10 ms from [`AMPLE_BPS`]; the gap between the two keeps
 //! an estimate near one threshold from flapping. The receiver reads each packet's
 //! duration from the packet itself (NetEQ and ours), so a switch needs no signalling.
+//! An estimate is only the link's when the link limits it: the estimator never goes
+//! above what the call asks for ([`estimate_ceiling_bps`]: 364 kbit/s for a 320x240
+//! camera), so the thresholds are brought under that ceiling (4/5 and 9/10 of it) and a
+//! small picture on a fat link keeps 10 ms packets.
 //!
 //! Loss: RED repeats the previous *packet*, so at distance 1 a 10 ms packet's copy covers
 //! 10 ms. With losses independent per packet the share of audio lost with its copy is the
@@ -38,19 +42,41 @@ pub(crate) const CONTIGUOUS_US: u64 = FRAME_US + 30_000;
 /// One capture frame, µs.
 const FRAME_US: u64 = AUDIO_FRAME_SAMPLES as u64 * 1_000_000 / 48_000;
 
+/// The most the bandwidth estimator goes to (bit/s): the video's highest bitrate plus
+/// what audio takes at its largest ([`audio_reserve_bps`] of 10 ms packets).
+pub(crate) fn estimate_ceiling_bps(video_max_kbps: u32) -> u64 {
+    u64::from(video_max_kbps) * 1000 + audio_reserve_bps(1)
+}
+
 /// Frames per packet, from the bandwidth estimate (see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PacketLength {
     frames: usize,
+    thin_bps: u64,
+    ample_bps: u64,
 }
 
 impl Default for PacketLength {
     fn default() -> Self {
-        Self { frames: 1 }
+        Self {
+            frames: 1,
+            thin_bps: THIN_BPS,
+            ample_bps: AMPLE_BPS,
+        }
     }
 }
 
 impl PacketLength {
+    /// For an estimator that never goes above `ceiling_bps`: an estimate near the
+    /// ceiling is what the call asks for, not a thin link.
+    pub(crate) fn under_ceiling(ceiling_bps: u64) -> Self {
+        Self {
+            thin_bps: THIN_BPS.min(ceiling_bps / 5 * 4),
+            ample_bps: AMPLE_BPS.min(ceiling_bps / 10 * 9),
+            ..Self::default()
+        }
+    }
+
     /// Frames per packet now.
     pub(crate) fn frames(self) -> usize {
         self.frames
@@ -59,9 +85,9 @@ impl PacketLength {
     /// Takes the latest estimate (0: none yet, changes nothing); returns frames per packet.
     pub(crate) fn on_estimate(&mut self, bps: u64) -> usize {
         if bps > 0 {
-            if self.frames == 1 && bps < THIN_BPS {
+            if self.frames == 1 && bps < self.thin_bps {
                 self.frames = 2;
-            } else if self.frames > 1 && bps >= AMPLE_BPS {
+            } else if self.frames > 1 && bps >= self.ample_bps {
                 self.frames = 1;
             }
         }
@@ -184,6 +210,30 @@ mod tests {
         let (ten, twenty) = (audio_reserve_bps(1), audio_reserve_bps(2));
         assert!(ten >= twenty + 28_000, "{ten} vs {twenty}");
         assert!(audio_reserve_bps(4) <= twenty);
+    }
+
+    #[test]
+    fn an_estimate_at_the_call_s_own_ceiling_is_not_a_thin_link() {
+        // A 320x240 camera asks for 300 kbit/s of video: the estimator stops at 396.
+        let ceiling = estimate_ceiling_bps(300);
+        assert_eq!(ceiling, 396_000);
+        let mut l = PacketLength::under_ceiling(ceiling);
+        // (estimate, frames per packet after it)
+        let table = [
+            (396_000, 1),
+            (330_000, 1),
+            (316_000, 2),
+            (350_000, 2),
+            (356_400, 1),
+        ];
+        for (k, (bps, frames)) in table.into_iter().enumerate() {
+            assert_eq!(l.on_estimate(bps), frames, "step {k}: {bps}");
+        }
+        // A 720p camera's ceiling is far above the thresholds: they stay.
+        assert_eq!(
+            PacketLength::under_ceiling(estimate_ceiling_bps(2_500)),
+            PacketLength::default()
+        );
     }
 
     #[test]

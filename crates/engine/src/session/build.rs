@@ -208,7 +208,7 @@ pub async fn build_peer_connection(
     let estimator = PublishingEstimator::new(
         initial,
         f64::from(video.min_kbps) * 1000.0,
-        f64::from(video.max_kbps) * 1000.0 + 64_000.0,
+        super::audio_packets::estimate_ceiling_bps(video.max_kbps) as f64,
         target_bps,
     )
     .publishing_path_to(fec.clone());

@@ -227,6 +227,7 @@ impl PeerSession {
             audio_reserve_bps: Arc::new(AtomicU64::new(audio_packets::audio_reserve_bps(
                 audio_packets::PacketLength::default().frames(),
             ))),
+            estimate_ceiling_bps: audio_packets::estimate_ceiling_bps(config.video.max_kbps),
             outstanding,
             fec: fec_link,
             counters: counters.clone(),

@@ -54,6 +54,8 @@ pub struct SendState {
     /// What the audio sender takes (bit/s, [`super::audio_packets::audio_reserve_bps`]),
     /// left out of the video encoder's target.
     pub(crate) audio_reserve_bps: Arc<AtomicU64>,
+    /// The most the bandwidth estimate goes to ([`super::audio_packets::estimate_ceiling_bps`]).
+    pub(crate) estimate_ceiling_bps: u64,
     /// Bytes paced and in flight (congestion window pushback).
     pub(crate) outstanding: Arc<Outstanding>,
     /// The FEC sender's overhead (the encoder leaves room for it).
@@ -391,7 +393,7 @@ pub fn spawn_audio(
                     return;
                 }
             };
-            let mut length = PacketLength::default();
+            let mut length = PacketLength::under_ceiling(state.estimate_ceiling_bps);
             let mut assembler = PacketAssembler::default();
             // What video leaves for audio: set when the packet length changes, and
             // given to video while muted.
