@@ -21,10 +21,13 @@ pub enum Way {
 pub type Rule = Box<dyn FnMut(Way, &[u8]) -> bool + Send>;
 
 /// What becomes of one datagram under a [`HoldRule`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Deliver,
     Drop,
+    /// Lost, and these bytes go in its place, from the relay's address: what anyone who can
+    /// send as the peer (on the path, or spoofing its address) could forge.
+    Replace(Vec<u8>),
     /// Kept back, in order, until a datagram is given [`Verdict::DeliverHeld`].
     Hold,
     /// Everything held goes first, back to back, then this datagram.
@@ -83,6 +86,10 @@ impl Relay {
                 match rule(way, data) {
                     Verdict::Deliver => {}
                     Verdict::Drop => continue,
+                    Verdict::Replace(forged) => {
+                        let _ = out.send_to(&forged, to).await;
+                        continue;
+                    }
                     Verdict::Hold => {
                         held.push((way, data.to_vec()));
                         continue;
