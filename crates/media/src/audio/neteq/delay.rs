@@ -49,6 +49,9 @@ const RECENT_FORGET: f64 = 0.99;
 const RECENT_QUANTILE: f64 = 0.97;
 /// Audio received before the histograms are believed, ms.
 const WARM_UP_MS: f64 = 500.0;
+/// Audio received before the histograms alone are believed, ms: until then the target
+/// also covers the latest in-order frame so far with [`DelayConfig::learn_headroom`].
+const LEARN_MS: f64 = 10_000.0;
 /// The frame duration the forgetting factors are given for, samples (20 ms).
 const FORGET_UNIT: f64 = 960.0;
 
@@ -75,6 +78,9 @@ pub struct DelayConfig {
     /// Added to what the histograms ask: the playout thread's and the network thread's
     /// own timing noise, ms.
     pub margin_ms: f64,
+    /// For the first 10 s of audio the target covers the latest in-order frame seen so
+    /// far times one plus this: the tail not seen yet.
+    pub learn_headroom: f64,
 }
 
 impl Default for DelayConfig {
@@ -86,6 +92,7 @@ impl Default for DelayConfig {
             underrun_quantile: 0.9,
             late_cost_ms: 10.0,
             margin_ms: 5.0,
+            learn_headroom: 0.25,
         }
     }
 }
@@ -107,6 +114,8 @@ pub(crate) struct DelayManager {
     late: Histogram,
     /// Audio received so far, ms.
     received_ms: f64,
+    /// The latest in-order frame so far (relative to its reference), ms.
+    in_order_max: f64,
     highest_ts: Option<u64>,
     highest_seq: Option<u16>,
     /// Smoothed share of packets lost, and of packets carrying FEC.
@@ -125,6 +134,7 @@ impl DelayManager {
             recent: Histogram::new(RECENT_FORGET),
             late: Histogram::new(LATE_FORGET),
             received_ms: 0.0,
+            in_order_max: 0.0,
             highest_ts: None,
             highest_seq: None,
             loss: 0.0,
@@ -191,6 +201,7 @@ impl DelayManager {
             self.highest_ts = Some(ts);
             self.late.add_weighted(0.0, weight);
             self.recent.add_weighted(r, weight);
+            self.in_order_max = self.in_order_max.max(r);
             let (start, max) = *self.interval.get_or_insert((now, r));
             if now.saturating_duration_since(start) >= SPIKE_INTERVAL {
                 self.underruns.add(max);
@@ -243,7 +254,10 @@ impl DelayManager {
         } else {
             self.underruns.percentile(c.underrun_quantile)
         };
-        let underrun = underrun.max(self.recent.percentile(RECENT_QUANTILE));
+        let mut underrun = underrun.max(self.recent.percentile(RECENT_QUANTILE));
+        if self.received_ms < LEARN_MS {
+            underrun = underrun.max(self.in_order_max * (1.0 + c.learn_headroom));
+        }
         let late = self.late.cheapest(underrun, c.late_cost_ms);
         let fec = if self.loss > LOSS_FOR_FEC_DELAY && self.fec > 0.2 {
             packet_ms
@@ -336,11 +350,16 @@ mod tests {
         assert!((target(&d) - 60.0).abs() < 1e-9, "{}", target(&d));
         feed(&mut d, start, 10, 40, |_| 0);
         assert!(target(&d) <= 12.0, "{}", target(&d));
-        // The 10th frame (in order) comes 80 ms after the earliest: covered at
-        // once (the margin and half a pull on top), not after the warm-up.
+        // The 10th frame (in order) comes 80 ms after the earliest: covered at once
+        // with a quarter more for the tail not seen yet (and the margin and half a
+        // pull on top), not after the warm-up.
         let mut d = DelayManager::new(DelayConfig::default());
         feed(&mut d, start, 0, 10, |i| if i == 9 { 80 } else { 0 });
-        assert!((90.0..=92.0).contains(&target(&d)), "{}", target(&d));
+        assert!((110.0..=112.0).contains(&target(&d)), "{}", target(&d));
+        // After 10 s of audio only the histograms count: a single 80 ms frame early
+        // on is one interval in more than twenty.
+        feed(&mut d, start, 10, 500, |_| 0);
+        assert!(target(&d) <= 12.0, "{}", target(&d));
     }
 
     #[test]

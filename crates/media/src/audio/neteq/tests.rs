@@ -404,7 +404,8 @@ fn red_distance_two_covers_bursts_of_two() {
         2,
     );
     check("bursts of 2, RED 1", &one, 0.0, 60.0);
-    check("bursts of 2, RED 2", &two, 0.0, 70.0);
+    // p95 72 ms: the first 10 s also cover a quarter more than the latest frame seen.
+    check("bursts of 2, RED 2", &two, 0.0, 75.0);
     assert!(
         two.stats.concealed_samples * 2 < one.stats.concealed_samples,
         "RED 2 {:?} vs RED 1 {:?}",
@@ -491,11 +492,12 @@ fn five_percent_loss_and_20_ms_normal_jitter_with_red() {
         },
         1,
     );
-    check("5 % + 20 ms normal, RED", &r, 0.0, 100.0);
+    // p95 102 ms: the first 10 s also cover a quarter more than the latest frame seen.
+    check("5 % + 20 ms normal, RED", &r, 0.0, 105.0);
     let s = &r.stats;
     assert!(s.concealed_pct() <= 0.5, "{s:?}");
     assert!(s.underruns <= 1, "{s:?}");
-    assert!(s.delay_p50_ms <= 72.0, "{s:?}");
+    assert!(s.delay_p50_ms <= 75.0, "{s:?}"); // 73: the first 10 s cover more (see delay.rs)
 }
 
 #[test]
@@ -686,6 +688,70 @@ fn sweep_five_percent_and_20_ms_normal_jitter() {
             stretch / n,
             clean.stats.delay_p50_ms,
             clean.stats.underruns,
+        );
+    }
+}
+
+#[test]
+#[ignore = "a trade-off sweep, not a test: run with --ignored --nocapture"]
+fn sweep_thirty_second_calls_under_jitter() {
+    // The benchmark's call length (30 s), where the start weighs: 16 seeds of 5 % +
+    // 50 ± 20 ms normal jitter, RED 1, 10 and 20 ms packets, `H` the learning headroom
+    // (DelayConfig::learn_headroom; -1 turns the learning cover off).
+    let secs = 30;
+    let h: f64 = std::env::var("H")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DelayConfig::default().learn_headroom);
+    let cfg = DelayConfig {
+        learn_headroom: h,
+        ..DelayConfig::default()
+    };
+    for ten in [true, false] {
+        let samples: fn(u64) -> u64 = if ten { |_| 480 } else { |_| 960 };
+        let (mut held, mut under) = (0.0, 0.0);
+        let seeds: Vec<u64> = (1..=16).collect();
+        for &seed in &seeds {
+            let r = run_configured(
+                &Scenario {
+                    seconds: secs,
+                    drift_ppm: 0.0,
+                    muted: 0..0,
+                    network: |_, rng| {
+                        if rng.uniform() < 0.05 {
+                            vec![]
+                        } else {
+                            vec![(50.0 + rng.normal(20.0)).max(0.0)]
+                        }
+                    },
+                },
+                1,
+                samples,
+                cfg,
+                seed * 0x9e37_79b9,
+            );
+            held += r.stats.delay_p50_ms;
+            under += r.stats.underruns as f64;
+        }
+        let n = seeds.len() as f64;
+        let clean = run_configured(
+            &Scenario {
+                seconds: 30,
+                drift_ppm: 0.0,
+                muted: 0..0,
+                network: |_, _| vec![0.0],
+            },
+            0,
+            samples,
+            cfg,
+            7,
+        );
+        eprintln!(
+            "SWEEP30 H {h} ten_ms={ten}: held {:.1}, underruns/min {:.2}; clean held {} underruns {}",
+            held / n,
+            under / n * 2.0,
+            clean.stats.delay_p50_ms,
+            clean.stats.underruns
         );
     }
 }
