@@ -13,11 +13,12 @@
 # Environment: BENCH_SECONDS (30), NETEM_SEED (1), BENCH_NO_BUILD=1 (use the binaries
 # already in target/release), BENCH_ROWS (only conditions whose label contains one of
 # these comma-separated words), BENCH_OUT (JSON lines, artifacts/bench-audio.json),
-# BENCH_RES (the video size, 320x240). The size sets the audio packets too: 320x240 caps
-# the bandwidth target at 300 kbit/s, under which the sender packs 20 ms of audio per
-# packet (`audio_packets.rs`); from 640x480 the target passes 650 kbit/s and packets are
-# 10 ms. For the jitter buffer's own delay run the agents with PEERCALL_AUDIO_SYNC_WAIT=0
-# and PEERCALL_SYNC_TAIL_WAIT_MS=0 (the voice does not wait for video).
+# BENCH_RES (the video size, 320x240). Audio packets are 10 ms at any size on these
+# links: 320x240 caps the bandwidth estimate at 396 kbit/s, which is the call's own
+# ceiling, not a thin link (`audio_packets.rs`, PacketLength::under_ceiling; before
+# 98245bf such calls sent 20 ms packets). For the jitter buffer's own delay run the
+# agents with PEERCALL_AUDIO_SYNC_WAIT=0 and PEERCALL_SYNC_TAIL_WAIT_MS=0 (the voice does
+# not wait for video).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
