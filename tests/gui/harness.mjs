@@ -59,12 +59,51 @@ async function waitForStatus(port, driverProcess, timeoutMs = 20000) {
 }
 
 /**
+ * Starts tauri-driver on a free port pair and waits until it answers. A driver that stays
+ * silent (seen once in CI: nothing listening after 20 s, its log empty) is killed and the
+ * next pair is tried, once; a second silent one fails the test.
+ */
+async function startDriver(env) {
+  for (let attempt = 1; ; attempt++) {
+    const [port, nativePort] = await nextFreePortPair();
+    // Its own process group (so stop() can end the driver, WebKitWebDriver and the app
+    // together, even if the app outlives the session) and a log file rather than the test
+    // runner's pipe (a surviving app holding that pipe would keep the runner waiting).
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const logFile = path.join(ARTIFACTS, `app-${port}.log`);
+    const log = openSync(logFile, "a");
+    const driverProcess = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+      env,
+      stdio: ["ignore", log, log],
+      detached: true,
+    });
+    const killGroup = async () => {
+      for (const signal of ["SIGTERM", "SIGKILL"]) {
+        try {
+          process.kill(-driverProcess.pid, signal);
+        } catch {
+          return; // the group is gone
+        }
+        await new Promise((r) => setTimeout(r, 1500));
+      }
+    };
+    try {
+      await waitForStatus(port, driverProcess);
+      return { driverProcess, killGroup, logFile, port };
+    } catch (err) {
+      await killGroup();
+      if (attempt >= 2) throw err;
+      console.error(`# ${err.message}; starting another tauri-driver`);
+    }
+  }
+}
+
+/**
  * Launches the app with the given profile; returns {driver, stop()}.
  * `stop()` ends the WebDriver session (closing the app) and the tauri-driver process.
  */
 export async function launchApp(profile, extraEnv = {}) {
   if (!APP) throw new Error("PEERCALL_APP must point at the built peercall binary");
-  const [port, nativePort] = await nextFreePortPair();
   const env = {
     ...process.env,
     XDG_CONFIG_HOME: profile.config,
@@ -75,29 +114,8 @@ export async function launchApp(profile, extraEnv = {}) {
     PEERCALL_LAN_DISCOVERY: "off",
     ...extraEnv,
   };
-  // Its own process group (so stop() can end the driver, WebKitWebDriver and the app together,
-  // even if the app outlives the session) and a log file rather than the test runner's pipe
-  // (a surviving app holding that pipe would keep the runner waiting).
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const logFile = path.join(ARTIFACTS, `app-${port}.log`);
-  const log = openSync(logFile, "a");
-  const driverProcess = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-    env,
-    stdio: ["ignore", log, log],
-    detached: true,
-  });
-  const killGroup = async () => {
-    for (const signal of ["SIGTERM", "SIGKILL"]) {
-      try {
-        process.kill(-driverProcess.pid, signal);
-      } catch {
-        return; // the group is gone
-      }
-      await new Promise((r) => setTimeout(r, 1500));
-    }
-  };
+  const { driverProcess, killGroup, logFile, port } = await startDriver(env);
   try {
-    await waitForStatus(port, driverProcess);
     const driver = await new Builder()
       .usingServer(`http://127.0.0.1:${port}/`)
       .withCapabilities({ browserName: "wry", "tauri:options": { application: APP } })
