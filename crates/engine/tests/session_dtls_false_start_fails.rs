@@ -19,9 +19,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::relay::{Relay, Way};
-use common::sessions::{connected, has, offer_answer_through, pump_through};
+use common::sessions::{connected, ended, offer_answer_through, pump_through, story};
 use common::wire::{has_change_cipher_spec, is_dtls};
-use peercall_engine::session::SessionEvent;
 
 /// Far beyond the handshake's retransmission budget: a run that gets here has hung.
 const HANG_GUARD: Duration = Duration::from_secs(60);
@@ -39,28 +38,6 @@ fn pass(client: &mut Option<Way>, way: Way, d: &[u8]) -> bool {
         // Everything DTLS towards the client is lost: the server's flight 6 above all.
         Some(c) => !(c != way && is_dtls(d)),
     }
-}
-
-/// The events that tell the story (no candidates, descriptions or stats).
-fn story(events: &[SessionEvent]) -> Vec<String> {
-    events
-        .iter()
-        .filter(|e| {
-            !matches!(
-                e,
-                SessionEvent::LocalCandidate(_)
-                    | SessionEvent::LocalDescription(_)
-                    | SessionEvent::Stats(_)
-            )
-        })
-        .map(|e| format!("{e:?}").chars().take(40).collect())
-        .collect()
-}
-
-fn ended(events: &[SessionEvent]) -> bool {
-    has(events, |e| {
-        matches!(e, SessionEvent::Failed | SessionEvent::Disconnected)
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::relay::{Relay, Verdict, Way};
-use common::sessions::{connected, has, offer_answer_through, pump_through, Peer};
+use common::sessions::{connected, ended, has, offer_answer_through, pump_through, story, Peer};
 use common::wire::{
     has_change_cipher_spec, is_dtls, plaintext_alert, plaintext_application_data, vp8_marker,
 };
@@ -112,28 +112,6 @@ fn in_call(seen: &mut Seen, forged: &[u8], way: Way, d: &[u8]) -> Verdict {
         return Verdict::Replace(forged.to_vec());
     }
     Verdict::Deliver
-}
-
-/// The events that tell the story (no candidates, descriptions or stats).
-fn story(events: &[SessionEvent]) -> Vec<String> {
-    events
-        .iter()
-        .filter(|e| {
-            !matches!(
-                e,
-                SessionEvent::LocalCandidate(_)
-                    | SessionEvent::LocalDescription(_)
-                    | SessionEvent::Stats(_)
-            )
-        })
-        .map(|e| format!("{e:?}").chars().take(40).collect())
-        .collect()
-}
-
-fn ended(events: &[SessionEvent]) -> bool {
-    has(events, |e| {
-        matches!(e, SessionEvent::Failed | SessionEvent::Disconnected)
-    })
 }
 
 type Scenario = fn(&mut Seen, &[u8], Way, &[u8]) -> Verdict;

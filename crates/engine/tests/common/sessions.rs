@@ -127,6 +127,30 @@ pub fn connected(events: &[SessionEvent]) -> bool {
     has(events, |e| matches!(e, SessionEvent::Connected))
 }
 
+/// Whether the session failed or disconnected.
+pub fn ended(events: &[SessionEvent]) -> bool {
+    has(events, |e| {
+        matches!(e, SessionEvent::Failed | SessionEvent::Disconnected)
+    })
+}
+
+/// The events that tell the story (no candidates, descriptions or stats), for a failure
+/// message.
+pub fn story(events: &[SessionEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e,
+                SessionEvent::LocalCandidate(_)
+                    | SessionEvent::LocalDescription(_)
+                    | SessionEvent::Stats(_)
+            )
+        })
+        .map(|e| format!("{e:?}").chars().take(40).collect())
+        .collect()
+}
+
 /// A caller and a callee through `relay` (the caller is its A), until both connected or
 /// either failed (20 s at most); each side's events.
 pub async fn connect_through(relay: &Relay) -> (Vec<SessionEvent>, Vec<SessionEvent>) {
