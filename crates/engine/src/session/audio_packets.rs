@@ -19,7 +19,7 @@
 //! an estimate near one threshold from flapping. The receiver reads each packet's
 //! duration from the packet itself (NetEQ and ours), so a switch needs no signalling.
 //! An estimate is only the link's when the link limits it: the estimator never goes
-//! above what the call asks for ([`estimate_ceiling_bps`]: 364 kbit/s for a 320x240
+//! above what the call asks for ([`estimate_ceiling_bps`]: 396 kbit/s for a 320x240
 //! camera), so the thresholds are brought under that ceiling (4/5 and 9/10 of it) and a
 //! small picture on a fat link keeps 10 ms packets.
 //!

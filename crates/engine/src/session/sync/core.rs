@@ -30,8 +30,9 @@
 //! of it (the picture a little early is the side viewers miss; the voice early is not
 //! allowed, so the target is a window, offset −lead..0, reached with the least delay;
 //! on a path that jitters the window is 0, video's own spread takes that room);
-//! audio waits (a little, up to [`SyncConfig::max_audio`]) when video is slower. Smoothing the paths' own offset rather than the measurement
-//! means a step taken is not taken again (no overshoot). Without fresh reports for both
+//! audio waits (a little, up to [`SyncConfig::max_audio`]) when video is slower.
+//! Smoothing the paths' own offset rather than the measurement means a step taken is not
+//! taken again (no overshoot). Without fresh reports for both
 //! streams nothing changes.
 //!
 //! **The repair tail.** Under loss with jitter a video frame that waits for a
