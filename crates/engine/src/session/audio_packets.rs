@@ -18,10 +18,11 @@
 //! way, 20 → 60 ms), and back to 10 ms from [`AMPLE_BPS`]; the gap between the two keeps
 //! an estimate near one threshold from flapping. The receiver reads each packet's
 //! duration from the packet itself (NetEQ and ours), so a switch needs no signalling.
-//! An estimate is only the link's when the link limits it: the estimator never goes
-//! above what the call asks for ([`estimate_ceiling_bps`]: 396 kbit/s for a 320x240
-//! camera), so the thresholds are brought under that ceiling (4/5 and 9/10 of it) and a
-//! small picture on a fat link keeps 10 ms packets.
+//! An estimate is only the link's when the link limits it: the estimator goes no higher
+//! than what the call sends ([`estimate_ceiling_bps`]: 396 kbit/s with a 320x240
+//! camera, audio's own rate with the camera off), so the thresholds are brought under
+//! that ceiling (4/5 and 9/10 of it): a small picture, or none, on a fat link keeps 10 ms
+//! packets.
 //!
 //! Loss: RED repeats the previous *packet*, so at distance 1 a 10 ms packet's copy covers
 //! 10 ms. With losses independent per packet the share of audio lost with its copy is the
@@ -52,42 +53,30 @@ pub(crate) fn estimate_ceiling_bps(video_max_kbps: u32) -> u64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PacketLength {
     frames: usize,
-    thin_bps: u64,
-    ample_bps: u64,
 }
 
 impl Default for PacketLength {
     fn default() -> Self {
-        Self {
-            frames: 1,
-            thin_bps: THIN_BPS,
-            ample_bps: AMPLE_BPS,
-        }
+        Self { frames: 1 }
     }
 }
 
 impl PacketLength {
-    /// For an estimator that never goes above `ceiling_bps`: an estimate near the
-    /// ceiling is what the call asks for, not a thin link.
-    pub(crate) fn under_ceiling(ceiling_bps: u64) -> Self {
-        Self {
-            thin_bps: THIN_BPS.min(ceiling_bps / 5 * 4),
-            ample_bps: AMPLE_BPS.min(ceiling_bps / 10 * 9),
-            ..Self::default()
-        }
-    }
-
     /// Frames per packet now.
     pub(crate) fn frames(self) -> usize {
         self.frames
     }
 
-    /// Takes the latest estimate (0: none yet, changes nothing); returns frames per packet.
-    pub(crate) fn on_estimate(&mut self, bps: u64) -> usize {
+    /// Takes the latest estimate (0: none yet, changes nothing) and what the call sends
+    /// at most now (`ceiling_bps`: an estimate near it is the call's own demand, not a
+    /// thin link); returns frames per packet.
+    pub(crate) fn on_estimate(&mut self, bps: u64, ceiling_bps: u64) -> usize {
+        let thin = THIN_BPS.min(ceiling_bps / 5 * 4);
+        let ample = AMPLE_BPS.min(ceiling_bps / 10 * 9);
         if bps > 0 {
-            if self.frames == 1 && bps < self.thin_bps {
+            if self.frames == 1 && bps < thin {
                 self.frames = 2;
-            } else if self.frames > 1 && bps >= self.ample_bps {
+            } else if self.frames > 1 && bps >= ample {
                 self.frames = 1;
             }
         }
@@ -217,7 +206,7 @@ mod tests {
         // A 320x240 camera asks for 300 kbit/s of video: the estimator stops at 396.
         let ceiling = estimate_ceiling_bps(300);
         assert_eq!(ceiling, 396_000);
-        let mut l = PacketLength::under_ceiling(ceiling);
+        let mut l = PacketLength::default();
         // (estimate, frames per packet after it)
         let table = [
             (396_000, 1),
@@ -227,13 +216,28 @@ mod tests {
             (356_400, 1),
         ];
         for (k, (bps, frames)) in table.into_iter().enumerate() {
-            assert_eq!(l.on_estimate(bps), frames, "step {k}: {bps}");
+            assert_eq!(l.on_estimate(bps, ceiling), frames, "step {k}: {bps}");
         }
-        // A 720p camera's ceiling is far above the thresholds: they stay.
-        assert_eq!(
-            PacketLength::under_ceiling(estimate_ceiling_bps(2_500)),
-            PacketLength::default()
-        );
+        // The camera off: the call sends audio alone, which the start value (300 kbit/s)
+        // already covers; only an estimate under 4/5 of audio's own rate is thin.
+        let audio = estimate_ceiling_bps(0);
+        let mut l = PacketLength::default();
+        for (k, (bps, frames)) in [
+            (300_000, 1),
+            (80_000, 1),
+            (76_000, 2),
+            (86_000, 2),
+            (86_400, 1),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_eq!(
+                l.on_estimate(bps, audio),
+                frames,
+                "camera off, step {k}: {bps}"
+            );
+        }
     }
 
     #[test]
@@ -253,7 +257,9 @@ mod tests {
             (300_000, 2),
         ];
         for (i, (bps, want)) in table.into_iter().enumerate() {
-            assert_eq!(l.on_estimate(bps), want, "row {i}: {bps} bit/s");
+            // A 720p camera's ceiling is far above the thresholds: they stay.
+            let ceiling = estimate_ceiling_bps(2_500);
+            assert_eq!(l.on_estimate(bps, ceiling), want, "row {i}: {bps} bit/s");
         }
     }
 

@@ -228,6 +228,7 @@ impl PeerSession {
                 audio_packets::PacketLength::default().frames(),
             ))),
             estimate_ceiling_bps: audio_packets::estimate_ceiling_bps(config.video.max_kbps),
+            video_sending: Arc::new(AtomicBool::new(false)),
             outstanding,
             fec: fec_link,
             counters: counters.clone(),

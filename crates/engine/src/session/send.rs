@@ -24,7 +24,9 @@ use webrtc::media_stream::Track;
 
 use super::adapt::{AdaptConfig, Adapter, KeyframeGate};
 use super::audio_format::{red_distance, AudioFormats, SharedAudioFormats};
-use super::audio_packets::{AudioReserve, PacketAssembler, PacketLength, CONTIGUOUS_US};
+use super::audio_packets::{
+    estimate_ceiling_bps, AudioReserve, PacketAssembler, PacketLength, CONTIGUOUS_US,
+};
 use super::config::VideoSettings;
 use super::fec::FecLink;
 use super::keyframe::is_keyframe_request;
@@ -54,8 +56,11 @@ pub struct SendState {
     /// What the audio sender takes (bit/s, [`super::audio_packets::audio_reserve_bps`]),
     /// left out of the video encoder's target.
     pub(crate) audio_reserve_bps: Arc<AtomicU64>,
-    /// The most the bandwidth estimate goes to ([`super::audio_packets::estimate_ceiling_bps`]).
+    /// The most the bandwidth estimate goes to with the camera on
+    /// ([`super::audio_packets::estimate_ceiling_bps`]).
     pub(crate) estimate_ceiling_bps: u64,
+    /// Whether the video sender has a camera (else the call sends audio alone).
+    pub(crate) video_sending: Arc<AtomicBool>,
     /// Bytes paced and in flight (congestion window pushback).
     pub(crate) outstanding: Arc<Outstanding>,
     /// The FEC sender's overhead (the encoder leaves room for it).
@@ -157,8 +162,13 @@ pub fn spawn_video(
                 }) {
                     Next::Frame(frame) => frame,
                     Next::Waited => continue,
+                    Next::NoDevice => {
+                        state.video_sending.store(false, Ordering::Relaxed);
+                        continue;
+                    }
                     Next::Closed => return,
                 };
+                state.video_sending.store(true, Ordering::Relaxed);
                 let now = Instant::now();
                 let want = target_kbps(&state, &settings);
                 state
@@ -333,8 +343,10 @@ pub fn spawn_video(
 /// What a sender thread got from its capture slot.
 enum Next<F> {
     Frame(F),
-    /// None within the wait (or no device in the slot: then after a short sleep).
+    /// None within the wait.
     Waited,
+    /// No device in the slot (after a short sleep).
+    NoDevice,
     /// The slot's lock is poisoned: the sender stops.
     Closed,
 }
@@ -348,12 +360,11 @@ fn next_frame<C, F>(slot: &Mutex<Option<C>>, recv: impl Fn(&C) -> Option<F>) -> 
     };
     match frame {
         Some(f) => Next::Frame(f),
-        None => {
-            if slot.lock().map(|g| g.is_none()).unwrap_or(true) {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Next::Waited
+        None if slot.lock().map(|g| g.is_none()).unwrap_or(true) => {
+            std::thread::sleep(Duration::from_millis(20));
+            Next::NoDevice
         }
+        None => Next::Waited,
     }
 }
 
@@ -393,7 +404,7 @@ pub fn spawn_audio(
                     return;
                 }
             };
-            let mut length = PacketLength::under_ceiling(state.estimate_ceiling_bps);
+            let mut length = PacketLength::default();
             let mut assembler = PacketAssembler::default();
             // What video leaves for audio: set when the packet length changes, and
             // given to video while muted.
@@ -409,7 +420,7 @@ pub fn spawn_audio(
                     mic.frames().recv_timeout(Duration::from_millis(50)).ok()
                 }) {
                     Next::Frame(frame) => frame,
-                    Next::Waited => continue,
+                    Next::Waited | Next::NoDevice => continue,
                     Next::Closed => return,
                 };
                 if state.mic_muted.load(Ordering::Relaxed) {
@@ -422,7 +433,15 @@ pub fn spawn_audio(
                     }
                     continue;
                 }
-                let per_packet = length.on_estimate(state.target_bps.load(Ordering::Relaxed));
+                // With the camera off the call sends audio alone: its estimate stays
+                // near the start value, which is no thin link for audio.
+                let ceiling = if state.video_sending.load(Ordering::Relaxed) {
+                    state.estimate_ceiling_bps
+                } else {
+                    estimate_ceiling_bps(0)
+                };
+                let per_packet =
+                    length.on_estimate(state.target_bps.load(Ordering::Relaxed), ceiling);
                 if let Some(bps) = reserve.on_frame(false, per_packet) {
                     state.audio_reserve_bps.store(bps, Ordering::Relaxed);
                 }
