@@ -22,7 +22,8 @@ pub mod voice;
 pub use audio::DeviceChoice;
 pub use codec::red::{parse_red, RedBlock, RedEncoder};
 pub use codec::{
-    EncodedFrame, OpusConfig, OpusDecoder, OpusEncoder, Vp8Config, Vp8Decoder, Vp8Encoder,
+    vp8_header, EncodedFrame, OpusConfig, OpusDecoder, OpusEncoder, Segmentation, Vp8Config,
+    Vp8Decoder, Vp8Encoder, Vp8Header,
 };
 pub use error::{CodecError, DeviceError, MediaError};
 pub use frame::{AudioFrame, VideoFrame, AUDIO_FRAME_SAMPLES, AUDIO_RATE};

@@ -39,9 +39,29 @@ pub struct Vp8Config {
     /// Rate control may skip frames when the buffer runs this low, percent (0 = never
     /// skip; WebRTC uses about 30 so congestion lowers the frame rate, not just quality).
     pub frame_drop_threshold: u32,
+    /// Every other frame is encoded *discardable* (it updates no reference buffer and
+    /// keeps its entropy updates to itself, `vp8_header.rs`): the frames after it
+    /// reference the frame before it, so a receiver may skip it when its packets come
+    /// late, instead of holding every later frame until a retransmission arrives. The
+    /// other frames reference two frames back, which costs some compression
+    /// (BENCHMARKS.md, "Discardable frames"), so a sender turns it on where repairs are
+    /// frequent (a lossy path). It turns libvpx's frame dropping off
+    /// ([`Vp8Config::frame_drop_threshold`] is then 0): libvpx 1.12 dropping a frame
+    /// encoded with `VP8_EFLAG_NO_UPD_ENTROPY` leaves the next frame it codes
+    /// undecodable (`vp8_header` tests).
+    pub discardable_frames: bool,
 }
 
 impl Vp8Config {
+    /// libvpx's drop threshold in effect (none with discardable frames).
+    fn drop_threshold(&self) -> u32 {
+        if self.discardable_frames {
+            0
+        } else {
+            self.frame_drop_threshold.min(100)
+        }
+    }
+
     /// Call defaults for a size: 30 fps, a bitrate scaled from the pixel count, 1 thread.
     pub fn new(width: u32, height: u32) -> Self {
         let pixels = u64::from(width) * u64::from(height);
@@ -54,6 +74,7 @@ impl Vp8Config {
             cpu_used: -6,
             max_keyframe_interval: 3_000,
             frame_drop_threshold: 0,
+            discardable_frames: false,
         }
     }
 }
@@ -83,6 +104,8 @@ pub struct Vp8Encoder {
     last_output_pts: Option<i64>,
     last_qp: Option<u8>,
     frames_dropped: u64,
+    /// The next frame is to be encoded discardable ([`Vp8Config::discardable_frames`]).
+    next_discardable: bool,
 }
 
 /// The largest keyframe, in percent of one frame's budget at `fps`: libwebrtc's
@@ -153,6 +176,7 @@ impl Vp8Encoder {
             last_output_pts: None,
             last_qp: None,
             frames_dropped: 0,
+            next_discardable: false,
         };
         check(&mut enc.ctx, status, "vpx_codec_control(VP8E_SET_CPUUSED)")?;
         enc.cap_keyframes()?;
@@ -244,6 +268,16 @@ impl Vp8Encoder {
         (status == vpx::vpx_codec_err_t::VPX_CODEC_OK && (0..=127).contains(&q)).then_some(q as u8)
     }
 
+    /// Turns [`Vp8Config::discardable_frames`] on or off from the next frame (with
+    /// libvpx's frame dropping off or back to its threshold).
+    pub fn set_discardable_frames(&mut self, on: bool) -> Result<(), CodecError> {
+        if self.config.discardable_frames == on {
+            return Ok(());
+        }
+        self.config.discardable_frames = on;
+        self.set_drop_threshold(self.config.drop_threshold())
+    }
+
     /// Encodes one frame. Usually returns one encoded frame; may return none if rate
     /// control drops the frame. A frame of a new size re-creates the encoder (keyframe),
     /// keeping the bitrate, frame rate and drop threshold.
@@ -271,13 +305,21 @@ impl Vp8Encoder {
         let pts = (frame.capture_time_us.saturating_sub(first) as i64).max(self.last_pts + 1);
         self.last_pts = pts;
         let duration = (1_000_000 / self.config.fps.max(1)) as c_ulong;
-        let flags = if force_keyframe || self.keyframe_pending {
+        let keyframe_asked = force_keyframe || self.keyframe_pending;
+        let discardable =
+            !keyframe_asked && self.config.discardable_frames && self.next_discardable;
+        let flags = if keyframe_asked {
             vpx::VPX_EFLAG_FORCE_KF as c_long
+        } else if discardable {
+            (vpx::VP8_EFLAG_NO_UPD_LAST
+                | vpx::VP8_EFLAG_NO_UPD_GF
+                | vpx::VP8_EFLAG_NO_UPD_ARF
+                | vpx::VP8_EFLAG_NO_UPD_ENTROPY) as c_long
         } else {
             0
         };
         // Dropping for 2 s is enough: this frame goes through whatever the buffer says.
-        let force_through = self.config.frame_drop_threshold > 0
+        let force_through = self.config.drop_threshold() > 0
             && self
                 .last_output_pts
                 .is_some_and(|last| pts - last >= MAX_DROP_INTERVAL_US);
@@ -297,7 +339,7 @@ impl Vp8Encoder {
             )
         };
         if force_through {
-            self.set_drop_threshold(self.config.frame_drop_threshold.min(100))?;
+            self.set_drop_threshold(self.config.drop_threshold())?;
         }
         check(&mut self.ctx, status, "vpx_codec_encode")?;
         self.keyframe_pending = false;
@@ -329,10 +371,13 @@ impl Vp8Encoder {
         if out.is_empty() {
             self.frames_dropped += 1;
             // A keyframe asked for and dropped is still owed.
-            if flags != 0 {
+            if keyframe_asked {
                 self.keyframe_pending = true;
             }
         } else {
+            // References and discardable frames alternate; a keyframe is a reference.
+            let key = out.iter().any(|f| f.keyframe);
+            self.next_discardable = !discardable || key;
             self.last_output_pts = Some(pts);
             self.last_qp = self.read_qp();
         }
@@ -399,7 +444,7 @@ fn apply_config(cfg: &mut vpx::vpx_codec_enc_cfg_t, config: &Vp8Config) {
     cfg.rc_buf_initial_sz = 500;
     cfg.rc_buf_optimal_sz = 600;
     cfg.rc_buf_sz = 1000;
-    cfg.rc_dropframe_thresh = config.frame_drop_threshold.min(100);
+    cfg.rc_dropframe_thresh = config.drop_threshold();
     cfg.rc_resize_allowed = 0;
     if config.max_keyframe_interval == 0 {
         cfg.kf_mode = vpx::vpx_kf_mode::VPX_KF_DISABLED;
