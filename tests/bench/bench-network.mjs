@@ -80,6 +80,8 @@ function agentDirection(rx, tx, setupFrom) {
     nacksSent: v.nacksSent ?? null,
     nackPacketsRequested: v.nackPacketsRequested ?? null,
     packetsRepaired: v.packetsRepaired ?? null,
+    // Late frames the receiver skipped (discardable ones the next frame did not need).
+    framesSkipped: v.framesSkipped ?? null,
     plisSent: v.plisSent ?? v.keyframeRequestsSent ?? null,
     plisReceived: s.plisReceived ?? null,
     keyframeRequestsAnswered: s.keyframeRequestsReceived ?? null,

@@ -40,6 +40,8 @@ pub struct VideoReport {
     pub frames_received: u64,
     /// Frames the network lost for good (gaps the receiver could not repair).
     pub frames_lost: u64,
+    /// Late frames skipped (discardable ones the next frame did not need).
+    pub frames_skipped: u64,
     /// Stamp numbers never seen (lost, or skipped by the sender's camera queue).
     pub stamp_gaps: u64,
     /// Stamped frames shown after a newer one.

@@ -417,6 +417,7 @@ fn video_report(
     VideoReport {
         frames_received: m.stamped().max(m.frames()),
         frames_lost: c.video_frames_lost,
+        frames_skipped: c.video_frames_skipped,
         stamp_gaps: m.lost(),
         frames_out_of_order: m.out_of_order(),
         frames_sent: c.video_frames_sent,

@@ -31,6 +31,8 @@ pub struct Counters {
     pub video_frames_decoded: AtomicU64,
     /// Video frames given up as lost.
     pub video_frames_lost: AtomicU64,
+    /// Late video frames skipped because the frame after them did not need them.
+    pub video_frames_skipped: AtomicU64,
     /// Last received width << 16 | height.
     pub video_received_size: AtomicU64,
     /// Keyframe requests (PLI) we sent.
@@ -175,6 +177,7 @@ impl Counters {
             video_frames_received: l(&self.video_frames_received),
             video_frames_decoded: l(&self.video_frames_decoded),
             video_frames_lost: l(&self.video_frames_lost),
+            video_frames_skipped: l(&self.video_frames_skipped),
             audio_bytes_received: l(&self.audio_bytes_received),
             audio_packets_received: l(&self.audio_packets_received),
             audio_packets_lost: l(&self.audio_packets_lost),
@@ -244,6 +247,7 @@ pub struct CounterSnapshot {
     pub video_frames_received: u64,
     pub video_frames_decoded: u64,
     pub video_frames_lost: u64,
+    pub video_frames_skipped: u64,
     pub audio_bytes_received: u64,
     pub audio_packets_received: u64,
     pub audio_packets_lost: u64,

@@ -16,6 +16,7 @@ mod candidates;
 mod channel;
 mod config;
 mod diagnose;
+mod discardable;
 mod events;
 mod fec;
 mod frame_buffer;

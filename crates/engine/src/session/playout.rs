@@ -61,6 +61,8 @@ pub struct Playout {
     samples: VecDeque<Sample>,
     origin: Option<Instant>,
     rtp_base: Option<(u32, i64)>,
+    /// The window's least arrival-minus-media offset at the last frame, seconds.
+    base: f64,
     delay: Duration,
     /// Added on top for lip sync (video waiting for audio), see `sync/`.
     sync_delay: Duration,
@@ -113,9 +115,23 @@ impl Playout {
             .map(|s| s.offset)
             .fold(f64::INFINITY, f64::min);
         self.adapt(now, base);
-        let due_s = base + media_s + (self.delay + self.sync_delay).as_secs_f64();
-        let due = origin + Duration::from_secs_f64(due_s.max(0.0));
-        due.max(now)
+        self.base = base;
+        self.render_time(origin, media_s).max(now)
+    }
+
+    /// When a frame with RTP timestamp `rtp_ts` is to be shown by the delays as they are
+    /// now (a frame not yet here, or a late one); `None` before the first frame.
+    #[must_use]
+    pub fn due(&self, rtp_ts: u32) -> Option<Instant> {
+        let origin = self.origin?;
+        let (last, last_ext) = self.rtp_base?;
+        let ext = last_ext + i64::from(rtp_ts.wrapping_sub(last) as i32);
+        Some(self.render_time(origin, ext as f64 / 90_000.0))
+    }
+
+    fn render_time(&self, origin: Instant, media_s: f64) -> Instant {
+        let due_s = self.base + media_s + (self.delay + self.sync_delay).as_secs_f64();
+        origin + Duration::from_secs_f64(due_s.max(0.0))
     }
 
     fn adapt(&mut self, now: Instant, base: f64) {
@@ -276,5 +292,30 @@ mod tests {
         let a = p.on_frame(u32::MAX - 1499, t0, false);
         let b = p.on_frame(1500, t0 + FRAME, false);
         assert!(b > a);
+    }
+
+    #[test]
+    fn due_tells_when_a_frame_not_yet_here_would_be_shown() {
+        let mut p = Playout::default();
+        assert!(p.due(0).is_none());
+        // 20 ms of jitter on every other frame builds a delay.
+        let (shown, delay) = run(&mut p, 5, |i| {
+            (Duration::from_millis(u64::from(i % 2) * 20), false)
+        });
+        assert!(delay >= Duration::from_millis(19), "{delay:?}");
+        let last = *shown.last().expect("frames");
+        // The next frame's slot is one frame after the last one's.
+        let next = p.due(150 * 3000).expect("due");
+        let step = next.saturating_duration_since(last);
+        assert!(step.abs_diff(FRAME) < Duration::from_millis(2), "{step:?}");
+        // A frame further back was due earlier, whatever its lateness now.
+        assert!(p.due(140 * 3000).expect("due") < last);
+        // The lip-sync delay moves it later by as much.
+        p.set_sync_delay(Duration::from_millis(40));
+        let later = p.due(150 * 3000).expect("due");
+        assert_eq!(
+            later.saturating_duration_since(next),
+            Duration::from_millis(40)
+        );
     }
 }

@@ -19,7 +19,9 @@ use super::sync::{Kind, Playing, SyncLink};
 use super::video_receiver::{Feedback, ReadyFrame, VideoReceiver};
 use crate::freeze::FreezeDetector;
 use crate::stats::{pack_size, Counters};
-use crate::video_rx::decode_queue::{decode_queue, Closed, DecodeLimits, DecodeReceiver, Queued};
+use crate::video_rx::decode_queue::{
+    decode_queue, Closed, DecodeLimits, DecodeReceiver, DecodeSender, Queued,
+};
 
 /// Where received media goes.
 pub struct Receivers {
@@ -96,31 +98,46 @@ impl Receivers {
                         continue;
                     };
                     let received = rx.on_packet(&packet, Instant::now(), &self.counters);
-                    for frame in received.frames {
-                        Counters::add(&self.counters.video_frames_received, 1);
-                        // Lip sync reads the path's own latency (repairs included) from these.
-                        self.sync.set_video_ready(Playing {
-                            rtp: frame.rtp_ts,
-                            at_us: now_us() as i64,
-                        });
-                        let bytes = frame.data.len();
-                        match to_decoder.push(frame, bytes) {
-                            Err(Closed) => return,
-                            Ok(0) => {}
-                            Ok(dropped) => self.decoder_behind(&mut rx, dropped),
-                        }
+                    if self.to_decoder(&mut rx, &to_decoder, received.frames).is_err() {
+                        return;
                     }
                     self.send_feedback(&track, received.feedback).await;
                 }
                 _ = tick.tick() => {
                     rx.set_sync_delay(self.sync.video_delay());
-                    let feedback = rx.on_tick(Instant::now(), &self.counters);
-                    self.send_feedback(&track, feedback).await;
+                    let ticked = rx.on_tick(Instant::now(), &self.counters);
+                    if self.to_decoder(&mut rx, &to_decoder, ticked.frames).is_err() {
+                        return;
+                    }
+                    self.send_feedback(&track, ticked.feedback).await;
                 }
                 Some(()) = want_key_rx.recv() => rx.request_keyframe(Instant::now()),
                 () = self.keyframe_wanted.notified() => rx.request_keyframe(Instant::now()),
             }
         }
+    }
+
+    /// Hands decodable frames to the decoder thread; `Err` once it is gone.
+    fn to_decoder(
+        &self,
+        rx: &mut VideoReceiver,
+        queue: &DecodeSender<ReadyFrame>,
+        frames: Vec<ReadyFrame>,
+    ) -> Result<(), Closed> {
+        for frame in frames {
+            Counters::add(&self.counters.video_frames_received, 1);
+            // Lip sync reads the path's own latency (repairs included) from these.
+            self.sync.set_video_ready(Playing {
+                rtp: frame.rtp_ts,
+                at_us: now_us() as i64,
+            });
+            let bytes = frame.data.len();
+            let dropped = queue.push(frame, bytes)?;
+            if dropped > 0 {
+                self.decoder_behind(rx, dropped);
+            }
+        }
+        Ok(())
     }
 
     /// The decoder fell so far behind that its queue was emptied: those frames are lost,

@@ -28,6 +28,7 @@ use super::audio_packets::{
     estimate_ceiling_bps, AudioReserve, PacketAssembler, PacketLength, CONTIGUOUS_US,
 };
 use super::config::VideoSettings;
+use super::discardable::DiscardablePolicy;
 use super::fec::FecLink;
 use super::keyframe::is_keyframe_request;
 use super::pacer::{pushback_window_bytes, Outstanding, MAX_PUSHBACK_GAP};
@@ -149,6 +150,7 @@ pub fn spawn_video(
             let mut adapter: Option<(Adapter, (u32, u32))> = None;
             let mut scaled = VideoFrame::black(2, 2);
             let mut keyframes = KeyframeGate::default();
+            let mut discardable = DiscardablePolicy::default();
             let mut peer_heard = false;
             // A forced keyframe answers a peer's request: counted once it is written (an
             // encoder that drops the forced frame owes the keyframe to the next one).
@@ -270,6 +272,7 @@ pub fn spawn_video(
                         cfg.bitrate_kbps = want;
                         // Skip frames rather than overshoot (libwebrtc: rc_dropframe_thresh 30).
                         cfg.frame_drop_threshold = 30;
+                        cfg.discardable_frames = discardable.is_on();
                         match Vp8Encoder::new(cfg) {
                             Ok(e) => encoder.insert(e),
                             Err(e) => {
@@ -279,6 +282,16 @@ pub fn spawn_video(
                         }
                     }
                 };
+                let resent = state
+                    .counters
+                    .retransmitted_packets_sent
+                    .load(Ordering::Relaxed);
+                if let Some(on) = discardable.poll(now, resent) {
+                    tracing::debug!("vp8 discardable frames {}", if on { "on" } else { "off" });
+                    if let Err(e) = enc.set_discardable_frames(on) {
+                        tracing::debug!("vp8 discardable frames: {e}");
+                    }
+                }
                 let have = enc.config().bitrate_kbps;
                 if want.abs_diff(have) * 10 > have {
                     if let Err(e) = enc.set_bitrate(want) {

@@ -10,7 +10,7 @@ use rtc::rtcp::transport_feedbacks::transport_layer_nack::{
     nack_pairs_from_sequence_numbers, TransportLayerNack,
 };
 
-use super::frame_buffer::{FrameBuffer, FrameBufferConfig, Vp8Part};
+use super::frame_buffer::{Frame, FrameBuffer, FrameBufferConfig, Vp8Part};
 use super::nack::{NackConfig, NackList};
 use super::playout::{Playout, PlayoutConfig};
 use super::rtp_seq::SeqUnwrapper;
@@ -129,7 +129,37 @@ impl VideoReceiver {
         if pushed.skipped_packets > 0 || pushed.overflow {
             self.forget_old_holes();
         }
-        for f in pushed.frames {
+        self.release(pushed.frames, now, counters, &mut out.frames);
+        self.skip_late(now, counters, &mut out.frames);
+        out
+    }
+
+    /// Skips the frame the buffer waits for while it is late (its time to be shown has
+    /// come) and the frame after it does not need it (`FrameBuffer::skippable`): the
+    /// picture goes on from the next frame rather than holding every later frame until
+    /// the repair comes.
+    fn skip_late(&mut self, now: Instant, counters: &Counters, out: &mut Vec<ReadyFrame>) {
+        while let Some(ts) = self.frames.skippable() {
+            if self.playout.due(ts).is_none_or(|due| now < due) {
+                return;
+            }
+            let pushed = self.frames.skip(now);
+            Counters::add(&counters.video_frames_skipped, 1);
+            tracing::trace!(ts, "late video frame skipped");
+            self.forget_old_holes();
+            self.release(pushed.frames, now, counters, out);
+        }
+    }
+
+    /// Gives decodable frames their render times.
+    fn release(
+        &mut self,
+        frames: Vec<Frame>,
+        now: Instant,
+        counters: &Counters,
+        out: &mut Vec<ReadyFrame>,
+    ) {
+        for f in frames {
             if f.keyframe {
                 Counters::add(&counters.video_keyframes_received, 1);
             }
@@ -143,7 +173,7 @@ impl VideoReceiver {
                     "video frame released after a hole"
                 );
             }
-            out.frames.push(ReadyFrame {
+            out.push(ReadyFrame {
                 data: f.data,
                 render_at,
                 rtp_ts: f.timestamp,
@@ -153,7 +183,6 @@ impl VideoReceiver {
             self.playout.delay().as_micros() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
-        out
     }
 
     fn due_nacks(&mut self, now: Instant, counters: &Counters) -> Option<TransportLayerNack> {
@@ -175,8 +204,18 @@ impl VideoReceiver {
         })
     }
 
-    /// Advances the timers: NACKs that are due, a hole given up, a keyframe request.
-    pub fn on_tick(&mut self, now: Instant, counters: &Counters) -> Feedback {
+    /// Advances the timers: a late frame skipped, NACKs that are due, a hole given up, a
+    /// keyframe request.
+    pub fn on_tick(&mut self, now: Instant, counters: &Counters) -> Received {
+        let mut frames = Vec::new();
+        self.skip_late(now, counters, &mut frames);
+        Received {
+            frames,
+            feedback: self.tick_feedback(now, counters),
+        }
+    }
+
+    fn tick_feedback(&mut self, now: Instant, counters: &Counters) -> Feedback {
         let rtt = rtt(counters);
         let mut out = Feedback::default();
         let tick = self.frames.tick(now, rtt);

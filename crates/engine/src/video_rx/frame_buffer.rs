@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use peercall_media::{vp8_header, Vp8Header};
 use rtc::rtp::packetizer::Depacketizer;
 
 /// One RTP packet of a VP8 stream, depacketized, with its extended sequence number.
@@ -30,6 +31,11 @@ pub struct Vp8Part {
     pub start: bool,
     /// The frame is a keyframe (read from the first packet's VP8 header).
     pub keyframe: bool,
+    /// The VP8 payload descriptor's picture ID (15 or 7 bits), when the sender sets it.
+    pub picture_id: Option<u16>,
+    /// On a frame's first packet: what its header says about the decoder state it
+    /// changes (whether it may be skipped, `peercall_media::Vp8Header`).
+    pub header: Option<Vp8Header>,
     /// VP8 bitstream bytes.
     pub payload: Bytes,
 }
@@ -66,6 +72,8 @@ impl Vp8Part {
             start,
             // VP8 frame tag: bit 0 of the first byte is 0 on a keyframe (RFC 6386 §9.1).
             keyframe: start && payload.first().is_some_and(|b| b & 1 == 0),
+            picture_id: (vp8.x == 1 && vp8.i == 1).then_some(vp8.picture_id),
+            header: if start { vp8_header(&payload) } else { None },
             payload,
         })
     }
@@ -148,7 +156,8 @@ pub struct Pushed {
     pub frames: Vec<Frame>,
     /// Packets that arrived after their frame was handed out or given up.
     pub late: bool,
-    /// Frames skipped to jump to a keyframe (incomplete or undecodable ones).
+    /// Packets of frames skipped: to jump to a keyframe (incomplete or undecodable
+    /// frames), or a late frame the next one does not need ([`FrameBuffer::skip`]).
     pub skipped_packets: u64,
     /// The buffer overflowed and was emptied.
     pub overflow: bool,
@@ -225,6 +234,65 @@ impl FrameBuffer {
         self.packets.insert(part.seq, part);
         self.drain(now, &mut out);
         out
+    }
+
+    /// The frame the buffer waits for, when it may be skipped: it is incomplete, its
+    /// first packet is here and its header says the frame after it does not depend on it
+    /// (`Vp8Header::skippable_before`), and that next frame is whole. Returns the waiting
+    /// frame's RTP timestamp (the caller skips it once it is late, [`FrameBuffer::skip`]).
+    #[must_use]
+    pub fn skippable(&self) -> Option<u32> {
+        self.skippable_next().map(|(ts, _)| ts)
+    }
+
+    /// Skips the frame [`FrameBuffer::skippable`] names; the frames behind it come out
+    /// as usual. Nothing happens when there is none.
+    pub fn skip(&mut self, now: Instant) -> Pushed {
+        let mut out = Pushed::default();
+        let Some((_, next)) = self.skippable_next() else {
+            return out;
+        };
+        let before = self.packets.len();
+        self.packets = self.packets.split_off(&next);
+        out.skipped_packets = (before - self.packets.len()) as u64;
+        self.next_seq = Some(next);
+        self.drain(now, &mut out);
+        out
+    }
+
+    /// (the waiting frame's timestamp, the first sequence number of the frame after it)
+    /// when the waiting frame may be skipped.
+    fn skippable_next(&self) -> Option<(u32, u64)> {
+        if self.need_keyframe {
+            return None;
+        }
+        let first = self.next_seq?;
+        let head = self.packets.get(&first)?;
+        if !head.start || self.complete_frame_end(first).is_some() {
+            return None;
+        }
+        let (&next, after) = self
+            .packets
+            .range(first + 1..)
+            .find(|(_, p)| p.start && p.timestamp != head.timestamp)?;
+        // The frame found must be the very next one, not one after a frame lost whole:
+        // consecutive picture IDs, or the waiting frame's last packet right before it.
+        let consecutive_ids = match (head.picture_id, after.picture_id) {
+            (Some(a), Some(b)) => b == (a + 1) & 0x7FFF || (a < 0x80 && b == (a + 1) & 0x7F),
+            _ => false,
+        };
+        let ends_right_before = self
+            .packets
+            .range(first..next)
+            .next_back()
+            .is_some_and(|(&seq, p)| p.marker && p.timestamp == head.timestamp && seq + 1 == next);
+        if !(consecutive_ids || ends_right_before) {
+            return None;
+        }
+        self.complete_frame_end(next)?;
+        head.header?
+            .skippable_before(&after.header?)
+            .then_some((head.timestamp, next))
     }
 
     /// The decoder could not use a frame: wait for a keyframe and ask for one now.
@@ -351,5 +419,7 @@ impl FrameBuffer {
     }
 }
 
+#[cfg(test)]
+mod skip_tests;
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,8 @@ fn part(seq: u64, ts: u32, start: bool, marker: bool, keyframe: bool) -> Vp8Part
         marker,
         start,
         keyframe: keyframe && start,
+        picture_id: None,
+        header: None,
         payload: Bytes::from(vec![seq as u8]),
     }
 }
