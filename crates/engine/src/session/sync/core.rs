@@ -152,8 +152,15 @@ pub struct SyncConfig {
     pub lead_dead_band: Duration,
     /// Once correcting, the offset is brought within this.
     pub settle: Duration,
-    /// The most the delays move per update.
+    /// The most the delays move per update…
     pub max_step: Duration,
+    /// …except in the call's first seconds (from the first measurement), when nothing
+    /// has been corrected yet and a jump goes unnoticed: the paths' own offset at the
+    /// start (the voice's buffer still learning, video's first repairs) was corrected
+    /// 40 ms a second and missed the first beeps by 50–100 ms.
+    pub start: Duration,
+    /// The most the delays move per update within [`SyncConfig::start`].
+    pub start_max_step: Duration,
     /// Weight of a new measurement in the smoothed offset.
     pub smoothing: f64,
     /// Measured offsets beyond this are not believed (a report from before a restart).
@@ -186,6 +193,8 @@ impl Default for SyncConfig {
             lead_dead_band: Duration::from_millis(5),
             settle: Duration::from_millis(3),
             max_step: Duration::from_millis(40),
+            start: Duration::from_secs(5),
+            start_max_step: Duration::from_millis(200),
             smoothing: 0.25,
             max_offset: Duration::from_secs(5),
             max_video: Duration::from_millis(500),
@@ -216,6 +225,8 @@ pub struct AvSync {
     last_offset_us: Option<i64>,
     delays: SyncDelays,
     correcting: bool,
+    /// When the first offset was measured.
+    first_measured: Option<Instant>,
 }
 
 impl AvSync {
@@ -257,6 +268,7 @@ impl AvSync {
             return self.delays;
         }
         self.last_offset_us = Some(offset);
+        let first = *self.first_measured.get_or_insert(now);
         // What the paths alone do: the measurement less the sync delays in it.
         let applied = self.delays.video.as_micros() as f64 - self.delays.audio.as_micros() as f64;
         let natural = offset as f64 - applied;
@@ -316,14 +328,19 @@ impl AvSync {
         if !self.correcting {
             return self.delays;
         }
-        self.step_towards(target);
+        let max_step = if now.saturating_duration_since(first) < self.config.start {
+            self.config.start_max_step
+        } else {
+            self.config.max_step
+        };
+        self.step_towards(target, max_step);
         self.delays
     }
 
-    /// Moves the delays towards `target` by at most [`SyncConfig::max_step`] in all:
-    /// delay is taken back first, then added.
-    fn step_towards(&mut self, target: SyncDelays) {
-        let mut budget = self.config.max_step;
+    /// Moves the delays towards `target` by at most `max_step` in all: delay is taken
+    /// back first, then added.
+    fn step_towards(&mut self, target: SyncDelays, max_step: Duration) {
+        let mut budget = max_step;
         let mut down = |now: &mut Duration, to: Duration| {
             let take = now.saturating_sub(to).min(budget);
             *now -= take;

@@ -219,15 +219,48 @@ fn moves_in_bounded_steps() {
         audio_path_ms: 400,
         ..Call::default()
     };
+    // The call's first 5 s take steps of up to 200 ms; later, 40 ms.
     let mut sync = AvSync::default();
     let delays = run(&mut sync, call, 20);
     let mut before = Duration::ZERO;
-    for d in &delays {
+    for (k, d) in delays.iter().enumerate() {
+        let step = if k < 5 { 200 } else { 40 };
         assert!(d.video >= before, "{delays:?}");
-        assert!(d.video - before <= Duration::from_millis(40), "{delays:?}");
+        assert!(
+            d.video - before <= Duration::from_millis(step),
+            "{delays:?}"
+        );
         before = d.video;
     }
     assert!(ms(before) >= 320, "{delays:?}");
+    // The same offset appearing mid-call is corrected 40 ms a second.
+    let mut sync = AvSync::default();
+    let _ = run(&mut sync, Call::default(), 10);
+    let t0 = Instant::now() + Duration::from_secs(10);
+    let mut before = sync.delays().video;
+    for k in 0..10u64 {
+        let at = t0 + Duration::from_secs(k);
+        let (a, v) = call.states(20_000_000 + k as i64 * 1_000_000, at, sync.delays());
+        let d = sync.update(at, &a, &v);
+        assert!(d.video - before <= Duration::from_millis(40), "{d:?}");
+        before = d.video;
+    }
+}
+
+#[test]
+fn the_call_s_start_is_corrected_at_once() {
+    // (case, audio path ms, video path ms, video delay ms after the first update: the
+    // offset less the picture's 20 ms lead)
+    for (case, audio, video, want) in [("voice slower", 160, 60, 80), ("in step", 60, 60, 0)] {
+        let call = Call {
+            audio_path_ms: audio,
+            video_path_ms: video,
+            ..Call::default()
+        };
+        let mut sync = AvSync::default();
+        let first = run(&mut sync, call, 1)[0];
+        assert!((ms(first.video) - want).abs() <= 2, "{case}: {first:?}");
+    }
 }
 
 #[test]
