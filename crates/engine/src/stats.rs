@@ -70,8 +70,9 @@ pub struct Counters {
     pub sync_offset_abs_us: AtomicU64,
     /// Updates of the lip sync that moved a delay.
     pub sync_corrections: AtomicU64,
-    /// The fraction of our audio the peer reports lost (RTCP receiver reports), in
-    /// parts per million plus one (0: no report yet). Drives the Opus encoder's FEC.
+    /// The fraction of our audio the peer reports lost (RTCP reception reports, read by
+    /// `session::keyframe`), in parts per million plus one (0: no report yet). Drives
+    /// the Opus encoder's FEC.
     pub audio_remote_loss_ppm1: AtomicU64,
     /// The encoder's current target, kbit/s.
     pub video_target_kbps: AtomicU64,

@@ -52,19 +52,6 @@ pub async fn fill_from_report(
             _ => None,
         })
         .find(|rtt| *rtt > 0.0);
-    // The loss the peer reports on our audio sets the Opus encoder's FEC strength.
-    let audio_loss = report.iter().find_map(|e| match e {
-        RTCStatsReportEntry::RemoteInboundRtp(r)
-            if r.received_rtp_stream_stats.rtp_stream_stats.kind == RtpCodecKind::Audio =>
-        {
-            Some(r.fraction_lost)
-        }
-        _ => None,
-    });
-    if let Some(f) = audio_loss.filter(|f| f.is_finite()) {
-        let ppm = (f.clamp(0.0, 1.0) * 1e6) as u64;
-        Counters::set(&counters.audio_remote_loss_ppm1, ppm + 1);
-    }
     let (mut received, mut lost) = (0u64, 0i64);
     for s in report.inbound_rtp_streams() {
         let r = &s.received_rtp_stream_stats;

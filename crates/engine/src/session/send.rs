@@ -468,6 +468,7 @@ pub fn spawn_audio(
                         .load(Ordering::Relaxed);
                     if sent_samples / AUDIO_CLOCK_RATE != second && reported > 0 {
                         if let Some(pct) = loss.on_report((reported - 1) as f64 / 1e6) {
+                            tracing::debug!(pct, "opus expected loss");
                             if let Err(e) = encoder.set_expected_loss(pct) {
                                 tracing::debug!("opus expected loss: {e}");
                             }
