@@ -3,9 +3,11 @@
 //! There a late frame the next one does not need is skipped at the receiver instead of
 //! holding every later frame until its repair arrives (`video_rx::frame_buffer`), so half
 //! the repairs stop stalling the picture. On a path without loss the pattern would only
-//! cost compression, and it turns libvpx's frame dropping off, which a thin link
-//! relies on (BENCHMARKS.md, "Discardable frames"). Pure: the count of packets resent
-//! so far and the time in, the setting out.
+//! cost compression, and it turns libvpx's frame dropping off, which a starved encoder
+//! relies on: so it is also off while the target bitrate is low (at 500 kbit/s without
+//! loss, and at 20 % loss with the estimate at its floor, it raised glass-to-glass and
+//! freezes; BENCHMARKS.md, "Discardable frames"). Pure: the count of packets resent so
+//! far, the target and the time in, the setting out.
 //!
 //! Resends, not the loss in the peer's receiver reports: `webrtc` 0.21's stats give
 //! that as 0 whatever the loss (`RemoteInboundRtp::fraction_lost`, seen at 5 % loss).
@@ -21,6 +23,10 @@ const ALPHA: f64 = 0.3;
 const ON_AT: f64 = 4.0;
 /// …off again below this.
 const OFF_BELOW: f64 = 1.0;
+/// On only while the encoder's target is at least this, kbit/s (off again below
+/// [`OFF_BELOW_KBPS`]): a starved encoder needs libvpx's frame dropping.
+const MIN_KBPS: u64 = 300;
+const OFF_BELOW_KBPS: u64 = 250;
 
 /// Follows the resend rate; starts off.
 #[derive(Debug, Default)]
@@ -36,9 +42,9 @@ impl DiscardablePolicy {
         self.on
     }
 
-    /// Takes the count of video packets resent so far, at most once a second; returns
-    /// the setting when it changes.
-    pub(crate) fn poll(&mut self, now: Instant, resent: u64) -> Option<bool> {
+    /// Takes the count of video packets resent so far and the encoder's target (kbit/s),
+    /// at most once a second; returns the setting when it changes.
+    pub(crate) fn poll(&mut self, now: Instant, resent: u64, target_kbps: u64) -> Option<bool> {
         let Some((at, before)) = self.last else {
             self.last = Some((now, resent));
             return None;
@@ -51,9 +57,9 @@ impl DiscardablePolicy {
         let rate = resent.saturating_sub(before) as f64 / elapsed.as_secs_f64();
         self.smoothed += (rate - self.smoothed) * ALPHA;
         let on = if self.on {
-            self.smoothed >= OFF_BELOW
+            self.smoothed >= OFF_BELOW && target_kbps >= OFF_BELOW_KBPS
         } else {
-            self.smoothed >= ON_AT
+            self.smoothed >= ON_AT && target_kbps >= MIN_KBPS
         };
         (on != self.on).then(|| {
             self.on = on;
@@ -79,7 +85,7 @@ mod tests {
             .map(|r| {
                 *t += READ_EVERY;
                 *total += r;
-                let _ = p.poll(*t, *total);
+                let _ = p.poll(*t, *total, 833);
                 p.is_on()
             })
             .collect()
@@ -89,7 +95,7 @@ mod tests {
     fn the_setting_follows_the_resend_rate_with_hysteresis() {
         let (mut p, mut t, mut total) = (DiscardablePolicy::default(), Instant::now(), 0);
         assert_eq!(
-            p.poll(t, 0),
+            p.poll(t, 0, 833),
             None,
             "the first reading only starts the count"
         );
@@ -116,15 +122,30 @@ mod tests {
     fn read_once_a_second_and_a_change_reported_once() {
         let mut p = DiscardablePolicy::default();
         let t0 = Instant::now();
-        let _ = p.poll(t0, 0);
+        let _ = p.poll(t0, 0, 833);
         // Within the second nothing is read.
-        assert_eq!(p.poll(t0 + Duration::from_millis(500), 100), None);
-        assert_eq!(p.poll(t0 + READ_EVERY, 100), Some(true));
+        assert_eq!(p.poll(t0 + Duration::from_millis(500), 100, 833), None);
+        assert_eq!(p.poll(t0 + READ_EVERY, 100, 833), Some(true));
         assert_eq!(
-            p.poll(t0 + READ_EVERY * 2, 200),
+            p.poll(t0 + READ_EVERY * 2, 200, 833),
             None,
             "no change, nothing to set"
         );
         assert!(p.is_on());
+    }
+
+    #[test]
+    fn a_starved_encoder_keeps_it_off() {
+        let mut p = DiscardablePolicy::default();
+        let t0 = Instant::now();
+        let _ = p.poll(t0, 0, 100);
+        // 20 % loss with the estimate at its floor: resends galore, still off.
+        for k in 1..10u64 {
+            assert_eq!(p.poll(t0 + READ_EVERY * k as u32, 80 * k, 100), None);
+        }
+        // The estimate recovers: on; it sinks again: off.
+        assert_eq!(p.poll(t0 + READ_EVERY * 10, 800, 400), Some(true));
+        assert_eq!(p.poll(t0 + READ_EVERY * 11, 880, 280), None, "hysteresis");
+        assert_eq!(p.poll(t0 + READ_EVERY * 12, 960, 200), Some(false));
     }
 }

@@ -286,7 +286,7 @@ pub fn spawn_video(
                     .counters
                     .retransmitted_packets_sent
                     .load(Ordering::Relaxed);
-                if let Some(on) = discardable.poll(now, resent) {
+                if let Some(on) = discardable.poll(now, resent, u64::from(want)) {
                     tracing::debug!("vp8 discardable frames {}", if on { "on" } else { "off" });
                     if let Err(e) = enc.set_discardable_frames(on) {
                         tracing::debug!("vp8 discardable frames: {e}");
