@@ -9,8 +9,8 @@
 //! freezes; BENCHMARKS.md, "Discardable frames"). Pure: the count of packets resent so
 //! far, the target and the time in, the setting out.
 //!
-//! Resends, not the loss in the peer's receiver reports: `webrtc` 0.21's stats give
-//! that as 0 whatever the loss (`RemoteInboundRtp::fraction_lost`, seen at 5 % loss).
+//! Resends rather than the loss the peer reports: they are the repairs themselves, the
+//! thing the pattern makes cheaper, counted where they happen.
 
 use std::time::{Duration, Instant};
 

@@ -124,8 +124,7 @@ impl Playout {
     #[must_use]
     pub fn due(&self, rtp_ts: u32) -> Option<Instant> {
         let origin = self.origin?;
-        let (last, last_ext) = self.rtp_base?;
-        let ext = last_ext + i64::from(rtp_ts.wrapping_sub(last) as i32);
+        let (ext, _) = extend(self.rtp_base?, rtp_ts);
         Some(self.render_time(origin, ext as f64 / 90_000.0))
     }
 
@@ -163,13 +162,20 @@ impl Playout {
     /// RTP timestamps as a signed count from the first one (they wrap and may step
     /// back a little on reordering, never far).
     fn unwrap_rtp(&mut self, ts: u32) -> i64 {
-        let (last, last_ext) = *self.rtp_base.get_or_insert((ts, 0));
-        let ext = last_ext + i64::from(ts.wrapping_sub(last) as i32);
-        if ext > last_ext {
+        let base = *self.rtp_base.get_or_insert((ts, 0));
+        let (ext, newer) = extend(base, ts);
+        if newer {
             self.rtp_base = Some((ts, ext));
         }
         ext
     }
+}
+
+/// `ts` as a signed count from the origin of `(last timestamp, its count)`, and whether it
+/// is newer than that one.
+fn extend((last, last_ext): (u32, i64), ts: u32) -> (i64, bool) {
+    let ext = last_ext + i64::from(ts.wrapping_sub(last) as i32);
+    (ext, ext > last_ext)
 }
 
 /// The `q` quantile (0..=1) by nearest rank; 0 for no values.

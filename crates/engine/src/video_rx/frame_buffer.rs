@@ -263,7 +263,9 @@ impl FrameBuffer {
     /// (the waiting frame's timestamp, the first sequence number of the frame after it)
     /// when the waiting frame may be skipped.
     fn skippable_next(&self) -> Option<(u32, u64)> {
-        if self.need_keyframe {
+        // Only behind a hole (cheap, checked on every packet): a frame still arriving
+        // with nothing missing has no whole frame after it.
+        if self.need_keyframe || self.blocked_since.is_none() {
             return None;
         }
         let first = self.next_seq?;
