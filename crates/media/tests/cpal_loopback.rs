@@ -9,10 +9,10 @@ use peercall_media::audio::{
     list_microphones, list_speakers, MicCapture, MicOptions, SpeakerOptions, SpeakerPlayback,
 };
 use peercall_media::clock::now_us;
-use peercall_media::source::tone::{dominant_frequency, BeepConfig, BeepDetector};
+use peercall_media::source::tone::{dominant_frequency, BeepConfig, BeepDetector, ToneEstimate};
 use peercall_media::AudioProcessor;
 use peercall_media::{DeviceChoice, ToneConfig, ToneSource, AUDIO_RATE};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -60,15 +60,18 @@ fn beep_latency() {
         }),
         ..ToneConfig::default()
     };
-    let mut speaker =
-        SpeakerPlayback::open(&DeviceChoice::SystemDefault, SpeakerOptions::default())
-            .expect("open the default speaker");
+    let mut source = ToneSource::new(tone);
+    let mut play_time: Option<u64> = None;
+    let feeder = Feeder::start(SpeakerOptions::default(), move |chunk, speaker| {
+        // Stamp each chunk with when it will be heard: now plus what is queued ahead.
+        let due = now_us() + u64::from(speaker.buffered_ms()) * 1000;
+        let t = play_time.map_or(due, |p| p.max(due));
+        source.fill(chunk, t);
+        play_time = Some(t + 20_000);
+    });
     let mic = MicCapture::open(&DeviceChoice::SystemDefault, MicOptions::default())
         .expect("open the default microphone");
-    let mut source = ToneSource::new(tone);
     let mut detector = BeepDetector::for_tone(&tone);
-    let mut chunk = vec![0.0f32; 960];
-    let mut play_time: Option<u64> = None;
     let mut latencies = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while latencies.len() < 4 {
@@ -76,14 +79,6 @@ fn beep_latency() {
             Instant::now() < deadline,
             "beeps not heard back within 30 s: {latencies:?}"
         );
-        while speaker.buffered_ms() < speaker.min_queue_ms() + 20 {
-            // Stamp each chunk with when it will be heard: now plus what is queued ahead.
-            let due = now_us() + u64::from(speaker.buffered_ms()) * 1000;
-            let t = play_time.map_or(due, |p| p.max(due));
-            source.fill(&mut chunk, t);
-            speaker.play(&chunk);
-            play_time = Some(t + 20_000);
-        }
         if let Ok(frame) = mic.frames().recv_timeout(Duration::from_millis(20)) {
             for onset in detector.feed(&frame.samples, frame.capture_time_us) {
                 if let Some(sent) = tone.beep_onset_before(onset) {
@@ -92,6 +87,7 @@ fn beep_latency() {
             }
         }
     }
+    feeder.stop();
     // The first beep may have been cut by the start of playback.
     let steady = &latencies[1..];
     eprintln!("speaker→microphone latency through PulseAudio (µs): {steady:?}");
@@ -105,66 +101,149 @@ fn loopback(device_rate: Option<u32>, freq: f32) {
         device_rate,
         ..SpeakerOptions::default()
     };
-    let mut speaker = SpeakerPlayback::open(&DeviceChoice::SystemDefault, speaker_options)
-        .expect("open the default speaker");
-    assert_eq!(speaker.device_rate(), device_rate.unwrap_or(48_000));
-    // The echo-cancel seam sees what is played.
-    let rendered = Arc::new(AtomicUsize::new(0));
-    speaker.set_render_processor(Box::new(CountRender(rendered.clone())));
+    let mut tone = ToneSource::new(ToneConfig {
+        frequency_hz: freq,
+        amplitude: 0.5,
+        beep: None,
+    });
+    let mut t = 0u64;
+    let feeder = Feeder::start(speaker_options, move |chunk, _| {
+        tone.fill(chunk, t);
+        t += 20_000;
+    });
+    assert_eq!(feeder.device_rate, device_rate.unwrap_or(48_000));
     let mic_options = MicOptions {
         device_rate,
         ..MicOptions::default()
     };
     let mic = MicCapture::open(&DeviceChoice::SystemDefault, mic_options)
         .expect("open the default microphone");
-    let mut tone = ToneSource::new(ToneConfig {
-        frequency_hz: freq,
-        amplitude: 0.5,
-        beep: None,
-    });
 
-    // Keep ~100 ms queued on the speaker while watching the microphone. Recording starts
-    // 1–2 s late under PulseAudio: poll with a generous deadline.
+    // Recording starts 1–2 s late under PulseAudio: poll with a generous deadline.
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut recorded: Vec<f32> = Vec::new();
-    let mut chunk = vec![0.0f32; 960];
-    let mut t = 0u64;
+    let mut last: Option<ToneEstimate> = None;
     let found = loop {
         assert!(
             Instant::now() < deadline,
-            "no tone heard within 30 s ({} samples recorded, mic error: {:?}, speaker error: {:?})",
-            recorded.len(),
+            "no tone heard within 30 s (last estimate {last:?}, mic error: {:?}, speaker: {})",
             mic.take_error(),
-            speaker.take_error()
+            feeder.progress()
         );
-        while speaker.buffered_ms() < speaker.min_queue_ms() + 20 {
-            tone.fill(&mut chunk, t);
-            t += 20_000;
-            speaker.play(&chunk);
-        }
         if let Ok(frame) = mic.frames().recv_timeout(Duration::from_millis(20)) {
             recorded.extend_from_slice(&frame.samples);
         }
+        // One look per 100 ms window (the scan is slow in a debug build).
         if recorded.len() >= 4_800 {
-            let window = &recorded[recorded.len() - 4_800..];
-            if let Some(est) = dominant_frequency(window, AUDIO_RATE) {
+            let window: Vec<f32> = recorded.drain(..).collect();
+            let window = &window[window.len() - 4_800..];
+            last = dominant_frequency(window, AUDIO_RATE);
+            if let Some(est) = last {
                 if (est.frequency_hz - freq).abs() <= 5.0 && est.purity > 0.8 {
                     break est;
                 }
             }
-            let keep = recorded.len() - 4_800;
-            recorded.drain(..keep);
         }
     };
-    eprintln!(
-        "device rate {device_rate:?}: heard {found:?}; speaker underruns {}",
-        speaker
-            .stats()
-            .underruns
-            .load(std::sync::atomic::Ordering::Relaxed)
-    );
-    assert!(
-        rendered.load(Ordering::Relaxed) > 0,
-        "played frames reached the render seam"
-    );
+    let report = feeder.stop();
+    eprintln!("device rate {device_rate:?}: heard {found:?}; speaker: {report}");
+    assert!(report.rendered > 0, "played frames reached the render seam");
+}
+
+/// Keeps the default speaker topped up from a thread of its own, as the app's audio thread
+/// does. Fed from the loop that analyses the microphone, the speaker ran dry whenever one
+/// frequency scan (800 Goertzel bins over 100 ms, slow in a debug build) outlasted its
+/// 80 ms queue: on a slower machine every block restarted and the tone came back in pieces.
+struct Feeder {
+    device_rate: u32,
+    stop: Arc<AtomicBool>,
+    underruns: Arc<AtomicU64>,
+    handle: std::thread::JoinHandle<FeedReport>,
+}
+
+/// What the speaker did while fed.
+struct FeedReport {
+    underruns: u64,
+    rendered: usize,
+    error: Option<String>,
+}
+
+impl std::fmt::Display for FeedReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} underruns, {} frames rendered, error {:?}",
+            self.underruns, self.rendered, self.error
+        )
+    }
+}
+
+impl Feeder {
+    /// Opens the default speaker on a new thread and keeps ~20 ms beyond its minimum queued,
+    /// 20 ms at a time from `fill` (which also sees the speaker, to stamp what it plays).
+    fn start(
+        options: SpeakerOptions,
+        mut fill: impl FnMut(&mut [f32], &SpeakerPlayback) + Send + 'static,
+    ) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let underruns = Arc::new(AtomicU64::new(0));
+        let (opened_tx, opened_rx) = std::sync::mpsc::channel();
+        let (stop2, underruns2) = (stop.clone(), underruns.clone());
+        let handle = std::thread::spawn(move || {
+            let mut speaker = match SpeakerPlayback::open(&DeviceChoice::SystemDefault, options) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = opened_tx.send(Err(e.to_string()));
+                    return FeedReport {
+                        underruns: 0,
+                        rendered: 0,
+                        error: Some(e.to_string()),
+                    };
+                }
+            };
+            // The echo-cancel seam sees what is played.
+            let rendered = Arc::new(AtomicUsize::new(0));
+            speaker.set_render_processor(Box::new(CountRender(rendered.clone())));
+            let _ = opened_tx.send(Ok(speaker.device_rate()));
+            let mut chunk = vec![0.0f32; 960];
+            while !stop2.load(Ordering::Relaxed) {
+                while speaker.buffered_ms() < speaker.min_queue_ms() + 20 {
+                    fill(&mut chunk, &speaker);
+                    speaker.play(&chunk);
+                }
+                underruns2.store(
+                    speaker.stats().underruns.load(Ordering::Relaxed),
+                    Ordering::Relaxed,
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            FeedReport {
+                underruns: speaker.stats().underruns.load(Ordering::Relaxed),
+                rendered: rendered.load(Ordering::Relaxed),
+                error: speaker.take_error(),
+            }
+        });
+        let device_rate = opened_rx
+            .recv()
+            .expect("the feeder thread reports the speaker")
+            .unwrap_or_else(|e| panic!("open the default speaker: {e}"));
+        Self {
+            device_rate,
+            stop,
+            underruns,
+            handle,
+        }
+    }
+
+    fn progress(&self) -> String {
+        format!(
+            "{} underruns so far",
+            self.underruns.load(Ordering::Relaxed)
+        )
+    }
+
+    fn stop(self) -> FeedReport {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().expect("the feeder thread ends")
+    }
 }
