@@ -135,7 +135,7 @@ fn loopback(device_rate: Option<u32>, freq: f32) {
         }
         // One look per 100 ms window (the scan is slow in a debug build).
         if recorded.len() >= 4_800 {
-            let window: Vec<f32> = recorded.drain(..).collect();
+            let window = std::mem::take(&mut recorded);
             let window = &window[window.len() - 4_800..];
             last = dominant_frequency(window, AUDIO_RATE);
             if let Some(est) = last {
