@@ -3,8 +3,9 @@
 # tests, every Rust test, the GUI tests under Xvfb, the browser interop tests with headless
 # Chromium, and the .deb install test.
 # Every step runs even when an earlier one failed; the exit code is non-zero if any failed.
-#   --skip-deb   leave out the .deb build-and-install step (it needs a release build); the
-#                step refuses to run when the machine has its own Peercall installed
+#   --skip-deb   leave out the .deb build-and-install step (it packages the debug build;
+#                PEERCALL_DEB_RELEASE=1 packages a release build); the step refuses to run
+#                when the machine has its own Peercall installed
 #
 # Fast path while working on one crate (what CI runs for it, in seconds instead of minutes):
 #   cargo fmt --all --check
@@ -65,9 +66,10 @@ step rust-tests cargo test --workspace
 step gui-tests scripts/test-gui.sh
 step interop-tests scripts/test-interop.sh
 if [ "$skip_deb" -eq 0 ]; then
-  # The release build needs ~3 GB. On a CI machine short of that, the debug build (no step
-  # after this one uses it) makes room; a developer's own machine is never cleaned.
-  if [ "${CI:-}" = "true" ] && [ "$(free_gb)" -lt 6 ]; then
+  # A release build needs ~3 GB. On a CI machine short of that, the debug build's test
+  # binaries (no step after this one uses them) make room; a developer's machine is never
+  # cleaned. The default debug package needs no room of its own.
+  if [ "${CI:-}" = "true" ] && [ "${PEERCALL_DEB_RELEASE:-0}" = "1" ] && [ "$(free_gb)" -lt 6 ]; then
     log "only $(free_gb) GB free: removing the debug build before the release build"
     rm -rf "${CARGO_TARGET_DIR:-$REPO_ROOT/target}/debug"
   fi
