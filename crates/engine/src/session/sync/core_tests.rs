@@ -544,3 +544,114 @@ fn with_loss_alone_the_tail_is_not_waited_for() {
     let lead = ms(last.audio) + 116 - 60 - ms(last.video);
     assert!(lead.abs() <= 3, "{last:?}");
 }
+
+/// Both streams as the receiver sees them before any sender report: each packet (audio)
+/// or frame (video) captured at sender time `k * period` arrives `network + jitter(k)` ms
+/// later, and what was captured at `t_us` is played (heard) `audio_hold` / `video_hold` ms
+/// after its arrival line, plus the delays applied. The reports are the arrival lines.
+fn prior_states(
+    network_ms: i64,
+    audio_hold_ms: i64,
+    video_hold_ms: i64,
+    applied: SyncDelays,
+) -> (StreamState, StreamState) {
+    let stream = |rate: u32, origin: u32, period_us: i64, hold_ms: i64, extra: Duration| {
+        let mut line = ArrivalLine::new(rate);
+        for k in 0..20i64 {
+            line.push(Playing {
+                rtp: Call::rtp(origin, i64::from(rate), k * period_us),
+                // 0–30 ms of jitter: the line keeps the quickest.
+                at_us: k * period_us + (network_ms + k * 13 % 31) * MS,
+            });
+        }
+        let t_us = 500 * MS;
+        StreamState {
+            clock_rate: rate,
+            report: line.as_report(Instant::now()),
+            playing: vec![Playing {
+                rtp: Call::rtp(origin, i64::from(rate), t_us),
+                at_us: t_us + (network_ms + hold_ms) * MS + extra.as_micros() as i64,
+            }],
+            output_delay: Duration::ZERO,
+            ready: Vec::new(),
+        }
+    };
+    (
+        stream(48_000, 1_234, 20_000, audio_hold_ms, applied.audio),
+        stream(90_000, 987_654, 33_333, video_hold_ms, applied.video),
+    )
+}
+
+#[test]
+fn before_reports_the_prior_holds_the_early_picture_by_what_the_voice_adds() {
+    // (case, audio's hold after arriving ms, video's, video delay ms range)
+    let table = [
+        (
+            "the voice's buffer and speaker hold more",
+            130,
+            40,
+            (89, 91),
+        ),
+        ("in step", 60, 60, (0, 0)),
+        (
+            "video later: the voice does not wait on a guess",
+            40,
+            90,
+            (0, 0),
+        ),
+        ("capped by the start step", 400, 0, (200, 200)),
+    ];
+    for (case, audio_hold, video_hold, video) in table {
+        let mut sync = AvSync::default();
+        // Applied in full between updates: the prior does not move once it holds.
+        for _ in 0..3 {
+            let (a, v) = prior_states(50, audio_hold, video_hold, sync.delays());
+            sync.update_prior(&a, &v);
+        }
+        assert_settled(case, sync.delays(), video, (0, 0));
+        assert_eq!(
+            sync.offset_us(),
+            None,
+            "{case}: a prior is not a measurement"
+        );
+        assert!(!sync.measured(), "{case}");
+    }
+}
+
+#[test]
+fn the_first_report_measurement_takes_over_from_the_prior() {
+    let mut sync = AvSync::default();
+    let (a, v) = prior_states(50, 130, 40, sync.delays());
+    assert_eq!(ms(sync.update_prior(&a, &v).video), 90);
+    // The reports then say the paths are in step: the prior's hold is taken back…
+    let call = Call::default();
+    let last = *run(&mut sync, call, 10).last().unwrap();
+    assert_settled("in step after the prior", last, (0, 0), (0, 0));
+    assert!(sync.measured());
+    // …and a prior no longer applies.
+    let (a, v) = prior_states(50, 130, 40, sync.delays());
+    assert_eq!(sync.update_prior(&a, &v), last);
+}
+
+#[test]
+fn an_arrival_line_keeps_the_quickest_arrival_across_the_rtp_wrap() {
+    let mut line = ArrivalLine::new(90_000);
+    assert!(line.as_report(Instant::now()).is_none());
+    let first = u32::MAX - 3_000;
+    // 90 ticks = 1 ms: the second packet is 10 ms after the first on the RTP clock (past
+    // the wrap) and arrives 5 ms after it, 5 ms quicker.
+    line.push(Playing {
+        rtp: first,
+        at_us: 100 * MS,
+    });
+    line.push(Playing {
+        rtp: first.wrapping_add(900),
+        at_us: 105 * MS,
+    });
+    line.push(Playing {
+        rtp: first.wrapping_add(1_800),
+        at_us: 150 * MS,
+    });
+    let r = line.as_report(Instant::now()).unwrap();
+    assert_eq!((r.rtp, r.ntp_us), (first, 95 * MS));
+}

@@ -1,20 +1,22 @@
 //! The thin driver of the sync core, run from the audio playout thread: each pull says
 //! which audio RTP timestamp went out when; once a second the core gets both streams'
-//! reports and latest playout, and its delays are applied (video's through the
+//! reports and latest playout (before there are reports, every 100 ms, each stream's
+//! quickest arrivals instead: the prior), and its delays are applied (video's through the
 //! [`SyncLink`], audio's returned to the caller for its jitter buffer) and published.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::core::{AvSync, Playing, StreamState, SyncConfig, SyncDelays};
-use super::link::{Kind, Recent, SyncLink, RECENT_US};
+use super::core::{AvSync, Playing, SenderReport, StreamState, SyncConfig, SyncDelays};
+use super::link::{Kind, Recent, SyncLink, AUDIO_RATE, RECENT_US, VIDEO_RATE};
 use crate::stats::Counters;
 use crate::tuning_env::{process_env, read_u32};
 
-/// How often the core runs (libwebrtc: 1 s).
+/// How often the core runs (libwebrtc: 1 s)…
 const INTERVAL: Duration = Duration::from_secs(1);
-const AUDIO_RATE: u32 = 48_000;
-const VIDEO_RATE: u32 = 90_000;
+/// …and before sender reports have measured the offset, when the prior from arrival
+/// times holds the picture: the call's first beep may come 0–1 s in.
+const PRIOR_INTERVAL: Duration = Duration::from_millis(100);
 /// Opus's encoder look-ahead at 48 kHz (6.5 ms, `OPUS_GET_LOOKAHEAD` for the VoIP
 /// application): the decoded sample at RTP time `t` carries what was captured at
 /// `t - 312`. Without it the sync left the picture ~7 ms ahead of the sound (the agent's
@@ -66,7 +68,8 @@ impl SyncDriver {
 
     /// Audio sample `playing.rtp` went to the speaker at `playing.at_us` (if the jitter
     /// buffer knows its timeline), to be heard `speaker` later, at `now` (`now_us` on
-    /// the clock of `at_us`). Returns new delays once a second.
+    /// the clock of `at_us`). Returns new delays once a second (every 100 ms until sender
+    /// reports have measured the offset: the prior).
     pub fn on_audio(
         &mut self,
         playing: Option<Playing>,
@@ -81,25 +84,46 @@ impl SyncDriver {
                 ..p
             });
         }
-        let next = *self.next.get_or_insert(now + INTERVAL);
+        let measured = self.core.measured();
+        let interval = if measured { INTERVAL } else { PRIOR_INTERVAL };
+        let next = *self.next.get_or_insert(now + interval);
         if now < next {
             return None;
         }
-        self.next = Some(now + INTERVAL);
-        let audio = StreamState {
+        self.next = Some(now + interval);
+        let mut audio = StreamState {
             clock_rate: AUDIO_RATE,
             report: self.link.report(Kind::Audio),
             playing: self.audio.since(now_us - RECENT_US),
             output_delay: speaker,
             ready: Vec::new(),
         };
-        let video = StreamState {
+        let mut video = StreamState {
             clock_rate: VIDEO_RATE,
             report: self.link.report(Kind::Video),
             playing: self.link.video_playing(now_us),
             output_delay: Duration::ZERO,
             ready: self.link.video_ready(now_us),
         };
+        if !measured && (audio.report.is_none() || video.report.is_none()) {
+            // The same shift as the samples played (the line is of packet timestamps).
+            audio.report = self
+                .link
+                .arrivals(Kind::Audio)
+                .as_report(now)
+                .map(|r| SenderReport {
+                    rtp: r.rtp.wrapping_sub(OPUS_LOOKAHEAD),
+                    ..r
+                });
+            video.report = self.link.arrivals(Kind::Video).as_report(now);
+            let before = self.core.delays();
+            let delays = self.core.update_prior(&audio, &video);
+            if delays != before {
+                tracing::debug!(video_ms = delays.video.as_millis() as u64, "lip sync prior");
+            }
+            self.publish(delays, before, counters);
+            return Some(delays);
+        }
         let before = self.core.delays();
         let delays = self.core.update(now, &audio, &video);
         tracing::debug!(
@@ -109,6 +133,15 @@ impl SyncDriver {
             audio_ms = delays.audio.as_millis() as u64,
             "lip sync"
         );
+        self.publish(delays, before, counters);
+        if let Some(offset) = self.core.offset_us() {
+            Counters::set(&counters.sync_offset_abs_us, offset.unsigned_abs());
+        }
+        Some(delays)
+    }
+
+    /// Applies the delays (video's through the link) and shows them in the counters.
+    fn publish(&self, delays: SyncDelays, before: SyncDelays, counters: &Counters) {
         if delays != before {
             Counters::add(&counters.sync_corrections, 1);
         }
@@ -121,10 +154,6 @@ impl SyncDriver {
             &counters.sync_audio_delay_us,
             delays.audio.as_micros() as u64,
         );
-        if let Some(offset) = self.core.offset_us() {
-            Counters::set(&counters.sync_offset_abs_us, offset.unsigned_abs());
-        }
-        Some(delays)
     }
 }
 
