@@ -17,6 +17,13 @@ const INTERVAL: Duration = Duration::from_secs(1);
 /// …and before sender reports have measured the offset, when the prior from arrival
 /// times holds the picture: the call's first beep may come 0–1 s in.
 const PRIOR_INTERVAL: Duration = Duration::from_millis(100);
+/// The prior reads what went out in the last 300 ms: the call's start moves quickly (the
+/// speaker's stream starting, the voice's buffer learning, video's first frames)…
+const PRIOR_WINDOW_US: i64 = 300_000;
+/// …and, until reports have measured once, only what went out this long after the prior
+/// last moved the delays: what went out before was held by other delays, and the first
+/// measurement from a window across a change of 200 ms read as an offset of 200 ms.
+const SINCE_CHANGE_US: i64 = 100_000;
 /// Opus's encoder look-ahead at 48 kHz (6.5 ms, `OPUS_GET_LOOKAHEAD` for the VoIP
 /// application): the decoded sample at RTP time `t` carries what was captured at
 /// `t - 312`. Without it the sync left the picture ~7 ms ahead of the sound (the agent's
@@ -46,6 +53,8 @@ pub struct SyncDriver {
     link: Arc<SyncLink>,
     next: Option<Instant>,
     audio: Recent,
+    /// When the prior last changed the delays (`now_us` clock).
+    prior_changed_us: i64,
 }
 
 impl SyncDriver {
@@ -63,6 +72,7 @@ impl SyncDriver {
             link,
             next: None,
             audio: Recent::default(),
+            prior_changed_us: i64::MIN / 2,
         }
     }
 
@@ -91,21 +101,29 @@ impl SyncDriver {
             return None;
         }
         self.next = Some(now + interval);
+        let prior = !measured
+            && (self.link.report(Kind::Audio).is_none() || self.link.report(Kind::Video).is_none());
+        let from_us = if measured {
+            now_us - RECENT_US
+        } else {
+            let window = if prior { PRIOR_WINDOW_US } else { RECENT_US };
+            (now_us - window).max(self.prior_changed_us + SINCE_CHANGE_US)
+        };
         let mut audio = StreamState {
             clock_rate: AUDIO_RATE,
             report: self.link.report(Kind::Audio),
-            playing: self.audio.since(now_us - RECENT_US),
+            playing: self.audio.since(from_us),
             output_delay: speaker,
             ready: Vec::new(),
         };
         let mut video = StreamState {
             clock_rate: VIDEO_RATE,
             report: self.link.report(Kind::Video),
-            playing: self.link.video_playing(now_us),
+            playing: self.link.video_playing(from_us),
             output_delay: Duration::ZERO,
             ready: self.link.video_ready(now_us),
         };
-        if !measured && (audio.report.is_none() || video.report.is_none()) {
+        if prior {
             // The same shift as the samples played (the line is of packet timestamps).
             audio.report = self
                 .link
@@ -119,6 +137,7 @@ impl SyncDriver {
             let before = self.core.delays();
             let delays = self.core.update_prior(&audio, &video);
             if delays != before {
+                self.prior_changed_us = now_us;
                 tracing::debug!(video_ms = delays.video.as_millis() as u64, "lip sync prior");
             }
             self.publish(delays, before, counters);

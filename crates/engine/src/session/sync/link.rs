@@ -111,9 +111,9 @@ impl SyncLink {
         lock(&self.video_playing).push(playing);
     }
 
-    /// The frames shown within the last [`RECENT_US`] before `now_us`.
-    pub(crate) fn video_playing(&self, now_us: i64) -> Vec<Playing> {
-        lock(&self.video_playing).since(now_us - RECENT_US)
+    /// The frames shown at or after `from_us` (kept: the last [`RECENT_US`]).
+    pub(crate) fn video_playing(&self, from_us: i64) -> Vec<Playing> {
+        lock(&self.video_playing).since(from_us)
     }
 
     /// A frame became decodable (its RTP timestamp, when on the `now_us` clock).
