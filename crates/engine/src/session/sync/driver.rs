@@ -145,6 +145,12 @@ impl SyncDriver {
         }
         let before = self.core.delays();
         let delays = self.core.update(now, &audio, &video);
+        if self.core.measured() {
+            // The next look a full second on, also after the first: NetEq reaches a new
+            // wait by stretching, ~90 ms a second, and a look 100 ms after the first
+            // step read the wait not yet reached as more offset (88 ms became 122).
+            self.next = Some(now + INTERVAL);
+        }
         tracing::debug!(
             moved = delays != before,
             offset_ms = self.core.offset_us().unwrap_or_default() / 1000,
