@@ -89,10 +89,6 @@ impl Receivers {
                 }
             }
             last_arrival = Some(now);
-            self.sync.set_audio_arrival(Playing {
-                rtp: ts,
-                at_us: now_us() as i64,
-            });
             let received = match formats.classify(packet.header.payload_type, &packet.payload) {
                 Ok(r) => r,
                 Err(e) => {

@@ -62,47 +62,6 @@ pub struct SenderReport {
     pub received_at: Instant,
 }
 
-/// A stream's quickest arrivals as a line: the RTP timestamp `rtp` would have arrived at
-/// `at_us` (receiver's clock) had its packet been as quick as the quickest so far. Stands in
-/// for a sender report before there is one ([`AvSync::update_prior`]).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ArrivalLine {
-    clock_rate: u32,
-    /// The first timestamp seen, and the least of `arrival − (rtp − first)/clock_rate`.
-    line: Option<(u32, i64)>,
-}
-
-impl ArrivalLine {
-    #[must_use]
-    pub fn new(clock_rate: u32) -> Self {
-        Self {
-            clock_rate,
-            line: None,
-        }
-    }
-
-    /// `p.rtp` arrived at `p.at_us`.
-    pub fn push(&mut self, p: Playing) {
-        if self.clock_rate == 0 {
-            return;
-        }
-        let (first, best) = *self.line.get_or_insert((p.rtp, p.at_us));
-        let ticks = i64::from(p.rtp.wrapping_sub(first) as i32);
-        let origin = p.at_us - ticks * 1_000_000 / i64::from(self.clock_rate);
-        self.line = Some((first, best.min(origin)));
-    }
-
-    /// The line as a sender report received at `now`; `None` before any arrival.
-    #[must_use]
-    pub fn as_report(&self, now: Instant) -> Option<SenderReport> {
-        self.line.map(|(rtp, ntp_us)| SenderReport {
-            ntp_us,
-            rtp,
-            received_at: now,
-        })
-    }
-}
-
 /// An RTP timestamp reaching the user at `at_us` on the receiver's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Playing {
@@ -289,44 +248,6 @@ impl AvSync {
     #[must_use]
     pub fn offset_us(&self) -> Option<i64> {
         self.last_offset_us
-    }
-
-    /// Whether an offset has been measured from sender reports yet.
-    #[must_use]
-    pub fn measured(&self) -> bool {
-        self.first_measured.is_some()
-    }
-
-    /// Before the first sender reports: a prior from the receiver's own clock. Each
-    /// stream's [`StreamState::report`] is then the line of its quickest arrivals (an RTP
-    /// timestamp against when it arrived, [`ArrivalLine`]): both streams cross the same
-    /// network, so what each adds after arriving, video minus audio, is what the viewer
-    /// sees less what the sender adds (the voice's 20 ms frames against one encode: the
-    /// prior leaves the picture ~10–20 ms early). The picture is held by that (the voice
-    /// is not made to wait on a guess); once sender reports measure the offset this is
-    /// never called again. Without it the call's first beep came out with the picture
-    /// 15–160 ms early in 11 of 14 directions: the voice's buffer and the speaker hold
-    /// ~130 ms from the start, video's playout delay has not been built yet.
-    pub fn update_prior(&mut self, audio: &StreamState, video: &StreamState) -> SyncDelays {
-        if self.measured() {
-            return self.delays;
-        }
-        let (Some(a), Some(v)) = (audio.end_to_end_us(), video.end_to_end_us()) else {
-            return self.delays;
-        };
-        let applied = self.delays.video.as_micros() as i64 - self.delays.audio.as_micros() as i64;
-        let natural = v - a - applied;
-        if natural.unsigned_abs() > self.config.max_offset.as_micros() as u64 {
-            return self.delays;
-        }
-        let hold = Duration::from_micros((-natural).max(0) as u64)
-            .min(self.config.max_video)
-            .min(self.config.start_max_step);
-        self.delays = SyncDelays {
-            video: hold,
-            audio: self.delays.audio,
-        };
-        self.delays
     }
 
     /// One update (call about once a second). Returns the delays to apply.

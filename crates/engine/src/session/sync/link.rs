@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::core::{ArrivalLine, Playing, SenderReport};
+use super::core::{Playing, SenderReport};
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -27,9 +27,6 @@ pub struct SyncLink {
     /// When each frame became decodable (before any hold), over [`READY_US`].
     video_ready: Mutex<Recent>,
     video_delay_us: AtomicU64,
-    /// Each stream's quickest arrivals (video: frames ready), the prior before reports.
-    audio_arrivals: Mutex<ArrivalLine>,
-    video_arrivals: Mutex<ArrivalLine>,
 }
 
 /// Which stream.
@@ -56,8 +53,6 @@ impl SyncLink {
             video_playing: Mutex::default(),
             video_ready: Mutex::new(Recent::new(READY_US)),
             video_delay_us: AtomicU64::default(),
-            audio_arrivals: Mutex::new(ArrivalLine::new(AUDIO_RATE)),
-            video_arrivals: Mutex::new(ArrivalLine::new(VIDEO_RATE)),
         }
     }
 
@@ -111,28 +106,14 @@ impl SyncLink {
         lock(&self.video_playing).push(playing);
     }
 
-    /// The frames shown at or after `from_us` (kept: the last [`RECENT_US`]).
-    pub(crate) fn video_playing(&self, from_us: i64) -> Vec<Playing> {
-        lock(&self.video_playing).since(from_us)
+    /// The frames shown within the last [`RECENT_US`] before `now_us`.
+    pub(crate) fn video_playing(&self, now_us: i64) -> Vec<Playing> {
+        lock(&self.video_playing).since(now_us - RECENT_US)
     }
 
     /// A frame became decodable (its RTP timestamp, when on the `now_us` clock).
     pub(crate) fn set_video_ready(&self, ready: Playing) {
         lock(&self.video_ready).push(ready);
-        lock(&self.video_arrivals).push(ready);
-    }
-
-    /// An audio packet with RTP timestamp `arrived.rtp` arrived at `arrived.at_us`.
-    pub(crate) fn set_audio_arrival(&self, arrived: Playing) {
-        lock(&self.audio_arrivals).push(arrived);
-    }
-
-    /// The line of each stream's quickest arrivals so far.
-    pub(crate) fn arrivals(&self, kind: Kind) -> ArrivalLine {
-        match kind {
-            Kind::Audio => *lock(&self.audio_arrivals),
-            Kind::Video => *lock(&self.video_arrivals),
-        }
     }
 
     /// The frames that became decodable within the last [`READY_US`] before `now_us`.
@@ -149,10 +130,6 @@ impl SyncLink {
         Duration::from_micros(self.video_delay_us.load(Ordering::Relaxed))
     }
 }
-
-/// RTP clock rates of the two streams.
-pub const AUDIO_RATE: u32 = 48_000;
-pub const VIDEO_RATE: u32 = 90_000;
 
 /// How far back what went out is kept, µs (the medians the sync aligns).
 pub const RECENT_US: i64 = 1_000_000;
