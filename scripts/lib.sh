@@ -56,3 +56,13 @@ headless() {
   shift
   dbus-run-session -- xvfb-run -a -s "-screen 0 $screen" "$@" 2> >(grep --line-buffered -v -E '^dbus-daemon\[|xdg-desktop-portal' >&2)
 }
+
+# The debug binaries the GUI and the interop tests start, built by one command so that the
+# second script finds them built: cargo resolves features for the set of packages it is
+# given, and the two scripts' different sets rebuilt ~80 shared crates (on a fresh clone the
+# interop step took 530 s, most of it recompiling what the GUI step had just built).
+# The app's crate needs the UI built (ui/dist).
+build_test_binaries() {
+  [ -f "$REPO_ROOT/ui/dist/index.html" ] || npm --prefix "$REPO_ROOT/ui" run build --silent
+  cargo build -p peercall -p peercall-agent -p peercall-netem -p peercall-discovery -p peercall-signal
+}

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # GUI tests: the real app under Xvfb, driven through tauri-driver + WebKitWebDriver.
-# Builds the app first (debug profile; ui/dist must be built).
+# Builds the app first (debug profile, `build_test_binaries`: the UI too if not built).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
-[ -f ui/dist/index.html ] || npm --prefix ui run build --silent
-cargo build -p peercall -p peercall-agent -p peercall-netem -p peercall-discovery
+build_test_binaries
 # The app opens real audio devices (mic meter, ringtone, calls): give it a PulseAudio null sink.
 # shellcheck source=/dev/null
 source scripts/start-pulseaudio.sh >/dev/null || log "PulseAudio unavailable: audio devices will fail (the app reports it)"

@@ -2,7 +2,7 @@
 # Browser interop tests: the web client (web/) in headless Chromium (Debian's
 # /usr/bin/chromium through playwright-core) against the real peercall-signal server,
 # Chromium <-> Chromium and Chromium <-> peercall-agent (tests/interop/).
-# Builds the two binaries first (debug profile). Where the kernel allows it, everything
+# Builds the binaries first (debug profile; the same set as the GUI tests, `build_test_binaries`). Where the kernel allows it, everything
 # runs in a private network namespace that has nothing but loopback, so ICE cannot use
 # any other address (multicast routed to lo: webrtc-rs opens an mDNS socket and fails
 # without a multicast-capable interface); INTEROP_NETNS=0 turns that off.
@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 [ -x /usr/bin/chromium ] || die "chromium is not installed (apt-get install chromium)"
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
-cargo build -p peercall-signal -p peercall-agent -p peercall-netem
+build_test_binaries
 target="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 export PEERCALL_SIGNAL_BIN="${PEERCALL_SIGNAL_BIN:-$target/debug/peercall-signal}"
 export PEERCALL_AGENT_BIN="${PEERCALL_AGENT_BIN:-$target/debug/peercall-agent}"
