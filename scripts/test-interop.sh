@@ -2,10 +2,11 @@
 # Browser interop tests: the web client (web/) in headless Chromium (Debian's
 # /usr/bin/chromium through playwright-core) against the real peercall-signal server,
 # Chromium <-> Chromium and Chromium <-> peercall-agent (tests/interop/).
-# Builds the binaries first (debug profile; the same set as the GUI tests, `build_test_binaries`). Where the kernel allows it, everything
-# runs in a private network namespace that has nothing but loopback, so ICE cannot use
-# any other address (multicast routed to lo: webrtc-rs opens an mDNS socket and fails
-# without a multicast-capable interface); INTEROP_NETNS=0 turns that off.
+# Builds the binaries first (debug profile; the same set as the GUI tests, so that in the
+# suite this build finds them built: `build_test_binaries`). Where the kernel allows it,
+# everything runs in a private network namespace that has nothing but loopback, so ICE
+# cannot use any other address (multicast routed to lo: webrtc-rs opens an mDNS socket and
+# fails without a multicast-capable interface); INTEROP_NETNS=0 turns that off.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"

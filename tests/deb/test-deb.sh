@@ -14,8 +14,8 @@ this test installs and then removes its own build, so it will not touch yours. R
 or run scripts/test.sh --skip-deb."
 fi
 
-# The package is built from the debug build the earlier steps of the suite made (~15 s: only
-# the app crate is rebuilt, with the UI embedded) unless PEERCALL_DEB_RELEASE=1: a release
+# The package is built from the debug build the earlier steps of the suite made (13 s here:
+# only the app crate is rebuilt, with the UI embedded) unless PEERCALL_DEB_RELEASE=1: a release
 # build took 11-14 min of CI's 50 on 2 cores, and what this test checks (the package's files,
 # dependencies, desktop entry, start and removal) does not depend on the profile.
 # `scripts/package.sh` alone builds the release package users install.

@@ -162,6 +162,7 @@ struct Feeder {
 }
 
 /// What the speaker did while fed.
+#[derive(Default)]
 struct FeedReport {
     underruns: u64,
     rendered: usize,
@@ -193,12 +194,9 @@ impl Feeder {
             let mut speaker = match SpeakerPlayback::open(&DeviceChoice::SystemDefault, options) {
                 Ok(s) => s,
                 Err(e) => {
+                    // The caller panics with it and never reads the report.
                     let _ = opened_tx.send(Err(e.to_string()));
-                    return FeedReport {
-                        underruns: 0,
-                        rendered: 0,
-                        error: Some(e.to_string()),
-                    };
+                    return FeedReport::default();
                 }
             };
             // The echo-cancel seam sees what is played.
