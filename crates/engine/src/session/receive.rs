@@ -207,7 +207,20 @@ impl Receivers {
                     self.counters
                         .video_received_size
                         .store(pack_size(frame.width, frame.height), Ordering::Relaxed);
-                    // Present at the playout clock's time (0 on a clean path).
+                    // Present when its voice is heard (lip sync on the voice's clock),
+                    // else at the playout clock's time (0 on a clean path).
+                    let render_at = match self.sync.video_show_at(rtp_ts) {
+                        Some(at) => {
+                            // What the voice adds to video's own playout clock.
+                            let hold = at.saturating_duration_since(render_at);
+                            Counters::set(
+                                &self.counters.sync_video_delay_us,
+                                hold.as_micros() as u64,
+                            );
+                            at
+                        }
+                        None => render_at,
+                    };
                     let wait = render_at.saturating_duration_since(Instant::now());
                     if !wait.is_zero() {
                         std::thread::sleep(wait);

@@ -45,9 +45,11 @@
 //! waits with the voice by the median rule as before. Where the tail stays within the
 //! margin (a clean path; delay alone), or where the path does not jitter (loss alone:
 //! [`SyncConfig::tail_jitter`]), nothing changes. The cost is the voice's latency
-//! (and glass-to-glass with it) where video's repairs are slow: +~40 ms under 5 % loss
+//! (and glass-to-glass with it) where video's repairs are slow: +~60 ms under 5 % loss
 //! with 20 ms jitter at 100 ms RTT (BENCHMARKS.md, "Lip sync under jitter: the repair
-//! tail"); `PEERCALL_SYNC_TAIL_WAIT_MS` overrides the cap (0: off) for a benchmark.
+//! tail" and "Lip sync: video on the voice's clock"); `PEERCALL_SYNC_TAIL_WAIT_MS`,
+//! `_TAIL_MARGIN_MS` and `_TAIL_PERMILLE` override the cap (0: off), margin and quantile
+//! for a benchmark.
 
 use std::time::{Duration, Instant};
 
@@ -121,15 +123,19 @@ impl StreamState {
         Some(
             samples
                 .iter()
-                .map(|p| {
-                    // Signed: a timestamp a little before the report's is normal.
-                    let ticks = i64::from(p.rtp.wrapping_sub(report.rtp) as i32);
-                    p.at_us + output_us
-                        - (report.ntp_us + ticks * 1_000_000 / i64::from(self.clock_rate))
-                })
+                .map(|p| p.at_us + output_us - captured_us(&report, self.clock_rate, p.rtp))
                 .collect(),
         )
     }
+}
+
+/// When what RTP timestamp `rtp` stands for was captured, on the sender's clock (µs), by
+/// `report` of a stream at `clock_rate` Hz (not 0).
+#[must_use]
+pub fn captured_us(report: &SenderReport, clock_rate: u32, rtp: u32) -> i64 {
+    // Signed: a timestamp a little before the report's is normal.
+    let ticks = i64::from(rtp.wrapping_sub(report.rtp) as i32);
+    report.ntp_us + ticks * 1_000_000 / i64::from(clock_rate.max(1))
 }
 
 /// Tuning.
@@ -173,8 +179,9 @@ pub struct SyncConfig {
     pub tail_quantile: f64,
     /// Frames ready (over the window the driver keeps) needed before the tail is read.
     pub tail_min_frames: usize,
-    /// How far after the voice the tail may land (the target is ±45 ms; the voice's
-    /// own spread takes the rest).
+    /// How far after the voice the tail may land (the target is ±45 ms; with video on
+    /// the voice's clock a frame on time is within a few ms of it, decoding and the
+    /// voice's 100 ms median take the rest).
     pub tail_margin: Duration,
     /// The most the voice waits for the tail (mouth-to-ear grows by as much); 0: the
     /// tail is not waited for.
@@ -199,10 +206,10 @@ impl Default for SyncConfig {
             max_offset: Duration::from_secs(5),
             max_video: Duration::from_millis(500),
             max_audio: Duration::from_millis(150),
-            tail_quantile: 0.95,
+            tail_quantile: 0.98,
             tail_min_frames: 60,
-            tail_margin: Duration::from_millis(35),
-            max_tail_wait: Duration::from_millis(80),
+            tail_margin: Duration::from_millis(40),
+            max_tail_wait: Duration::from_millis(60),
             tail_jitter: Duration::from_millis(20),
         }
     }
@@ -248,6 +255,22 @@ impl AvSync {
     #[must_use]
     pub fn offset_us(&self) -> Option<i64> {
         self.last_offset_us
+    }
+
+    /// How far the picture may lead the voice now (video scheduled on the voice's
+    /// clock, `clock.rs`): [`SyncConfig::video_lead`] once the call's first
+    /// [`SyncConfig::start`] has passed on a path that does not jitter, else 0 (whether
+    /// it jitters is not known before the tail is read).
+    #[must_use]
+    pub fn lead(&self, now: Instant) -> Duration {
+        let started = self
+            .first_measured
+            .is_some_and(|f| now.saturating_duration_since(f) >= self.config.start);
+        if started && self.tail_us.is_none() {
+            self.config.video_lead
+        } else {
+            Duration::ZERO
+        }
     }
 
     /// One update (call about once a second). Returns the delays to apply.

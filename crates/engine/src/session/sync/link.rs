@@ -1,14 +1,17 @@
 //! What the lip-sync pieces share within a session: the sender reports received (by
 //! SSRC), how long after capture the sender writes each stream's frames, which SSRCs we
 //! receive, when video last met the user and when its frames of the last seconds were
-//! ready, and the delay video must add.
+//! ready, and the delay video must add (or, on the voice's clock, when each frame is due).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::core::{Playing, SenderReport};
+use peercall_media::clock::now_us;
+
+use super::clock::video_due_us;
+use super::core::{Playing, SenderReport, SyncConfig};
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -27,7 +30,19 @@ pub struct SyncLink {
     /// When each frame became decodable (before any hold), over [`READY_US`].
     video_ready: Mutex<Recent>,
     video_delay_us: AtomicU64,
+    /// The voice's end-to-end delay now (`clock.rs`), µs; [`NO_CLOCK`]: video is not
+    /// scheduled on the voice's clock.
+    voice_delay_us: AtomicI64,
+    /// How far the picture may lead the voice, µs.
+    lead_us: AtomicU64,
 }
+
+/// No voice clock (see [`SyncLink::set_voice_delay`]).
+const NO_CLOCK: i64 = i64::MIN;
+
+/// The most a frame is held for its voice (as `SyncConfig::max_video`): a wrong report
+/// must not stop the picture.
+const MAX_HOLD: Duration = Duration::from_millis(500);
 
 /// Which stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +68,8 @@ impl SyncLink {
             video_playing: Mutex::default(),
             video_ready: Mutex::new(Recent::new(READY_US)),
             video_delay_us: AtomicU64::default(),
+            voice_delay_us: AtomicI64::new(NO_CLOCK),
+            lead_us: AtomicU64::default(),
         }
     }
 
@@ -128,6 +145,35 @@ impl SyncLink {
 
     pub(crate) fn video_delay(&self) -> Duration {
         Duration::from_micros(self.video_delay_us.load(Ordering::Relaxed))
+    }
+
+    /// The voice's end-to-end delay as its playout thread sees it now (`None`: not known,
+    /// or video is not scheduled on it) and how far the picture may lead it.
+    pub(crate) fn set_voice_delay(&self, delay_us: Option<i64>, lead: Duration) {
+        self.voice_delay_us
+            .store(delay_us.unwrap_or(NO_CLOCK), Ordering::Relaxed);
+        self.lead_us
+            .store(lead.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// When to show the video frame with RTP timestamp `rtp` on the voice's clock (see
+    /// `clock.rs`), at most [`MAX_HOLD`] from now; `None` when the sync is off, or
+    /// without the voice's clock or a fresh video report (the playout clock decides).
+    pub(crate) fn video_show_at(&self, rtp: u32) -> Option<Instant> {
+        let voice = self.voice_delay_us.load(Ordering::Relaxed);
+        if !self.apply || voice == NO_CLOCK {
+            return None;
+        }
+        let report = self.report(Kind::Video)?;
+        let now = Instant::now();
+        if now.saturating_duration_since(report.received_at) > SyncConfig::default().max_report_age
+        {
+            return None;
+        }
+        let lead = Duration::from_micros(self.lead_us.load(Ordering::Relaxed));
+        let wait_us = video_due_us(&report, rtp, voice, lead) - now_us() as i64;
+        let wait = Duration::from_micros(u64::try_from(wait_us).unwrap_or(0));
+        Some(now + wait.min(MAX_HOLD))
     }
 }
 

@@ -1,7 +1,9 @@
 //! Lip sync: the pure core (`core.rs`) that decides how much the stream ahead waits,
+//! the voice's clock video frames are scheduled on (`clock.rs`),
 //! the sender-report interceptor that feeds it (`reports.rs`), and what the session's
 //! threads share (`link.rs`).
 
+mod clock;
 mod core;
 mod driver;
 mod link;

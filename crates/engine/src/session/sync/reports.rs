@@ -16,20 +16,32 @@
 //! clock capture times use) and RTP = that timestamp plus the time since that capture
 //! instant (libwebrtc computes its SR's RTP time from the capture time the same way).
 //! NTP stays the time of sending, so the peer's receiver reports still give the RTT.
+//!
+//! **Early reports.** `webrtc` sends its first SR a second after the first packet, and a
+//! lost one costs another second; until both streams' reports are in, the peer cannot
+//! place the picture on the voice's clock (`clock.rs`), and the call's first beeps showed
+//! the picture 50–110 ms off. So each of our streams also sends [`EARLY_REPORTS`] reports
+//! of its own, [`EARLY_INTERVAL`] apart from its first frame, built the same way (RTCP's
+//! few hundred bytes at the call's start).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use rtc::interceptor::{Interceptor, Packet, StreamInfo, TaggedPacket};
+use rtc::interceptor::{AttributedPacket, Interceptor, Packet, StreamInfo, TaggedPacket};
 use rtc::rtcp::sender_report::SenderReport as RtcpSenderReport;
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error;
+use rtc::shared::TransportContext;
 
 use peercall_media::clock::now_us;
 
 use super::core::SenderReport;
 use super::link::{Kind, SyncLink};
+
+/// How many reports each stream sends of its own at its start, and how far apart.
+pub const EARLY_REPORTS: u8 = 5;
+pub const EARLY_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The chain position: nearer the wire than the SR generator (11 000), so it sees the
 /// reports it writes, and after the receiver-report interceptor (10 000) on the read leg.
@@ -63,14 +75,49 @@ impl SenderReportSync {
         wall_us: u64,
     ) -> Option<RtcpSenderReport> {
         let local = self.local.get(&sr.ssrc)?;
-        let (ts, captured) = local.frame?;
-        let since = now.saturating_duration_since(captured);
-        let ticks = (since.as_micros() as u64 * u64::from(local.rate) / 1_000_000) as u32;
+        let (ntp_time, rtp_time) = local.clock_at(now, wall_us)?;
         Some(RtcpSenderReport {
-            ntp_time: unix_us_to_ntp(wall_us),
-            rtp_time: ts.wrapping_add(ticks),
+            ntp_time,
+            rtp_time,
             ..sr.clone()
         })
+    }
+
+    /// An RTP packet of ours passes at `now`: counted, its frame noted, and while the
+    /// stream is young an early report of its own follows it (see the module
+    /// documentation).
+    fn on_local_rtp(&mut self, ssrc: u32, ts: u32, payload: usize, now: Instant, wall_us: u64) {
+        let Some(local) = self.local.get_mut(&ssrc) else {
+            return;
+        };
+        local.packets = local.packets.wrapping_add(1);
+        local.octets = local.octets.wrapping_add(payload as u32);
+        if local.frame.is_none_or(|(last, _)| last != ts) {
+            if let Some(at) = self.link.captured_at(local.kind) {
+                local.frame = Some((ts, at));
+            }
+        }
+        if local.early_sent >= EARLY_REPORTS || local.next_early.is_some_and(|t| now < t) {
+            return;
+        }
+        let Some((ntp_time, rtp_time)) = local.clock_at(now, wall_us) else {
+            return;
+        };
+        local.early_sent += 1;
+        local.next_early = Some(now + EARLY_INTERVAL);
+        let sr = RtcpSenderReport {
+            ssrc,
+            ntp_time,
+            rtp_time,
+            packet_count: local.packets,
+            octet_count: local.octets,
+            ..Default::default()
+        };
+        self.write.push_back(TaggedPacket {
+            now,
+            transport: TransportContext::default(),
+            message: AttributedPacket::new(Packet::Rtcp(vec![Box::new(sr)])),
+        });
     }
 }
 
@@ -80,6 +127,35 @@ struct Local {
     rate: u32,
     /// The RTP timestamp of the last frame written and the capture instant it stands for.
     frame: Option<(u32, Instant)>,
+    /// RTP packets and payload octets sent (an SR's counts).
+    packets: u32,
+    octets: u32,
+    /// Early reports sent, and when the next may go.
+    early_sent: u8,
+    next_early: Option<Instant>,
+}
+
+impl Local {
+    fn new(kind: Kind, rate: u32) -> Self {
+        Self {
+            kind,
+            rate,
+            frame: None,
+            packets: 0,
+            octets: 0,
+            early_sent: 0,
+            next_early: None,
+        }
+    }
+
+    /// (NTP, RTP) of the instant `now`, when the wall clock reads `wall_us`, on the
+    /// capture clock; `None` before a frame was written.
+    fn clock_at(&self, now: Instant, wall_us: u64) -> Option<(u64, u32)> {
+        let (ts, captured) = self.frame?;
+        let since = now.saturating_duration_since(captured);
+        let ticks = (since.as_micros() as u64 * u64::from(self.rate) / 1_000_000) as u32;
+        Some((unix_us_to_ntp(wall_us), ts.wrapping_add(ticks)))
+    }
 }
 
 /// Seconds from the NTP epoch (1900) to the UNIX epoch.
@@ -133,16 +209,10 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for SenderReportSync {
     }
 
     fn handle_write(&mut self, mut msg: TaggedPacket) -> Result<(), Self::Error> {
-        if let Packet::Rtp(rtp) = &msg.message.packet {
-            if let Some(local) = self.local.get_mut(&rtp.header.ssrc) {
-                let ts = rtp.header.timestamp;
-                if local.frame.is_none_or(|(last, _)| last != ts) {
-                    if let Some(at) = self.link.captured_at(local.kind) {
-                        local.frame = Some((ts, at));
-                    }
-                }
-            }
-        }
+        let rtp = match &msg.message.packet {
+            Packet::Rtp(rtp) => Some((rtp.header.ssrc, rtp.header.timestamp, rtp.payload.len())),
+            _ => None,
+        };
         if let Packet::Rtcp(packets) = &mut msg.message.packet {
             for p in packets.iter_mut() {
                 let moved = p
@@ -155,6 +225,10 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for SenderReportSync {
             }
         }
         self.write.push_back(msg);
+        if let Some((ssrc, ts, payload)) = rtp {
+            // As for a rewritten report: the instant and the wall clock read together.
+            self.on_local_rtp(ssrc, ts, payload, Instant::now(), now_us());
+        }
         Ok(())
     }
 
@@ -173,14 +247,8 @@ impl Interceptor for SenderReportSync {
         } else {
             return;
         };
-        self.local.insert(
-            info.ssrc,
-            Local {
-                kind,
-                rate: info.clock_rate,
-                frame: None,
-            },
-        );
+        self.local
+            .insert(info.ssrc, Local::new(kind, info.clock_rate));
     }
     fn unbind_local_stream(&mut self, info: &StreamInfo) {
         self.local.remove(&info.ssrc);
@@ -325,5 +393,48 @@ mod tests {
         let got = link.report(Kind::Video).expect("stored");
         assert_eq!((got.ntp_us, got.rtp), (7_250_000, 4_242));
         assert_eq!(link.report(Kind::Audio), None);
+    }
+
+    #[test]
+    fn a_young_stream_sends_early_reports_of_its_own() {
+        let link = Arc::new(SyncLink::new(true));
+        let mut i = SenderReportSync::new(link.clone());
+        i.bind_local_stream(&StreamInfo {
+            ssrc: 1,
+            mime_type: "audio/opus".into(),
+            clock_rate: 48_000,
+            ..Default::default()
+        });
+        let t0 = Instant::now();
+        // Before a capture instant is known, nothing to report.
+        i.on_local_rtp(1, 0, 100, t0, 0);
+        assert!(i.poll_write().is_none());
+        // A 10 ms packet every 10 ms for a second; each captured 5 ms before it is sent.
+        let mut reports = Vec::new();
+        for k in 1..=100u32 {
+            let at = t0 + Duration::from_millis(u64::from(k) * 10);
+            link.set_captured_at(Kind::Audio, at - Duration::from_millis(5));
+            i.on_local_rtp(1, k * 480, 100, at, 1_000_000 + u64::from(k) * 10_000);
+            while let Some(out) = i.poll_write() {
+                reports.push((k, sr_of(&out)));
+            }
+        }
+        let ks: Vec<u32> = reports.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            ks,
+            [1, 11, 21, 31, 41],
+            "the first with the first frame, 100 ms apart"
+        );
+        for (k, sr) in &reports {
+            assert_eq!(sr.ssrc, 1);
+            assert_eq!(sr.packet_count, k + 1, "packets sent so far");
+            assert_eq!(sr.octet_count, (k + 1) * 100);
+            // The RTP time of the instant sent (the frame's, 5 ms on) and the wall clock.
+            assert_eq!(sr.rtp_time, k * 480 + 5 * 48);
+            assert_eq!(
+                sr.ntp_time,
+                unix_us_to_ntp(1_000_000 + u64::from(*k) * 10_000)
+            );
+        }
     }
 }
