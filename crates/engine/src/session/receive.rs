@@ -88,6 +88,7 @@ impl Receivers {
                 ..FrameBufferConfig::default()
             },
         );
+        rx.set_sync_link(self.sync.clone());
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -127,10 +128,13 @@ impl Receivers {
         for frame in frames {
             Counters::add(&self.counters.video_frames_received, 1);
             // Lip sync reads the path's own latency (repairs included) from these.
-            self.sync.set_video_ready(Playing {
-                rtp: frame.rtp_ts,
-                at_us: now_us() as i64,
-            });
+            self.sync.set_video_ready(
+                Playing {
+                    rtp: frame.rtp_ts,
+                    at_us: now_us() as i64,
+                },
+                frame.waited,
+            );
             let bytes = frame.data.len();
             let dropped = queue.push(frame, bytes)?;
             if dropped > 0 {
@@ -194,6 +198,7 @@ impl Receivers {
                 data,
                 render_at,
                 rtp_ts,
+                ..
             } = frame;
             match decoder.decode(&data) {
                 Ok(Some(mut frame)) => {

@@ -2,6 +2,7 @@
 //! frames (in decode order) and RTCP feedback (NACK, PLI) out. The frame buffer and the
 //! NACK list share the round-trip time the stats reporter measured.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -14,6 +15,7 @@ use super::frame_buffer::{Frame, FrameBuffer, FrameBufferConfig, Vp8Part};
 use super::nack::{NackConfig, NackList};
 use super::playout::{Playout, PlayoutConfig};
 use super::rtp_seq::SeqUnwrapper;
+use super::sync::SyncLink;
 use crate::stats::Counters;
 
 /// Packets asked for before a stream's first packet when that one is mid-frame (a
@@ -41,6 +43,8 @@ pub struct ReadyFrame {
     pub render_at: Instant,
     /// Its RTP timestamp.
     pub rtp_ts: u32,
+    /// It sat behind a hole (a repair or a reordered packet).
+    pub waited: bool,
 }
 
 /// What one received packet produced.
@@ -60,6 +64,8 @@ pub struct VideoReceiver {
     nacks: NackList,
     playout: Playout,
     newest_seq: u64,
+    /// Lip sync: when frames are due on the voice's clock, if it runs.
+    sync: Option<Arc<SyncLink>>,
 }
 
 impl VideoReceiver {
@@ -73,7 +79,23 @@ impl VideoReceiver {
             nacks: NackList::new(NackConfig::default()),
             playout: Playout::new(PlayoutConfig::default()),
             newest_seq: 0,
+            sync: None,
         }
+    }
+
+    /// Lip sync: a frame is late once its time on the voice's clock has come (frames
+    /// wait for their voice, so they are due later than video's own playout clock
+    /// says), else by the playout clock.
+    pub fn set_sync_link(&mut self, link: Arc<SyncLink>) {
+        self.sync = Some(link);
+    }
+
+    /// When the frame with RTP timestamp `ts` is to be shown.
+    fn due(&self, ts: u32) -> Option<Instant> {
+        self.sync
+            .as_ref()
+            .and_then(|s| s.video_show_at(ts))
+            .or_else(|| self.playout.due(ts))
     }
 
     /// Lip sync: show frames this much later than the playout delay alone would.
@@ -140,7 +162,7 @@ impl VideoReceiver {
     /// the repair comes.
     fn skip_late(&mut self, now: Instant, counters: &Counters, out: &mut Vec<ReadyFrame>) {
         while let Some(ts) = self.frames.skippable() {
-            if self.playout.due(ts).is_none_or(|due| now < due) {
+            if self.due(ts).is_none_or(|due| now < due) {
                 return;
             }
             let pushed = self.frames.skip(now);
@@ -177,6 +199,7 @@ impl VideoReceiver {
                 data: f.data,
                 render_at,
                 rtp_ts: f.timestamp,
+                waited: f.waited,
             });
         }
         counters.video_playout_delay_us.store(

@@ -49,6 +49,7 @@ impl Call {
             let report_us = t_us - 500 * MS;
             StreamState {
                 ready: Vec::new(),
+                ready_clean: Vec::new(),
                 clock_rate: rate,
                 report: Some(SenderReport {
                     ntp_us: report_us,
@@ -71,7 +72,13 @@ impl Call {
                 self.speaker_ms,
             ),
             StreamState {
-                ready: self.ready(t_us),
+                ready: self.ready(t_us).into_iter().map(|(p, _)| p).collect(),
+                ready_clean: self
+                    .ready(t_us)
+                    .into_iter()
+                    .filter(|&(_, waited)| !waited)
+                    .map(|(p, _)| p)
+                    .collect(),
                 ..state(self.video_rtp0, 90_000, self.video_path_ms, d.video, 0)
             },
         )
@@ -79,13 +86,13 @@ impl Call {
 
     /// Video frames captured over the 10 s before `t_us` and when each was ready: on
     /// the path's own latency (plus up to `jitter_ms`), one in `tail.0` later by `tail.1`
-    /// ms.
-    fn ready(&self, t_us: i64) -> Vec<Playing> {
+    /// ms (and waited for that repair).
+    fn ready(&self, t_us: i64) -> Vec<(Playing, bool)> {
         (0..300i64)
             .map(|k| {
                 let captured = t_us - 10_000 * MS + k * 33_333;
                 let late = self.tail.0 > 0 && k % i64::from(self.tail.0) == 0;
-                Playing {
+                let at = Playing {
                     rtp: Self::rtp(self.video_rtp0, 90_000, captured),
                     at_us: captured
                         + (self.video_path_ms
@@ -96,7 +103,8 @@ impl Call {
                             })
                             * MS
                         + self.clock_offset_us,
-                }
+                };
+                (at, late)
             })
             .collect()
     }
@@ -603,4 +611,26 @@ fn on_the_voice_s_clock_only_the_voice_waits() {
         let last = *run(&mut AvSync::new(clock), call, 40).last().unwrap();
         assert_settled(case, last, (0, 0), audio);
     }
+}
+
+#[test]
+fn frames_waiting_for_repairs_are_not_jitter() {
+    // 720p at 5 % loss without jitter: half the frames wait ~110 ms for a repair (or
+    // behind one), so all frames' median stands 110 ms after their quickest; the frames
+    // that waited for nothing arrive together. The voice does not wait.
+    let call = Call {
+        audio_path_ms: 116,
+        video_path_ms: 60,
+        tail: (2, 110),
+        ..Call::default()
+    };
+    let last = *run(&mut tail_on(), call, 40).last().unwrap();
+    assert_eq!(ms(last.audio), 0, "{last:?}");
+    // The same frames on a path that jitters: the voice waits for the tail.
+    let jittery = Call {
+        jitter_ms: 45,
+        ..call
+    };
+    let last = *run(&mut tail_on(), jittery, 40).last().unwrap();
+    assert!(ms(last.audio) > 0, "{last:?}");
 }

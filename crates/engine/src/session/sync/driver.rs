@@ -128,6 +128,7 @@ impl SyncDriver {
             playing: self.audio.since(now_us - RECENT_US),
             output_delay: speaker,
             ready: Vec::new(),
+            ready_clean: Vec::new(),
         };
         let ready = self.link.video_ready(now_us);
         let playing = if self.clock.is_some() {
@@ -147,6 +148,7 @@ impl SyncDriver {
             playing,
             output_delay: Duration::ZERO,
             ready,
+            ready_clean: self.link.video_ready_clean(now_us),
         };
         let before = self.core.delays();
         let delays = self.core.update(now, &audio, &video);

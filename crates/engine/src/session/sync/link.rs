@@ -29,6 +29,8 @@ pub struct SyncLink {
     video_playing: Mutex<Recent>,
     /// When each frame became decodable (before any hold), over [`READY_US`].
     video_ready: Mutex<Recent>,
+    /// The same for the frames that waited for nothing (no hole: the path's jitter).
+    video_ready_clean: Mutex<Recent>,
     video_delay_us: AtomicU64,
     /// The voice's end-to-end delay now (`clock.rs`), µs; [`NO_CLOCK`]: video is not
     /// scheduled on the voice's clock.
@@ -67,6 +69,7 @@ impl SyncLink {
             video_ssrc: AtomicU64::default(),
             video_playing: Mutex::default(),
             video_ready: Mutex::new(Recent::new(READY_US)),
+            video_ready_clean: Mutex::new(Recent::new(READY_US)),
             video_delay_us: AtomicU64::default(),
             voice_delay_us: AtomicI64::new(NO_CLOCK),
             lead_us: AtomicU64::default(),
@@ -129,8 +132,17 @@ impl SyncLink {
     }
 
     /// A frame became decodable (its RTP timestamp, when on the `now_us` clock).
-    pub(crate) fn set_video_ready(&self, ready: Playing) {
+    /// `waited`: it sat behind a hole (a repair or a reordered packet).
+    pub(crate) fn set_video_ready(&self, ready: Playing, waited: bool) {
         lock(&self.video_ready).push(ready);
+        if !waited {
+            lock(&self.video_ready_clean).push(ready);
+        }
+    }
+
+    /// Of [`SyncLink::video_ready`], the frames that waited for nothing.
+    pub(crate) fn video_ready_clean(&self, now_us: i64) -> Vec<Playing> {
+        lock(&self.video_ready_clean).since(now_us - READY_US)
     }
 
     /// The frames that became decodable within the last [`READY_US`] before `now_us`.
