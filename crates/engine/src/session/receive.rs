@@ -135,6 +135,13 @@ impl Receivers {
                 },
                 frame.waited,
             );
+            // ...and when video's own playout clock would show it (what the voice waits
+            // for when video is the slower stream).
+            let own_in = frame.render_at.saturating_duration_since(Instant::now());
+            self.sync.set_video_own(Playing {
+                rtp: frame.rtp_ts,
+                at_us: now_us() as i64 + own_in.as_micros() as i64,
+            });
             let bytes = frame.data.len();
             let dropped = queue.push(frame, bytes)?;
             if dropped > 0 {
@@ -214,6 +221,8 @@ impl Receivers {
                         .store(pack_size(frame.width, frame.height), Ordering::Relaxed);
                     // Present when its voice is heard (lip sync on the voice's clock),
                     // else at the playout clock's time (0 on a clean path).
+                    // Never before video's own playout clock: its delay is what keeps a
+                    // repaired frame from becoming a freeze.
                     let render_at = match self.sync.video_show_at(rtp_ts) {
                         Some(at) => {
                             // What the voice adds to video's own playout clock.
@@ -222,7 +231,7 @@ impl Receivers {
                                 &self.counters.sync_video_delay_us,
                                 hold.as_micros() as u64,
                             );
-                            at
+                            at.max(render_at)
                         }
                         None => render_at,
                     };

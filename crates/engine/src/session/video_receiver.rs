@@ -83,19 +83,17 @@ impl VideoReceiver {
         }
     }
 
-    /// Lip sync: a frame is late once its time on the voice's clock has come (frames
-    /// wait for their voice, so they are due later than video's own playout clock
-    /// says), else by the playout clock.
+    /// Lip sync: a frame is late once its time has come on both video's own playout
+    /// clock and the voice's (frames are shown at the later of the two).
     pub fn set_sync_link(&mut self, link: Arc<SyncLink>) {
         self.sync = Some(link);
     }
 
     /// When the frame with RTP timestamp `ts` is to be shown.
     fn due(&self, ts: u32) -> Option<Instant> {
-        self.sync
-            .as_ref()
-            .and_then(|s| s.video_show_at(ts))
-            .or_else(|| self.playout.due(ts))
+        let voice = self.sync.as_ref().and_then(|s| s.video_show_at(ts));
+        let own = self.playout.due(ts);
+        voice.max(own)
     }
 
     /// Lip sync: show frames this much later than the playout delay alone would.

@@ -592,7 +592,8 @@ fn the_picture_leads_only_after_the_start_on_a_path_that_does_not_jitter() {
 #[test]
 fn on_the_voice_s_clock_only_the_voice_waits() {
     // Video's frames wait for their voice one by one (`clock.rs`): the core is given no
-    // video delay, and its measurement of video is when frames were ready.
+    // video delay, and its measurement of video is when its own playout clock would
+    // show each frame.
     let clock = SyncConfig {
         max_video: Duration::ZERO,
         ..SyncConfig::default()

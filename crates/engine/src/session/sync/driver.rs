@@ -4,7 +4,8 @@
 //! [`SyncLink`], audio's returned to the caller for its jitter buffer) and published.
 //! By default video is scheduled frame by frame on the voice's clock (`clock.rs`): each
 //! pull publishes the voice's end-to-end delay, and the core only decides how long the
-//! voice waits for video (from when video's frames were ready, before any hold);
+//! voice waits for video (from when video's own playout clock would show its frames,
+//! before the voice holds them, and when they were ready);
 //! `PEERCALL_SYNC_VIDEO_CLOCK=0` goes back to a video delay moved once a second.
 
 use std::sync::Arc;
@@ -133,12 +134,8 @@ impl SyncDriver {
         let ready = self.link.video_ready(now_us);
         let playing = if self.clock.is_some() {
             // Shown frames are pinned to the voice: what video's path alone does is
-            // when its frames were ready.
-            ready
-                .iter()
-                .filter(|p| p.at_us >= now_us - RECENT_US)
-                .copied()
-                .collect()
+            // when its own playout clock would show them.
+            self.link.video_own(now_us)
         } else {
             self.link.video_playing(now_us)
         };

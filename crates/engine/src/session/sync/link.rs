@@ -27,6 +27,8 @@ pub struct SyncLink {
     audio_ssrc: AtomicU64,
     video_ssrc: AtomicU64,
     video_playing: Mutex<Recent>,
+    /// When video's own playout clock would show each frame (on the voice's clock).
+    video_own: Mutex<Recent>,
     /// When each frame became decodable (before any hold), over [`READY_US`].
     video_ready: Mutex<Recent>,
     /// The same for the frames that waited for nothing (no hole: the path's jitter).
@@ -68,6 +70,7 @@ impl SyncLink {
             audio_ssrc: AtomicU64::default(),
             video_ssrc: AtomicU64::default(),
             video_playing: Mutex::default(),
+            video_own: Mutex::default(),
             video_ready: Mutex::new(Recent::new(READY_US)),
             video_ready_clean: Mutex::new(Recent::new(READY_US)),
             video_delay_us: AtomicU64::default(),
@@ -129,6 +132,16 @@ impl SyncLink {
     /// The frames shown within the last [`RECENT_US`] before `now_us`.
     pub(crate) fn video_playing(&self, now_us: i64) -> Vec<Playing> {
         lock(&self.video_playing).since(now_us - RECENT_US)
+    }
+
+    /// When video's own playout clock would show a frame (before the voice holds it).
+    pub(crate) fn set_video_own(&self, own: Playing) {
+        lock(&self.video_own).push(own);
+    }
+
+    /// Those of the last [`RECENT_US`] before `now_us`.
+    pub(crate) fn video_own(&self, now_us: i64) -> Vec<Playing> {
+        lock(&self.video_own).since(now_us - RECENT_US)
     }
 
     /// A frame became decodable (its RTP timestamp, when on the `now_us` clock).
