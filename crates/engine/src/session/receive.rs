@@ -127,21 +127,18 @@ impl Receivers {
     ) -> Result<(), Closed> {
         for frame in frames {
             Counters::add(&self.counters.video_frames_received, 1);
-            // Lip sync reads the path's own latency (repairs included) from these.
+            // Lip sync reads the path's own latency (repairs included) from these, and
+            // when video's own playout clock would show each frame.
+            let ready_us = now_us() as i64;
+            let own_in = frame.render_at.saturating_duration_since(Instant::now());
             self.sync.set_video_ready(
                 Playing {
                     rtp: frame.rtp_ts,
-                    at_us: now_us() as i64,
+                    at_us: ready_us,
                 },
+                ready_us + own_in.as_micros() as i64,
                 frame.waited,
             );
-            // ...and when video's own playout clock would show it (what the voice waits
-            // for when video is the slower stream).
-            let own_in = frame.render_at.saturating_duration_since(Instant::now());
-            self.sync.set_video_own(Playing {
-                rtp: frame.rtp_ts,
-                at_us: now_us() as i64 + own_in.as_micros() as i64,
-            });
             let bytes = frame.data.len();
             let dropped = queue.push(frame, bytes)?;
             if dropped > 0 {

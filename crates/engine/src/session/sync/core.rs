@@ -147,6 +147,10 @@ pub fn captured_us(report: &SenderReport, clock_rate: u32, rtp: u32) -> i64 {
     report.ntp_us + ticks * 1_000_000 / i64::from(clock_rate.max(1))
 }
 
+/// A sender report older than this is not used (the default of
+/// [`SyncConfig::max_report_age`]; video on the voice's clock uses it too).
+pub const MAX_REPORT_AGE: Duration = Duration::from_secs(10);
+
 /// Tuning.
 #[derive(Debug, Clone, Copy)]
 pub struct SyncConfig {
@@ -205,7 +209,7 @@ pub struct SyncConfig {
 impl Default for SyncConfig {
     fn default() -> Self {
         Self {
-            max_report_age: Duration::from_secs(10),
+            max_report_age: MAX_REPORT_AGE,
             dead_band: Duration::from_millis(15),
             video_lead: Duration::from_millis(20),
             lead_dead_band: Duration::from_millis(5),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use peercall_media::clock::now_us;
 
 use super::clock::video_due_us;
-use super::core::{Playing, SenderReport, SyncConfig};
+use super::core::{Playing, SenderReport, MAX_REPORT_AGE};
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -134,20 +134,21 @@ impl SyncLink {
         lock(&self.video_playing).since(now_us - RECENT_US)
     }
 
-    /// When video's own playout clock would show a frame (before the voice holds it).
-    pub(crate) fn set_video_own(&self, own: Playing) {
-        lock(&self.video_own).push(own);
-    }
-
-    /// Those of the last [`RECENT_US`] before `now_us`.
+    /// When video's own playout clock would show the frames of the last [`RECENT_US`]
+    /// before `now_us`.
     pub(crate) fn video_own(&self, now_us: i64) -> Vec<Playing> {
         lock(&self.video_own).since(now_us - RECENT_US)
     }
 
     /// A frame became decodable (its RTP timestamp, when on the `now_us` clock).
+    /// Video's own playout clock would show it at `own_us` (before the voice holds it);
     /// `waited`: it sat behind a hole (a repair or a reordered packet).
-    pub(crate) fn set_video_ready(&self, ready: Playing, waited: bool) {
+    pub(crate) fn set_video_ready(&self, ready: Playing, own_us: i64, waited: bool) {
         lock(&self.video_ready).push(ready);
+        lock(&self.video_own).push(Playing {
+            at_us: own_us,
+            ..ready
+        });
         if !waited {
             lock(&self.video_ready_clean).push(ready);
         }
@@ -191,8 +192,7 @@ impl SyncLink {
         }
         let report = self.report(Kind::Video)?;
         let now = Instant::now();
-        if now.saturating_duration_since(report.received_at) > SyncConfig::default().max_report_age
-        {
+        if now.saturating_duration_since(report.received_at) > MAX_REPORT_AGE {
             return None;
         }
         let lead = Duration::from_micros(self.lead_us.load(Ordering::Relaxed));
