@@ -50,6 +50,9 @@
 //! tail" and "Lip sync: video on the voice's clock"); `PEERCALL_SYNC_TAIL_WAIT_MS`,
 //! `_TAIL_MARGIN_MS` and `_TAIL_PERMILLE` override the cap (0: off), margin and quantile
 //! for a benchmark.
+//! In the call's first [`SyncConfig::start`], until the frames that waited for nothing say
+//! the path is steady, the voice waits the cap: the jitter and the tail need seconds of
+//! frames, and the beeps before them were the commonest misses.
 
 use std::time::{Duration, Instant};
 
@@ -249,8 +252,9 @@ pub struct AvSync {
     correcting: bool,
     /// When the first offset was measured.
     first_measured: Option<Instant>,
-    /// Whether the path jitters, by the last reading of [`SyncConfig::tail_jitter`].
-    jitters: bool,
+    /// Whether the path jitters, by the last reading of [`SyncConfig::tail_jitter`]
+    /// (`None`: not read yet).
+    jitters: Option<bool>,
 }
 
 /// Frames that waited for nothing needed (over the driver's window) to read the jitter.
@@ -345,7 +349,8 @@ impl AvSync {
         if let Some(j) = jitter {
             let on = us(self.config.tail_jitter);
             let j = j as f64;
-            self.jitters = j >= on || (self.jitters && j >= on * 2.0 / 3.0);
+            let was = self.jitters == Some(true);
+            self.jitters = Some(j >= on || (was && j >= on * 2.0 / 3.0));
         }
         tracing::debug!(
             jitter_ms = jitter.map(|j| j / 1000),
@@ -353,15 +358,21 @@ impl AvSync {
             "video ready: median after the quickest 5 % (frames that waited for nothing), \
              the tail after the voice"
         );
-        let tail = tail_at.filter(|_| self.jitters);
+        let tail = tail_at.filter(|_| self.jitters == Some(true));
         let tail = match (tail, self.tail_us) {
             (Some(t), Some(s)) => Some(s + (t - s) * self.config.smoothing),
             (t, _) => t,
         };
         self.tail_us = tail;
-        let wait = tail.map_or(0.0, |t| {
-            (t - us(self.config.tail_margin)).clamp(0.0, us(self.config.max_tail_wait))
-        });
+        let starting = now.saturating_duration_since(first) < self.config.start;
+        let wait = match tail {
+            Some(t) => (t - us(self.config.tail_margin)).clamp(0.0, us(self.config.max_tail_wait)),
+            // The call's first seconds on a path not yet known to be steady: under jitter
+            // the gate reads its first clean frames after ~4 s and the tail after ~3, and
+            // the beeps before that missed by 30-75 ms (video's first repairs late).
+            None if starting && self.jitters != Some(false) => us(self.config.max_tail_wait),
+            None => 0.0,
+        };
         let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
         let audio_target = smoothed.max(wait);
         // On a path that jitters, the frames on time spread by ±25 ms around their median
@@ -393,7 +404,7 @@ impl AvSync {
         if !self.correcting {
             return self.delays;
         }
-        let max_step = if now.saturating_duration_since(first) < self.config.start {
+        let max_step = if starting {
             self.config.start_max_step
         } else {
             self.config.max_step

@@ -494,12 +494,58 @@ fn too_few_frames_ready_is_no_tail() {
         ..Call::default()
     };
     let t0 = Instant::now();
-    let (a, mut v) = call.states(10_000_000, t0, SyncDelays::default());
-    v.ready.truncate(59);
     let mut sync = tail_on();
-    for _ in 0..5 {
-        assert_eq!(sync.update(t0, &a, &v), SyncDelays::default());
-    }
+    let mut update = |k: u64| {
+        let at = t0 + Duration::from_secs(k);
+        let (a, mut v) = call.states(10_000_000 + k as i64 * 1_000_000, at, sync.delays());
+        v.ready.truncate(59);
+        sync.update(at, &a, &v)
+    };
+    // The call's first seconds on a path that jitters: the voice waits the cap while the
+    // tail cannot be read yet…
+    assert_eq!(update(0).audio, SyncConfig::default().max_tail_wait);
+    // …and after them, too few frames is no tail: the wait is given back.
+    let last = (6..12).map(&mut update).last();
+    assert_eq!(last, Some(SyncDelays::default()));
+}
+
+#[test]
+fn the_voice_waits_the_cap_at_the_start_until_the_path_reads_steady() {
+    let t0 = Instant::now();
+    let cap = SyncConfig::default().max_tail_wait;
+    // Updates at these seconds; `clean`: whether frames that waited for nothing exist.
+    let run_at = |call: Call, clean: bool, seconds: &[u64]| {
+        let mut sync = tail_on();
+        for &k in seconds {
+            let at = t0 + Duration::from_secs(k);
+            let (a, mut v) = call.states(10_000_000 + k as i64 * 1_000_000, at, sync.delays());
+            if !clean {
+                v.ready_clean.clear();
+            }
+            sync.update(at, &a, &v);
+        }
+        sync.delays()
+    };
+    // A clean path, read at the first update: nothing to wait for.
+    assert_eq!(run_at(Call::default(), true, &[0]), SyncDelays::default());
+    // Loss alone, the frames that waited for nothing arriving together: no wait either.
+    let lossy = Call {
+        audio_path_ms: 116,
+        video_path_ms: 60,
+        tail: (10, 130),
+        ..Call::default()
+    };
+    assert_eq!(
+        run_at(lossy, true, &[0]).audio,
+        Duration::ZERO,
+        "loss alone"
+    );
+    // No frame yet that waited for nothing: the voice waits the cap through the start…
+    assert_eq!(run_at(lossy, false, &[0]).audio, cap, "not read yet");
+    assert_eq!(run_at(lossy, false, &[0, 2, 4]).audio, cap, "4 s in");
+    // …and no longer once it has passed unread.
+    let after = run_at(lossy, false, &[0, 2, 4, 6, 7, 8, 9]);
+    assert_eq!(after.audio, Duration::ZERO, "after the start");
 }
 
 /// The core with the voice's wait for the tail at its default (60 ms).
