@@ -24,7 +24,7 @@
 #                  built in BENCH_TARGET_DIR, default /tmp/peercall-bench-target, seeded
 #                  from target/release), so the figures belong to exactly one commit
 #   NETEM_SEED     the emulator's seed (default 1, so runs see the same losses)
-#   BENCH_AGENT_ARGS  extra peercall-agent flags for every agent (e.g. "--fec" to
+#   BENCH_AGENT_ARGS  extra peercall-agent flags for every agent (e.g. "--fec=off" to
 #                  compare; the table names them)
 #   BENCH_LOG_DIR  keep each agent's log there (RUST_LOG chooses what it holds)
 set -euo pipefail

@@ -109,7 +109,7 @@ function agentDirection(rx, tx, setupFrom) {
   };
 }
 
-// BENCH_AGENT_ARGS: extra agent flags (space-separated, e.g. "--fec"), for both agents.
+// BENCH_AGENT_ARGS: extra agent flags (space-separated, e.g. "--fec=off"), for both agents.
 const AGENT_ARGS = (process.env.BENCH_AGENT_ARGS || '').split(' ').filter(Boolean);
 
 async function agentAgent(server, o) {

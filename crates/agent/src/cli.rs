@@ -2,8 +2,27 @@
 
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+use peercall_engine::session::FecMode;
 use peercall_media::VoiceSettings;
+
+/// `--fec`: when video FEC is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FecArg {
+    Off,
+    Jitter,
+    Loss,
+}
+
+impl From<FecArg> for FecMode {
+    fn from(arg: FecArg) -> Self {
+        match arg {
+            FecArg::Off => Self::Off,
+            FecArg::Jitter => Self::Jitter,
+            FecArg::Loss => Self::Loss,
+        }
+    }
+}
 
 /// A headless Peercall client: calls or answers, measures the call, reports.
 #[derive(Debug, Parser)]
@@ -86,10 +105,11 @@ pub struct Args {
     /// name (answered over mDNS) instead of the private address; no raw host addresses.
     #[arg(long)]
     pub mdns_candidates: bool,
-    /// Offer and send video FEC (FlexFEC-03, switched on by the measured loss) on top of
-    /// NACK and RTX; off by default (see docs/video-network.md for why).
-    #[arg(long)]
-    pub fec: bool,
+    /// Video FEC (FlexFEC-03) on top of NACK and RTX: `jitter` offers it and sends
+    /// repair packets where the path loses and jitters, `loss` wherever it loses, `off`
+    /// does not offer it (docs/video-network.md).
+    #[arg(long, value_enum, default_value_t = FecArg::Jitter)]
+    pub fec: FecArg,
     /// Do not make the stream ahead wait for the other (lip sync); the offset between
     /// them is still measured and reported (to compare).
     #[arg(long)]

@@ -44,7 +44,7 @@ pub(crate) fn engine_config(args: &Args) -> EngineConfig {
     cfg.session.bind_addrs = vec![args.bind.clone()];
     cfg.session.relay_only = args.relay_only;
     cfg.session.mdns_host_candidates = args.mdns_candidates;
-    cfg.session.fec = args.fec;
+    cfg.session.fec = args.fec.into();
     cfg.session.lip_sync = !args.no_lip_sync;
     cfg.session.video = VideoSettings::new(args.resolution.0, args.resolution.1, args.fps);
     cfg.video = VideoSource::parse(&args.video);

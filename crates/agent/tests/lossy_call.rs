@@ -4,7 +4,7 @@
 //! real emulator (`scripts/netem-run.sh`). Each direction must show ≥ 95 % of the frames
 //! sent once both ends were connected (or skip them on purpose: late discardable frames,
 //! at most 10 %), none out of order, with few keyframe requests: losses are repaired by NACK/RTX,
-//! not by keyframes, and FlexFEC (`--fec`, switched on by the measured loss) rebuilds
+//! not by keyframes, and FlexFEC (`--fec loss`, switched on by the measured loss) rebuilds
 //! some before a NACK could. Seeded, so the loss pattern is the same on every run.
 //!
 //! Needs root, `unshare` and `iptables-legacy`; without them it says so and skips (under
@@ -25,8 +25,9 @@ fn lossy_call_child() {
     if std::env::var(CHILD_ENV).is_err() {
         return;
     }
-    // FEC on (it is off by default), so the test also covers it end to end.
-    run_call(SECONDS, &["--fec"]);
+    // FEC on wherever the path loses (by default only where it also jitters more than
+    // this path's 5 ms), so the test also covers it end to end.
+    run_call(SECONDS, &["--fec", "loss"]);
 }
 
 fn reports(spec: &str, seed: u64) -> Vec<(String, serde_json::Value)> {
@@ -74,7 +75,7 @@ fn lossy_call_repairs_loss_without_keyframes() {
             num(r, &["video", "packetsRepaired"]) > 0.0,
             "{name}: 5 % loss and nothing repaired? {r}"
         );
-        // With --fec, FlexFEC is negotiated between the agents and switched on by the
+        // With --fec loss, FlexFEC is negotiated between the agents and switched on by the
         // loss: repair packets go out, and some of the peer's rebuild packets here.
         assert!(
             num(r, &["video", "fecPacketsSent"]) > 0.0,

@@ -25,7 +25,7 @@ use rtc::rtp_transceiver::rtp_sender::{
 use webrtc::peer_connection::{PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler};
 
 use super::bwe::{PublishingEstimator, PACING_FACTOR};
-use super::config::SessionConfig;
+use super::config::{FecMode, SessionConfig};
 use super::fec::{
     flexfec_codec, FecLink, FecPolicy, FecSender, RecoveredCounter, FEC_SEND_SLOT, FLEXFEC_PT,
     RECOVERED_SLOT,
@@ -125,6 +125,7 @@ fn has_turn_url(server: &super::config::IceServerConfig) -> bool {
 /// and `rtc`'s receiver, which rebuilds lost packets from the peer's, counted after it.
 fn register_fec(
     registry: Registry,
+    policy: FecPolicy,
     media: &mut MediaEngine,
     link: Arc<FecLink>,
     counters: Arc<Counters>,
@@ -139,7 +140,7 @@ fn register_fec(
     Ok(registry
         .with(
             Slot::from(FEC_SEND_SLOT),
-            FecSender::new(FecPolicy::default(), link, counters.clone()),
+            FecSender::new(policy, link, counters.clone()),
         )
         .with(Slot::FecDecoder, FlexFec03ReceiveBuilder::new().build())
         .with(Slot::from(RECOVERED_SLOT), RecoveredCounter::new(counters)))
@@ -243,10 +244,11 @@ pub async fn build_peer_connection(
         InFlightTracker::new(outstanding),
     );
     let registry = register_interceptors(registry, &mut media)?;
-    let registry = if config.fec {
-        register_fec(registry, &mut media, fec, counters.clone())?
-    } else {
+    let registry = if config.fec == FecMode::Off {
         registry
+    } else {
+        let policy = FecPolicy::for_mode(config.fec);
+        register_fec(registry, policy, &mut media, fec, counters.clone())?
     };
     let registry = registry.with(Slot::from(SYNC_SLOT), SenderReportSync::new(sync));
     let registry = registry.with(

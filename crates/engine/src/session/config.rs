@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+pub use super::fec::FecMode;
+
 /// One ICE server from `welcome.iceServers`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct IceServerConfig {
@@ -87,10 +89,11 @@ pub struct SessionConfig {
     /// related address is blanked. A peer on the same link resolves the name; others
     /// connect by srflx or relay. Without multicast here no host candidate is sent.
     pub mdns_host_candidates: bool,
-    /// Offer FlexFEC-03 for video and send repair packets when the measured loss calls
-    /// for them (`session/fec`). Off by default: measured against NACK + RTX alone at
-    /// 100 and 200 ms RTT it cost more than it gained (`docs/video-network.md`).
-    pub fec: bool,
+    /// Video FEC (FlexFEC-03, `session/fec`): by default offered, and repair packets sent
+    /// where the path both loses and jitters (there NACK's repairs land after their
+    /// frame's voice); on a steady lossy path NACK + RTX alone did better
+    /// (`docs/video-network.md`).
+    pub fec: FecMode,
     /// Lip sync: the stream ahead waits for the other (`session/sync`). Off, the offset
     /// is still measured (to compare).
     pub lip_sync: bool,
@@ -121,7 +124,7 @@ impl Default for SessionConfig {
             pli_min_interval: Duration::from_millis(300),
             relay_only: false,
             mdns_host_candidates: false,
-            fec: false,
+            fec: FecMode::default(),
             lip_sync: true,
         }
     }

@@ -37,7 +37,7 @@ mod twcc;
 mod video_receiver;
 
 pub use channel::{CONTROL_BURST, CONTROL_RATE, CONTROL_REPORT_EVERY};
-pub use config::{IceServerConfig, SessionConfig, VideoSettings};
+pub use config::{FecMode, IceServerConfig, SessionConfig, VideoSettings};
 pub use events::{ControlMessage, SessionEvent};
 pub use send::{AudioSlot, VideoSlot};
 pub use sync::SpeakerDelay;

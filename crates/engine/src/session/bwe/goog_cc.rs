@@ -91,6 +91,11 @@ impl GoogCc {
         self.acked.bitrate()
     }
 
+    /// The spread (σ) of the recent one-way delays, ms: the path's jitter.
+    pub fn delay_spread_ms(&self) -> Option<f64> {
+        self.loss.delay_spread_ms()
+    }
+
     /// An empty batch: feedback came, but about packets the history no longer has.
     fn on_starved(&mut self, now: Instant) {
         let Some(last) = self.last_acknowledged else {

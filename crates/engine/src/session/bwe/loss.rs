@@ -52,6 +52,8 @@ const HOLD_GROWTH_PER_S: f64 = 1.04;
 const MARGIN_MS: f64 = 5.0;
 /// One-way delays kept for the reorder window.
 const DELAY_SAMPLES: usize = 128;
+/// One-way delays needed before their spread is published.
+const MIN_SPREAD_SAMPLES: usize = 32;
 
 /// One packet of a feedback batch, in send order.
 #[derive(Debug, Clone, Copy)]
@@ -77,14 +79,33 @@ impl LossCounter {
     /// The samples are censored — the latest packets of each batch are reported lost,
     /// never measured — so the highest seen alone underestimates the tail.
     fn highest_delay_ms(&self) -> Option<f64> {
+        let [median, highest] = self.delay_quantiles([0.5, 1.0])?;
+        Some(highest.max(median + 4.0 * self.sigma_ms()?))
+    }
+
+    /// The recent one-way delays at quantiles `q` (0..=1), ms.
+    fn delay_quantiles<const N: usize>(&self, q: [f64; N]) -> Option<[f64; N]> {
         if self.delays.is_empty() {
             return None;
         }
         let mut sorted: Vec<f64> = self.delays.iter().copied().collect();
         sorted.sort_by(f64::total_cmp);
-        let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
-        let sigma = (at(0.75) - at(0.25)) / 1.349;
-        Some(at(1.0).max(at(0.5) + 4.0 * sigma))
+        Some(q.map(|q| sorted[((sorted.len() - 1) as f64 * q).round() as usize]))
+    }
+
+    /// σ of the recent one-way delays from their interquartile range, ms (robust to the
+    /// censored tail and to a few late packets).
+    fn sigma_ms(&self) -> Option<f64> {
+        let [q1, q3] = self.delay_quantiles([0.25, 0.75])?;
+        Some((q3 - q1) / 1.349)
+    }
+
+    /// The path's jitter as the feedback sees it: σ of the last [`DELAY_SAMPLES`] one-way
+    /// delays, ms, once at least [`MIN_SPREAD_SAMPLES`] arrived.
+    pub fn delay_spread_ms(&self) -> Option<f64> {
+        (self.delays.len() >= MIN_SPREAD_SAMPLES)
+            .then(|| self.sigma_ms())
+            .flatten()
     }
 
     /// The reorder window, ms: the spread of recent one-way delays.
@@ -167,6 +188,11 @@ impl LossBased {
     /// The loss-based limit, bit/s.
     pub fn estimate(&self) -> f64 {
         self.state
+    }
+
+    /// The path's jitter, ms ([`LossCounter::delay_spread_ms`]).
+    pub fn delay_spread_ms(&self) -> Option<f64> {
+        self.counter.delay_spread_ms()
     }
 
     /// The last loss fraction measured.
@@ -306,6 +332,27 @@ mod tests {
         }
         // Counted naively that would be 5 of 30 (17 %, a decrease); they are left out.
         assert_eq!(Some(0.0), counter.on_batch(1000.0, &next));
+    }
+
+    #[test]
+    fn the_delay_spread_is_the_path_s_jitter() {
+        let mut counter = LossCounter::default();
+        // A steady path: too few packets, then no spread.
+        counter.on_batch(0.0, &batch(0.0, 20, &[]));
+        assert_eq!(counter.delay_spread_ms(), None);
+        counter.on_batch(100.0, &batch(200.0, 20, &[]));
+        assert_eq!(counter.delay_spread_ms(), Some(0.0));
+        // Delays spread evenly over 0..70 ms in steps of 10 (σ ≈ 23; from the
+        // interquartile range, 30 / 1.349 ≈ 22).
+        let jittery: Vec<Sent> = (0..128)
+            .map(|i| Sent {
+                send_ms: 400.0 + f64::from(i) * 10.0,
+                arrival_ms: Some(450.0 + f64::from(i) * 10.0 + f64::from(i % 8) * 10.0),
+            })
+            .collect();
+        counter.on_batch(2000.0, &jittery);
+        let spread = counter.delay_spread_ms().unwrap_or_default();
+        assert!((20.0..=25.0).contains(&spread), "{spread}");
     }
 
     #[test]

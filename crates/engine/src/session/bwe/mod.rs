@@ -108,6 +108,7 @@ impl PublishingEstimator {
         if let Some(path) = &self.path {
             let stats = self.inner.stats();
             path.publish_path(stats.packet_loss, stats.round_trip_time);
+            path.publish_jitter(self.inner.delay_spread_ms());
         }
     }
 
@@ -125,7 +126,7 @@ impl PublishingEstimator {
         let stats = self.inner.stats();
         tracing::debug!(
             target: "peercall::bwe",
-            "target {:.0} kbit/s: delay {:.0} ({:?}), loss {:.0} (loss {:.1} %), acked {:.0}, rtt {:.0} ms",
+        "target {:.0} kbit/s: delay {:.0} ({:?}), loss {:.0} (loss {:.1} %), acked {:.0}, rtt {:.0} ms, jitter {:.1} ms",
             self.inner.target_bitrate() / 1000.0,
             self.inner.delay_based() / 1000.0,
             self.inner.usage(),
@@ -133,6 +134,7 @@ impl PublishingEstimator {
             stats.packet_loss.unwrap_or(0.0) * 100.0,
             self.inner.acked_bitrate().unwrap_or(0.0) / 1000.0,
             stats.round_trip_time.map_or(0.0, |rtt| rtt.as_secs_f64() * 1000.0),
+            self.inner.delay_spread_ms().unwrap_or(0.0),
         );
     }
 }

@@ -33,7 +33,7 @@ use std::time::Duration;
 use rtc::peer_connection::configuration::media_engine::MIME_TYPE_FLEX_FEC03;
 use rtc::rtp_transceiver::rtp_sender::RTCRtpCodec;
 
-pub use policy::FecPolicy;
+pub use policy::{FecMode, FecPolicy};
 pub use recovered::{RecoveredCounter, RECOVERED_SLOT};
 pub use sender::{FecSender, FEC_SEND_SLOT};
 
@@ -59,6 +59,8 @@ pub struct FecLink {
     loss_ppm: AtomicU32,
     /// Round trip, µs (0: not measured yet).
     rtt_us: AtomicU32,
+    /// The path's jitter (σ of the one-way delays), µs + 1 (0: not measured yet).
+    jitter_us: AtomicU32,
     /// Repair bytes per media byte over the last second, parts per million.
     overhead_ppm: AtomicU32,
 }
@@ -73,6 +75,24 @@ impl FecLink {
         if let Some(rtt) = rtt {
             let us = u32::try_from(rtt.as_micros()).unwrap_or(u32::MAX).max(1);
             self.rtt_us.store(us, Ordering::Relaxed);
+        }
+    }
+
+    /// Publishes the path's jitter (σ of its one-way delays, ms), if measured.
+    pub fn publish_jitter(&self, spread_ms: Option<f64>) {
+        if let Some(ms) = spread_ms {
+            let us = (ms.clamp(0.0, 1e6) * 1000.0) as u32;
+            self.jitter_us
+                .store(us.saturating_add(1), Ordering::Relaxed);
+        }
+    }
+
+    /// Measured jitter, if any yet.
+    #[must_use]
+    pub fn jitter(&self) -> Option<Duration> {
+        match self.jitter_us.load(Ordering::Relaxed) {
+            0 => None,
+            us => Some(Duration::from_micros(u64::from(us - 1))),
         }
     }
 

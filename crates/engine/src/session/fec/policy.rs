@@ -16,6 +16,22 @@
 
 use std::time::Duration;
 
+/// When a call sends video FEC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FecMode {
+    /// Not offered: NACK + RTX alone.
+    Off,
+    /// Offered; repair packets where the path loses *and* jitters
+    /// ([`FecPolicy::min_jitter`]): there a retransmission lands after its frame's voice
+    /// (lip sync) and a rebuilt packet does not. On a steady lossy path NACK repairs in a
+    /// round trip, and FEC's unpaced repairs cost more than they gave
+    /// (`docs/video-network.md`).
+    #[default]
+    Jitter,
+    /// Offered; repair packets wherever the path loses.
+    Loss,
+}
+
 /// The knobs.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FecPolicy {
@@ -29,6 +45,8 @@ pub struct FecPolicy {
     pub keyframe_residual: f64,
     /// Most repair packets per media packet.
     pub max_ratio: f64,
+    /// Below this jitter (σ of the one-way delays), no FEC; `None`: jitter is not asked.
+    pub min_jitter: Option<Duration>,
 }
 
 impl Default for FecPolicy {
@@ -39,15 +57,40 @@ impl Default for FecPolicy {
             target_residual: 0.01,
             keyframe_residual: 0.0025,
             max_ratio: 0.4,
+            min_jitter: Some(Duration::from_millis(5)),
         }
     }
 }
 
 impl FecPolicy {
+    /// The policy for `mode` (`Off` sends none: it is not negotiated either).
+    #[must_use]
+    pub fn for_mode(mode: FecMode) -> Self {
+        let d = Self::default();
+        match mode {
+            FecMode::Jitter => d,
+            FecMode::Loss | FecMode::Off => Self {
+                min_jitter: None,
+                ..d
+            },
+        }
+    }
+
     /// Whether FEC pays at this loss (0..1) and round trip.
     #[must_use]
     pub fn active(&self, loss: f64, rtt: Option<Duration>) -> bool {
         loss >= self.min_loss && rtt.is_none_or(|rtt| rtt >= self.min_rtt)
+    }
+
+    /// Whether the path jitters enough for FEC, given the measured jitter and the last
+    /// answer (`was`): on at [`Self::min_jitter`], off below two thirds of it (one
+    /// call's readings move by a ms or two). Not measured yet: no.
+    #[must_use]
+    pub fn jittery(&self, jitter: Option<Duration>, was: bool) -> bool {
+        let Some(min) = self.min_jitter else {
+            return true;
+        };
+        jitter.is_some_and(|j| j >= min || (was && j >= min * 2 / 3))
     }
 
     /// The fewest repair packets for `media` packets at loss `p` that meet the residual

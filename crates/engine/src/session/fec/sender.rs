@@ -58,6 +58,8 @@ pub struct FecSender {
     media_bytes: u64,
     repair_bytes: u64,
     window_start: Option<Instant>,
+    /// The policy's last reading of the path's jitter.
+    jittery: bool,
     read: VecDeque<TaggedPacket>,
     write: VecDeque<TaggedPacket>,
 }
@@ -73,15 +75,17 @@ impl FecSender {
             media_bytes: 0,
             repair_bytes: 0,
             window_start: None,
+            jittery: false,
             read: VecDeque::new(),
             write: VecDeque::new(),
         }
     }
 
     /// The loss to protect against now, 0 when FEC does not pay.
-    fn loss(&self) -> f64 {
+    fn loss(&mut self) -> f64 {
         let loss = self.link.loss();
-        if self.policy.active(loss, self.link.rtt()) {
+        self.jittery = self.policy.jittery(self.link.jitter(), self.jittery);
+        if self.jittery && self.policy.active(loss, self.link.rtt()) {
             loss
         } else {
             0.0

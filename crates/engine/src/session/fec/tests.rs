@@ -10,7 +10,7 @@ use rtc::sansio::Protocol;
 use rtc::shared::TransportContext;
 
 use super::block::{Block, Seen, Verdict, MAX_BLOCK, MAX_FRAMES};
-use super::policy::{residual, FecPolicy};
+use super::policy::{residual, FecMode, FecPolicy};
 use super::{FecLink, FecSender, FLEXFEC_PT};
 use crate::stats::Counters;
 
@@ -175,14 +175,26 @@ fn tagged(now: Instant, packet: rtc::rtp::Packet) -> TaggedPacket {
     }
 }
 
-/// 300 frames of 1–12 packets through the sender at `loss`; then seeded loss on the wire
-/// and `rtc`'s FlexFEC decoder on what arrived. Returns (media sent, repair sent, media
-/// lost on the wire, media rebuilt).
+/// [`send_through`] with the default policy on a path that jitters (σ 20 ms).
 fn send_through_loss(loss: f64, seed: u64) -> (usize, usize, usize, usize) {
+    send_through(loss, seed, FecPolicy::default(), Some(20.0))
+}
+
+/// 300 frames of 1–12 packets through the sender at `loss` and `jitter_ms` (σ of the
+/// one-way delays, as published); then seeded loss on the wire and `rtc`'s FlexFEC
+/// decoder on what arrived. Returns (media sent, repair sent, media lost on the wire,
+/// media rebuilt).
+fn send_through(
+    loss: f64,
+    seed: u64,
+    policy: FecPolicy,
+    jitter_ms: Option<f64>,
+) -> (usize, usize, usize, usize) {
     let link = Arc::new(FecLink::default());
     link.publish_path(Some(loss), Some(Duration::from_millis(100)));
+    link.publish_jitter(jitter_ms);
     let counters = Arc::new(Counters::default());
-    let mut sender = FecSender::new(FecPolicy::default(), link.clone(), counters.clone());
+    let mut sender = FecSender::new(policy, link.clone(), counters.clone());
     sender.bind_local_stream(&StreamInfo {
         ssrc: MEDIA,
         ssrc_fec: Some(REPAIR),
@@ -277,6 +289,44 @@ fn repair_packets_rebuild_most_losses_at_a_cost_that_follows_the_loss() {
 }
 
 #[test]
+fn by_default_repairs_go_only_where_the_path_jitters() {
+    let jitter = FecPolicy::for_mode(FecMode::Jitter);
+    // (jitter σ ms, repairs sent by default)
+    let table = [
+        (None, false),
+        (Some(0.5), false),
+        (Some(4.0), false),
+        (Some(5.0), true),
+        (Some(20.0), true),
+    ];
+    for (jitter_ms, sends) in table {
+        let (media, repair, _, _) = send_through(0.05, 7, jitter, jitter_ms);
+        assert_eq!(repair > 0, sends, "{jitter_ms:?}: {repair} for {media}");
+    }
+    // `Loss` does not ask.
+    let (_, repair, _, _) = send_through(0.05, 7, FecPolicy::for_mode(FecMode::Loss), None);
+    assert!(repair > 0);
+}
+
+#[test]
+fn the_jitter_reading_has_hysteresis() {
+    let p = FecPolicy::default();
+    let ms = |v: u64| Some(Duration::from_millis(v));
+    // (jitter, was, is)
+    let table = [
+        (None, true, false),
+        (ms(4), false, false),
+        (ms(4), true, true),
+        (ms(3), true, false),
+        (ms(5), false, true),
+    ];
+    for (jitter, was, is) in table {
+        assert_eq!(p.jittery(jitter, was), is, "{jitter:?} {was}");
+    }
+    assert!(FecPolicy::for_mode(FecMode::Loss).jittery(None, false));
+}
+
+#[test]
 fn the_overhead_is_published_so_the_encoder_leaves_room() {
     let link = Arc::new(FecLink::default());
     assert_eq!(link.media_share(), 1.0);
@@ -287,4 +337,9 @@ fn the_overhead_is_published_so_the_encoder_leaves_room() {
     assert_eq!(link.rtt(), None);
     link.publish_path(None, Some(Duration::from_millis(80)));
     assert_eq!(link.rtt(), Some(Duration::from_millis(80)));
+    assert_eq!(link.jitter(), None);
+    link.publish_jitter(Some(0.0));
+    assert_eq!(link.jitter(), Some(Duration::ZERO));
+    link.publish_jitter(Some(7.5));
+    assert_eq!(link.jitter(), Some(Duration::from_micros(7_500)));
 }
