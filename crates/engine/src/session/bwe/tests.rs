@@ -295,3 +295,21 @@ fn under_random_loss_the_loss_half_holds_and_the_delay_half_stays_normal() {
     let acked = estimator.acked_bitrate().unwrap_or_default();
     assert!((700_000.0..900_000.0).contains(&acked), "{acked}");
 }
+
+#[test]
+fn bytes_outside_feedback_count_in_the_throughput() {
+    // FEC's repair packets (a quarter of the media here) leave unnumbered: the throughput
+    // a decrease starts from includes them.
+    let acked = |uncounted: f64| {
+        let mut estimator = GoogCc::new(600_000.0, MIN, MAX);
+        estimator.set_uncounted(uncounted);
+        run(
+            &scenario(3, Sender::Constant(600_000.0), &[(5.0, Path::free())]),
+            &mut estimator,
+        );
+        estimator.acked_bitrate().unwrap_or_default()
+    };
+    let (media, all) = (acked(0.0), acked(0.25));
+    assert!((500_000.0..700_000.0).contains(&media), "{media}");
+    assert!((all / media - 1.25).abs() < 1e-9, "{all} / {media}");
+}

@@ -117,10 +117,16 @@ impl FecLink {
             .store((ratio.clamp(0.0, 4.0) * 1e6) as u32, Ordering::Relaxed);
     }
 
+    /// Repair bytes per media byte over the last second.
+    #[must_use]
+    pub fn overhead(&self) -> f64 {
+        f64::from(self.overhead_ppm.load(Ordering::Relaxed)) / 1e6
+    }
+
     /// The share of a video bitrate the media itself may use, the rest going to repair
     /// packets: `1 / (1 + overhead)`.
     #[must_use]
     pub fn media_share(&self) -> f64 {
-        1.0 / (1.0 + f64::from(self.overhead_ppm.load(Ordering::Relaxed)) / 1e6)
+        1.0 / (1.0 + self.overhead())
     }
 }
