@@ -316,12 +316,16 @@ impl AvSync {
         }
         self.last_offset_us = Some(offset);
         let first = *self.first_measured.get_or_insert(now);
+        let starting = now.saturating_duration_since(first) < self.config.start;
         // What the paths alone do: the measurement less the sync delays in it.
         let applied = self.delays.video.as_micros() as f64 - self.delays.audio.as_micros() as f64;
         let natural = offset as f64 - applied;
+        // Not smoothed in the call's first seconds: the first reading can be the first
+        // keyframe's repairs (video +438 ms one second in, +103 the next, +13 the third),
+        // and smoothed it held the voice 150 ms late for 10 s.
         let smoothed = match self.smoothed_us {
-            Some(s) => s + (natural - s) * self.config.smoothing,
-            None => natural,
+            Some(s) if !starting => s + (natural - s) * self.config.smoothing,
+            _ => natural,
         };
         self.smoothed_us = Some(smoothed);
         let us = |d: Duration| d.as_micros() as f64;
@@ -364,7 +368,6 @@ impl AvSync {
             (t, _) => t,
         };
         self.tail_us = tail;
-        let starting = now.saturating_duration_since(first) < self.config.start;
         let wait = match tail {
             Some(t) => (t - us(self.config.tail_margin)).clamp(0.0, us(self.config.max_tail_wait)),
             // The call's first seconds on a path not yet known to be steady: under jitter

@@ -272,6 +272,33 @@ fn the_call_s_start_is_corrected_at_once() {
 }
 
 #[test]
+fn a_first_reading_the_start_soon_contradicts_is_not_kept() {
+    // The first keyframe waited for repairs: one second in video reads 430 ms behind the
+    // voice, from the next second on 10 ms ahead of it.
+    let t0 = Instant::now();
+    let mut sync = tail_on();
+    let steady = Call {
+        audio_path_ms: 70,
+        video_path_ms: 60,
+        ..Call::default()
+    };
+    let first = Call {
+        video_path_ms: 500,
+        ..steady
+    };
+    let mut update = |k: u64, call: Call| {
+        let at = t0 + Duration::from_secs(k);
+        let (a, v) = call.states(10_000_000 + k as i64 * 1_000_000, at, sync.delays());
+        sync.update(at, &a, &v)
+    };
+    assert_eq!(update(0, first).audio, SyncConfig::default().max_audio);
+    // The next reading stands on its own (smoothed, the voice stayed ~150 ms late for
+    // several seconds): the path is steady, the voice waits for nothing.
+    let next = update(1, steady);
+    assert_eq!(next.audio, Duration::ZERO, "{next:?}");
+}
+
+#[test]
 fn when_the_lag_changes_sides_delay_is_taken_back_before_the_other_stream_waits() {
     let mut sync = AvSync::default();
     let audio_late = Call {
