@@ -25,8 +25,8 @@ fn lossy_call_child() {
     if std::env::var(CHILD_ENV).is_err() {
         return;
     }
-    // FEC on wherever the path loses (by default only where it also jitters more than
-    // this path's 5 ms), so the test also covers it end to end.
+    // FEC on wherever the path loses (by default only where it jitters by σ ≥ 5 ms: this
+    // path's σ is 5 ms, right at the gate), so the test covers it end to end every run.
     run_call(SECONDS, &["--fec", "loss"]);
 }
 

@@ -121,7 +121,8 @@ fn has_turn_url(server: &super::config::IceServerConfig) -> bool {
         .any(|u| u.starts_with("turn:") || u.starts_with("turns:"))
 }
 
-/// FlexFEC-03 both ways (`fec/`): our sender, which adds repair packets by measured loss,
+/// FlexFEC-03 both ways (`fec/`): our sender, which adds repair packets by `policy` (the
+/// measured loss, round trip and, by default, jitter),
 /// and `rtc`'s receiver, which rebuilds lost packets from the peer's, counted after it.
 fn register_fec(
     registry: Registry,
@@ -147,8 +148,8 @@ fn register_fec(
 }
 
 /// Builds a peer connection for `config`; `target_bps` receives GCC's estimate,
-/// `outstanding` the bytes paced and in flight, `fec` the loss and round trip for the
-/// FEC sender (and its overhead back), `counters` the inbound NACKs.
+/// `outstanding` the bytes paced and in flight, `fec` the loss, round trip and jitter for
+/// the FEC sender (and its overhead back), `counters` the inbound NACKs.
 pub async fn build_peer_connection(
     config: &SessionConfig,
     handler: Arc<dyn PeerConnectionEventHandler>,

@@ -99,7 +99,7 @@ impl GoogCc {
     /// Bytes that leave with the counted ones but outside feedback, per counted byte
     /// (FEC's repair packets, 0.2-0.4 at 5 % loss). A decrease sets the estimate to 0.85 ×
     /// the throughput; without them it cut by their share too (under 20 ms jitter with FEC,
-    /// 840 -> 396 kbit/s on one overuse), and 720p fell to 480x270.
+    /// 840 -> 396 kbit/s on one overuse), and 720p fell to 960x540 or 640x360.
     pub fn set_uncounted(&mut self, per_counted_byte: f64) {
         self.uncounted = per_counted_byte.clamp(0.0, 4.0);
     }

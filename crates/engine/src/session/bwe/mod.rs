@@ -77,7 +77,8 @@ pub const PACING_FACTOR: f64 = 2.5;
 pub struct PublishingEstimator {
     inner: GoogCc,
     target: Arc<AtomicU64>,
-    /// Where the FEC sender reads the measured loss and round trip.
+    /// Where the FEC sender reads the measured loss, round trip and jitter, and where
+    /// its repair overhead is read back (GoogCC counts those bytes too).
     path: Option<Arc<FecLink>>,
     last_log: Option<Instant>,
 }
@@ -95,7 +96,7 @@ impl PublishingEstimator {
         estimator
     }
 
-    /// Also publishes the measured loss and round trip to `link`.
+    /// Also publishes the measured loss, round trip and jitter to `link`.
     #[must_use]
     pub fn publishing_path_to(mut self, link: Arc<FecLink>) -> Self {
         self.path = Some(link);
@@ -126,7 +127,8 @@ impl PublishingEstimator {
         let stats = self.inner.stats();
         tracing::debug!(
             target: "peercall::bwe",
-        "target {:.0} kbit/s: delay {:.0} ({:?}), loss {:.0} (loss {:.1} %), acked {:.0}, rtt {:.0} ms, jitter {:.1} ms",
+            "target {:.0} kbit/s: delay {:.0} ({:?}), loss {:.0} (loss {:.1} %), acked {:.0}, \
+             rtt {:.0} ms, jitter {:.1} ms",
             self.inner.target_bitrate() / 1000.0,
             self.inner.delay_based() / 1000.0,
             self.inner.usage(),

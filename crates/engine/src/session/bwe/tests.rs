@@ -312,4 +312,21 @@ fn bytes_outside_feedback_count_in_the_throughput() {
     let (media, all) = (acked(0.0), acked(0.25));
     assert!((500_000.0..700_000.0).contains(&media), "{media}");
     assert!((all / media - 1.25).abs() < 1e-9, "{all} / {media}");
+    // A sender over a bottleneck: the decreases start from the throughput with them, so
+    // the delay-based estimate ends higher by about their share.
+    let decreased = |uncounted: f64| {
+        let mut estimator = GoogCc::new(1_000_000.0, MIN, MAX);
+        estimator.set_uncounted(uncounted);
+        run(
+            &scenario(
+                3,
+                Sender::Constant(1_000_000.0),
+                &[(10.0, bottleneck(500_000.0))],
+            ),
+            &mut estimator,
+        );
+        estimator.delay_based()
+    };
+    let ratio = decreased(0.25) / decreased(0.0);
+    assert!((1.1..=1.4).contains(&ratio), "{ratio}");
 }

@@ -1,5 +1,6 @@
 //! Forward error correction for video: FlexFEC-03 (a repair stream on its own SSRC,
-//! `a=ssrc-group:FEC-FR`), switched on by the loss the congestion controller measures.
+//! `a=ssrc-group:FEC-FR`), switched on by the loss the congestion controller measures, by
+//! default only where the path also jitters ([`FecMode::Jitter`]).
 //!
 //! A lost packet repaired by NACK costs a round trip plus the NACK's own wait; one rebuilt
 //! from a repair packet costs a frame time. So on a lossy path with a real round trip FEC
@@ -27,8 +28,8 @@ mod sender;
 #[cfg(test)]
 mod tests;
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use rtc::peer_connection::configuration::media_engine::MIME_TYPE_FLEX_FEC03;
 use rtc::rtp_transceiver::rtp_sender::RTCRtpCodec;
@@ -52,9 +53,17 @@ pub fn flexfec_codec() -> RTCRtpCodec {
     }
 }
 
+/// An overhead published longer ago than this reads 0: no video has left since (camera
+/// off, stream gone), so none of the bytes sent are repairs.
+const OVERHEAD_STALE: Duration = Duration::from_secs(2);
+
 /// What the FEC sender reads about the path and publishes about itself.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FecLink {
+    /// The origin of [`FecLink::overhead_at_ms`].
+    epoch: Instant,
+    /// When the overhead was last published, ms since `epoch`.
+    overhead_at_ms: AtomicU64,
     /// Packet loss measured from transport-wide feedback, parts per million.
     loss_ppm: AtomicU32,
     /// Round trip, µs (0: not measured yet).
@@ -63,6 +72,19 @@ pub struct FecLink {
     jitter_us: AtomicU32,
     /// Repair bytes per media byte over the last second, parts per million.
     overhead_ppm: AtomicU32,
+}
+
+impl Default for FecLink {
+    fn default() -> Self {
+        Self {
+            epoch: Instant::now(),
+            overhead_at_ms: AtomicU64::new(0),
+            loss_ppm: AtomicU32::new(0),
+            rtt_us: AtomicU32::new(0),
+            jitter_us: AtomicU32::new(0),
+            overhead_ppm: AtomicU32::new(0),
+        }
+    }
 }
 
 impl FecLink {
@@ -115,11 +137,17 @@ impl FecLink {
     pub fn publish_overhead(&self, ratio: f64) {
         self.overhead_ppm
             .store((ratio.clamp(0.0, 4.0) * 1e6) as u32, Ordering::Relaxed);
+        let at = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.overhead_at_ms.store(at, Ordering::Relaxed);
     }
 
-    /// Repair bytes per media byte over the last second.
+    /// Repair bytes per media byte over the last second (0 once [`OVERHEAD_STALE`]).
     #[must_use]
     pub fn overhead(&self) -> f64 {
+        let at = Duration::from_millis(self.overhead_at_ms.load(Ordering::Relaxed));
+        if self.epoch.elapsed().saturating_sub(at) > OVERHEAD_STALE {
+            return 0.0;
+        }
         f64::from(self.overhead_ppm.load(Ordering::Relaxed)) / 1e6
     }
 

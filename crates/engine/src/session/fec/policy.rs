@@ -69,8 +69,12 @@ impl FecPolicy {
         let d = Self::default();
         match mode {
             FecMode::Jitter => d,
-            FecMode::Loss | FecMode::Off => Self {
+            FecMode::Loss => Self {
                 min_jitter: None,
+                ..d
+            },
+            FecMode::Off => Self {
+                min_loss: f64::INFINITY,
                 ..d
             },
         }

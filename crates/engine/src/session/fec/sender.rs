@@ -13,7 +13,7 @@
 //!
 //! It binds to the local streams whose negotiation gave a FEC SSRC and payload type (the
 //! peer offered or accepted `flexfec-03`; Chromium does not without a field trial, so a
-//! call with it carries none), reads the loss and round trip [`FecLink`] publishes, and
+//! call with it carries none), reads the loss, round trip and jitter [`FecLink`] publishes, and
 //! publishes back the overhead it adds so the encoder's target leaves room for it.
 
 use std::collections::{HashMap, VecDeque};

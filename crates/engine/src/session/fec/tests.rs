@@ -303,9 +303,11 @@ fn by_default_repairs_go_only_where_the_path_jitters() {
         let (media, repair, _, _) = send_through(0.05, 7, jitter, jitter_ms);
         assert_eq!(repair > 0, sends, "{jitter_ms:?}: {repair} for {media}");
     }
-    // `Loss` does not ask.
+    // `Loss` does not ask; `Off` sends none even where it pays.
     let (_, repair, _, _) = send_through(0.05, 7, FecPolicy::for_mode(FecMode::Loss), None);
     assert!(repair > 0);
+    let off = FecPolicy::for_mode(FecMode::Off);
+    assert_eq!(send_through(0.05, 7, off, Some(20.0)).1, 0);
 }
 
 #[test]

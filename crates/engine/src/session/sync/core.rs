@@ -179,11 +179,14 @@ pub struct SyncConfig {
     /// …except in the call's first seconds (from the first measurement), when nothing
     /// has been corrected yet and a jump goes unnoticed: the paths' own offset at the
     /// start (the voice's buffer still learning, video's first repairs) was corrected
-    /// 40 ms a second and missed the first beeps by 50–100 ms.
+    /// 40 ms a second and missed the first beeps by 50–100 ms. Within it measurements
+    /// are not smoothed, and the voice waits [`SyncConfig::max_tail_wait`] until the path
+    /// reads steady.
     pub start: Duration,
     /// The most the delays move per update within [`SyncConfig::start`].
     pub start_max_step: Duration,
-    /// Weight of a new measurement in the smoothed offset.
+    /// Weight of a new measurement in the smoothed offset (after [`SyncConfig::start`];
+    /// within it each measurement stands on its own).
     pub smoothing: f64,
     /// Measured offsets beyond this are not believed (a report from before a restart).
     pub max_offset: Duration,
@@ -329,6 +332,54 @@ impl AvSync {
         };
         self.smoothed_us = Some(smoothed);
         let us = |d: Duration| d.as_micros() as f64;
+        let (wait, tail_known) =
+            self.voice_wait_us(video, a as f64 - us(self.delays.audio), starting);
+        let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
+        let audio_target = smoothed.max(wait);
+        // On a path that jitters, the frames on time spread by ±25 ms around their median
+        // already: a lead there put them past −45 ms (measured), so the window closes.
+        // So too while the voice waits for a path not yet read (the call's start).
+        let lead = if tail_known || wait > 0.0 {
+            0.0
+        } else {
+            us(self.config.video_lead)
+        };
+        let target = SyncDelays {
+            video: want(audio_target - smoothed - lead, self.config.max_video),
+            audio: want(audio_target, self.config.max_audio),
+        };
+        let off = |t: Duration, d: Duration| us(t.abs_diff(d));
+        let left = off(target.video, self.delays.video).max(off(target.audio, self.delays.audio));
+        let start = if lead > 0.0 && target.video > self.delays.video {
+            self.config.lead_dead_band
+        } else {
+            self.config.dead_band
+        };
+        // Settled only once the estimate has caught up with the measurements too: else a
+        // correction stops short while the smoothing still lags a change of the paths.
+        let catching_up = (natural - smoothed).abs() >= us(self.config.settle);
+        self.correcting = if self.correcting {
+            left >= us(self.config.settle) || catching_up
+        } else {
+            left >= us(start)
+        };
+        if !self.correcting {
+            return self.delays;
+        }
+        let max_step = if starting {
+            self.config.start_max_step
+        } else {
+            self.config.max_step
+        };
+        self.step_towards(target, max_step);
+        self.delays
+    }
+
+    /// How long the voice waits for video's repair tail, µs (see the module
+    /// documentation), reading the path's jitter and the tail on the way; `voice_us` is the
+    /// voice's own latency without the wait. Also says whether the tail is known.
+    fn voice_wait_us(&mut self, video: &StreamState, voice_us: f64, starting: bool) -> (f64, bool) {
+        let us = |d: Duration| d.as_micros() as f64;
         // The voice's own latency, without the wait the sync gave it, against video's tail.
         // Only on a path that also jitters: there the median frame already waits for
         // reordered packets (its ready latency well above the quickest frames'); with loss
@@ -339,7 +390,7 @@ impl AvSync {
                 &[self.config.tail_quantile],
                 self.config.tail_min_frames,
             )
-            .map(|r| r[0] as f64 - (a as f64 - us(self.delays.audio)));
+            .map(|r| r[0] as f64 - voice_us);
         // The path's jitter from the frames that waited for nothing: at 720p with 5 %
         // loss most frames wait for a repair (or behind one), and all frames' median
         // stood 68 ms after their quickest, as under 20 ms of jitter (40-55); of the
@@ -376,44 +427,7 @@ impl AvSync {
             None if starting && self.jitters != Some(false) => us(self.config.max_tail_wait),
             None => 0.0,
         };
-        let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
-        let audio_target = smoothed.max(wait);
-        // On a path that jitters, the frames on time spread by ±25 ms around their median
-        // already: a lead there put them past −45 ms (measured), so the window closes.
-        let lead = if tail.is_some() {
-            0.0
-        } else {
-            us(self.config.video_lead)
-        };
-        let target = SyncDelays {
-            video: want(audio_target - smoothed - lead, self.config.max_video),
-            audio: want(audio_target, self.config.max_audio),
-        };
-        let off = |t: Duration, d: Duration| us(t.abs_diff(d));
-        let left = off(target.video, self.delays.video).max(off(target.audio, self.delays.audio));
-        let start = if lead > 0.0 && target.video > self.delays.video {
-            self.config.lead_dead_band
-        } else {
-            self.config.dead_band
-        };
-        // Settled only once the estimate has caught up with the measurements too: else a
-        // correction stops short while the smoothing still lags a change of the paths.
-        let catching_up = (natural - smoothed).abs() >= us(self.config.settle);
-        self.correcting = if self.correcting {
-            left >= us(self.config.settle) || catching_up
-        } else {
-            left >= us(start)
-        };
-        if !self.correcting {
-            return self.delays;
-        }
-        let max_step = if starting {
-            self.config.start_max_step
-        } else {
-            self.config.max_step
-        };
-        self.step_towards(target, max_step);
-        self.delays
+        (wait, tail.is_some())
     }
 
     /// Moves the delays towards `target` by at most `max_step` in all: delay is taken
