@@ -272,6 +272,15 @@ impl AvSync {
         }
     }
 
+    /// The same core with the voice already waiting the start's wait (the tail's cap)
+    /// before the first update: the first beep comes before any report, often with the
+    /// first keyframe still waiting for a repair (video +100..+135 ms).
+    #[must_use]
+    pub fn waiting_from_the_first_pull(mut self) -> Self {
+        self.delays.audio = self.config.max_tail_wait.min(self.config.max_audio);
+        self
+    }
+
     /// The delays now.
     #[must_use]
     pub fn delays(&self) -> SyncDelays {

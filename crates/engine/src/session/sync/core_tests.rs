@@ -537,6 +537,29 @@ fn too_few_frames_ready_is_no_tail() {
 }
 
 #[test]
+fn waiting_from_the_first_pull_is_given_back_once_the_path_reads_steady() {
+    let sync = AvSync::default().waiting_from_the_first_pull();
+    let cap = SyncConfig::default().max_tail_wait;
+    assert_eq!(sync.delays().audio, cap);
+    let mut sync = sync;
+    let last = *run(&mut sync, Call::default(), 1).last().unwrap();
+    assert_eq!(
+        last,
+        SyncDelays::default(),
+        "a clean path, read at the first update"
+    );
+    // Not above what the voice may wait at all.
+    let none = AvSync::new(SyncConfig {
+        max_audio: Duration::ZERO,
+        ..SyncConfig::default()
+    });
+    assert_eq!(
+        none.waiting_from_the_first_pull().delays(),
+        SyncDelays::default()
+    );
+}
+
+#[test]
 fn the_voice_waits_the_cap_at_the_start_until_the_path_reads_steady() {
     let t0 = Instant::now();
     let cap = SyncConfig::default().max_tail_wait;

@@ -86,8 +86,14 @@ impl SyncDriver {
         } else {
             config_from_env(&process_env)
         };
+        let core = AvSync::new(config);
         Self {
-            core: AvSync::new(config),
+            // On the voice's clock the voice's wait holds the picture too.
+            core: if clock.is_some() {
+                core.waiting_from_the_first_pull()
+            } else {
+                core
+            },
             link,
             next: None,
             audio: Recent::default(),
@@ -118,7 +124,11 @@ impl SyncDriver {
             self.link
                 .set_voice_delay(clock.delay_us(now_us), self.core.lead(now));
         }
-        let next = *self.next.get_or_insert(now + INTERVAL);
+        let Some(next) = self.next else {
+            // The first pull: the start's wait from the first sample out.
+            self.next = Some(now + INTERVAL);
+            return Some(self.core.delays());
+        };
         if now < next {
             return None;
         }
