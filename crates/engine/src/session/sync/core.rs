@@ -281,6 +281,16 @@ impl AvSync {
         self
     }
 
+    /// An update without a measurement: the delays stay, except that a voice waiting
+    /// from its first pull ([`Self::waiting_from_the_first_pull`]) with nothing ever
+    /// measured stops waiting (a call without video, or whose video has not come yet).
+    fn unmeasured(&mut self) -> SyncDelays {
+        if self.first_measured.is_none() {
+            self.delays.audio = Duration::ZERO;
+        }
+        self.delays
+    }
+
     /// The delays now.
     #[must_use]
     pub fn delays(&self) -> SyncDelays {
@@ -317,14 +327,14 @@ impl AvSync {
             })
         };
         if !fresh(audio) || !fresh(video) {
-            return self.delays;
+            return self.unmeasured();
         }
         let (Some(a), Some(v)) = (audio.end_to_end_us(), video.end_to_end_us()) else {
-            return self.delays;
+            return self.unmeasured();
         };
         let offset = v - a;
         if offset.unsigned_abs() > self.config.max_offset.as_micros() as u64 {
-            return self.delays;
+            return self.unmeasured();
         }
         self.last_offset_us = Some(offset);
         let first = *self.first_measured.get_or_insert(now);

@@ -557,6 +557,12 @@ fn waiting_from_the_first_pull_is_given_back_once_the_path_reads_steady() {
         none.waiting_from_the_first_pull().delays(),
         SyncDelays::default()
     );
+    // No video (an audio-only call, or video not come yet): given back at the first update.
+    let mut sync = AvSync::default().waiting_from_the_first_pull();
+    let t0 = Instant::now();
+    let (a, mut v) = Call::default().states(10_000_000, t0, sync.delays());
+    v.report = None;
+    assert_eq!(sync.update(t0, &a, &v), SyncDelays::default());
 }
 
 #[test]
