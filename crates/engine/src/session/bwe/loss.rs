@@ -79,8 +79,9 @@ impl LossCounter {
     /// The samples are censored — the latest packets of each batch are reported lost,
     /// never measured — so the highest seen alone underestimates the tail.
     fn highest_delay_ms(&self) -> Option<f64> {
-        let [median, highest] = self.delay_quantiles([0.5, 1.0])?;
-        Some(highest.max(median + 4.0 * self.sigma_ms()?))
+        // One sort for all four.
+        let [q1, median, q3, highest] = self.delay_quantiles([0.25, 0.5, 0.75, 1.0])?;
+        Some(highest.max(median + 4.0 * sigma(q1, q3)))
     }
 
     /// The recent one-way delays at quantiles `q` (0..=1), ms.
@@ -93,19 +94,13 @@ impl LossCounter {
         Some(q.map(|q| sorted[((sorted.len() - 1) as f64 * q).round() as usize]))
     }
 
-    /// σ of the recent one-way delays from their interquartile range, ms (robust to the
-    /// censored tail and to a few late packets).
-    fn sigma_ms(&self) -> Option<f64> {
-        let [q1, q3] = self.delay_quantiles([0.25, 0.75])?;
-        Some((q3 - q1) / 1.349)
-    }
-
     /// The path's jitter as the feedback sees it: σ of the last [`DELAY_SAMPLES`] one-way
     /// delays, ms, once at least [`MIN_SPREAD_SAMPLES`] arrived.
     pub fn delay_spread_ms(&self) -> Option<f64> {
-        (self.delays.len() >= MIN_SPREAD_SAMPLES)
-            .then(|| self.sigma_ms())
-            .flatten()
+        let [q1, q3] = self
+            .delay_quantiles([0.25, 0.75])
+            .filter(|_| self.delays.len() >= MIN_SPREAD_SAMPLES)?;
+        Some(sigma(q1, q3))
     }
 
     /// The reorder window, ms: the spread of recent one-way delays.
@@ -153,6 +148,11 @@ impl LossCounter {
         self.expected = 0;
         Some(fraction)
     }
+}
+
+/// σ from the interquartile range (robust to the censored tail and to a few late packets).
+fn sigma(q1: f64, q3: f64) -> f64 {
+    (q3 - q1) / 1.349
 }
 
 /// Loss-based v1, as a separate limit on the delay-based estimate.

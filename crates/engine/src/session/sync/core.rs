@@ -351,14 +351,13 @@ impl AvSync {
         };
         self.smoothed_us = Some(smoothed);
         let us = |d: Duration| d.as_micros() as f64;
-        let (wait, tail_known) =
-            self.voice_wait_us(video, a as f64 - us(self.delays.audio), starting);
+        let wait = self.voice_wait_us(video, a as f64 - us(self.delays.audio), starting);
         let want = |us: f64, max: Duration| Duration::from_micros(us.max(0.0) as u64).min(max);
         let audio_target = smoothed.max(wait);
         // On a path that jitters, the frames on time spread by ±25 ms around their median
         // already: a lead there put them past −45 ms (measured), so the window closes.
         // So too while the voice waits for a path not yet read (the call's start).
-        let lead = if tail_known || wait > 0.0 {
+        let lead = if self.tail_us.is_some() || wait > 0.0 {
             0.0
         } else {
             us(self.config.video_lead)
@@ -396,8 +395,8 @@ impl AvSync {
 
     /// How long the voice waits for video's repair tail, µs (see the module
     /// documentation), reading the path's jitter and the tail on the way; `voice_us` is the
-    /// voice's own latency without the wait. Also says whether the tail is known.
-    fn voice_wait_us(&mut self, video: &StreamState, voice_us: f64, starting: bool) -> (f64, bool) {
+    /// voice's own latency without the wait. Keeps the tail in `tail_us`.
+    fn voice_wait_us(&mut self, video: &StreamState, voice_us: f64, starting: bool) -> f64 {
         let us = |d: Duration| d.as_micros() as f64;
         // The voice's own latency, without the wait the sync gave it, against video's tail.
         // Only on a path that also jitters: there the median frame already waits for
@@ -438,15 +437,14 @@ impl AvSync {
             (t, _) => t,
         };
         self.tail_us = tail;
-        let wait = match tail {
+        match tail {
             Some(t) => (t - us(self.config.tail_margin)).clamp(0.0, us(self.config.max_tail_wait)),
             // The call's first seconds on a path not yet known to be steady: under jitter
             // the gate reads its first clean frames after ~4 s and the tail after ~3, and
             // the beeps before that missed by 30-75 ms (video's first repairs late).
             None if starting && self.jitters != Some(false) => us(self.config.max_tail_wait),
             None => 0.0,
-        };
-        (wait, tail.is_some())
+        }
     }
 
     /// Moves the delays towards `target` by at most `max_step` in all: delay is taken
